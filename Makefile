@@ -1,0 +1,66 @@
+# schemashift: PGXS build, install, tests and demo.
+#
+#   make            build the extension
+#   make install    install it into the PostgreSQL that pg_config names
+#   make demo       set everything up on a fresh Debian machine and run the demo
+#   make test       set everything up and run the whole test suite
+#   make bench      run the benchmarks (not part of the test suite)
+
+EXTENSION  = schemashift
+EXTVERSION = $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = schemashift
+OBJS = \
+	src/schemashift.o \
+	src/guc.o \
+	src/rules.o \
+	src/engine.o \
+	src/catalog.o \
+	src/lint.o \
+	src/rules_tx.o \
+	src/rules_index.o \
+	src/rules_alter.o \
+	src/rules_types.o \
+	src/rules_drop.o \
+	src/rules_misc.o
+
+DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
+PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
+PG_CFLAGS = -Wall -Werror
+
+# pg_regress suites: test/run starts a temporary instance for them
+REGRESS = setup lint_basic lint_index lint_alter lint_types lint_tx lint_misc \
+	lint_catalog lint_ignore lint_input rules_list
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifeq ($(PGXS),)
+# no server headers yet: only the set-up targets below can work
+all install installcheck:
+	@echo "pg_config not found: run 'make test' or 'make demo', or scripts/setup" >&2; exit 1
+else
+include $(PGXS)
+endif
+
+.PHONY: setup test demo bench docs check-docs
+
+setup:
+	bash scripts/setup
+
+test: setup
+	$(MAKE) all
+	$(MAKE) install
+	bash test/run
+
+demo: setup
+	$(MAKE) all
+	$(MAKE) install
+	bash scripts/demo
+
+bench: setup
+	$(MAKE) all
+	$(MAKE) install
+	bash bench/run
+
+docs: all install
+	bash scripts/gen-rules-doc > docs/rules.md

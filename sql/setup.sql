@@ -1,0 +1,16 @@
+-- The extension, and a compact view of lint() for the other tests.
+CREATE EXTENSION schemashift;
+SELECT extname, extversion, nspname
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE extname = 'schemashift';
+
+-- lint() without the script-wide rules that fire on almost every script
+-- (timeouts, re-runnability), so each test shows the rules it is about.
+CREATE FUNCTION lr(script text, in_transaction boolean DEFAULT false, extra text DEFAULT '')
+RETURNS TABLE (stmt int, line int, col int, rule text, level text, object text, lock text, rewrites boolean)
+LANGUAGE sql AS $$
+  SELECT statement, line, col, rule, level, object, lock, rewrites
+    FROM schemashift.lint(script, in_transaction,
+                          'require-timeout-settings=off, prefer-robust-stmts=off'
+                          || CASE WHEN extra <> '' THEN ', ' || extra ELSE '' END)
+$$;

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Differences between PostgreSQL major versions, written once.
+ *
+ * schemashift targets PostgreSQL 15.  Every place that depends on the
+ * server's major version goes through a macro defined here, so that 13, 14,
+ * 16 and 17 can follow by editing this file alone.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMASHIFT_COMPAT_H
+#define SCHEMASHIFT_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "schemashift requires PostgreSQL 13 or later"
+#endif
+
+/* InitMaterializedSRF() appeared in 15; older servers spell it differently */
+#if PG_VERSION_NUM >= 150000
+#define schemashift_init_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
+#else
+#define schemashift_init_srf(fcinfo) SetSingleFuncCall((fcinfo), 0)
+#endif
+
+/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15 */
+#if PG_VERSION_NUM >= 150000
+#define schemashift_reserve_guc_prefix(p) MarkGUCPrefixReserved(p)
+#else
+#define schemashift_reserve_guc_prefix(p) EmitWarningsOnPlaceholders(p)
+#endif
+
+/* ALTER TABLE sub-command for ADD CONSTRAINT also had a Recurse twin up to 15 */
+#if PG_VERSION_NUM < 160000
+#define SCHEMASHIFT_IS_ADD_CONSTRAINT(t) \
+	((t) == AT_AddConstraint || (t) == AT_AddConstraintRecurse)
+#define SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(t) \
+	((t) == AT_ValidateConstraint || (t) == AT_ValidateConstraintRecurse)
+#define SCHEMASHIFT_IS_DROP_CONSTRAINT(t) \
+	((t) == AT_DropConstraint || (t) == AT_DropConstraintRecurse)
+#define SCHEMASHIFT_IS_ADD_COLUMN(t) \
+	((t) == AT_AddColumn || (t) == AT_AddColumnRecurse)
+#define SCHEMASHIFT_IS_DROP_COLUMN(t) \
+	((t) == AT_DropColumn || (t) == AT_DropColumnRecurse)
+#else
+#define SCHEMASHIFT_IS_ADD_CONSTRAINT(t) ((t) == AT_AddConstraint)
+#define SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(t) ((t) == AT_ValidateConstraint)
+#define SCHEMASHIFT_IS_DROP_CONSTRAINT(t) ((t) == AT_DropConstraint)
+#define SCHEMASHIFT_IS_ADD_COLUMN(t) ((t) == AT_AddColumn)
+#define SCHEMASHIFT_IS_DROP_COLUMN(t) ((t) == AT_DropColumn)
+#endif
+
+/* RawParseMode arrived in 14 */
+#if PG_VERSION_NUM >= 140000
+#define schemashift_raw_parser(s) raw_parser((s), RAW_PARSE_DEFAULT)
+#else
+#define schemashift_raw_parser(s) raw_parser(s)
+#endif
+
+#endif							/* SCHEMASHIFT_COMPAT_H */

@@ -1,0 +1,863 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint.c
+ *		schemashift.lint(script, in_transaction, rules): lint a migration
+ *		script without running it.
+ *
+ * The script is split into statements with the server's own scanner, so
+ * strings, comments, dollar quotes and BEGIN ATOMIC bodies are respected
+ * exactly as the server would; each statement is then parsed on its own,
+ * so a syntax error in one is reported as a finding and the others are
+ * still linted.  Each statement's parse tree lives in a memory context
+ * reset after the statement: memory does not grow with the script.
+ *
+ * Ignore comments ("-- schemashift:ignore rule" for the next statement,
+ * "-- schemashift:ignore-file rule" for the whole script, and squawk's
+ * "squawk-ignore" spellings) are read from the gaps between tokens.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schemashift.h"
+
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "parser/gramparse.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+#include "common/keywords.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+/*
+ * flex generates these accessors for the core scanner and the server
+ * exports them, but no header declares them.  The end of the last matched
+ * text is the end of the token just returned, which gives us the gaps that
+ * hold comments.
+ */
+extern char *core_yyget_text(core_yyscan_t yyscanner);
+extern int	core_yyget_leng(core_yyscan_t yyscanner);
+
+PG_FUNCTION_INFO_V1(schemashift_lint);
+
+#define LINT_NCOLS 10
+
+typedef uint64 RuleMask;
+
+#define RULE_BIT(r) (((RuleMask) 1) << (r))
+
+StaticAssertDecl(SS_NUM_RULES <= 64, "rule masks hold at most 64 rules");
+
+typedef struct StmtSpan
+{
+	int			start;			/* offset of the first token */
+	int			end;			/* offset just past the statement */
+	int			gap_start;		/* where the text before it begins */
+} StmtSpan;
+
+typedef struct IgnoreDirective
+{
+	int			location;		/* offset of the comment */
+	int			line;			/* 1-based line of the comment */
+	bool		all;			/* no rule named: every rule */
+	RuleMask	rules;
+} IgnoreDirective;
+
+typedef struct UnknownIgnore
+{
+	int			location;
+	char	   *name;
+} UnknownIgnore;
+
+typedef struct LongIdent
+{
+	int			location;
+	int			bytes;
+} LongIdent;
+
+typedef struct LintState
+{
+	const char *script;
+	int			script_len;
+	int		   *line_starts;	/* offset where each line begins */
+	int			nlines;
+
+	StmtSpan   *stmts;
+	int			nstmts;
+
+	/* ignore directives */
+	bool		file_ignore_all;
+	RuleMask	file_ignore;
+	IgnoreDirective *ignores;
+	int			nignores;
+	UnknownIgnore *unknown;
+	int			nunknown;
+	int			next_unknown;	/* next unknown-ignore finding to emit */
+	bool		disable_assume_tx;
+
+	/* identifiers the server will truncate, found while scanning */
+	LongIdent  *long_idents;
+	int			nlong_idents;
+
+	/* the statement being analysed */
+	int			cur_stmt;
+
+	/* findings of the current statement, sorted before output */
+	SSFinding  *buf;
+	int			nbuf;
+	int			bufsize;
+
+	Tuplestorestate *tupstore;
+	TupleDesc	tupdesc;
+
+	MemoryContext cxt;			/* lives for the whole call: the arrays above */
+} LintState;
+
+/* Grow one of LintState's arrays, always in the call's context. */
+static void *
+grow_array(LintState *st, void *array, int used, int step, Size elem)
+{
+	if (used % step != 0)
+		return array;
+	if (array == NULL)
+		return MemoryContextAlloc(st->cxt, elem * step);
+	return repalloc(array, elem * (used + step));
+}
+
+/* ---------- positions ---------- */
+
+static void
+build_line_index(LintState *st)
+{
+	int			n = 1;
+	int			i;
+	int			cap = 64;
+
+	st->line_starts = palloc(sizeof(int) * cap);
+	st->line_starts[0] = 0;
+	for (i = 0; i < st->script_len; i++)
+	{
+		if (st->script[i] == '\n')
+		{
+			if (n >= cap)
+			{
+				cap *= 2;
+				st->line_starts = repalloc(st->line_starts, sizeof(int) * cap);
+			}
+			st->line_starts[n++] = i + 1;
+		}
+	}
+	st->nlines = n;
+}
+
+/* 1-based line of a byte offset. */
+static int
+line_of(LintState *st, int offset)
+{
+	int			lo = 0;
+	int			hi = st->nlines - 1;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi + 1) / 2;
+
+		if (st->line_starts[mid] <= offset)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo + 1;
+}
+
+/* 1-based column, in characters, of a byte offset. */
+static int
+col_of(LintState *st, int offset, int line)
+{
+	int			start = st->line_starts[line - 1];
+
+	return pg_mbstrlen_with_len(st->script + start, offset - start) + 1;
+}
+
+/* Byte offset of a 1-based character position in a string. */
+static int
+char_to_byte(const char *s, int len, int charpos)
+{
+	int			off = 0;
+
+	while (charpos > 1 && off < len)
+	{
+		off += pg_mblen(s + off);
+		charpos--;
+	}
+	return Min(off, len);
+}
+
+/* ---------- ignore comments ---------- */
+
+static const struct
+{
+	const char *prefix;
+	bool		file;
+}			ignore_prefixes[] = {
+	/* longest first, so "-file" wins over the line form */
+	{"schemashift:ignore-file", true},
+	{"schemashift:ignore", false},
+	{"squawk-ignore-file", true},
+	{"squawk-ignore", false},
+};
+
+static void
+add_unknown_ignore(LintState *st, int location, const char *name, int len)
+{
+	st->unknown = grow_array(st, st->unknown, st->nunknown, 16, sizeof(UnknownIgnore));
+	st->unknown[st->nunknown].location = location;
+	st->unknown[st->nunknown].name = MemoryContextStrdup(st->cxt, pnstrdup(name, len));
+	st->nunknown++;
+}
+
+/*
+ * Read one comment's body (without its delimiters) for a directive.
+ * body_offset is where the body starts in the script.
+ */
+static void
+parse_comment(LintState *st, const char *body, int len, int body_offset)
+{
+	int			i = 0;
+	int			p;
+	int			end;
+	bool		file = false;
+	bool		matched = false;
+	RuleMask	mask = 0;
+	bool		any_name = false;
+
+	while (i < len && isspace((unsigned char) body[i]))
+		i++;
+
+	if (len - i >= 36 &&
+		(strncmp(body + i, "squawk-disable-assume-in-transaction", 36) == 0))
+		st->disable_assume_tx = true;
+	if (len - i >= 41 &&
+		strncmp(body + i, "schemashift:disable-assume-in-transaction", 41) == 0)
+		st->disable_assume_tx = true;
+
+	for (p = 0; p < lengthof(ignore_prefixes); p++)
+	{
+		int			plen = strlen(ignore_prefixes[p].prefix);
+
+		if (len - i >= plen &&
+			strncmp(body + i, ignore_prefixes[p].prefix, plen) == 0 &&
+			(len - i == plen || isspace((unsigned char) body[i + plen]) ||
+			 body[i + plen] == ','))
+		{
+			file = ignore_prefixes[p].file;
+			i += plen;
+			matched = true;
+			break;
+		}
+	}
+	if (!matched)
+		return;
+
+	/* a trailing "-- remark" is not part of the rule list */
+	end = len;
+	for (p = i; p + 1 < len; p++)
+	{
+		if (body[p] == '-' && body[p + 1] == '-')
+		{
+			end = p;
+			break;
+		}
+	}
+
+	/* rule names separated by commas */
+	p = i;
+	while (p < end)
+	{
+		int			s = p;
+		int			e;
+		char		name[128];
+		SSRuleId	ids[2];
+		int			n;
+		int			k;
+
+		while (p < end && body[p] != ',')
+			p++;
+		e = p;
+		p++;					/* skip the comma */
+		while (s < e && isspace((unsigned char) body[s]))
+			s++;
+		while (e > s && isspace((unsigned char) body[e - 1]))
+			e--;
+		if (e <= s)
+			continue;
+		any_name = true;
+		n = 0;
+		if (e - s < (int) sizeof(name))
+		{
+			memcpy(name, body + s, e - s);
+			name[e - s] = '\0';
+			n = schemashift_rule_expand(name, ids);
+		}
+		if (n == 0)
+			add_unknown_ignore(st, body_offset + s, body + s, e - s);
+		for (k = 0; k < n; k++)
+			mask |= RULE_BIT(ids[k]);
+	}
+
+	if (file)
+	{
+		if (!any_name)
+			st->file_ignore_all = true;
+		st->file_ignore |= mask;
+	}
+	else
+	{
+		IgnoreDirective *d;
+
+		st->ignores = grow_array(st, st->ignores, st->nignores, 16, sizeof(IgnoreDirective));
+		d = &st->ignores[st->nignores++];
+		d->location = body_offset;
+		d->line = line_of(st, body_offset);
+		d->all = !any_name;
+		d->rules = mask;
+	}
+}
+
+/* Find the comments in a stretch of text that holds only whitespace and comments. */
+static void
+scan_gap(LintState *st, int from, int to)
+{
+	const char *s = st->script;
+	int			i = from;
+
+	while (i < to)
+	{
+		if (s[i] == '-' && i + 1 < to && s[i + 1] == '-')
+		{
+			int			b = i + 2;
+
+			i = b;
+			while (i < to && s[i] != '\n' && s[i] != '\r')
+				i++;
+			parse_comment(st, s + b, i - b, b);
+		}
+		else if (s[i] == '/' && i + 1 < to && s[i + 1] == '*')
+		{
+			int			depth = 1;
+			int			b = i + 2;
+
+			i = b;
+			while (i < to && depth > 0)
+			{
+				if (s[i] == '*' && i + 1 < to && s[i + 1] == '/')
+				{
+					depth--;
+					i += 2;
+				}
+				else if (s[i] == '/' && i + 1 < to && s[i + 1] == '*')
+				{
+					depth++;
+					i += 2;
+				}
+				else
+					i++;
+			}
+			parse_comment(st, s + b, Max(i - 2 - b, 0), b);
+		}
+		else
+			i++;
+	}
+}
+
+/* ---------- splitting the script into statements ---------- */
+
+/*
+ * The scanner truncates long identifiers before any rule sees them, so
+ * their length is measured here, on the token's text.
+ */
+static void
+note_identifier_length(LintState *st, int start, int end)
+{
+	const char *s = st->script + start;
+	int			bytes = end - start;
+
+	if (*s == '"')
+	{
+		int			i;
+
+		bytes = 0;
+		for (i = 1; i < end - start - 1; i++)
+		{
+			if (s[i] == '"')
+				i++;			/* a doubled quote is one character */
+			bytes++;
+		}
+	}
+	else if (*s == 'U' || *s == 'u')
+		return;					/* U&"..." escapes: length not worth decoding */
+	if (bytes < NAMEDATALEN)
+		return;
+	st->long_idents = grow_array(st, st->long_idents, st->nlong_idents, 16, sizeof(LongIdent));
+	st->long_idents[st->nlong_idents].location = start;
+	st->long_idents[st->nlong_idents].bytes = bytes;
+	st->nlong_idents++;
+}
+
+static void
+add_stmt(LintState *st, int start, int end, int gap_start, int *cap)
+{
+	if (st->nstmts >= *cap)
+	{
+		*cap *= 2;
+		st->stmts = repalloc_huge(st->stmts, sizeof(StmtSpan) * (*cap));
+	}
+	st->stmts[st->nstmts].start = start;
+	st->stmts[st->nstmts].end = end;
+	st->stmts[st->nstmts].gap_start = gap_start;
+	st->nstmts++;
+}
+
+/* Errors we must never swallow: cancel, out of memory, crashes. */
+static bool
+error_is_fatal_class(int sqlerrcode)
+{
+	int			cls = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return cls == ERRCODE_INSUFFICIENT_RESOURCES ||
+		cls == ERRCODE_OPERATOR_INTERVENTION ||
+		cls == ERRCODE_SYSTEM_ERROR ||
+		cls == ERRCODE_INTERNAL_ERROR;
+}
+
+/*
+ * Split with the core scanner.  A semicolon ends a statement except inside
+ * the BEGIN ... END body of CREATE FUNCTION/PROCEDURE (psql does the same).
+ * A lexical error (an unterminated quote or comment) makes the rest of the
+ * script one last statement, which then fails to parse and is reported.
+ */
+static void
+split_script(LintState *st)
+{
+	MemoryContext scan_cxt;
+	MemoryContext tok_cxt;
+	MemoryContext oldcxt;
+	core_yy_extra_type yyext;
+	core_yyscan_t scanner;
+	int			cap = 256;
+	volatile int cur_start = -1;
+	volatile int gap_start = 0;
+	volatile int last_end = 0;
+
+	st->stmts = palloc(sizeof(StmtSpan) * cap);
+
+	/* token strings the scanner makes are garbage once we have the offsets */
+	scan_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "schemashift scanner",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(scan_cxt);
+
+	scanner = scanner_init(st->script, &yyext, &ScanKeywords, ScanKeywordTokens);
+
+	/*
+	 * The scanner's state was made above; the token values it makes from now
+	 * on (identifier and literal copies) go to a context reset now and then.
+	 */
+	tok_cxt = AllocSetContextCreate(scan_cxt, "schemashift tokens",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(tok_cxt);
+
+	PG_TRY();
+	{
+		int			ntok = 0;	/* tokens in the current statement */
+		int			since_reset = 0;
+		int			routine = 0;	/* 0 unknown, 1 CREATE FUNCTION, -1 other */
+		int			depth = 0;
+		bool		saw_create = false;
+
+		for (;;)
+		{
+			core_YYSTYPE lval;
+			YYLTYPE		lloc;
+			int			tok;
+			int			tok_end;
+
+			tok = core_yylex(&lval, &lloc, scanner);
+			if (tok == 0)
+				break;
+			tok_end = (int) (core_yyget_text(scanner) - yyext.scanbuf) +
+				core_yyget_leng(scanner);
+
+			if (tok == IDENT)
+				note_identifier_length(st, lloc, tok_end);
+
+			/* comments live in the gap before this token */
+			scan_gap(st, last_end, lloc);
+			last_end = tok_end;
+
+			if (tok == ';' && depth == 0)
+			{
+				if (cur_start >= 0)
+					add_stmt(st, cur_start, lloc, gap_start, &cap);
+				cur_start = -1;
+				gap_start = tok_end;
+				since_reset += ntok;
+				if (since_reset > 10000)
+				{
+					MemoryContextReset(tok_cxt);
+					since_reset = 0;
+				}
+				ntok = 0;
+				routine = 0;
+				saw_create = false;
+				continue;
+			}
+
+			if (cur_start < 0)
+				cur_start = lloc;
+			ntok++;
+
+			/* recognise CREATE [OR REPLACE] FUNCTION|PROCEDURE */
+			if (routine == 0)
+			{
+				if (ntok == 1)
+				{
+					if (tok == CREATE)
+						saw_create = true;
+					else
+						routine = -1;
+				}
+				else if (saw_create && (tok == OR || tok == REPLACE))
+					 /* keep looking */ ;
+				else if (saw_create && (tok == FUNCTION || tok == PROCEDURE))
+					routine = 1;
+				else
+					routine = -1;
+			}
+			else if (routine == 1)
+			{
+				if (tok == BEGIN_P || tok == CASE)
+					depth++;
+				else if (tok == END_P && depth > 0)
+					depth--;
+			}
+		}
+		scan_gap(st, last_end, st->script_len);
+		if (cur_start >= 0)
+			add_stmt(st, cur_start, last_end, gap_start, &cap);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (error_is_fatal_class(edata->sqlerrcode))
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		/* the rest of the script is one statement that will not parse */
+		if (cur_start < 0)
+		{
+			int			p = last_end;
+
+			while (p < st->script_len && isspace((unsigned char) st->script[p]))
+				p++;
+			cur_start = p;
+		}
+		if (cur_start < st->script_len)
+			add_stmt(st, cur_start, st->script_len, gap_start, &cap);
+	}
+	PG_END_TRY();
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(scan_cxt);
+}
+
+/* ---------- output ---------- */
+
+static bool
+finding_ignored(LintState *st, const SSFinding *f, int line)
+{
+	int			i;
+	RuleMask	bit = RULE_BIT(f->rule);
+	StmtSpan   *span = (st->cur_stmt >= 0 && st->cur_stmt < st->nstmts) ?
+		&st->stmts[st->cur_stmt] : NULL;
+
+	if (st->file_ignore_all || (st->file_ignore & bit))
+		return true;
+	for (i = 0; i < st->nignores; i++)
+	{
+		IgnoreDirective *d = &st->ignores[i];
+
+		if (!d->all && !(d->rules & bit))
+			continue;
+		/* on the finding's line or the line before it */
+		if (d->line == line || d->line == line - 1)
+			return true;
+		/* in the comments right before the statement: the whole statement */
+		if (span && d->location >= span->gap_start && d->location < span->start)
+			return true;
+	}
+	return false;
+}
+
+static void
+lint_emit(SSContext *cxt, const SSFinding *f)
+{
+	LintState  *st = (LintState *) cxt->emit_arg;
+	SSFinding  *copy;
+	int			line = line_of(st, f->location);
+
+	if (finding_ignored(st, f, line))
+		return;
+	if (st->nbuf >= st->bufsize)
+	{
+		st->bufsize = st->bufsize ? st->bufsize * 2 : 16;
+		st->buf = st->buf ? repalloc(st->buf, sizeof(SSFinding) * st->bufsize)
+			: MemoryContextAlloc(st->cxt, sizeof(SSFinding) * st->bufsize);
+	}
+	copy = &st->buf[st->nbuf++];
+	*copy = *f;
+}
+
+static int
+finding_cmp(const void *a, const void *b)
+{
+	const SSFinding *fa = (const SSFinding *) a;
+	const SSFinding *fb = (const SSFinding *) b;
+
+	if (fa->location != fb->location)
+		return fa->location < fb->location ? -1 : 1;
+	if (fa->rule != fb->rule)
+		return fa->rule < fb->rule ? -1 : 1;
+	return 0;
+}
+
+static void
+put_finding(LintState *st, int stmt_number, const SSFinding *f)
+{
+	Datum		values[LINT_NCOLS];
+	bool		nulls[LINT_NCOLS];
+	int			line = line_of(st, f->location);
+	const char *lock = ss_lock_name(f->lock);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int32GetDatum(stmt_number);
+	values[1] = Int32GetDatum(line);
+	values[2] = Int32GetDatum(col_of(st, f->location, line));
+	values[3] = CStringGetTextDatum(schemashift_rules[f->rule].id);
+	values[4] = CStringGetTextDatum(schemashift_level_name(f->level));
+	if (f->object)
+		values[5] = CStringGetTextDatum(f->object);
+	else
+		nulls[5] = true;
+	if (lock)
+		values[6] = CStringGetTextDatum(lock);
+	else
+		nulls[6] = true;
+	values[7] = BoolGetDatum(f->rewrites);
+	values[8] = CStringGetTextDatum(f->message);
+	if (f->hint)
+		values[9] = CStringGetTextDatum(f->hint);
+	else
+		nulls[9] = true;
+	tuplestore_putvalues(st->tupstore, st->tupdesc, values, nulls);
+}
+
+/* Unknown ids in ignore comments located before the given offset. */
+static void
+flush_unknown_ignores(LintState *st, SSContext *cxt, int before, int stmt_number)
+{
+	while (st->next_unknown < st->nunknown &&
+		   st->unknown[st->next_unknown].location < before)
+	{
+		UnknownIgnore *u = &st->unknown[st->next_unknown++];
+		SSFinding	f;
+
+		if (!ss_rule_enabled(cxt, SS_UNUSED_IGNORE) || st->file_ignore_all ||
+			(st->file_ignore & RULE_BIT(SS_UNUSED_IGNORE)))
+			continue;
+		f.rule = SS_UNUSED_IGNORE;
+		f.level = cxt->levels.level[SS_UNUSED_IGNORE];
+		f.location = u->location;
+		f.object = u->name;
+		f.lock = NoLock;
+		f.rewrites = false;
+		f.message = psprintf("unknown rule \"%s\" in ignore comment", u->name);
+		f.hint = schemashift_rule_suggest(u->name) ?
+			psprintf("Did you mean \"%s\"?", schemashift_rule_suggest(u->name)) :
+			schemashift_rules[SS_UNUSED_IGNORE].hint;
+		put_finding(st, stmt_number, &f);
+	}
+}
+
+static void
+flush_findings(LintState *st, SSContext *cxt, int stmt_number)
+{
+	int			i;
+
+	if (st->nbuf > 1)
+		qsort(st->buf, st->nbuf, sizeof(SSFinding), finding_cmp);
+	for (i = 0; i < st->nbuf; i++)
+	{
+		flush_unknown_ignores(st, cxt, st->buf[i].location, stmt_number);
+		put_finding(st, stmt_number, &st->buf[i]);
+	}
+	st->nbuf = 0;
+}
+
+/* ---------- parsing and analysing each statement ---------- */
+
+static void
+report_syntax_error(SSContext *cxt, ErrorData *edata, const char *text, int len)
+{
+	int			pos = 0;
+
+	if (edata->cursorpos > 0)
+		pos = char_to_byte(text, len, edata->cursorpos);
+	else if (edata->internalpos > 0)
+		pos = char_to_byte(text, len, edata->internalpos);
+
+	ss_report_full(cxt, SS_SYNTAX_ERROR, pos, NULL, NoLock, false,
+				   edata->message, schemashift_rules[SS_SYNTAX_ERROR].hint);
+}
+
+static void
+lint_statement(LintState *st, SSContext *cxt, int n)
+{
+	StmtSpan   *span = &st->stmts[n];
+	int			len = span->end - span->start;
+	char	   *text = pnstrdup(st->script + span->start, len);
+	List	   *parsetree = NIL;
+	ListCell   *lc;
+	MemoryContext parse_cxt = CurrentMemoryContext;
+	int			i;
+
+	cxt->stmt_offset = span->start;
+	cxt->stmt_number = n + 1;
+
+	PG_TRY();
+	{
+		parsetree = schemashift_raw_parser(text);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(parse_cxt);
+		edata = CopyErrorData();
+		if (error_is_fatal_class(edata->sqlerrcode))
+			PG_RE_THROW();
+		FlushErrorState();
+		report_syntax_error(cxt, edata, text, len);
+		return;
+	}
+	PG_END_TRY();
+
+	foreach(lc, parsetree)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		schemashift_analyze_statement(cxt, raw->stmt, n + 1,
+									  span->start + raw->stmt_location);
+	}
+
+	cxt->stmt_offset = span->start;
+	for (i = 0; i < st->nlong_idents; i++)
+	{
+		LongIdent  *li = &st->long_idents[i];
+
+		if (li->location < span->start || li->location >= span->end)
+			continue;
+		ss_report_full(cxt, SS_IDENTIFIER_TOO_LONG, li->location - span->start,
+					   NULL, NoLock, false,
+					   psprintf("identifier is %d bytes long and will be truncated to %d bytes",
+								li->bytes, NAMEDATALEN - 1),
+					   NULL);
+	}
+}
+
+Datum
+schemashift_lint(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LintState	st;
+	SSContext	cxt;
+	bool		in_transaction;
+	MemoryContext stmt_cxt;
+	MemoryContext oldcxt;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("script must not be null"),
+				 errhint("Pass the migration script as text; an empty string lints nothing.")));
+	in_transaction = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+
+	schemashift_init_srf(fcinfo);
+
+	memset(&st, 0, sizeof(st));
+	st.script = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	st.script_len = strlen(st.script);
+	st.tupstore = rsinfo->setResult;
+	st.tupdesc = rsinfo->setDesc;
+	st.cur_stmt = -1;
+	st.cxt = CurrentMemoryContext;
+
+	schemashift_context_init(&cxt, in_transaction, false);
+	if (!PG_ARGISNULL(2))
+	{
+		char	   *spec = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		char	   *msg;
+		char	   *hint;
+
+		if (!schemashift_parse_levels(spec, &cxt.levels, &msg, &hint))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", msg),
+					 errhint("%s", hint)));
+	}
+	cxt.emit = lint_emit;
+	cxt.emit_arg = &st;
+	cxt.script = st.script;
+
+	build_line_index(&st);
+	split_script(&st);
+	cxt.stmt_count = st.nstmts;
+	if (st.disable_assume_tx)
+	{
+		cxt.assume_in_transaction = false;
+		cxt.in_transaction = false;
+	}
+
+	stmt_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "schemashift statement",
+									 ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < st.nstmts; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(stmt_cxt);
+		st.cur_stmt = i;
+		lint_statement(&st, &cxt, i);
+		flush_unknown_ignores(&st, &cxt, st.stmts[i].start, i + 1);
+		flush_findings(&st, &cxt, i + 1);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(stmt_cxt);
+	}
+
+	/* findings that need the whole script: an open BEGIN */
+	oldcxt = MemoryContextSwitchTo(stmt_cxt);
+	st.cur_stmt = st.nstmts - 1;
+	if (st.nstmts > 0)
+		cxt.stmt_offset = 0;
+	schemashift_finish_script(&cxt);
+	flush_unknown_ignores(&st, &cxt, INT_MAX, st.nstmts);
+	flush_findings(&st, &cxt, st.nstmts);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(stmt_cxt);
+	MemoryContextDelete(cxt.state_cxt);
+
+	return (Datum) 0;
+}

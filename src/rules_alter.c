@@ -1,0 +1,628 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_alter.c
+ *		ALTER TABLE: columns added with defaults, NOT NULL, serial or
+ *		identity; constraints and how they are validated; type changes that
+ *		rewrite; partitions; rewrites; renames.
+ *
+ * Tables the script created itself are never dangerous to alter.  An
+ * unknown table is treated as an existing production table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schemashift.h"
+
+#include "catalog/namespace.h"
+#include "utils/builtins.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_attribute.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+static const char *const serial_types[] = {
+	"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2", NULL
+};
+
+bool
+ss_type_is_serial(TypeName *tn)
+{
+	const char *name = ss_typename_last(tn);
+	int			i;
+
+	if (name == NULL || list_length(tn->names) > 1)
+		return false;
+	for (i = 0; serial_types[i]; i++)
+		if (pg_strcasecmp(name, serial_types[i]) == 0)
+			return true;
+	return false;
+}
+
+static char *
+column_object(SSContext *cxt, const char *col)
+{
+	if (cxt->stmt_lock_object && col)
+		return psprintf("%s.%s", cxt->stmt_lock_object, quote_identifier(col));
+	return cxt->stmt_lock_object;
+}
+
+/* ---------- script-tracked constraints ---------- */
+
+static void
+tracked_key(char *key, const char *rel, const char *conname)
+{
+	memset(key, 0, NAMEDATALEN * 2 + 2);
+	snprintf(key, NAMEDATALEN * 2 + 2, "%s/%s", rel, conname ? conname : "");
+}
+
+/* "col IS NOT NULL" as written: the column name, else NULL. */
+static const char *
+raw_not_null_column(Node *expr)
+{
+	NullTest   *nt;
+	ColumnRef  *cr;
+
+	if (expr == NULL || !IsA(expr, NullTest))
+		return NULL;
+	nt = (NullTest *) expr;
+	if (nt->nulltesttype != IS_NOT_NULL || !IsA(nt->arg, ColumnRef))
+		return NULL;
+	cr = (ColumnRef *) nt->arg;
+	if (!IsA(llast(cr->fields), String))
+		return NULL;
+	return strVal(llast(cr->fields));
+}
+
+static SSTrackedConstraint *
+track_constraint(SSContext *cxt, const char *rel, const char *conname)
+{
+	char		key[NAMEDATALEN * 2 + 2];
+	bool		found;
+	SSTrackedConstraint *tc;
+
+	tracked_key(key, rel, conname);
+	tc = hash_search(cxt->constraints, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		tc->column[0] = '\0';
+		tc->not_valid_in_tx = false;
+		tc->validated = false;
+		tc->is_foreign_key = false;
+	}
+	return tc;
+}
+
+static bool
+script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *col)
+{
+	HASH_SEQ_STATUS seq;
+	SSTrackedConstraint *tc;
+	char		prefix[NAMEDATALEN + 2];
+	int			plen;
+	bool		proved = false;
+
+	snprintf(prefix, sizeof(prefix), "%s/", rel);
+	plen = strlen(prefix);
+	hash_seq_init(&seq, cxt->constraints);
+	while ((tc = hash_seq_search(&seq)) != NULL)
+	{
+		if (proved || !tc->validated || strncmp(tc->key, prefix, plen) != 0)
+			continue;
+		if (tc->column[0] != '\0')
+			proved = strcmp(tc->column, col) == 0;
+		else if (!tc->is_foreign_key)
+		{
+			/*
+			 * Validated here but added elsewhere (an earlier migration): the
+			 * catalog says what it checks; when it does not know the
+			 * constraint either, give the script the benefit of the doubt.
+			 */
+			bool		known;
+			bool		p = ss_constraint_proves_not_null(relid, tc->key + plen, col, &known);
+
+			proved = p || !known;
+		}
+	}
+	if (proved)
+		hash_seq_term(&seq);
+	return proved;
+}
+
+/* ---------- column type changes ---------- */
+
+/*
+ * Would this server rewrite the table for this coercion?  The same walk the
+ * server does after planning the coercion expression: relabels and the
+ * timestamp/timestamptz conversions (when the time zone makes them free)
+ * keep the data, anything else rewrites.
+ */
+static bool
+coercion_rewrites(Node *expr, AttrNumber attnum)
+{
+	for (;;)
+	{
+		if (IsA(expr, Var) && ((Var *) expr)->varattno == attnum)
+			return false;
+		else if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		else if (IsA(expr, CoerceToDomain))
+		{
+			CoerceToDomain *d = (CoerceToDomain *) expr;
+
+			if (DomainHasConstraints(d->resulttype))
+				return true;
+			expr = (Node *) d->arg;
+		}
+		else if (IsA(expr, FuncExpr))
+		{
+			FuncExpr   *f = (FuncExpr *) expr;
+
+			if ((f->funcid == F_TIMESTAMPTZ_TIMESTAMP ||
+				 f->funcid == F_TIMESTAMP_TIMESTAMPTZ) &&
+				!TimestampTimestampTzRequiresRewrite())
+				expr = linitial(f->args);
+			else
+				return true;
+		}
+		else
+			return true;
+	}
+}
+
+/* Is USING just the column itself, possibly cast?  Returns the cast type. */
+static bool
+using_is_plain_column(Node *expr, const char *col, TypeName **cast)
+{
+	*cast = NULL;
+	if (expr == NULL)
+		return true;
+	if (IsA(expr, TypeCast))
+	{
+		*cast = ((TypeCast *) expr)->typeName;
+		expr = ((TypeCast *) expr)->arg;
+	}
+	if (IsA(expr, ColumnRef))
+	{
+		ColumnRef  *cr = (ColumnRef *) expr;
+
+		return IsA(llast(cr->fields), String) &&
+			strcmp(strVal(llast(cr->fields)), col) == 0;
+	}
+	return false;
+}
+
+typedef enum
+{
+	TYPE_CHANGE_NO_REWRITE,
+	TYPE_CHANGE_REWRITES,
+	TYPE_CHANGE_UNKNOWN
+} TypeChangeVerdict;
+
+static TypeChangeVerdict
+type_change_verdict(Oid relid, const char *col, TypeName *tn, Node *using_expr,
+					char **why)
+{
+	HeapTuple	atttup;
+	Form_pg_attribute att;
+	Var		   *var;
+	TypeName   *cast;
+	TypeChangeVerdict verdict = TYPE_CHANGE_UNKNOWN;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	*why = NULL;
+	if (!OidIsValid(relid))
+	{
+		*why = "the table is not in the catalog";
+		return TYPE_CHANGE_UNKNOWN;
+	}
+	if (!using_is_plain_column(using_expr, col, &cast))
+	{
+		*why = "the USING expression computes a new value for every row";
+		return TYPE_CHANGE_REWRITES;
+	}
+	atttup = SearchSysCacheAttName(relid, col);
+	if (!HeapTupleIsValid(atttup))
+	{
+		*why = "the column is not in the catalog";
+		return TYPE_CHANGE_UNKNOWN;
+	}
+	att = (Form_pg_attribute) GETSTRUCT(atttup);
+	var = makeVar(1, att->attnum, att->atttypid, att->atttypmod,
+				  att->attcollation, 0);
+	ReleaseSysCache(atttup);
+
+	/* type lookups and typmod input functions can fail: contain them */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		Oid			typid;
+		int32		typmod;
+		Node	   *expr = (Node *) var;
+
+		if (cast)
+		{
+			Oid			ctypid;
+			int32		ctypmod;
+
+			typenameTypeIdAndMod(NULL, cast, &ctypid, &ctypmod);
+			expr = coerce_to_target_type(NULL, expr, var->vartype, ctypid, ctypmod,
+										 COERCION_EXPLICIT, COERCE_EXPLICIT_CAST, -1);
+		}
+		typenameTypeIdAndMod(NULL, tn, &typid, &typmod);
+		if (expr)
+			expr = coerce_to_target_type(NULL, expr, exprType(expr), typid, typmod,
+										 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+		if (expr == NULL)
+		{
+			*why = "there is no cast from the old type to the new one";
+			verdict = TYPE_CHANGE_UNKNOWN;
+		}
+		else
+		{
+			expr = (Node *) expression_planner((Expr *) expr);
+			verdict = coercion_rewrites(expr, var->varattno) ?
+				TYPE_CHANGE_REWRITES : TYPE_CHANGE_NO_REWRITE;
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+			ReThrowError(edata);
+		*why = psprintf("the new type cannot be resolved: %s", edata->message);
+		verdict = TYPE_CHANGE_UNKNOWN;
+	}
+	PG_END_TRY();
+	return verdict;
+}
+
+static void
+check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	char	   *why;
+	TypeChangeVerdict v;
+
+	v = type_change_verdict(relid, cmd->name, def->typeName, def->raw_default, &why);
+	if (v == TYPE_CHANGE_NO_REWRITE)
+		return;
+	ss_report_full(cxt, SS_CHANGING_COLUMN_TYPE, ss_location_of((Node *) def, -1),
+				   column_object(cxt, cmd->name), cxt->stmt_lock, true,
+				   v == TYPE_CHANGE_REWRITES ?
+				   (why ? psprintf("changing the column type rewrites the table and its indexes while blocking reads and writes: %s", why) : NULL) :
+				   psprintf("changing the column type may rewrite the table and its indexes while blocking reads and writes (%s)", why),
+				   NULL);
+}
+
+/* ---------- ADD COLUMN ---------- */
+
+static void
+check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	ListCell   *lc;
+	bool		not_null = def->is_not_null;
+	Node	   *default_expr = def->raw_default;
+	bool		generated_stored = false;
+	bool		identity = false;
+	bool		serial = ss_type_is_serial(def->typeName);
+	int			loc = ss_location_of((Node *) def, -1);
+	char	   *obj = column_object(cxt, def->colname);
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		switch (c->contype)
+		{
+			case CONSTR_NOTNULL:
+			case CONSTR_PRIMARY:
+				not_null = true;
+				break;
+			case CONSTR_DEFAULT:
+				default_expr = c->raw_expr;
+				break;
+			case CONSTR_GENERATED:
+				generated_stored = true;
+				break;
+			case CONSTR_IDENTITY:
+				identity = true;
+				break;
+			default:
+				break;
+		}
+	}
+
+	/* the rest is about existing tables */
+	if (ss_relation_is_new(cxt, rel))
+		return;
+
+	if (generated_stored)
+		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT, loc, obj, cxt->stmt_lock, true,
+					   "adding a stored generated column rewrites the whole table while blocking reads and writes",
+					   NULL);
+	else if (default_expr && ss_expr_is_volatile(default_expr))
+		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT,
+					   ss_location_of(default_expr, loc), obj, cxt->stmt_lock, true,
+					   "adding a column with a volatile default rewrites the whole table while blocking reads and writes",
+					   NULL);
+
+	if (serial || identity)
+		ss_report(cxt, SS_ADDING_SERIAL_COLUMN, loc, obj, NULL);
+
+	if (not_null && default_expr == NULL && !generated_stored && !identity && !serial)
+		ss_report(cxt, SS_ADDING_REQUIRED_FIELD, loc, obj, NULL);
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+		int			cloc = c->location >= 0 ? c->location : loc;
+
+		switch (c->contype)
+		{
+			case CONSTR_UNIQUE:
+				ss_report(cxt, SS_DISALLOWED_UNIQUE_CONSTRAINT, cloc, obj, NULL);
+				break;
+			case CONSTR_PRIMARY:
+				ss_report(cxt, SS_ADDING_SERIAL_PRIMARY_KEY_FIELD, cloc, obj, NULL);
+				break;
+			case CONSTR_FOREIGN:
+				if (!c->skip_validation)
+					ss_report_full(cxt, SS_ADDING_FOREIGN_KEY_CONSTRAINT, cloc, obj,
+								   ShareRowExclusiveLock, false, NULL, NULL);
+				ss_report(cxt, SS_FOREIGN_KEY_WITHOUT_INDEX, cloc, obj, NULL);
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* ---------- ADD CONSTRAINT ---------- */
+
+static bool
+script_indexed(SSContext *cxt, const char *rel, List *cols)
+{
+	ListCell   *lc;
+	int			ncols = list_length(cols);
+
+	foreach(lc, cxt->indexed_columns)
+	{
+		char	   *entry = lfirst(lc);
+		int			rlen = strlen(rel);
+		int			matched = 0;
+		int			nidx = 0;
+		char	   *p;
+		char	   *copy;
+		char	   *tok;
+		char	   *save = NULL;
+		ListCell   *lc2;
+
+		if (strncmp(entry, rel, rlen) != 0 || entry[rlen] != ':')
+			continue;
+		copy = pstrdup(entry + rlen + 1);
+		for (tok = strtok_r(copy, ",", &save); tok && nidx < ncols;
+			 tok = strtok_r(NULL, ",", &save), nidx++)
+		{
+			foreach(lc2, cols)
+			{
+				if (strcmp(strVal(lfirst(lc2)), tok) == 0)
+				{
+					matched++;
+					break;
+				}
+			}
+		}
+		p = copy;
+		pfree(p);
+		if (matched == ncols)
+			return true;
+	}
+	return false;
+}
+
+static void
+check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
+{
+	Constraint *c = (Constraint *) cmd->def;
+	bool		is_new = ss_relation_is_new(cxt, rel);
+	int			loc = c->location;
+	char	   *obj = cxt->stmt_lock_object;
+	SSTrackedConstraint *tc;
+
+	if (!IsA(c, Constraint))
+		return;
+
+	/* remember what the constraint proves, for later SET NOT NULL */
+	if (c->contype == CONSTR_CHECK || c->contype == CONSTR_FOREIGN)
+	{
+		const char *col = c->contype == CONSTR_CHECK ? raw_not_null_column(c->raw_expr) : NULL;
+
+		tc = track_constraint(cxt, rel->relname, c->conname);
+		if (col)
+			strlcpy(tc->column, col, NAMEDATALEN);
+		tc->is_foreign_key = c->contype == CONSTR_FOREIGN;
+		tc->validated = !c->skip_validation;
+		tc->not_valid_in_tx = c->skip_validation && cxt->in_transaction && !is_new;
+	}
+
+	if (is_new)
+		return;
+
+	switch (c->contype)
+	{
+		case CONSTR_CHECK:
+			if (!c->skip_validation)
+				ss_report(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, loc, obj, NULL);
+			break;
+		case CONSTR_FOREIGN:
+			if (!c->skip_validation)
+			{
+				ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, loc, obj,
+							   ShareRowExclusiveLock, false,
+							   "adding a foreign key without NOT VALID checks every row while blocking writes to both tables",
+							   NULL);
+				ss_report_full(cxt, SS_ADDING_FOREIGN_KEY_CONSTRAINT, loc, obj,
+							   ShareRowExclusiveLock, false, NULL, NULL);
+			}
+			if (!ss_columns_have_index(relid, c->fk_attrs) &&
+				!script_indexed(cxt, rel->relname, c->fk_attrs))
+				ss_report_full(cxt, SS_FOREIGN_KEY_WITHOUT_INDEX, loc, obj,
+							   NoLock, false, NULL, NULL);
+			break;
+		case CONSTR_UNIQUE:
+			if (c->indexname == NULL)
+				ss_report(cxt, SS_DISALLOWED_UNIQUE_CONSTRAINT, loc, obj, NULL);
+			break;
+		case CONSTR_PRIMARY:
+			if (c->indexname == NULL)
+				ss_report(cxt, SS_ADDING_SERIAL_PRIMARY_KEY_FIELD, loc, obj, NULL);
+			break;
+		case CONSTR_EXCLUSION:
+			ss_report(cxt, SS_ADDING_EXCLUSION_CONSTRAINT, loc, obj, NULL);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+check_validate_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
+{
+	char		key[NAMEDATALEN * 2 + 2];
+	bool		found;
+	SSTrackedConstraint *tc;
+
+	tracked_key(key, rel->relname, cmd->name);
+	tc = hash_search(cxt->constraints, key, HASH_FIND, &found);
+	if (found && tc->not_valid_in_tx && cxt->in_transaction)
+		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1,
+					   cxt->stmt_lock_object, AccessExclusiveLock, false,
+					   psprintf("constraint \"%s\" is validated in the transaction that added it: the lock taken by the ADD is held for the whole scan",
+								cmd->name),
+					   NULL);
+	if (!found)
+		tc = track_constraint(cxt, rel->relname, cmd->name);
+	tc->validated = true;
+}
+
+static void
+check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
+{
+	if (ss_relation_is_new(cxt, rel))
+		return;
+	if (ss_column_proved_not_null(relid, cmd->name))
+		return;
+	if (script_proves_not_null(cxt, rel->relname, relid, cmd->name))
+		return;
+	ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
+}
+
+/* ---------- the statement ---------- */
+
+static void
+check_alter_table(SSContext *cxt, Node *stmt)
+{
+	AlterTableStmt *s = (AlterTableStmt *) stmt;
+	RangeVar   *rel = s->relation;
+	bool		is_new = ss_relation_is_new(cxt, rel);
+	Oid			relid = is_new ? InvalidOid : ss_lookup_relation(rel);
+	ListCell   *lc;
+
+	foreach(lc, s->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
+			check_add_column(cxt, cmd, rel, relid);
+		else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype))
+			check_add_constraint(cxt, cmd, rel, relid);
+		else if (SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(cmd->subtype))
+			check_validate_constraint(cxt, cmd, rel);
+		else if (is_new)
+			continue;
+		else if (cmd->subtype == AT_SetNotNull)
+			check_set_not_null(cxt, cmd, rel, relid);
+		else if (cmd->subtype == AT_DropNotNull)
+			ss_report(cxt, SS_BAN_DROP_NOT_NULL, -1, column_object(cxt, cmd->name), NULL);
+		else if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
+			ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
+		else if (cmd->subtype == AT_AlterColumnType)
+			check_type_change(cxt, cmd, relid);
+		else if (cmd->subtype == AT_DetachPartition)
+		{
+			PartitionCmd *pc = (PartitionCmd *) cmd->def;
+
+			if (!pc->concurrent)
+				ss_report(cxt, SS_REQUIRE_CONCURRENT_PARTITION_DETACH, -1,
+						  ss_relation_name(pc->name), NULL);
+			else if (cxt->in_transaction)
+				ss_report_full(cxt, SS_BAN_CONCURRENT_INDEX_CREATION_IN_TRANSACTION, -1,
+							   ss_relation_name(pc->name), cxt->stmt_lock, false,
+							   "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block: this statement will fail",
+							   NULL);
+		}
+		else if (cmd->subtype == AT_SetTableSpace || cmd->subtype == AT_SetLogged ||
+				 cmd->subtype == AT_SetUnLogged || cmd->subtype == AT_SetAccessMethod)
+			ss_report(cxt, SS_BAN_TABLE_REWRITE, -1, cxt->stmt_lock_object, NULL);
+	}
+}
+
+static void
+check_rename(SSContext *cxt, Node *stmt)
+{
+	RenameStmt *s = (RenameStmt *) stmt;
+
+	if (s->relation == NULL || ss_relation_is_new(cxt, s->relation))
+		return;
+	if (s->renameType == OBJECT_COLUMN && s->relationType == OBJECT_TABLE)
+		ss_report(cxt, SS_RENAMING_COLUMN, -1, column_object(cxt, s->subname), NULL);
+	else if (s->renameType == OBJECT_TABLE)
+		ss_report(cxt, SS_RENAMING_TABLE, -1, cxt->stmt_lock_object, NULL);
+}
+
+static void
+check_cluster_vacuum(SSContext *cxt, Node *stmt)
+{
+	if (IsA(stmt, VacuumStmt) && cxt->stmt_lock != AccessExclusiveLock)
+		return;
+	if (IsA(stmt, ClusterStmt) && ((ClusterStmt *) stmt)->relation &&
+		ss_relation_is_new(cxt, ((ClusterStmt *) stmt)->relation))
+		return;
+	ss_report(cxt, SS_BAN_TABLE_REWRITE, -1, cxt->stmt_lock_object,
+			  IsA(stmt, VacuumStmt) ?
+			  "VACUUM FULL rewrites the whole table while blocking reads and writes" :
+			  "CLUSTER rewrites the whole table while blocking reads and writes");
+}
+
+const SSChecker schemashift_alter_checkers[] = {
+	{T_AlterTableStmt, check_alter_table},
+	{T_RenameStmt, check_rename},
+	{T_ClusterStmt, check_cluster_vacuum},
+	{T_VacuumStmt, check_cluster_vacuum},
+	{T_Invalid, NULL}
+};

@@ -1,0 +1,439 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_misc.c
+ *		Domains, enums, columns named twice, unqualified tables, whole-table
+ *		UPDATE/DELETE; and, last of all the checkers, remembering what the
+ *		statement created so later statements know it is new.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schemashift.h"
+
+#include "catalog/namespace.h"
+#include "utils/builtins.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
+#include "utils/syscache.h"
+
+/* ---------- domains and enums ---------- */
+
+static void
+check_create_domain(SSContext *cxt, Node *stmt)
+{
+	CreateDomainStmt *s = (CreateDomainStmt *) stmt;
+	ListCell   *lc;
+
+	foreach(lc, s->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		if (c->contype == CONSTR_CHECK)
+		{
+			ss_report_full(cxt, SS_BAN_CREATE_DOMAIN_WITH_CONSTRAINT, c->location,
+						   NameListToString(s->domainname), NoLock, false, NULL, NULL);
+			return;
+		}
+	}
+}
+
+static void
+check_alter_domain(SSContext *cxt, Node *stmt)
+{
+	AlterDomainStmt *s = (AlterDomainStmt *) stmt;
+
+	if (s->subtype == 'C')
+		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
+					   NameListToString(s->typeName), ShareLock, false, NULL, NULL);
+}
+
+static void
+check_alter_enum(SSContext *cxt, Node *stmt)
+{
+	AlterEnumStmt *s = (AlterEnumStmt *) stmt;
+
+	if (s->newVal && s->oldVal == NULL && s->newValNeighbor == NULL)
+		ss_report_full(cxt, SS_REQUIRE_ENUM_VALUE_ORDERING, -1,
+					   NameListToString(s->typeName), NoLock, false, NULL, NULL);
+}
+
+/* ---------- columns named twice ---------- */
+
+static void
+report_duplicate(SSContext *cxt, const char *name, int loc)
+{
+	ss_report_full(cxt, SS_BAN_DUPLICATE_COLUMN_ASSIGNMENTS, loc,
+				   name ? pstrdup(quote_identifier(name)) : NULL, NoLock, false,
+				   name ? psprintf("column \"%s\" is named more than once: this statement will fail", name) : NULL,
+				   NULL);
+}
+
+/*
+ * SET/INSERT targets: the same column twice is an error unless both
+ * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
+ */
+static void
+check_targets(SSContext *cxt, List *targets)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, targets)
+	{
+		ResTarget  *a = lfirst_node(ResTarget, lc);
+		ListCell   *lc2;
+		int			j = 0;
+
+		i++;
+		if (a->name == NULL)
+			continue;
+		foreach(lc2, targets)
+		{
+			ResTarget  *b = lfirst_node(ResTarget, lc2);
+
+			if (++j >= i)
+				break;
+			if (b->name && strcmp(a->name, b->name) == 0 &&
+				(a->indirection == NIL || b->indirection == NIL))
+			{
+				report_duplicate(cxt, a->name, a->location);
+				return;
+			}
+		}
+	}
+}
+
+static void
+check_names(SSContext *cxt, List *names, List *locations)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, names)
+	{
+		const char *a = lfirst(lc);
+		ListCell   *lc2;
+		int			j = 0;
+
+		i++;
+		foreach(lc2, names)
+		{
+			if (++j >= i)
+				break;
+			if (strcmp(a, (const char *) lfirst(lc2)) == 0)
+			{
+				report_duplicate(cxt, a, locations ? list_nth_int(locations, i - 1) : -1);
+				return;
+			}
+		}
+	}
+}
+
+/* The column name the server would give a SELECT output column. */
+static const char *
+output_name(ResTarget *rt)
+{
+	Node	   *n = rt->val;
+
+	if (rt->name)
+		return rt->name;
+	while (n && IsA(n, TypeCast))
+	{
+		TypeCast   *tc = (TypeCast *) n;
+
+		if (IsA(tc->arg, ColumnRef) || IsA(tc->arg, FuncCall))
+			n = tc->arg;
+		else
+			return strVal(llast(tc->typeName->names));
+	}
+	if (n && IsA(n, ColumnRef))
+	{
+		Node	   *last = llast(((ColumnRef *) n)->fields);
+
+		return IsA(last, String) ? strVal(last) : "?column?";
+	}
+	if (n && IsA(n, FuncCall))
+		return strVal(llast(((FuncCall *) n)->funcname));
+	return "?column?";
+}
+
+static void
+check_select_names(SSContext *cxt, SelectStmt *s)
+{
+	List	   *names = NIL;
+	List	   *locs = NIL;
+	ListCell   *lc;
+
+	while (s->op != SETOP_NONE && s->larg)
+		s = s->larg;
+	foreach(lc, s->targetList)
+	{
+		ResTarget  *rt = lfirst_node(ResTarget, lc);
+
+		if (IsA(rt->val, ColumnRef) && IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
+			return;				/* SELECT *: the names are the table's */
+		names = lappend(names, (void *) output_name(rt));
+		locs = lappend_int(locs, rt->location);
+	}
+	check_names(cxt, names, locs);
+}
+
+static void
+check_duplicates(SSContext *cxt, Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_UpdateStmt:
+			check_targets(cxt, ((UpdateStmt *) stmt)->targetList);
+			break;
+		case T_InsertStmt:
+			{
+				InsertStmt *s = (InsertStmt *) stmt;
+
+				check_targets(cxt, s->cols);
+				if (s->onConflictClause)
+					check_targets(cxt, s->onConflictClause->targetList);
+				break;
+			}
+		case T_MergeStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((MergeStmt *) stmt)->mergeWhenClauses)
+					check_targets(cxt, lfirst_node(MergeWhenClause, lc)->targetList);
+				break;
+			}
+		case T_CreateStmt:
+		case T_CreateForeignTableStmt:
+			{
+				CreateStmt *s = IsA(stmt, CreateForeignTableStmt) ?
+					&((CreateForeignTableStmt *) stmt)->base : (CreateStmt *) stmt;
+				List	   *names = NIL;
+				List	   *locs = NIL;
+				ListCell   *lc;
+
+				foreach(lc, s->tableElts)
+				{
+					if (IsA(lfirst(lc), ColumnDef))
+					{
+						names = lappend(names, ((ColumnDef *) lfirst(lc))->colname);
+						locs = lappend_int(locs, ((ColumnDef *) lfirst(lc))->location);
+					}
+				}
+				check_names(cxt, names, locs);
+				break;
+			}
+		case T_ViewStmt:
+			{
+				ViewStmt   *s = (ViewStmt *) stmt;
+				List	   *names = NIL;
+				ListCell   *lc;
+
+				if (s->aliases != NIL)
+				{
+					foreach(lc, s->aliases)
+						names = lappend(names, strVal(lfirst(lc)));
+					check_names(cxt, names, NIL);
+				}
+				else if (IsA(s->query, SelectStmt))
+					check_select_names(cxt, (SelectStmt *) s->query);
+				break;
+			}
+		case T_SelectStmt:
+			if (((SelectStmt *) stmt)->intoClause &&
+				((SelectStmt *) stmt)->intoClause->colNames == NIL)
+				check_select_names(cxt, (SelectStmt *) stmt);
+			break;
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *s = (CreateTableAsStmt *) stmt;
+
+				if (s->into->colNames == NIL && IsA(s->query, SelectStmt))
+					check_select_names(cxt, (SelectStmt *) s->query);
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/* ---------- unqualified tables ---------- */
+
+static void
+schema_report(SSContext *cxt, RangeVar *rv)
+{
+	if (rv && rv->schemaname == NULL && rv->relpersistence != RELPERSISTENCE_TEMP)
+		ss_report_full(cxt, SS_REQUIRE_TABLE_SCHEMA, rv->location,
+					   pstrdup(quote_identifier(rv->relname)), NoLock, false, NULL, NULL);
+}
+
+static void
+check_table_schema(SSContext *cxt, Node *stmt)
+{
+	if (!ss_rule_enabled(cxt, SS_REQUIRE_TABLE_SCHEMA))
+		return;
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			schema_report(cxt, ((CreateStmt *) stmt)->relation);
+			break;
+		case T_CreateTableAsStmt:
+			schema_report(cxt, ((CreateTableAsStmt *) stmt)->into->rel);
+			break;
+		case T_AlterTableStmt:
+			schema_report(cxt, ((AlterTableStmt *) stmt)->relation);
+			break;
+		case T_DropStmt:
+			{
+				DropStmt   *s = (DropStmt *) stmt;
+				ListCell   *lc;
+
+				if (s->removeType != OBJECT_TABLE)
+					break;
+				foreach(lc, s->objects)
+				{
+					if (list_length((List *) lfirst(lc)) == 1)
+					{
+						ss_report_full(cxt, SS_REQUIRE_TABLE_SCHEMA, -1,
+									   NameListToString((List *) lfirst(lc)),
+									   NoLock, false, NULL, NULL);
+						break;
+					}
+				}
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/* ---------- whole-table UPDATE and DELETE ---------- */
+
+/* Does the WHERE clause pick rows by equality (col = value, col IN (...))? */
+static bool
+where_has_equality(Node *where)
+{
+	if (where == NULL)
+		return false;
+	if (IsA(where, A_Expr))
+	{
+		A_Expr	   *e = (A_Expr *) where;
+
+		if (e->kind == AEXPR_IN)
+			return true;
+		if (e->kind == AEXPR_OP && list_length(e->name) == 1 &&
+			strcmp(strVal(linitial(e->name)), "=") == 0)
+			return true;
+		return false;
+	}
+	if (IsA(where, BoolExpr) && ((BoolExpr *) where)->boolop == AND_EXPR)
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((BoolExpr *) where)->args)
+			if (where_has_equality(lfirst(lc)))
+				return true;
+	}
+	return false;
+}
+
+/* Fewer rows than one batch would hold, by the planner's estimate? */
+static bool
+table_is_small(Oid relid)
+{
+	HeapTuple	tup;
+	bool		small = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+		/* reltuples < 0: never analysed, size unknown */
+		small = cls->reltuples >= 0 && cls->reltuples < 10000;
+		ReleaseSysCache(tup);
+	}
+	return small;
+}
+
+static void
+check_backfill(SSContext *cxt, Node *stmt)
+{
+	RangeVar   *rv;
+	Node	   *where;
+
+	if (IsA(stmt, UpdateStmt))
+	{
+		rv = ((UpdateStmt *) stmt)->relation;
+		where = ((UpdateStmt *) stmt)->whereClause;
+	}
+	else
+	{
+		rv = ((DeleteStmt *) stmt)->relation;
+		where = ((DeleteStmt *) stmt)->whereClause;
+	}
+	if (where_has_equality(where) || ss_relation_is_new(cxt, rv) ||
+		table_is_small(ss_lookup_relation(rv)))
+		return;
+	ss_report(cxt, SS_UNBATCHED_BACKFILL, -1, ss_relation_name(rv),
+			  IsA(stmt, DeleteStmt) ?
+			  "deleting many rows in one statement locks them all until commit and bloats the table" : NULL);
+}
+
+/* ---------- what the statement creates ---------- */
+
+static void
+remember_created(SSContext *cxt, Node *stmt)
+{
+	RangeVar   *rv = NULL;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			rv = ((CreateStmt *) stmt)->relation;
+			break;
+		case T_CreateForeignTableStmt:
+			rv = ((CreateForeignTableStmt *) stmt)->base.relation;
+			break;
+		case T_CreateTableAsStmt:
+			rv = ((CreateTableAsStmt *) stmt)->into->rel;
+			break;
+		case T_SelectStmt:
+			if (((SelectStmt *) stmt)->intoClause)
+				rv = ((SelectStmt *) stmt)->intoClause->rel;
+			break;
+		case T_ViewStmt:
+			rv = ((ViewStmt *) stmt)->view;
+			break;
+		case T_CreateSeqStmt:
+			rv = ((CreateSeqStmt *) stmt)->sequence;
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *s = (IndexStmt *) stmt;
+
+				if (s->idxname)
+					rv = makeRangeVar(s->relation->schemaname, s->idxname, -1);
+				break;
+			}
+		default:
+			break;
+	}
+	if (rv)
+		ss_remember_relation(cxt, rv);
+}
+
+const SSChecker schemashift_misc_checkers[] = {
+	{T_CreateDomainStmt, check_create_domain},
+	{T_AlterDomainStmt, check_alter_domain},
+	{T_AlterEnumStmt, check_alter_enum},
+	{T_UpdateStmt, check_backfill},
+	{T_DeleteStmt, check_backfill},
+	{T_Invalid, check_duplicates},
+	{T_Invalid, check_table_schema},
+	{T_Invalid, remember_created},
+	{T_Invalid, NULL}
+};

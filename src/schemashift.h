@@ -1,0 +1,248 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemashift.h
+ *		What each part of schemashift offers the others.
+ *
+ * The rule engine works on raw parse trees.  A caller (lint() for a
+ * script, the guard for a statement that is about to run) builds an
+ * SSContext, feeds it statements with schemashift_analyze_statement(), and
+ * receives findings through the context's emit callback.  Rules live in a
+ * single registry (rules.c); each rule family file (rules_*.c) offers
+ * checkers dispatched by node tag.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMASHIFT_H
+#define SCHEMASHIFT_H
+
+#include "compat.h"
+
+#include "nodes/parsenodes.h"
+#include "storage/lockdefs.h"
+#include "utils/hsearch.h"
+
+/* ---------- levels ---------- */
+
+typedef enum SSLevel
+{
+	SS_LEVEL_OFF = 0,
+	SS_LEVEL_INFO,
+	SS_LEVEL_WARNING,
+	SS_LEVEL_ERROR
+} SSLevel;
+
+extern const char *schemashift_level_name(SSLevel level);
+
+/* ---------- the rule registry (rules.c) ---------- */
+
+/* Stable rule ids; the order here is the order of the registry. */
+typedef enum SSRuleId
+{
+	SS_REQUIRE_CONCURRENT_INDEX_CREATION,
+	SS_REQUIRE_CONCURRENT_INDEX_DELETION,
+	SS_REQUIRE_CONCURRENT_REINDEX,
+	SS_REQUIRE_CONCURRENT_PARTITION_DETACH,
+	SS_BAN_CONCURRENT_INDEX_CREATION_IN_TRANSACTION,
+	SS_BAN_CONCURRENT_INDEX_ON_PARTITIONED_TABLE,
+	SS_REQUIRE_CONCURRENT_REFRESH,
+	SS_CONSTRAINT_MISSING_NOT_VALID,
+	SS_ADDING_FOREIGN_KEY_CONSTRAINT,
+	SS_FOREIGN_KEY_WITHOUT_INDEX,
+	SS_DISALLOWED_UNIQUE_CONSTRAINT,
+	SS_ADDING_SERIAL_PRIMARY_KEY_FIELD,
+	SS_ADDING_EXCLUSION_CONSTRAINT,
+	SS_ADDING_NOT_NULLABLE_FIELD,
+	SS_ADDING_REQUIRED_FIELD,
+	SS_ADDING_FIELD_WITH_DEFAULT,
+	SS_ADDING_SERIAL_COLUMN,
+	SS_CHANGING_COLUMN_TYPE,
+	SS_BAN_TABLE_REWRITE,
+	SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT,
+	SS_BAN_CREATE_DOMAIN_WITH_CONSTRAINT,
+	SS_BAN_DROP_COLUMN,
+	SS_BAN_DROP_TABLE,
+	SS_BAN_DROP_DATABASE,
+	SS_BAN_DROP_SCHEMA,
+	SS_BAN_DROP_NOT_NULL,
+	SS_BAN_TRUNCATE,
+	SS_BAN_TRUNCATE_CASCADE,
+	SS_RENAMING_COLUMN,
+	SS_RENAMING_TABLE,
+	SS_UNBATCHED_BACKFILL,
+	SS_EXCLUSIVE_LOCK_HELD_ACROSS_STATEMENTS,
+	SS_REQUIRE_LOCK_TIMEOUT,
+	SS_REQUIRE_STATEMENT_TIMEOUT,
+	SS_PREFER_ROBUST_STMTS,
+	SS_TRANSACTION_NESTING,
+	SS_BAN_UNCOMMITTED_TRANSACTION,
+	SS_PREFER_TEXT_FIELD,
+	SS_PREFER_BIGINT_OVER_INT,
+	SS_PREFER_BIGINT_OVER_SMALLINT,
+	SS_PREFER_IDENTITY,
+	SS_PREFER_TIMESTAMP_TZ,
+	SS_PREFER_JSONB,
+	SS_BAN_CHAR_FIELD,
+	SS_REQUIRE_ENUM_VALUE_ORDERING,
+	SS_IDENTIFIER_TOO_LONG,
+	SS_BAN_DUPLICATE_COLUMN_ASSIGNMENTS,
+	SS_REQUIRE_TABLE_SCHEMA,
+	SS_SYNTAX_ERROR,
+	SS_UNUSED_IGNORE,
+	SS_NUM_RULES
+} SSRuleId;
+
+typedef struct SSRule
+{
+	const char *id;				/* stable kebab-case id */
+	SSLevel		default_level;
+	const char *lock;			/* lock taken, for the docs; NULL if none */
+	bool		rewrites;		/* does the flagged statement rewrite? */
+	const char *summary;		/* one line */
+	const char *message;		/* default finding message */
+	const char *hint;			/* the safe recipe */
+	const char *why;			/* docs: why it is dangerous */
+	const char *bad;			/* docs: an example that is flagged */
+	const char *good;			/* docs: the safe way, or NULL */
+} SSRule;
+
+extern const SSRule schemashift_rules[SS_NUM_RULES];
+
+extern int	schemashift_rule_lookup(const char *id);
+extern int	schemashift_rule_expand(const char *id, SSRuleId *out);
+extern const char *schemashift_rule_suggest(const char *id);
+
+/*
+ * Per-rule levels: the defaults, overridden by the schemashift.rules
+ * setting, overridden again by a lint() call's own rules argument.
+ */
+typedef struct SSLevels
+{
+	SSLevel		level[SS_NUM_RULES];
+} SSLevels;
+
+extern bool schemashift_parse_levels(const char *spec, SSLevels *levels,
+									 char **errmsg_out, char **errhint_out);
+extern void schemashift_current_levels(SSLevels *levels);
+
+/* ---------- settings (guc.c) ---------- */
+
+extern char *schemashift_rules_setting;
+extern void schemashift_define_gucs(void);
+
+/* ---------- findings and the analysis context (engine.c) ---------- */
+
+typedef struct SSFinding
+{
+	SSRuleId	rule;
+	SSLevel		level;
+	int			location;		/* byte offset into the script, or -1 */
+	const char *object;			/* object it concerns, or NULL */
+	LOCKMODE	lock;			/* lock taken, NoLock if none */
+	bool		rewrites;
+	const char *message;
+	const char *hint;
+} SSFinding;
+
+struct SSContext;
+typedef void (*SSEmitFunc) (struct SSContext *cxt, const SSFinding *finding);
+
+/* What a NOT VALID check on "col IS NOT NULL" added in the script proves. */
+typedef struct SSTrackedConstraint
+{
+	char		key[NAMEDATALEN * 2 + 2];	/* "table\0constraint" hash key */
+	char		column[NAMEDATALEN];	/* column proved not null, or "" */
+	bool		not_valid_in_tx;	/* added NOT VALID in the current tx */
+	bool		validated;		/* validated (or added valid) */
+	bool		is_foreign_key;
+} SSTrackedConstraint;
+
+typedef struct SSContext
+{
+	/* settings of this run */
+	SSLevels	levels;
+	bool		assume_in_transaction;
+	bool		guard;			/* live guard: one statement at a time */
+
+	/* where the current statement sits in the script */
+	const char *script;
+	int			stmt_number;	/* 1-based */
+	int			stmt_offset;	/* byte offset of the statement's text */
+	int			stmt_count;		/* statements in the whole script, if known */
+	Node	   *stmt;			/* raw parse tree of the current statement */
+	LOCKMODE	stmt_lock;		/* strongest lock on an existing relation */
+	char	   *stmt_lock_object;
+
+	/* state carried from statement to statement */
+	bool		in_transaction; /* inside BEGIN, or the assumed transaction */
+	bool		explicit_transaction;	/* inside an explicit BEGIN */
+	int			begin_location; /* location of the open BEGIN */
+	bool		lock_timeout_set;
+	bool		statement_timeout_set;
+	bool		lock_timeout_reported;
+	bool		statement_timeout_reported;
+	bool		exclusive_lock_held;	/* ACCESS EXCLUSIVE held in this tx */
+	bool		exclusive_lock_reported;
+	char	   *exclusive_lock_object;
+	HTAB	   *created_relations;	/* names of relations made by the script */
+	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
+	HTAB	   *dropped_constraints;	/* names dropped IF EXISTS earlier */
+	List	   *indexed_columns;	/* "table\0col" of indexes made by script */
+	MemoryContext state_cxt;	/* lives as long as the script */
+
+	/* output */
+	SSEmitFunc	emit;
+	void	   *emit_arg;
+} SSContext;
+
+extern void schemashift_context_init(SSContext *cxt, bool assume_in_transaction,
+									 bool guard);
+extern void schemashift_analyze_statement(SSContext *cxt, Node *stmt,
+										  int stmt_number, int stmt_offset);
+extern void schemashift_finish_script(SSContext *cxt);
+
+/* Reporting helpers for checkers. */
+extern void ss_report(SSContext *cxt, SSRuleId rule, int location,
+					  const char *object, const char *message);
+extern void ss_report_full(SSContext *cxt, SSRuleId rule, int location,
+						   const char *object, LOCKMODE lock, bool rewrites,
+						   const char *message, const char *hint);
+extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
+
+/* ---------- catalog and script knowledge (catalog.c) ---------- */
+
+extern char *ss_relation_name(RangeVar *rv);
+extern Oid	ss_lookup_relation(RangeVar *rv);
+extern bool ss_relation_is_new(SSContext *cxt, RangeVar *rv);
+extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
+extern bool ss_relation_is_partitioned(Oid relid);
+extern bool ss_expr_is_volatile(Node *raw_expr);
+extern bool ss_column_proved_not_null(Oid relid, const char *column);
+extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
+										  const char *column, bool *known);
+extern bool ss_columns_have_index(Oid relid, List *colnames);
+extern char *ss_typename_last(TypeName *tn);
+extern bool ss_type_is_serial(TypeName *tn);
+extern int	ss_location_of(Node *node, int fallback);
+
+/* ---------- rule families ---------- */
+
+typedef void (*SSCheckFunc) (SSContext *cxt, Node *stmt);
+
+typedef struct SSChecker
+{
+	NodeTag		tag;			/* T_Invalid: every statement */
+	SSCheckFunc check;
+} SSChecker;
+
+extern const SSChecker schemashift_index_checkers[];
+extern const SSChecker schemashift_alter_checkers[];
+extern const SSChecker schemashift_types_checkers[];
+extern const SSChecker schemashift_drop_checkers[];
+extern const SSChecker schemashift_tx_checkers[];
+extern const SSChecker schemashift_misc_checkers[];
+
+/* lock helpers (engine.c) */
+extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);
+extern const char *ss_lock_name(LOCKMODE mode);
+
+#endif							/* SCHEMASHIFT_H */
