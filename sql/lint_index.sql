@@ -9,7 +9,7 @@ $$);
 
 -- a table created earlier in the script is not in anyone's way
 SELECT count(*) FROM lr($$
-CREATE TABLE fresh (a int);
+CREATE TABLE fresh (a bigint);
 CREATE INDEX fresh_a ON fresh (a);
 DROP INDEX fresh_a;
 $$);

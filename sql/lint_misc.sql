@@ -54,6 +54,6 @@ $$);
 -- identifiers the server would truncate (measured before the scanner truncates them)
 SELECT stmt, col, rule, level FROM lr($$
 CREATE TABLE a_table_name_that_is_far_too_long_to_be_kept_by_postgresql_as_is (id bigint);
-CREATE TABLE exactly_sixty_three_bytes_long_name_xxxxxxxxxxxxxxxxxxxxxxxxxxxx (id bigint);
+CREATE TABLE exactly_sixty_three_bytes_long_name_xxxxxxxxxxxxxxxxxxxxxxxxxxx (id bigint);
 CREATE TABLE "quoted ""name"" that is also far too long to be kept by the server" (id bigint);
 $$);

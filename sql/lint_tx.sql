@@ -1,22 +1,22 @@
 -- Transactions, timeouts, re-runnability.
 
 -- timeouts: reported once, at the first statement that takes locks
-SELECT stmt, rule, lock FROM schemashift.lint($$
+SELECT statement, rule, lock FROM schemashift.lint($$
 SELECT 1;
-ALTER TABLE t ADD COLUMN a int;
-ALTER TABLE t ADD COLUMN b int;
+ALTER TABLE t ADD COLUMN a bigint;
+ALTER TABLE t ADD COLUMN b bigint;
 $$, rules => 'prefer-robust-stmts=off');
 SELECT count(*) FROM schemashift.lint($$
 SET lock_timeout = '1s';
 SET statement_timeout = '5s';
-ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;
+ALTER TABLE t ADD COLUMN IF NOT EXISTS a bigint;
 $$);
 -- set_config() counts; a timeout of 0 is no timeout; qualified names are other settings
-SELECT stmt, rule FROM schemashift.lint($$
+SELECT statement, rule FROM schemashift.lint($$
 SELECT set_config('lock_timeout', '1s', false);
 SET statement_timeout = 0;
 SET myapp.lock_timeout = '1s';
-ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;
+ALTER TABLE t ADD COLUMN IF NOT EXISTS a bigint;
 $$);
 -- DML and CREATE TABLE without references take no lock anyone waits for
 SELECT count(*) FROM schemashift.lint($$
@@ -25,14 +25,14 @@ INSERT INTO newt VALUES (1);
 $$);
 
 -- nesting and uncommitted transactions
-SELECT stmt, rule, message FROM lr($$
+SELECT statement, rule, message FROM schemashift.lint($$
 BEGIN;
 BEGIN;
 COMMIT;
 COMMIT;
 BEGIN;
 CREATE TABLE x1 (id bigint);
-$$);
+$$, rules => 'require-timeout-settings=off');
 SELECT stmt, rule FROM lr($$
 SELECT 1;
 COMMIT;
@@ -52,7 +52,7 @@ COMMIT;
 $$);
 
 -- prefer-robust-stmts: outside a transaction, statements should be re-runnable
-SELECT stmt, rule, message FROM schemashift.lint($$
+SELECT statement, rule, message FROM schemashift.lint($$
 CREATE TABLE r1 (id bigint);
 CREATE TABLE IF NOT EXISTS r2 (id bigint);
 CREATE INDEX CONCURRENTLY r1_idx ON r1 (id);

@@ -27,6 +27,7 @@
 #include "parser/scanner.h"
 #include "common/keywords.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -788,6 +789,7 @@ schemashift_lint(PG_FUNCTION_ARGS)
 	MemoryContext stmt_cxt;
 	MemoryContext oldcxt;
 	int			i;
+	int			guc_nestlevel;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -822,6 +824,16 @@ schemashift_lint(PG_FUNCTION_ARGS)
 	cxt.emit = lint_emit;
 	cxt.emit_arg = &st;
 	cxt.script = st.script;
+
+	/*
+	 * The scanner's "identifier will be truncated" NOTICEs talk about a
+	 * script that is not being run, twice (splitting, then parsing);
+	 * identifier-too-long reports them properly.  The setting reverts when
+	 * the function ends, also on error.
+	 */
+	guc_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("client_min_messages", "warning", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	build_line_index(&st);
 	split_script(&st);
@@ -858,6 +870,7 @@ schemashift_lint(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(stmt_cxt);
 	MemoryContextDelete(cxt.state_cxt);
+	AtEOXact_GUC(true, guc_nestlevel);
 
 	return (Datum) 0;
 }

@@ -117,7 +117,7 @@ script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *c
 	hash_seq_init(&seq, cxt->constraints);
 	while ((tc = hash_seq_search(&seq)) != NULL)
 	{
-		if (proved || !tc->validated || strncmp(tc->key, prefix, plen) != 0)
+		if (!tc->validated || strncmp(tc->key, prefix, plen) != 0)
 			continue;
 		if (tc->column[0] != '\0')
 			proved = strcmp(tc->column, col) == 0;
@@ -133,9 +133,12 @@ script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *c
 
 			proved = p || !known;
 		}
+		if (proved)
+		{
+			hash_seq_term(&seq);
+			break;
+		}
 	}
-	if (proved)
-		hash_seq_term(&seq);
 	return proved;
 }
 
