@@ -22,7 +22,9 @@ OBJS = \
 	src/rules_alter.o \
 	src/rules_types.o \
 	src/rules_drop.o \
-	src/rules_misc.o
+	src/rules_misc.o \
+	src/guard.o \
+	src/hooks.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

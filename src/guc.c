@@ -3,18 +3,30 @@
  * guc.c
  *		schemashift's settings.
  *
- * Everything that decides what the rules report is PGC_SUSET, so that an
- * ordinary role can neither loosen nor silence it, and the "schemashift"
- * prefix is reserved so that a misspelt setting is an error, not a silent
- * placeholder.
+ * Everything that decides what the rules report or what the guard lets
+ * through is PGC_SUSET, so that an ordinary role can neither loosen nor
+ * silence it (not with SET, ALTER ROLE/DATABASE SET, PGOPTIONS or
+ * set_config()), and the "schemashift" prefix is reserved so that a
+ * misspelt setting is an error, not a silent placeholder.
  *
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
 
+#include <limits.h>
+
 #include "utils/guc.h"
 
 char	   *schemashift_rules_setting = NULL;
+int			schemashift_mode = SS_MODE_WARN;
+int			schemashift_lock_timeout = 5000;
+
+static const struct config_enum_entry mode_options[] = {
+	{"off", SS_MODE_OFF, false},
+	{"warn", SS_MODE_WARN, false},
+	{"enforce", SS_MODE_ENFORCE, false},
+	{NULL, 0, false}
+};
 
 static bool
 check_rules_setting(char **newval, void **extra, GucSource source)
@@ -37,6 +49,16 @@ check_rules_setting(char **newval, void **extra, GucSource source)
 void
 schemashift_define_gucs(void)
 {
+	DefineCustomEnumVariable("schemashift.mode",
+							 "What the guard does with dangerous DDL: off, warn or enforce.",
+							 "warn reports findings as warnings; enforce raises an error for findings at level error.",
+							 &schemashift_mode,
+							 SS_MODE_WARN,
+							 mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	DefineCustomStringVariable("schemashift.rules",
 							   "Per-rule levels, as \"rule-id=level, ...\".",
 							   "Levels are off, info, warning and error; rules not named keep their default level.",
@@ -47,6 +69,16 @@ schemashift_define_gucs(void)
 							   check_rules_setting,
 							   NULL,
 							   NULL);
+
+	DefineCustomIntVariable("schemashift.lock_timeout",
+							"Longest lock wait for DDL that blocks reads or writes of an existing table.",
+							"DDL taking a lock stronger than SHARE UPDATE EXCLUSIVE runs under this lock_timeout when the session's is unset or longer; 0 leaves lock_timeout alone.",
+							&schemashift_lock_timeout,
+							5000,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	schemashift_reserve_guc_prefix("schemashift");
 }

@@ -20,6 +20,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "utils/hsearch.h"
+#include "utils/timestamp.h"
 
 /* ---------- levels ---------- */
 
@@ -126,8 +127,27 @@ extern void schemashift_current_levels(SSLevels *levels);
 
 /* ---------- settings (guc.c) ---------- */
 
+typedef enum SSMode
+{
+	SS_MODE_OFF,
+	SS_MODE_WARN,
+	SS_MODE_ENFORCE
+} SSMode;
+
 extern char *schemashift_rules_setting;
+extern int	schemashift_mode;
+extern int	schemashift_lock_timeout;
 extern void schemashift_define_gucs(void);
+
+/* ---------- the live guard (guard.c, hooks.c) ---------- */
+
+extern bool schemashift_preloaded;
+extern void schemashift_guard_init(void);
+extern void schemashift_hooks_init(void);
+extern bool schemashift_guard_applies(void);
+extern void schemashift_guard_statement(Node *stmt, bool from_hook);
+extern void schemashift_guard_statement_done(bool from_hook);
+extern TimestampTz schemashift_hook_start_time;
 
 /* ---------- findings and the analysis context (engine.c) ---------- */
 

@@ -50,3 +50,133 @@ COMMENT ON FUNCTION schemashift.rules() IS
 'every schemashift rule with its current and default level';
 
 GRANT USAGE ON SCHEMA schemashift TO PUBLIC;
+
+/* ---------------------------------------------------------------------
+ * The live guard
+ * --------------------------------------------------------------------- */
+
+/*
+ * Roles are shared by every database of the cluster, so a second
+ * installation finds them already there.  Membership in them is what
+ * matters, and schemashift.self_check() lists it.
+ */
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'schemashift_approver') THEN
+        CREATE ROLE schemashift_approver NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'schemashift_auditor') THEN
+        CREATE ROLE schemashift_auditor NOLOGIN;
+    END IF;
+END
+$roles$;
+
+-- Every DDL statement that committed, and every approval.  Written only by
+-- schemashift's own C code, as the extension's owner.
+CREATE TABLE schemashift.ddl_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    logged_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    role_name name NOT NULL,
+    session_role name NOT NULL,
+    database_name name NOT NULL DEFAULT pg_catalog.current_database(),
+    xid xid8 DEFAULT pg_catalog.pg_current_xact_id(),
+    command_tag text NOT NULL,
+    objects text[],
+    statement text,
+    findings jsonb NOT NULL DEFAULT '[]',
+    approvals jsonb NOT NULL DEFAULT '[]',
+    duration interval
+);
+COMMENT ON TABLE schemashift.ddl_log IS
+'schemashift audit log: DDL that committed, with its findings and the approvals it used';
+REVOKE ALL ON schemashift.ddl_log FROM PUBLIC;
+GRANT SELECT ON schemashift.ddl_log TO schemashift_approver, schemashift_auditor;
+SELECT pg_catalog.pg_extension_config_dump('schemashift.ddl_log', '');
+
+CREATE FUNCTION schemashift.approve(rule text, object text DEFAULT NULL, reason text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'schemashift_approve'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+COMMENT ON FUNCTION schemashift.approve(text, text, text) IS
+'let findings of one rule (on one object) through for the rest of the transaction; audited';
+REVOKE ALL ON FUNCTION schemashift.approve(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION schemashift.approve(text, text, text) TO schemashift_approver;
+
+CREATE FUNCTION schemashift.preloaded()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'schemashift_is_preloaded'
+LANGUAGE C STRICT STABLE;
+
+CREATE FUNCTION schemashift.guard_ddl_start() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'schemashift_guard_ddl_start' LANGUAGE C;
+CREATE FUNCTION schemashift.guard_ddl_end() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'schemashift_guard_ddl_end' LANGUAGE C;
+CREATE FUNCTION schemashift.guard_table_rewrite() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'schemashift_guard_table_rewrite' LANGUAGE C;
+CREATE FUNCTION schemashift.guard_sql_drop() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'schemashift_guard_sql_drop' LANGUAGE C;
+
+CREATE EVENT TRIGGER schemashift_guard_start ON ddl_command_start
+    EXECUTE FUNCTION schemashift.guard_ddl_start();
+CREATE EVENT TRIGGER schemashift_guard_end ON ddl_command_end
+    EXECUTE FUNCTION schemashift.guard_ddl_end();
+CREATE EVENT TRIGGER schemashift_guard_rewrite ON table_rewrite
+    EXECUTE FUNCTION schemashift.guard_table_rewrite();
+CREATE EVENT TRIGGER schemashift_guard_drop ON sql_drop
+    EXECUTE FUNCTION schemashift.guard_sql_drop();
+-- ALWAYS: session_replication_role = replica must not silence the guard
+ALTER EVENT TRIGGER schemashift_guard_start ENABLE ALWAYS;
+ALTER EVENT TRIGGER schemashift_guard_end ENABLE ALWAYS;
+ALTER EVENT TRIGGER schemashift_guard_rewrite ENABLE ALWAYS;
+ALTER EVENT TRIGGER schemashift_guard_drop ENABLE ALWAYS;
+
+-- Every way the guard could be bypassed on this server.
+CREATE FUNCTION schemashift.self_check()
+RETURNS TABLE (check_name text, ok boolean, detail text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $self_check$
+    SELECT 'preloaded', schemashift.preloaded(),
+           CASE WHEN schemashift.preloaded()
+                THEN 'the ProcessUtility hook guards VACUUM FULL, CLUSTER, REINDEX, LOCK and TRUNCATE'
+                ELSE 'schemashift is not in shared_preload_libraries: VACUUM FULL, CLUSTER, REINDEX, LOCK and TRUNCATE are not guarded' END
+    UNION ALL
+    SELECT 'mode', current_setting('schemashift.mode') = 'enforce',
+           'schemashift.mode = ' || current_setting('schemashift.mode')
+    UNION ALL
+    SELECT 'event triggers', count(*) = 4 AND bool_and(e.evtenabled = 'A'),
+           coalesce(string_agg(e.evtname || ' ' ||
+                      CASE e.evtenabled WHEN 'A' THEN 'enabled always' WHEN 'O' THEN 'enabled (not in replica mode)'
+                                        WHEN 'R' THEN 'replica only' ELSE 'disabled' END, ', ' ORDER BY e.evtname), 'missing')
+      FROM pg_event_trigger e
+     WHERE e.evtname IN ('schemashift_guard_start', 'schemashift_guard_end',
+                         'schemashift_guard_rewrite', 'schemashift_guard_drop')
+    UNION ALL
+    SELECT 'parameter grants', count(*) = 0,
+           coalesce(string_agg(format('%s granted %s on %s', a.grantee::regrole, a.privilege_type, p.parname), ', '),
+                    'no role was granted SET on schemashift.*, session_replication_role or allow_system_table_mods')
+      FROM pg_parameter_acl p, aclexplode(p.paracl) a
+     WHERE (p.parname LIKE 'schemashift.%' OR p.parname IN ('session_replication_role', 'allow_system_table_mods'))
+       AND a.grantee <> 0 AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = a.grantee)
+    UNION ALL
+    SELECT 'audit log', bool_and(r.rolsuper),
+           'schemashift.ddl_log is owned by ' || string_agg(r.rolname, ', ')
+      FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+     WHERE c.oid = 'schemashift.ddl_log'::regclass
+    UNION ALL
+    SELECT 'audit log writers', count(*) = 0,
+           coalesce('can modify schemashift.ddl_log: ' || string_agg(r.rolname, ', '),
+                    'only superusers can modify schemashift.ddl_log')
+      FROM pg_roles r
+     WHERE NOT r.rolsuper
+       AND r.rolname <> 'pg_write_all_data'  -- its members are listed themselves
+       AND has_table_privilege(r.oid, 'schemashift.ddl_log', 'INSERT, UPDATE, DELETE, TRUNCATE')
+    UNION ALL
+    SELECT 'approvers', true,
+           coalesce('members of schemashift_approver: ' || string_agg(m.member::regrole::text, ', '),
+                    'schemashift_approver has no members: only superusers can approve')
+      FROM pg_auth_members m
+     WHERE m.roleid = 'schemashift_approver'::regrole
+$self_check$;
+COMMENT ON FUNCTION schemashift.self_check() IS
+'every way the schemashift guard could be bypassed on this server';

@@ -1,0 +1,734 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard.c
+ *		The live guard: the rule engine applied to each DDL statement as it
+ *		runs, through event triggers (and the ProcessUtility hook in
+ *		hooks.c when preloaded).
+ *
+ * ddl_command_start analyses the statement before it takes its locks:
+ * findings at level error raise an ERROR in enforce mode unless approved,
+ * the others become WARNINGs/NOTICEs; a statement that would take a lock
+ * stronger than SHARE UPDATE EXCLUSIVE on an existing table runs under
+ * schemashift.lock_timeout.  ddl_command_end restores lock_timeout and
+ * writes the audit log row.  table_rewrite catches rewrites no finding
+ * predicted; sql_drop sees what a DROP removed by cascade.
+ *
+ * State: a stack of frames, one per DDL statement in progress (DDL can
+ * nest: a function called by DDL may run DDL), and the approvals of the
+ * current transaction.  Both live in TopTransactionContext and are
+ * forgotten at transaction end; frames of an aborted subtransaction are
+ * popped by the subtransaction callback.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schemashift.h"
+#include "errcodes.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_class.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_extension.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(schemashift_guard_ddl_start);
+PG_FUNCTION_INFO_V1(schemashift_guard_ddl_end);
+PG_FUNCTION_INFO_V1(schemashift_guard_table_rewrite);
+PG_FUNCTION_INFO_V1(schemashift_guard_sql_drop);
+PG_FUNCTION_INFO_V1(schemashift_approve);
+
+typedef struct Approval
+{
+	SSRuleId	rule;
+	char	   *object;			/* NULL: any object */
+	char	   *reason;
+	bool		used;
+} Approval;
+
+typedef struct GuardFrame
+{
+	int			nest_level;		/* transaction nest level it belongs to */
+	bool		from_hook;
+	bool		expect_rewrite; /* a reported finding predicted a rewrite */
+	bool		lock_timeout_changed;
+	char	   *saved_lock_timeout;
+	TimestampTz start;
+	StringInfoData findings;	/* JSON array for the audit log */
+	StringInfoData approvals;	/* JSON array of approvals used */
+} GuardFrame;
+
+static List *approvals = NIL;	/* of Approval, in TopTransactionContext */
+static List *frames = NIL;		/* of GuardFrame, innermost first */
+
+TimestampTz schemashift_hook_start_time = 0;
+
+/* ---------- transaction bookkeeping ---------- */
+
+static void
+guard_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* the memory goes with TopTransactionContext */
+			approvals = NIL;
+			frames = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		int			level = GetCurrentTransactionNestLevel();
+
+		while (frames != NIL &&
+			   ((GuardFrame *) linitial(frames))->nest_level >= level)
+			frames = list_delete_first(frames);
+	}
+}
+
+void
+schemashift_guard_init(void)
+{
+	RegisterXactCallback(guard_xact_callback, NULL);
+	RegisterSubXactCallback(guard_subxact_callback, NULL);
+}
+
+/* ---------- when to stand aside ---------- */
+
+/*
+ * The guard applies unless: it is off; an extension script is running
+ * (CREATE/ALTER EXTENSION, ours included); binary upgrade; no usable
+ * transaction; or the extension is not installed in this database.
+ */
+bool
+schemashift_guard_applies(void)
+{
+	if (schemashift_mode == SS_MODE_OFF)
+		return false;
+	if (creating_extension || IsBinaryUpgrade)
+		return false;
+	if (!IsTransactionState() || IsAbortedTransactionBlockState())
+		return false;
+	return OidIsValid(get_extension_oid("schemashift", true));
+}
+
+/* ---------- reporting ---------- */
+
+static bool
+object_matches(const char *approved, const char *object)
+{
+	size_t		len;
+
+	if (approved == NULL)
+		return true;
+	if (object == NULL)
+		return false;
+	if (strcmp(approved, object) == 0)
+		return true;
+	/* approving a table covers its columns: "t" matches "t.col" */
+	len = strlen(approved);
+	return strncmp(approved, object, len) == 0 && object[len] == '.';
+}
+
+static Approval *
+find_approval(SSRuleId rule, const char *object)
+{
+	ListCell   *lc;
+
+	foreach(lc, approvals)
+	{
+		Approval   *a = lfirst(lc);
+
+		if (a->rule == rule && object_matches(a->object, object))
+			return a;
+	}
+	return NULL;
+}
+
+static void
+json_finding(StringInfo buf, const SSFinding *f, const char *outcome)
+{
+	if (buf->len > 1)
+		appendStringInfoChar(buf, ',');
+	appendStringInfoString(buf, "{\"rule\":");
+	escape_json(buf, schemashift_rules[f->rule].id);
+	appendStringInfoString(buf, ",\"level\":");
+	escape_json(buf, schemashift_level_name(f->level));
+	appendStringInfoString(buf, ",\"object\":");
+	if (f->object)
+		escape_json(buf, f->object);
+	else
+		appendStringInfoString(buf, "null");
+	appendStringInfoString(buf, ",\"outcome\":");
+	escape_json(buf, outcome);
+	appendStringInfoString(buf, ",\"message\":");
+	escape_json(buf, f->message);
+	appendStringInfoChar(buf, '}');
+}
+
+typedef struct GuardRun
+{
+	GuardFrame *frame;
+	List	   *blocked;		/* SSFinding copies at level error, enforce */
+} GuardRun;
+
+static void
+guard_emit(SSContext *cxt, const SSFinding *f)
+{
+	GuardRun   *run = (GuardRun *) cxt->emit_arg;
+	const SSRule *r = &schemashift_rules[f->rule];
+	Approval   *a = find_approval(f->rule, f->object);
+	MemoryContext old;
+
+	if (f->rewrites)
+		run->frame->expect_rewrite = true;
+
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	if (a)
+	{
+		a->used = true;
+		json_finding(&run->frame->findings, f, "approved");
+		if (run->frame->approvals.len > 1)
+			appendStringInfoChar(&run->frame->approvals, ',');
+		appendStringInfoString(&run->frame->approvals, "{\"rule\":");
+		escape_json(&run->frame->approvals, r->id);
+		appendStringInfoString(&run->frame->approvals, ",\"reason\":");
+		escape_json(&run->frame->approvals, a->reason);
+		appendStringInfoChar(&run->frame->approvals, '}');
+		MemoryContextSwitchTo(old);
+		ereport(NOTICE,
+				(errmsg("%s", f->message),
+				 errdetail("schemashift rule \"%s\" on %s was approved for this transaction: %s",
+						   r->id, f->object ? f->object : "this statement", a->reason)));
+		return;
+	}
+	if (schemashift_mode == SS_MODE_ENFORCE && f->level == SS_LEVEL_ERROR)
+	{
+		SSFinding  *copy = palloc(sizeof(SSFinding));
+
+		*copy = *f;
+		copy->object = f->object ? pstrdup(f->object) : NULL;
+		copy->message = pstrdup(f->message);
+		run->blocked = lappend(run->blocked, copy);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	json_finding(&run->frame->findings, f,
+				 f->level == SS_LEVEL_INFO ? "notice" : "warning");
+	MemoryContextSwitchTo(old);
+
+	ereport(f->level == SS_LEVEL_INFO ? NOTICE : WARNING,
+			(errmsg("%s", f->message),
+			 errdetail("schemashift rule \"%s\"%s%s%s%s.", r->id,
+					   f->object ? " on " : "", f->object ? f->object : "",
+					   ss_lock_name(f->lock) ? ", lock " : "",
+					   ss_lock_name(f->lock) ? ss_lock_name(f->lock) : ""),
+			 f->hint ? errhint("%s", f->hint) : 0));
+}
+
+/* Raise the error for the first blocked finding, after logging them all. */
+static void
+raise_blocked(List *blocked)
+{
+	SSFinding  *first = linitial(blocked);
+	const SSRule *r = &schemashift_rules[first->rule];
+	ListCell   *lc;
+	StringInfoData others;
+
+	initStringInfo(&others);
+	foreach(lc, blocked)
+	{
+		SSFinding  *f = lfirst(lc);
+
+		/* the server log keeps blocked attempts: the audit table rolls back */
+		ereport(LOG,
+				(errmsg("schemashift blocked a statement of role \"%s\": rule \"%s\" on %s",
+						GetUserNameFromId(GetUserId(), false),
+						schemashift_rules[f->rule].id,
+						f->object ? f->object : "(statement)"),
+				 errhidestmt(false)));
+		if (f != first)
+			appendStringInfo(&others, " Also: %s (rule \"%s\").", f->message,
+							 schemashift_rules[f->rule].id);
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_SCHEMASHIFT_BLOCKED),
+			 errmsg("%s", first->message),
+			 errdetail("Blocked by schemashift rule \"%s\"%s%s.%s", r->id,
+					   first->object ? " on " : "",
+					   first->object ? first->object : "", others.data),
+			 errhint("%s To let this change through once, a member of schemashift_approver can run SELECT schemashift.approve('%s', %s, reason => '...') earlier in the same transaction.",
+					 first->hint ? first->hint : "",
+					 r->id,
+					 first->object ? quote_literal_cstr(first->object) : "NULL")));
+}
+
+/* ---------- lock_timeout ---------- */
+
+static void
+apply_lock_timeout(GuardFrame *frame, LOCKMODE lock)
+{
+	char		buf[32];
+
+	if (schemashift_lock_timeout <= 0 || lock <= ShareUpdateExclusiveLock)
+		return;
+	if (LockTimeout > 0 && LockTimeout <= schemashift_lock_timeout)
+		return;
+
+	/*
+	 * A LOCAL setting: whatever happens (error, rollback, commit), the
+	 * session's own value is back at transaction end; ddl_command_end puts it
+	 * back sooner for the statements that follow in the same transaction.
+	 */
+	frame->saved_lock_timeout = MemoryContextStrdup(TopTransactionContext,
+													GetConfigOption("lock_timeout", false, false));
+	snprintf(buf, sizeof(buf), "%dms", schemashift_lock_timeout);
+	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	frame->lock_timeout_changed = true;
+}
+
+static void
+restore_lock_timeout(GuardFrame *frame)
+{
+	if (!frame->lock_timeout_changed)
+		return;
+	(void) set_config_option("lock_timeout", frame->saved_lock_timeout,
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
+	frame->lock_timeout_changed = false;
+}
+
+/* ---------- the statement ---------- */
+
+static GuardFrame *
+push_frame(bool from_hook)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	GuardFrame *frame = palloc0(sizeof(GuardFrame));
+
+	frame->nest_level = GetCurrentTransactionNestLevel();
+	frame->from_hook = from_hook;
+	frame->start = (from_hook || schemashift_hook_start_time == 0) ?
+		GetCurrentTimestamp() : schemashift_hook_start_time;
+	initStringInfo(&frame->findings);
+	appendStringInfoChar(&frame->findings, '[');
+	initStringInfo(&frame->approvals);
+	appendStringInfoChar(&frame->approvals, '[');
+	frames = lcons(frame, frames);
+	MemoryContextSwitchTo(old);
+	return frame;
+}
+
+/*
+ * Analyse a statement about to run.  Pushes a frame that
+ * schemashift_guard_statement_done() pops.
+ */
+void
+schemashift_guard_statement(Node *stmt, bool from_hook)
+{
+	SSContext	cxt;
+	GuardRun	run;
+	MemoryContext work;
+	MemoryContext old;
+
+	work = AllocSetContextCreate(CurrentMemoryContext, "schemashift guard",
+								 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(work);
+
+	run.frame = push_frame(from_hook);
+	run.blocked = NIL;
+
+	schemashift_context_init(&cxt, false, true);
+	cxt.in_transaction = IsTransactionBlock();
+	cxt.emit = guard_emit;
+	cxt.emit_arg = &run;
+	schemashift_analyze_statement(&cxt, stmt, 1, 0);
+
+	if (run.blocked != NIL)
+		raise_blocked(run.blocked);
+
+	apply_lock_timeout(run.frame, cxt.stmt_lock);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+}
+
+/* ---------- the audit log ---------- */
+
+static Oid
+extension_owner(void)
+{
+	Oid			extid = get_extension_oid("schemashift", false);
+	HeapTuple	tup;
+	Oid			owner = BOOTSTRAP_SUPERUSERID;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * Insert one audit row as the extension's owner: ordinary roles cannot
+ * write the log themselves.  with_ddl_commands reads the objects from
+ * pg_event_trigger_ddl_commands(), only callable in ddl_command_end.
+ */
+static void
+write_audit_row(const char *tag, const char *statement, const char *findings,
+				const char *approvals_json, TimestampTz start,
+				bool with_ddl_commands, const char *object_literal)
+{
+	Oid			save_userid;
+	int			save_sec;
+	Datum		values[8];
+	char		nulls[8];
+	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	const char *sql;
+	int			ret;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	values[1] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	values[2] = CStringGetTextDatum(tag);
+	if (statement)
+		values[3] = CStringGetTextDatum(statement);
+	else
+		nulls[3] = 'n';
+	values[4] = CStringGetTextDatum(findings ? findings : "[]");
+	values[5] = CStringGetTextDatum(approvals_json ? approvals_json : "[]");
+	if (object_literal)
+		values[6] = CStringGetTextDatum(object_literal);
+	else
+		nulls[6] = 'n';
+	values[7] = TimestampTzGetDatum(start);
+
+	sql = with_ddl_commands ?
+		"INSERT INTO schemashift.ddl_log (role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
+		"SELECT $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
+		"(SELECT pg_catalog.array_agg(DISTINCT c.object_identity) FROM pg_catalog.pg_event_trigger_ddl_commands() c), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8" :
+		"INSERT INTO schemashift.ddl_log (role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
+		"SELECT $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
+		"CASE WHEN $7 IS NULL THEN NULL ELSE pg_catalog.array_append(NULL::text[], $7) END, "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8";
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(extension_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute_with_args(sql, 8, types, values, nulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not write the schemashift audit log: %s",
+				 SPI_result_code_string(ret));
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+}
+
+void
+schemashift_guard_statement_done(bool from_hook)
+{
+	GuardFrame *frame;
+
+	if (frames == NIL)
+		return;
+	frame = linitial(frames);
+	if (frame->from_hook != from_hook)
+		return;
+	frames = list_delete_first(frames);
+	restore_lock_timeout(frame);
+}
+
+/* ---------- event trigger functions ---------- */
+
+#define CHECK_EVENT_TRIGGER(fcinfo) \
+	do { \
+		if (!CALLED_AS_EVENT_TRIGGER(fcinfo)) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED), \
+					 errmsg("function \"%s\" must be fired as an event trigger", \
+							get_func_name(fcinfo->flinfo->fn_oid)))); \
+	} while (0)
+
+Datum
+schemashift_guard_ddl_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trig;
+
+	CHECK_EVENT_TRIGGER(fcinfo);
+	trig = (EventTriggerData *) fcinfo->context;
+	if (schemashift_guard_applies())
+		schemashift_guard_statement(trig->parsetree, false);
+	PG_RETURN_NULL();
+}
+
+Datum
+schemashift_guard_ddl_end(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trig;
+	GuardFrame *frame;
+
+	CHECK_EVENT_TRIGGER(fcinfo);
+	trig = (EventTriggerData *) fcinfo->context;
+	if (frames == NIL || !schemashift_guard_applies())
+		PG_RETURN_NULL();
+	frame = linitial(frames);
+	if (frame->from_hook)
+		PG_RETURN_NULL();
+	frames = list_delete_first(frames);
+	restore_lock_timeout(frame);
+
+	appendStringInfoChar(&frame->findings, ']');
+	appendStringInfoChar(&frame->approvals, ']');
+	write_audit_row(GetCommandTagName(trig->tag), debug_query_string,
+					frame->findings.data, frame->approvals.data, frame->start,
+					true, NULL);
+	PG_RETURN_NULL();
+}
+
+Datum
+schemashift_guard_table_rewrite(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	int			reason;
+	SSContext	cxt;
+	GuardRun	run;
+	SSFinding	f;
+	HeapTuple	tup;
+	bool		mine = false;
+	char	   *relname;
+	const char *why;
+
+	CHECK_EVENT_TRIGGER(fcinfo);
+	if (!schemashift_guard_applies())
+		PG_RETURN_NULL();
+
+	relid = DatumGetObjectId(OidFunctionCall0Coll(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID, InvalidOid));
+	reason = DatumGetInt32(OidFunctionCall0Coll(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON, InvalidOid));
+
+	/* predicted (and so reported or approved) by the statement's findings */
+	if (frames != NIL && ((GuardFrame *) linitial(frames))->expect_rewrite)
+		PG_RETURN_NULL();
+
+	/* a table created in this transaction is nobody else's business */
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		PG_RETURN_NULL();
+	mine = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
+		((Form_pg_class) GETSTRUCT(tup))->relpersistence == RELPERSISTENCE_TEMP;
+	ReleaseSysCache(tup);
+	if (mine)
+		PG_RETURN_NULL();
+
+	relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										 get_rel_name(relid));
+	why = (reason & 4) ? "a column type change" :
+		(reason & 2) ? "a column default" :
+		(reason & 1) ? "a persistence change" :
+		(reason & 8) ? "an access method change" : "the statement";
+
+	schemashift_context_init(&cxt, false, true);
+	run.frame = frames != NIL ? linitial(frames) : push_frame(false);
+	run.blocked = NIL;
+	cxt.emit = guard_emit;
+	cxt.emit_arg = &run;
+	memset(&f, 0, sizeof(f));
+	f.rule = SS_BAN_TABLE_REWRITE;
+	f.level = cxt.levels.level[SS_BAN_TABLE_REWRITE];
+	f.object = relname;
+	f.lock = AccessExclusiveLock;
+	f.rewrites = false;		/* already rewriting: do not mark it expected */
+	f.message = psprintf("this statement rewrites table %s because of %s, while blocking reads and writes",
+						 relname, why);
+	f.hint = schemashift_rules[SS_BAN_TABLE_REWRITE].hint;
+	if (f.level != SS_LEVEL_OFF)
+		guard_emit(&cxt, &f);
+	if (run.blocked != NIL)
+		raise_blocked(run.blocked);
+	MemoryContextDelete(cxt.state_cxt);
+	PG_RETURN_NULL();
+}
+
+Datum
+schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
+{
+	SSContext	cxt;
+	GuardRun	run;
+	int			ret;
+	uint64		i;
+
+	CHECK_EVENT_TRIGGER(fcinfo);
+	if (!schemashift_guard_applies() || frames == NIL)
+		PG_RETURN_NULL();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT object_type, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() "
+					  "WHERE NOT original AND NOT is_temporary "
+					  "AND object_type OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'table column']::pg_catalog.text[])",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the dropped objects: %s", SPI_result_code_string(ret));
+
+	schemashift_context_init(&cxt, false, true);
+	run.frame = linitial(frames);
+	run.blocked = NIL;
+	cxt.emit = guard_emit;
+	cxt.emit_arg = &run;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *ident = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		SSFinding	f;
+		bool		is_table = strcmp(type, "table") == 0;
+
+		memset(&f, 0, sizeof(f));
+		f.rule = is_table ? SS_BAN_DROP_TABLE : SS_BAN_DROP_COLUMN;
+		f.level = cxt.levels.level[f.rule];
+		f.object = ident;
+		f.lock = AccessExclusiveLock;
+		f.message = psprintf("this DROP also removes %s %s by cascade, with its data",
+							 type, ident);
+		f.hint = schemashift_rules[f.rule].hint;
+		if (f.level != SS_LEVEL_OFF)
+			guard_emit(&cxt, &f);
+	}
+	SPI_finish();
+	if (run.blocked != NIL)
+		raise_blocked(run.blocked);
+	MemoryContextDelete(cxt.state_cxt);
+	PG_RETURN_NULL();
+}
+
+/* ---------- approvals ---------- */
+
+/*
+ * schemashift.approve(rule, object, reason): let findings of one rule (on
+ * one object, or any) through for the rest of the transaction.
+ */
+Datum
+schemashift_approve(PG_FUNCTION_ARGS)
+{
+	char	   *rule_id;
+	char	   *object;
+	char	   *reason;
+	Oid			approver;
+	SSRuleId	ids[2];
+	int			n;
+	int			i;
+	MemoryContext old;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("rule must not be null")));
+	rule_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	object = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	reason = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	approver = get_role_oid("schemashift_approver", true);
+	if (!superuser() &&
+		!(OidIsValid(approver) && has_privs_of_role(GetUserId(), approver)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to approve schemashift findings"),
+				 errdetail("Only superusers and members of schemashift_approver can approve.")));
+	if (reason == NULL || reason[strspn(reason, " \t\n")] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an approval needs a reason"),
+				 errhint("Say why the change is safe: schemashift.approve('%s', ..., reason => '...').", rule_id)));
+	n = schemashift_rule_expand(rule_id, ids);
+	if (n == 0)
+	{
+		const char *s = schemashift_rule_suggest(rule_id);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown schemashift rule \"%s\"", rule_id),
+				 s ? errhint("Did you mean \"%s\"?", s) : 0));
+	}
+	if (!IsTransactionBlock())
+		ereport(WARNING,
+				(errmsg("approval outside a transaction block ends with this statement"),
+				 errhint("Run schemashift.approve() after BEGIN, in the transaction that runs the change.")));
+
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	for (i = 0; i < n; i++)
+	{
+		Approval   *a = palloc0(sizeof(Approval));
+
+		a->rule = ids[i];
+		a->object = object ? pstrdup(object) : NULL;
+		a->reason = pstrdup(reason);
+		approvals = lappend(approvals, a);
+	}
+	MemoryContextSwitchTo(old);
+
+	ereport(LOG,
+			(errmsg("schemashift approval by role \"%s\": rule \"%s\" on %s: %s",
+					GetUserNameFromId(GetUserId(), false), rule_id,
+					object ? object : "any object", reason)));
+	{
+		StringInfoData js;
+
+		initStringInfo(&js);
+		appendStringInfoString(&js, "[{\"rule\":");
+		escape_json(&js, rule_id);
+		appendStringInfoString(&js, ",\"outcome\":\"approval\"}]");
+		write_audit_row("schemashift.approve", reason, js.data, "[]",
+						GetCurrentTimestamp(), false, object);
+	}
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,121 @@
+/*-------------------------------------------------------------------------
+ *
+ * hooks.c
+ *		The ProcessUtility hook, installed only when schemashift is in
+ *		shared_preload_libraries.
+ *
+ * Event triggers see DDL; they do not fire for VACUUM FULL, CLUSTER,
+ * REINDEX, LOCK or TRUNCATE.  The hook guards those with the same engine,
+ * and stamps the start of every statement so the audit log can record how
+ * long DDL took.  Everything else passes straight through: transaction
+ * control, SET and the like take the fast path first.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schemashift.h"
+
+#include "storage/proc.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
+#include "utils/timestamp.h"
+
+bool		schemashift_preloaded = false;
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Utility statements no rule is about and that event triggers ignore. */
+static bool
+fast_path(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_ExplainStmt:
+		case T_CopyStmt:
+		case T_DeclareCursorStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+		case T_CallStmt:
+		case T_DoStmt:
+		case T_ListenStmt:
+		case T_NotifyStmt:
+		case T_UnlistenStmt:
+		case T_DiscardStmt:
+		case T_CheckPointStmt:
+		case T_ConstraintsSetStmt:
+		case T_LoadStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static void
+schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						   bool readOnlyTree, ProcessUtilityContext context,
+						   ParamListInfo params, QueryEnvironment *queryEnv,
+						   DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+	bool		guarded = false;
+	int			saved_lock_timeout = LockTimeout;
+	TimestampTz saved_start = schemashift_hook_start_time;
+
+	if (!fast_path(stmt) && context != PROCESS_UTILITY_SUBCOMMAND)
+	{
+		if (command_tag_event_trigger_ok(CreateCommandTag(stmt)))
+			schemashift_hook_start_time = GetCurrentTimestamp();
+		else if (schemashift_guard_applies())
+		{
+			int			before = LockTimeout;
+
+			schemashift_guard_statement(stmt, true);
+			guarded = true;
+
+			/*
+			 * VACUUM FULL and friends commit internally, so a transaction-
+			 * local setting would not outlive their first commit: the lock
+			 * timeout the guard chose is kept in the variable itself for the
+			 * statement, and put back below whatever happens.
+			 */
+			if (LockTimeout != before)
+			{
+				int			chosen = LockTimeout;
+
+				schemashift_guard_statement_done(true);
+				LockTimeout = chosen;
+				guarded = false;
+			}
+		}
+	}
+
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		if (guarded)
+			schemashift_guard_statement_done(true);
+		LockTimeout = saved_lock_timeout;
+		schemashift_hook_start_time = saved_start;
+	}
+	PG_END_TRY();
+}
+
+void
+schemashift_hooks_init(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = schemashift_ProcessUtility;
+}
