@@ -612,6 +612,9 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 	if (!schemashift_guard_applies() || frames == NIL)
 		PG_RETURN_NULL();
 
+	/* made before SPI_connect: SPI_finish frees what is made inside */
+	schemashift_context_init(&cxt, false, true);
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute("SELECT object_type, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() "
@@ -621,7 +624,6 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read the dropped objects: %s", SPI_result_code_string(ret));
 
-	schemashift_context_init(&cxt, false, true);
 	run.frame = linitial(frames);
 	run.blocked = NIL;
 	cxt.emit = guard_emit;
