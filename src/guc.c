@@ -49,6 +49,17 @@ check_rules_setting(char **newval, void **extra, GucSource source)
 void
 schemashift_define_gucs(void)
 {
+	/*
+	 * Loaded late (not preloaded), the library may find a placeholder an
+	 * ordinary role set, e.g. with PGOPTIONS.  The server refuses it when
+	 * the real setting is defined, but then falls back to the built-in
+	 * default, not to what the administrator configured.  Remember the
+	 * placeholder to notice that below.
+	 */
+	const char *placeholder = GetConfigOption("schemashift.mode", true, false);
+	char	   *before = placeholder ? pstrdup(placeholder) : NULL;
+	const char *after;
+
 	DefineCustomEnumVariable("schemashift.mode",
 							 "What the guard does with dangerous DDL: off, warn or enforce.",
 							 "warn reports findings as warnings; enforce raises an error for findings at level error.",
@@ -81,4 +92,21 @@ schemashift_define_gucs(void)
 							NULL, NULL, NULL);
 
 	schemashift_reserve_guc_prefix("schemashift");
+
+	/*
+	 * A refused placeholder: fail closed.  This session enforces, whatever
+	 * the configured mode was; preloading the library avoids the question
+	 * (the setting is then checked when the session starts).
+	 */
+	after = GetConfigOption("schemashift.mode", false, false);
+	if (before && pg_strcasecmp(before, after) != 0)
+	{
+		(void) set_config_option("schemashift.mode", "enforce", PGC_SUSET,
+								 PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
+		ereport(WARNING,
+				(errmsg("schemashift.mode = \"%s\" was refused; this session runs in enforce mode", before),
+				 errhint("Only superusers can change schemashift.mode.")));
+	}
+	if (before)
+		pfree(before);
 }
