@@ -12,6 +12,9 @@ column type changes, UPDATE backfills, COMMENT ON, enum types, trigger
 functions, with SET lock_timeout / BEGIN / COMMIT around most of them and
 "--" comments between them.  It has exactly N statements.
 
+--pad-to BYTES appends "--" comment lines until the file has about that
+many bytes: a control with more text but no more statements.
+
 --schema FILE also writes the tables the migration assumes already exist
 (the same for every N and seed), so a linter that reads the live catalog
 has something to find.  Same seed, same output: byte for byte.
@@ -393,6 +396,8 @@ def main():
     ap.add_argument("--statements", type=int, required=True)
     ap.add_argument("--seed", type=int, default=20240501)
     ap.add_argument("--schema", help="also write the pre-existing tables here")
+    ap.add_argument("--pad-to", type=int, default=0, metavar="BYTES",
+                    help="pad with comment lines to about BYTES bytes")
     a = ap.parse_args()
 
     g = Gen(a.seed)
@@ -401,15 +406,19 @@ def main():
         with open(a.schema, "w") as f:
             f.write("\n".join(schema) + "\n")
 
-    out = sys.stdout
-    out.write("-- schemashift benchmark migration: %d statements, seed %d\n"
-              % (a.statements, a.seed))
+    parts = ["-- schemashift benchmark migration: %d statements, seed %d\n"
+             % (a.statements, a.seed)]
     left = a.statements
     while left > 0:
         lines = g.migration(left)
         left -= len(lines) - 1         # the head is a comment, not a statement
-        out.write("\n".join(lines) + "\n\n")
+        parts.append("\n".join(lines) + "\n\n")
     assert left == 0
+    text = "".join(parts)
+    pad = "-- padding: " + "x" * 67 + "\n"   # 80 bytes, ASCII
+    if a.pad_to > len(text):
+        text += pad * ((a.pad_to - len(text)) // len(pad))
+    sys.stdout.write(text)
 
 
 if __name__ == "__main__":
