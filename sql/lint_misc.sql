@@ -49,6 +49,8 @@ UPDATE big SET v = 'x' WHERE id = 42;
 DELETE FROM big WHERE id IN (1, 2, 3);
 DELETE FROM big;
 UPDATE small SET v = upper(v);
+UPDATE big SET v = 'x' WHERE id BETWEEN 1 AND 5000;
+UPDATE big SET v = 'x' WHERE id >= 1 AND id < 5000;
 $$);
 
 -- identifiers the server would truncate (measured before the scanner truncates them)

@@ -320,7 +320,8 @@ where_has_equality(Node *where)
 	{
 		A_Expr	   *e = (A_Expr *) where;
 
-		if (e->kind == AEXPR_IN)
+		if (e->kind == AEXPR_IN || e->kind == AEXPR_BETWEEN ||
+			e->kind == AEXPR_BETWEEN_SYM)
 			return true;
 		if (e->kind == AEXPR_OP && list_length(e->name) == 1 &&
 			strcmp(strVal(linitial(e->name)), "=") == 0)
@@ -330,10 +331,20 @@ where_has_equality(Node *where)
 	if (IsA(where, BoolExpr) && ((BoolExpr *) where)->boolop == AND_EXPR)
 	{
 		ListCell   *lc;
+		int			bounds = 0;
 
 		foreach(lc, ((BoolExpr *) where)->args)
+		{
+			A_Expr	   *e = lfirst(lc);
+
 			if (where_has_equality(lfirst(lc)))
 				return true;
+			/* a key range with both ends: id >= a AND id < b */
+			if (IsA(e, A_Expr) && e->kind == AEXPR_OP && list_length(e->name) == 1 &&
+				strchr("<>", strVal(linitial(e->name))[0]) != NULL)
+				bounds++;
+		}
+		return bounds >= 2;
 	}
 	return false;
 }
