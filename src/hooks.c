@@ -63,6 +63,7 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *stmt = pstmt->utilityStmt;
 	bool		guarded = false;
+	bool		timeout_forced = false;
 	int			saved_lock_timeout = LockTimeout;
 	TimestampTz saved_start = schemashift_hook_start_time;
 
@@ -89,6 +90,7 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 				schemashift_guard_statement_done(true);
 				LockTimeout = chosen;
+				timeout_forced = true;
 				guarded = false;
 			}
 		}
@@ -107,7 +109,9 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		if (guarded)
 			schemashift_guard_statement_done(true);
-		LockTimeout = saved_lock_timeout;
+		/* only undo what the guard did: a user's own SET lock_timeout stays */
+		if (timeout_forced)
+			LockTimeout = saved_lock_timeout;
 		schemashift_hook_start_time = saved_start;
 	}
 	PG_END_TRY();
