@@ -33,6 +33,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
+#include "parser/parse_type.h"
 
 char *
 ss_relation_name(RangeVar *rv)
@@ -122,9 +124,43 @@ ss_lookup_relation(RangeVar *rv)
 }
 
 /*
+ * True when the current transaction created the relation (temp relations
+ * count too): no other session can see it yet.  The pg_class row's xmin is
+ * only a first filter, since any ALTER or GRANT earlier in the transaction
+ * rewrites that row; the relcache knows which subtransaction created it.
+ */
+bool
+ss_relid_is_new(Oid relid)
+{
+	HeapTuple	tup;
+	bool		touched = false;
+	Relation	rel;
+	bool		created;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	if (((Form_pg_class) GETSTRUCT(tup))->relpersistence == RELPERSISTENCE_TEMP)
+	{
+		ReleaseSysCache(tup);
+		return true;
+	}
+	touched = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+	if (!touched)
+		return false;
+
+	rel = RelationIdGetRelation(relid);
+	if (!RelationIsValid(rel))
+		return false;
+	created = rel->rd_createSubid != InvalidSubTransactionId;
+	RelationClose(rel);
+	return created;
+}
+
+/*
  * True when the relation was created earlier in the script, or by the
- * current transaction (its pg_class row is ours): no other session can see
- * it yet, so nothing done to it can block anyone.
+ * current transaction: nothing done to it can block anyone.
  */
 bool
 ss_relation_is_new(SSContext *cxt, RangeVar *rv)
@@ -132,8 +168,6 @@ ss_relation_is_new(SSContext *cxt, RangeVar *rv)
 	char		key[NAMEDATALEN * 2 + 2];
 	bool		found;
 	Oid			relid;
-	HeapTuple	tup;
-	bool		mine = false;
 
 	if (rv == NULL || rv->relname == NULL)
 		return false;
@@ -146,19 +180,23 @@ ss_relation_is_new(SSContext *cxt, RangeVar *rv)
 		return true;
 
 	relid = ss_lookup_relation(rv);
-	if (!OidIsValid(relid))
+	return OidIsValid(relid) && ss_relid_is_new(relid);
+}
+
+/*
+ * True when the type is a domain with constraints: ADD COLUMN of such a
+ * type evaluates them for every row, so the server rewrites the table even
+ * with no default.  An unknown or unresolvable name is not one.
+ */
+bool
+ss_type_is_checked_domain(TypeName *tn)
+{
+	Oid			typid;
+
+	if (tn == NULL || tn->pct_type || list_length(tn->names) > 2)
 		return false;
-
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
-
-		mine = cls->relpersistence == RELPERSISTENCE_TEMP ||
-			TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
-		ReleaseSysCache(tup);
-	}
-	return mine;
+	typid = LookupTypeNameOid(NULL, tn, true);
+	return OidIsValid(typid) && DomainHasConstraints(typid);
 }
 
 void

@@ -40,6 +40,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
@@ -52,6 +53,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_start);
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_end);
@@ -63,7 +65,10 @@ typedef struct Approval
 {
 	SSRuleId	rule;
 	char	   *object;			/* NULL: any object */
+	char	   *qualified;		/* schema-qualified spelling, or NULL */
+	char	   *key;			/* "#relid[.column]", or NULL */
 	char	   *reason;
+	int			nest_level;		/* subtransaction that made it */
 	bool		used;
 } Approval;
 
@@ -109,13 +114,32 @@ static void
 guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
+	int			level = GetCurrentTransactionNestLevel();
+	ListCell   *lc;
+
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
-		int			level = GetCurrentTransactionNestLevel();
-
 		while (frames != NIL &&
 			   ((GuardFrame *) linitial(frames))->nest_level >= level)
 			frames = list_delete_first(frames);
+
+		/* ROLLBACK TO SAVEPOINT takes back the approvals made after it */
+		foreach(lc, approvals)
+		{
+			if (((Approval *) lfirst(lc))->nest_level >= level)
+				approvals = foreach_delete_current(approvals, lc);
+		}
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		/* RELEASE hands them to the parent, which may still roll back */
+		foreach(lc, approvals)
+		{
+			Approval   *a = lfirst(lc);
+
+			if (a->nest_level >= level)
+				a->nest_level = level - 1;
+		}
 	}
 }
 
@@ -163,17 +187,77 @@ object_matches(const char *approved, const char *object)
 	return strncmp(approved, object, len) == 0 && object[len] == '.';
 }
 
+/*
+ * The catalog's view of an object name, so that "t", "public.t" and
+ * "\"t\"" approve the same table: "#relid" or "#relid.column" when the
+ * name (or all but its last part) resolves to a relation, else NULL.
+ * *qualified gets the schema-qualified spelling, for objects the statement
+ * drops before their findings are reported.
+ */
+static char *
+object_key(const char *name, char **qualified)
+{
+	char	   *copy = pstrdup(name);
+	List	   *parts;
+	int			ncol;
+
+	if (qualified)
+		*qualified = NULL;
+	if (!SplitIdentifierString(copy, '.', &parts) || parts == NIL)
+		return NULL;
+	for (ncol = 0; ncol <= 1; ncol++)
+	{
+		int			nrel = list_length(parts) - ncol;
+		RangeVar   *rv;
+		Oid			relid;
+		char	   *relname;
+		const char *col = ncol ? quote_identifier(llast(parts)) : NULL;
+
+		if (nrel < 1 || nrel > 3)
+			continue;
+		/* SplitIdentifierString gives plain strings, not String nodes */
+		rv = makeRangeVar(nrel >= 2 ? list_nth(parts, nrel - 2) : NULL,
+						  list_nth(parts, nrel - 1), -1);
+		if (nrel == 3)
+			rv->catalogname = linitial(parts);
+		relid = ss_lookup_relation(rv);
+		if (!OidIsValid(relid))
+			continue;
+		relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											 get_rel_name(relid));
+		if (qualified)
+			*qualified = col ? psprintf("%s.%s", relname, col) : relname;
+		return col ? psprintf("#%u.%s", relid, col) : psprintf("#%u", relid);
+	}
+	return NULL;
+}
+
 static Approval *
 find_approval(SSRuleId rule, const char *object)
 {
 	ListCell   *lc;
+	char	   *key = NULL;
+	bool		key_done = false;
 
 	foreach(lc, approvals)
 	{
 		Approval   *a = lfirst(lc);
 
-		if (a->rule == rule && object_matches(a->object, object))
+		if (a->rule != rule)
+			continue;
+		if (object_matches(a->object, object) ||
+			(a->qualified && object && object_matches(a->qualified, object)))
 			return a;
+		if (a->key && object)
+		{
+			if (!key_done)
+			{
+				key = object_key(object, NULL);
+				key_done = true;
+			}
+			if (key && object_matches(a->key, key))
+				return a;
+		}
 	}
 	return NULL;
 }
@@ -259,14 +343,59 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 			 f->hint ? errhint("%s", f->hint) : 0));
 }
 
+/*
+ * Statements that refuse to run in a transaction block cannot follow an
+ * approve() call in their transaction, so the hint must not offer one.
+ */
+static bool
+refuses_transaction_block(Node *stmt)
+{
+	if (stmt == NULL)
+		return false;
+	switch (nodeTag(stmt))
+	{
+		case T_VacuumStmt:
+			return ((VacuumStmt *) stmt)->is_vacuumcmd;
+		case T_CreatedbStmt:
+		case T_DropdbStmt:
+		case T_CreateTableSpaceStmt:
+		case T_DropTableSpaceStmt:
+		case T_AlterSystemStmt:
+			return true;
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *r = (ReindexStmt *) stmt;
+				ListCell   *lc;
+
+				if (r->kind == REINDEX_OBJECT_SYSTEM || r->kind == REINDEX_OBJECT_DATABASE)
+					return true;
+				foreach(lc, r->params)
+				{
+					if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+						return true;
+				}
+				return false;
+			}
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation == NULL;
+		default:
+			return false;
+	}
+}
+
 /* Raise the error for the first blocked finding, after logging them all. */
 static void
-raise_blocked(List *blocked)
+raise_blocked(List *blocked, Node *stmt)
 {
 	SSFinding  *first = linitial(blocked);
 	const SSRule *r = &schemashift_rules[first->rule];
 	ListCell   *lc;
 	StringInfoData others;
+	char	   *escape;
 
 	initStringInfo(&others);
 	foreach(lc, blocked)
@@ -285,16 +414,28 @@ raise_blocked(List *blocked)
 							 schemashift_rules[f->rule].id);
 	}
 
+	/*
+	 * The way out, after the rule's own hint: an approval, unless the
+	 * statement cannot follow one in its transaction, or would fail anyway.
+	 */
+	if (first->rule == SS_BAN_CONCURRENT_INDEX_CREATION_IN_TRANSACTION ||
+		first->rule == SS_BAN_CONCURRENT_INDEX_ON_PARTITIONED_TABLE)
+		escape = "";
+	else if (refuses_transaction_block(stmt))
+		escape = psprintf(" This command cannot run in a transaction block, so it cannot be approved; a superuser can let it through in one session with SET schemashift.rules = '%s=warning'.",
+						  r->id);
+	else
+		escape = psprintf(" To let this change through once, a member of schemashift_approver can run SELECT schemashift.approve('%s', %s, reason => '...') earlier in the same transaction.",
+						  r->id,
+						  first->object ? quote_literal_cstr(first->object) : "NULL");
+
 	ereport(ERROR,
 			(errcode(ERRCODE_SCHEMASHIFT_BLOCKED),
 			 errmsg("%s", first->message),
 			 errdetail("Blocked by schemashift rule \"%s\"%s%s.%s", r->id,
 					   first->object ? " on " : "",
 					   first->object ? first->object : "", others.data),
-			 errhint("%s To let this change through once, a member of schemashift_approver can run SELECT schemashift.approve('%s', %s, reason => '...') earlier in the same transaction.",
-					 first->hint ? first->hint : "",
-					 r->id,
-					 first->object ? quote_literal_cstr(first->object) : "NULL")));
+			 errhint("%s%s", first->hint ? first->hint : "", escape)));
 }
 
 /* ---------- lock_timeout ---------- */
@@ -380,7 +521,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 	schemashift_analyze_statement(&cxt, stmt, 1, 0);
 
 	if (run.blocked != NIL)
-		raise_blocked(run.blocked);
+		raise_blocked(run.blocked, stmt);
 
 	apply_lock_timeout(run.frame, cxt.stmt_lock);
 
@@ -449,7 +590,7 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 	sql = with_ddl_commands ?
 		"INSERT INTO schemashift.ddl_log (role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
 		"SELECT $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
-		"(SELECT pg_catalog.array_agg(DISTINCT c.object_identity) FROM pg_catalog.pg_event_trigger_ddl_commands() c), "
+		"(SELECT pg_catalog.array_agg(DISTINCT c.object_identity) FROM pg_catalog.pg_event_trigger_ddl_commands() c WHERE c.object_identity IS NOT NULL), "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8" :
 		"INSERT INTO schemashift.ddl_log (role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
 		"SELECT $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
@@ -476,18 +617,43 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 	PG_END_TRY();
 }
 
-void
+/*
+ * Pop the frame of a statement the hook guarded.  Returns, in the caller's
+ * memory context (statements such as VACUUM FULL commit internally, and the
+ * frame's memory goes with the first commit), what the audit log needs when
+ * the statement had findings; NULL otherwise.
+ */
+SSGuardRecord *
 schemashift_guard_statement_done(bool from_hook)
 {
 	GuardFrame *frame;
+	SSGuardRecord *rec = NULL;
 
 	if (frames == NIL)
-		return;
+		return NULL;
 	frame = linitial(frames);
 	if (frame->from_hook != from_hook)
-		return;
+		return NULL;
 	frames = list_delete_first(frames);
 	restore_lock_timeout(frame);
+	if (frame->findings.len > 1)
+	{
+		rec = palloc(sizeof(SSGuardRecord));
+		rec->findings = psprintf("%s]", frame->findings.data);
+		rec->approvals = psprintf("%s]", frame->approvals.data);
+		rec->start = frame->start;
+	}
+	return rec;
+}
+
+/* The audit row of a statement the hook guarded, once it has succeeded. */
+void
+schemashift_guard_log(const char *tag, const char *statement, SSGuardRecord *rec)
+{
+	if (rec == NULL || !schemashift_guard_applies())
+		return;
+	write_audit_row(tag, statement, rec->findings, rec->approvals, rec->start,
+					false, NULL);
 }
 
 /* ---------- event trigger functions ---------- */
@@ -545,8 +711,6 @@ schemashift_guard_table_rewrite(PG_FUNCTION_ARGS)
 	SSContext	cxt;
 	GuardRun	run;
 	SSFinding	f;
-	HeapTuple	tup;
-	bool		mine = false;
 	char	   *relname;
 	const char *why;
 
@@ -562,13 +726,7 @@ schemashift_guard_table_rewrite(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	/* a table created in this transaction is nobody else's business */
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		PG_RETURN_NULL();
-	mine = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
-		((Form_pg_class) GETSTRUCT(tup))->relpersistence == RELPERSISTENCE_TEMP;
-	ReleaseSysCache(tup);
-	if (mine)
+	if (ss_relid_is_new(relid))
 		PG_RETURN_NULL();
 
 	relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
@@ -595,7 +753,7 @@ schemashift_guard_table_rewrite(PG_FUNCTION_ARGS)
 	if (f.level != SS_LEVEL_OFF)
 		guard_emit(&cxt, &f);
 	if (run.blocked != NIL)
-		raise_blocked(run.blocked);
+		raise_blocked(run.blocked, NULL);
 	MemoryContextDelete(cxt.state_cxt);
 	PG_RETURN_NULL();
 }
@@ -648,7 +806,7 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	if (run.blocked != NIL)
-		raise_blocked(run.blocked);
+		raise_blocked(run.blocked, NULL);
 	MemoryContextDelete(cxt.state_cxt);
 	PG_RETURN_NULL();
 }
@@ -669,6 +827,8 @@ schemashift_approve(PG_FUNCTION_ARGS)
 	SSRuleId	ids[2];
 	int			n;
 	int			i;
+	char	   *key;
+	char	   *qualified = NULL;
 	MemoryContext old;
 
 	if (PG_ARGISNULL(0))
@@ -686,7 +846,7 @@ schemashift_approve(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to approve schemashift findings"),
 				 errdetail("Only superusers and members of schemashift_approver can approve.")));
-	if (reason == NULL || reason[strspn(reason, " \t\n")] == '\0')
+	if (reason == NULL || reason[strspn(reason, " \t\n\r\f\v")] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("an approval needs a reason"),
@@ -706,6 +866,7 @@ schemashift_approve(PG_FUNCTION_ARGS)
 				(errmsg("approval outside a transaction block ends with this statement"),
 				 errhint("Run schemashift.approve() after BEGIN, in the transaction that runs the change.")));
 
+	key = object ? object_key(object, &qualified) : NULL;
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	for (i = 0; i < n; i++)
 	{
@@ -713,7 +874,10 @@ schemashift_approve(PG_FUNCTION_ARGS)
 
 		a->rule = ids[i];
 		a->object = object ? pstrdup(object) : NULL;
+		a->qualified = qualified ? pstrdup(qualified) : NULL;
+		a->key = key ? pstrdup(key) : NULL;
 		a->reason = pstrdup(reason);
+		a->nest_level = GetCurrentTransactionNestLevel();
 		approvals = lappend(approvals, a);
 	}
 	MemoryContextSwitchTo(old);

@@ -62,10 +62,10 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						   DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *stmt = pstmt->utilityStmt;
-	bool		guarded = false;
 	bool		timeout_forced = false;
 	int			saved_lock_timeout = LockTimeout;
 	TimestampTz saved_start = schemashift_hook_start_time;
+	SSGuardRecord *rec = NULL;
 
 	if (!fast_path(stmt) && context != PROCESS_UTILITY_SUBCOMMAND)
 	{
@@ -74,24 +74,23 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		else if (schemashift_guard_applies())
 		{
 			int			before = LockTimeout;
+			int			chosen;
 
 			schemashift_guard_statement(stmt, true);
-			guarded = true;
+			chosen = LockTimeout;
 
 			/*
-			 * VACUUM FULL and friends commit internally, so a transaction-
-			 * local setting would not outlive their first commit: the lock
-			 * timeout the guard chose is kept in the variable itself for the
-			 * statement, and put back below whatever happens.
+			 * VACUUM FULL and friends commit internally: neither the guard's
+			 * frame nor a transaction-local setting outlives their first
+			 * commit.  So the frame is closed now, and the lock timeout the
+			 * guard chose is kept in the variable itself for the statement
+			 * and put back below whatever happens.
 			 */
-			if (LockTimeout != before)
+			rec = schemashift_guard_statement_done(true);
+			if (chosen != before)
 			{
-				int			chosen = LockTimeout;
-
-				schemashift_guard_statement_done(true);
 				LockTimeout = chosen;
 				timeout_forced = true;
-				guarded = false;
 			}
 		}
 	}
@@ -107,14 +106,16 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_FINALLY();
 	{
-		if (guarded)
-			schemashift_guard_statement_done(true);
 		/* only undo what the guard did: a user's own SET lock_timeout stays */
 		if (timeout_forced)
 			LockTimeout = saved_lock_timeout;
 		schemashift_hook_start_time = saved_start;
 	}
 	PG_END_TRY();
+
+	if (rec)
+		schemashift_guard_log(GetCommandTagName(CreateCommandTag(stmt)),
+							  queryString, rec);
 }
 
 void

@@ -374,6 +374,12 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 					   "adding a column with a volatile default rewrites the whole table while blocking reads and writes",
 					   NULL);
 
+	else if (!generated_stored && ss_type_is_checked_domain(def->typeName))
+		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT, loc, obj, cxt->stmt_lock, true,
+					   psprintf("adding a column of domain %s, which has constraints, rewrites the whole table while blocking reads and writes",
+								TypeNameToString(def->typeName)),
+					   NULL);
+
 	if (serial || identity)
 		ss_report(cxt, SS_ADDING_SERIAL_COLUMN, loc, obj, NULL);
 

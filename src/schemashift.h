@@ -146,7 +146,18 @@ extern void schemashift_guard_init(void);
 extern void schemashift_hooks_init(void);
 extern bool schemashift_guard_applies(void);
 extern void schemashift_guard_statement(Node *stmt, bool from_hook);
-extern void schemashift_guard_statement_done(bool from_hook);
+
+/* what the hook keeps of a guarded statement until it has run */
+typedef struct SSGuardRecord
+{
+	char	   *findings;		/* JSON arrays for the audit log */
+	char	   *approvals;
+	TimestampTz start;
+} SSGuardRecord;
+
+extern SSGuardRecord *schemashift_guard_statement_done(bool from_hook);
+extern void schemashift_guard_log(const char *tag, const char *statement,
+								  SSGuardRecord *rec);
 extern TimestampTz schemashift_hook_start_time;
 
 /* ---------- findings and the analysis context (engine.c) ---------- */
@@ -233,6 +244,8 @@ extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
 extern char *ss_relation_name(RangeVar *rv);
 extern Oid	ss_lookup_relation(RangeVar *rv);
 extern bool ss_relation_is_new(SSContext *cxt, RangeVar *rv);
+extern bool ss_relid_is_new(Oid relid);
+extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
