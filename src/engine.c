@@ -63,6 +63,29 @@ schemashift_context_init(SSContext *cxt, bool assume_in_transaction, bool guard)
 	ctl.entrysize = sizeof(SSTrackedConstraint);
 	cxt->constraints = hash_create("schemashift constraints", 16, &ctl,
 								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(SSTableState);
+	cxt->per_table = hash_create("schemashift tables", 16, &ctl,
+								 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/* The script's record of one table; NULL when absent and !create. */
+SSTableState *
+ss_table_state(SSContext *cxt, const char *relname, bool create)
+{
+	char		key[NAMEDATALEN];
+	bool		found;
+	SSTableState *ts;
+
+	strlcpy(key, relname, NAMEDATALEN);
+	ts = hash_search(cxt->per_table, key, create ? HASH_ENTER : HASH_FIND, &found);
+	if (ts && !found)
+	{
+		ts->constraints = NIL;
+		ts->index_columns = NIL;
+	}
+	return ts;
 }
 
 bool

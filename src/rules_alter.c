@@ -95,10 +95,16 @@ track_constraint(SSContext *cxt, const char *rel, const char *conname)
 	tc = hash_search(cxt->constraints, key, HASH_ENTER, &found);
 	if (!found)
 	{
+		SSTableState *ts = ss_table_state(cxt, rel, true);
+		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
+
 		tc->column[0] = '\0';
 		tc->not_valid_in_tx = false;
 		tc->validated = false;
 		tc->is_foreign_key = false;
+		/* dynahash never moves an entry: the pointer stays good */
+		ts->constraints = lappend(ts->constraints, tc);
+		MemoryContextSwitchTo(old);
 	}
 	return tc;
 }
@@ -106,18 +112,19 @@ track_constraint(SSContext *cxt, const char *rel, const char *conname)
 static bool
 script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *col)
 {
-	HASH_SEQ_STATUS seq;
-	SSTrackedConstraint *tc;
-	char		prefix[NAMEDATALEN + 2];
+	SSTableState *ts = ss_table_state(cxt, rel, false);
+	ListCell   *lc;
 	int			plen;
 	bool		proved = false;
 
-	snprintf(prefix, sizeof(prefix), "%s/", rel);
-	plen = strlen(prefix);
-	hash_seq_init(&seq, cxt->constraints);
-	while ((tc = hash_seq_search(&seq)) != NULL)
+	if (ts == NULL)
+		return false;
+	plen = strlen(rel) + 1;		/* the key is "table/constraint" */
+	foreach(lc, ts->constraints)
 	{
-		if (!tc->validated || strncmp(tc->key, prefix, plen) != 0)
+		SSTrackedConstraint *tc = lfirst(lc);
+
+		if (!tc->validated)
 			continue;
 		if (tc->column[0] != '\0')
 			proved = strcmp(tc->column, col) == 0;
@@ -134,10 +141,7 @@ script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *c
 			proved = p || !known;
 		}
 		if (proved)
-		{
-			hash_seq_term(&seq);
 			break;
-		}
 	}
 	return proved;
 }
@@ -416,13 +420,15 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 static bool
 script_indexed(SSContext *cxt, const char *rel, List *cols)
 {
+	SSTableState *ts = ss_table_state(cxt, rel, false);
 	ListCell   *lc;
 	int			ncols = list_length(cols);
 
-	foreach(lc, cxt->indexed_columns)
+	if (ts == NULL)
+		return false;
+	foreach(lc, ts->index_columns)
 	{
 		char	   *entry = lfirst(lc);
-		int			rlen = strlen(rel);
 		int			matched = 0;
 		int			nidx = 0;
 		char	   *p;
@@ -431,9 +437,7 @@ script_indexed(SSContext *cxt, const char *rel, List *cols)
 		char	   *save = NULL;
 		ListCell   *lc2;
 
-		if (strncmp(entry, rel, rlen) != 0 || entry[rlen] != ':')
-			continue;
-		copy = pstrdup(entry + rlen + 1);
+		copy = pstrdup(entry);
 		for (tok = strtok_r(copy, ",", &save); tok && nidx < ncols;
 			 tok = strtok_r(NULL, ",", &save), nidx++)
 		{
@@ -477,6 +481,13 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		tc->is_foreign_key = c->contype == CONSTR_FOREIGN;
 		tc->validated = !c->skip_validation;
 		tc->not_valid_in_tx = c->skip_validation && cxt->in_transaction && !is_new;
+		if (tc->not_valid_in_tx)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
+
+			cxt->tx_not_valid = lappend(cxt->tx_not_valid, tc);
+			MemoryContextSwitchTo(old);
+		}
 	}
 
 	if (is_new)

@@ -22,16 +22,16 @@ report_concurrent_in_transaction(SSContext *cxt, const char *what)
 				   NULL);
 }
 
-/* Remember "table\0col,col" for the index's leading plain columns. */
+/* Remember "col,col," for the index's leading plain columns. */
 static void
 remember_index_columns(SSContext *cxt, IndexStmt *s)
 {
 	StringInfoData buf;
 	ListCell   *lc;
 	MemoryContext old;
+	SSTableState *ts;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s:", s->relation->relname);
 	foreach(lc, s->indexParams)
 	{
 		IndexElem  *e = lfirst_node(IndexElem, lc);
@@ -40,8 +40,9 @@ remember_index_columns(SSContext *cxt, IndexStmt *s)
 			break;
 		appendStringInfo(&buf, "%s,", e->name);
 	}
+	ts = ss_table_state(cxt, s->relation->relname, true);
 	old = MemoryContextSwitchTo(cxt->state_cxt);
-	cxt->indexed_columns = lappend(cxt->indexed_columns, pstrdup(buf.data));
+	ts->index_columns = lappend(ts->index_columns, pstrdup(buf.data));
 	MemoryContextSwitchTo(old);
 	pfree(buf.data);
 }

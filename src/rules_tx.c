@@ -192,16 +192,16 @@ check_timeouts(SSContext *cxt, Node *stmt)
 static void
 end_transaction(SSContext *cxt)
 {
-	HASH_SEQ_STATUS seq;
-	SSTrackedConstraint *tc;
+	ListCell   *lc;
 
 	cxt->in_transaction = false;
 	cxt->explicit_transaction = false;
 	cxt->exclusive_lock_held = false;
 	cxt->exclusive_lock_reported = false;
-	hash_seq_init(&seq, cxt->constraints);
-	while ((tc = hash_seq_search(&seq)) != NULL)
-		tc->not_valid_in_tx = false;
+	foreach(lc, cxt->tx_not_valid)
+		((SSTrackedConstraint *) lfirst(lc))->not_valid_in_tx = false;
+	list_free(cxt->tx_not_valid);
+	cxt->tx_not_valid = NIL;
 }
 
 static void

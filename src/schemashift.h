@@ -187,6 +187,17 @@ typedef struct SSTrackedConstraint
 	bool		is_foreign_key;
 } SSTrackedConstraint;
 
+/*
+ * What the script did to one table, so that per-statement checks look at
+ * that table only: a long script must not cost quadratic time.
+ */
+typedef struct SSTableState
+{
+	char		relname[NAMEDATALEN];	/* hash key, as written */
+	List	   *constraints;	/* SSTrackedConstraint, in order added */
+	List	   *index_columns;	/* "col,col," of indexes the script made */
+} SSTableState;
+
 typedef struct SSContext
 {
 	/* settings of this run */
@@ -216,8 +227,10 @@ typedef struct SSContext
 	char	   *exclusive_lock_object;
 	HTAB	   *created_relations;	/* names of relations made by the script */
 	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
+	HTAB	   *per_table;		/* SSTableState by table name */
+	List	   *tx_not_valid;	/* SSTrackedConstraint added NOT VALID in the
+								 * current transaction */
 	HTAB	   *dropped_constraints;	/* names dropped IF EXISTS earlier */
-	List	   *indexed_columns;	/* "table\0col" of indexes made by script */
 	MemoryContext state_cxt;	/* lives as long as the script */
 
 	/* output */
@@ -225,6 +238,8 @@ typedef struct SSContext
 	void	   *emit_arg;
 } SSContext;
 
+extern SSTableState *ss_table_state(SSContext *cxt, const char *relname,
+									bool create);
 extern void schemashift_context_init(SSContext *cxt, bool assume_in_transaction,
 									 bool guard);
 extern void schemashift_analyze_statement(SSContext *cxt, Node *stmt,
