@@ -24,7 +24,9 @@ OBJS = \
 	src/rules_drop.o \
 	src/rules_misc.o \
 	src/guard.o \
-	src/hooks.o
+	src/hooks.o \
+	src/executor.o \
+	src/index_procs.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

@@ -23,6 +23,7 @@
  */
 #include "schemashift.h"
 #include "errcodes.h"
+#include "executor.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -163,6 +164,9 @@ schemashift_guard_applies(void)
 	if (schemashift_mode == SS_MODE_OFF)
 		return false;
 	if (creating_extension || IsBinaryUpgrade)
+		return false;
+	/* a recipe step of a schemashift procedure, chosen for its safety */
+	if (schemashift_executor_bypass)
 		return false;
 	if (!IsTransactionState() || IsAbortedTransactionBlockState())
 		return false;

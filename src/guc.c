@@ -20,6 +20,7 @@
 char	   *schemashift_rules_setting = NULL;
 int			schemashift_mode = SS_MODE_WARN;
 int			schemashift_lock_timeout = 5000;
+bool		schemashift_progress_notices = true;
 
 static const struct config_enum_entry mode_options[] = {
 	{"off", SS_MODE_OFF, false},
@@ -90,6 +91,15 @@ schemashift_define_gucs(void)
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemashift.progress_notices",
+							 "Report the phases of long schemashift procedures as NOTICEs.",
+							 "Index builds report each phase, and their figures every 10 seconds.",
+							 &schemashift_progress_notices,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	schemashift_reserve_guc_prefix("schemashift");
 

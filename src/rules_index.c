@@ -66,6 +66,9 @@ check_create_index(SSContext *cxt, Node *stmt)
 	}
 	if (is_new)
 		return;
+	/* ON ONLY a partitioned table: catalog only, the recipe's first step */
+	if (!s->relation->inh && ss_relation_is_partitioned(ss_lookup_relation(s->relation)))
+		return;
 	ss_report_full(cxt, SS_REQUIRE_CONCURRENT_INDEX_CREATION, -1,
 				   cxt->stmt_lock_object, ShareLock, false,
 				   ss_relation_is_partitioned(ss_lookup_relation(s->relation)) ?

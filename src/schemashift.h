@@ -137,6 +137,7 @@ typedef enum SSMode
 extern char *schemashift_rules_setting;
 extern int	schemashift_mode;
 extern int	schemashift_lock_timeout;
+extern bool schemashift_progress_notices;
 extern void schemashift_define_gucs(void);
 
 /* ---------- the live guard (guard.c, hooks.c) ---------- */

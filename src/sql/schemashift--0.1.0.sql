@@ -180,3 +180,54 @@ AS $self_check$
 $self_check$;
 COMMENT ON FUNCTION schemashift.self_check() IS
 'every way the schemashift guard could be bypassed on this server';
+
+-- ---------------------------------------------------------------------
+-- Online index commands (src/index_procs.c, src/executor.c).  They run as
+-- the caller and commit between steps, so they are plain C procedures:
+-- SECURITY DEFINER or a SET clause would make every CALL atomic.
+-- ---------------------------------------------------------------------
+
+CREATE PROCEDURE schemashift.create_index(definition text, retries integer DEFAULT 3,
+                                          timeout interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'schemashift_create_index'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.create_index(text, integer, interval) IS
+'build the index of a CREATE INDEX statement concurrently (per partition on a partitioned table), idempotently, with retries';
+
+CREATE PROCEDURE schemashift.drop_index(name text, retries integer DEFAULT 3)
+AS 'MODULE_PATHNAME', 'schemashift_drop_index'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.drop_index(text, integer) IS
+'DROP INDEX CONCURRENTLY IF EXISTS, from a CALL, with retries';
+
+CREATE PROCEDURE schemashift.reindex(name text, retries integer DEFAULT 3,
+                                     timeout interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'schemashift_reindex'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.reindex(text, integer, interval) IS
+'REINDEX ... CONCURRENTLY of an index or of every index of a table, from a CALL, with retries';
+
+-- What schemashift is doing right now: the index builds of its executor.
+CREATE VIEW schemashift.progress AS
+SELECT 'index build'::pg_catalog.text AS kind,
+       p.pid,
+       p.relid::pg_catalog.regclass::pg_catalog.text AS target,
+       p.index_relid::pg_catalog.regclass::pg_catalog.text AS index,
+       p.command,
+       p.phase,
+       p.blocks_done,
+       p.blocks_total,
+       CASE WHEN p.blocks_total > 0
+            THEN pg_catalog.round(100.0 * p.blocks_done / p.blocks_total, 1) END AS percent,
+       p.tuples_done,
+       p.tuples_total,
+       p.partitions_done,
+       p.partitions_total,
+       a.query_start AS started,
+       a.query AS statement
+  FROM pg_catalog.pg_stat_progress_create_index p
+  JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) p.pid
+ WHERE a.backend_type OPERATOR(pg_catalog.=) 'schemashift executor';
+COMMENT ON VIEW schemashift.progress IS
+'running schemashift operations (index builds of schemashift.create_index/reindex)';
+GRANT SELECT ON schemashift.progress TO PUBLIC;

@@ -1,0 +1,777 @@
+/*-------------------------------------------------------------------------
+ *
+ * index_procs.c
+ *		CALL schemashift.create_index / drop_index / reindex: the online
+ *		(CONCURRENTLY) index commands, callable from a migration script, with
+ *		idempotence, clean-up of INVALID leftovers, retries and progress.
+ *
+ * Every build runs in the top-level executor (executor.c) as the caller's
+ * role.  Between steps the procedure commits, so it never holds a snapshot
+ * or a lock a concurrent build would wait for.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "executor.h"
+#include "schemashift.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "common/keywords.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/gramparse.h"
+#include "parser/parse_utilcmd.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+#include "storage/lmgr.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+PG_FUNCTION_INFO_V1(schemashift_create_index);
+PG_FUNCTION_INFO_V1(schemashift_drop_index);
+PG_FUNCTION_INFO_V1(schemashift_reindex);
+
+/* lock_timeout of the short catalog-only steps (ON ONLY, ATTACH, plain DROP) */
+#define SS_SHORT_LOCK_TIMEOUT_MS 5000
+#define SS_BACKOFF_FIRST_MS 1000
+#define SS_BACKOFF_MAX_MS 60000
+
+/* What the user asked for, parsed once. */
+typedef struct IndexRequest
+{
+	const char *definition;
+	IndexStmt  *stmt;			/* raw, as parsed */
+	int			rest_offset;	/* first byte after the table name */
+	int			retries;
+	int			timeout_ms;		/* per build attempt; 0: none */
+} IndexRequest;
+
+/* ---------- small helpers ---------- */
+
+static char *
+qualified_relname(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+static int
+interval_to_ms(Datum d)
+{
+	Interval   *iv = DatumGetIntervalP(d);
+	int64		us = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+
+	if (us < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be negative")));
+	return (int) Min(us / 1000, (int64) INT_MAX);
+}
+
+static int
+retries_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int			retries = PG_ARGISNULL(argno) ? 3 : PG_GETARG_INT32(argno);
+
+	if (retries < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retries must not be negative")));
+	return retries;
+}
+
+static bool
+retryable(const SSExecResult *res)
+{
+	if (res->canceled_by_caller || res->error == NULL)
+		return false;
+	switch (res->error->sqlerrcode)
+	{
+		case ERRCODE_T_R_DEADLOCK_DETECTED:
+		case ERRCODE_T_R_SERIALIZATION_FAILURE:
+		case ERRCODE_LOCK_NOT_AVAILABLE:
+		case ERRCODE_QUERY_CANCELED:
+		case ERRCODE_ADMIN_SHUTDOWN:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static int
+backoff_ms(int attempt)
+{
+	int64		ms = (int64) SS_BACKOFF_FIRST_MS << Min(attempt - 1, 10);
+
+	return (int) Min(ms, SS_BACKOFF_MAX_MS);
+}
+
+/* Index of that name in that schema: its OID, or InvalidOid. */
+static Oid
+index_by_name(const char *name, Oid nspid, Oid relid)
+{
+	Oid			idx = get_relname_relid(name, nspid);
+	char		kind;
+
+	if (!OidIsValid(idx))
+		return InvalidOid;
+	kind = get_rel_relkind(idx);
+	if ((kind != RELKIND_INDEX && kind != RELKIND_PARTITIONED_INDEX) ||
+		(OidIsValid(relid) && IndexGetRelation(idx, false) != relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("relation \"%s\" already exists and is not an index on table %s",
+						name, OidIsValid(relid) ? qualified_relname(relid) : "?")));
+	return idx;
+}
+
+static bool
+index_is_valid(Oid indexoid)
+{
+	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	bool		valid;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	valid = ((Form_pg_index) GETSTRUCT(tup))->indisvalid;
+	ReleaseSysCache(tup);
+	return valid;
+}
+
+/*
+ * Run a step, retrying lock timeouts and deadlocks with backoff.  Used for
+ * the short catalog-only steps; a failure there leaves nothing to clean.
+ */
+static void
+run_short_step(const char *sql, int retries, bool bypass_guard)
+{
+	int			attempt;
+
+	for (attempt = 1;; attempt++)
+	{
+		SSExecOptions o = {0};
+		SSExecResult res;
+
+		o.lock_timeout_ms = SS_SHORT_LOCK_TIMEOUT_MS;
+		o.bypass_guard = bypass_guard;
+		schemashift_exec_step(sql, &o, &res);
+		if (res.ok)
+			return;
+		if (res.canceled_by_caller)
+			CHECK_FOR_INTERRUPTS();
+		if (!retryable(&res) || attempt > retries)
+			ThrowErrorData(res.error);
+		ereport(NOTICE,
+				(errmsg("attempt %d of %d failed: %s", attempt, retries + 1,
+						res.error->message),
+				 errdetail("Statement: %s", sql),
+				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
+		schemashift_exec_sleep(backoff_ms(attempt));
+	}
+}
+
+/* Drop an INVALID index left by a failed build; a valid one is kept. */
+static void
+drop_if_invalid(const char *name, Oid nspid)
+{
+	Oid			idx = get_relname_relid(name, nspid);
+	char	   *sql;
+	SSExecOptions o = {0};
+	SSExecResult res;
+
+	if (!OidIsValid(idx) || get_rel_relkind(idx) != RELKIND_INDEX || index_is_valid(idx))
+		return;
+	sql = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s",
+				   quote_qualified_identifier(get_namespace_name(nspid), name));
+	ereport(NOTICE,
+			(errmsg("dropping invalid index %s left by a failed build",
+					quote_qualified_identifier(get_namespace_name(nspid), name))));
+	schemashift_exec_step(sql, &o, &res);
+	if (!res.ok)
+		ereport(WARNING,
+				(errmsg("could not drop invalid index %s: %s",
+						quote_qualified_identifier(get_namespace_name(nspid), name),
+						res.error->message),
+				 errhint("Run CALL schemashift.drop_index('%s') later.",
+						 quote_qualified_identifier(get_namespace_name(nspid), name))));
+}
+
+/* ---------- the definition ---------- */
+
+/* Byte offset of the first token after the table name in CREATE INDEX. */
+static int
+offset_after_relation(const char *def)
+{
+	core_yyscan_t scanner;
+	core_yy_extra_type yyext;
+	core_YYSTYPE lval;
+	YYLTYPE		loc;
+	int			state = 0;
+	int			result = -1;
+
+	scanner = scanner_init(def, &yyext, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok = core_yylex(&lval, &loc, scanner);
+
+		if (tok == 0)
+			break;
+		if (state == 0 && tok == ON)
+			state = 1;			/* the table name follows, maybe after ONLY */
+		else if (state == 1 && tok != ONLY)
+			state = 2;			/* a name part */
+		else if (state == 2 && tok == '.')
+			state = 3;
+		else if (state == 3)
+			state = 2;
+		else if (state == 2)
+		{
+			result = loc;
+			break;
+		}
+	}
+	scanner_finish(scanner);
+	return result < 0 ? (int) strlen(def) : result;
+}
+
+static void
+parse_request(IndexRequest *req, const char *definition)
+{
+	List	   *raw = NIL;
+	MemoryContext cxt = CurrentMemoryContext;
+	Node	   *stmt;
+
+	PG_TRY();
+	{
+		raw = raw_parser(definition, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("invalid index definition: %s", edata->message),
+				 edata->cursorpos > 0 ?
+				 errdetail("At character %d of the definition.", edata->cursorpos) : 0));
+	}
+	PG_END_TRY();
+
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the definition must be exactly one CREATE INDEX statement"),
+				 errdetail("It holds %d statements.", list_length(raw))));
+	stmt = linitial_node(RawStmt, raw)->stmt;
+	if (!IsA(stmt, IndexStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the definition must be a CREATE INDEX statement, not %s",
+						GetCommandTagName(CreateCommandTag(stmt)))));
+	req->definition = definition;
+	req->stmt = (IndexStmt *) stmt;
+	if (req->stmt->idxname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the index needs a name"),
+				 errhint("Name it (CREATE INDEX name ON ...): a second run finds the index by its name.")));
+	if (!req->stmt->relation->inh)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON ONLY is not supported here"),
+				 errhint("Name the partitioned table without ONLY: schemashift builds each partition's index concurrently and attaches it.")));
+	req->rest_offset = offset_after_relation(definition);
+}
+
+static char *
+build_sql(IndexRequest *req, const char *idxname, Oid relid, bool concurrently,
+		  bool only)
+{
+	return psprintf("CREATE %sINDEX %s%s ON %s%s %s",
+					req->stmt->unique ? "UNIQUE " : "",
+					concurrently ? "CONCURRENTLY " : "",
+					quote_identifier(idxname),
+					only ? "ONLY " : "",
+					qualified_relname(relid),
+					req->definition + req->rest_offset);
+}
+
+/* "k=v" strings of a WITH (...) list, for comparison */
+static List *
+option_strings(List *options)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *d = lfirst_node(DefElem, lc);
+
+		out = lappend(out, makeString(psprintf("%s=%s", d->defname,
+											   d->arg ? defGetString(d) : "true")));
+	}
+	return out;
+}
+
+/*
+ * Does the existing index have the definition asked for?  Both are put
+ * through the server's own transformation, so "status = 'x'" and the
+ * catalog's "(status = 'x'::text)" compare equal.
+ */
+static bool
+index_matches(Oid indexoid, IndexRequest *req, Oid relid)
+{
+	char	   *existing = pg_get_indexdef_string(indexoid);
+	IndexStmt  *have;
+	IndexStmt  *want;
+	RangeVar   *rv = makeRangeVar(get_namespace_name(get_rel_namespace(relid)),
+								  get_rel_name(relid), -1);
+
+	have = (IndexStmt *) linitial_node(RawStmt, raw_parser(existing, RAW_PARSE_DEFAULT))->stmt;
+	want = copyObject(req->stmt);
+	want->relation = rv;
+	have->relation = copyObject(rv);
+	LockRelationOid(relid, AccessShareLock);
+	have = transformIndexStmt(relid, have, existing);
+	want = transformIndexStmt(relid, want, req->definition);
+
+	return have->unique == want->unique &&
+		have->nulls_not_distinct == want->nulls_not_distinct &&
+		strcmp(have->accessMethod, want->accessMethod) == 0 &&
+		equal(have->indexParams, want->indexParams) &&
+		equal(have->indexIncludingParams, want->indexIncludingParams) &&
+		equal(have->whereClause, want->whereClause) &&
+		equal(option_strings(have->options), option_strings(want->options));
+}
+
+/*
+ * What to do about an index that already has the name: true when there is
+ * nothing left to do.  An INVALID one is dropped (plain index) or resumed
+ * (partitioned parent); a valid one with another definition is an error.
+ */
+static bool
+settle_existing(IndexRequest *req, const char *idxname, Oid relid)
+{
+	Oid			nspid = get_rel_namespace(relid);
+	Oid			idx = index_by_name(idxname, nspid, relid);
+	char	   *qname = quote_qualified_identifier(get_namespace_name(nspid), idxname);
+
+	if (!OidIsValid(idx))
+		return false;
+	if (!index_matches(idx, req, relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("index %s already exists with a different definition", qname),
+				 errdetail("Existing: %s.", pg_get_indexdef_string(idx)),
+				 errhint("Drop it first with CALL schemashift.drop_index('%s'), or choose another name.",
+						 qname)));
+	if (index_is_valid(idx))
+	{
+		ereport(NOTICE,
+				(errmsg("index %s already exists with this definition, skipping", qname)));
+		return true;
+	}
+	if (get_rel_relkind(idx) == RELKIND_INDEX)
+		drop_if_invalid(idxname, nspid);
+	return false;
+}
+
+/* ---------- building ---------- */
+
+static void
+build_one_concurrently(IndexRequest *req, const char *idxname, Oid relid)
+{
+	Oid			nspid = get_rel_namespace(relid);
+	char	   *label = psprintf("index %s",
+								 quote_qualified_identifier(get_namespace_name(nspid), idxname));
+	char	   *sql = build_sql(req, idxname, relid, true, false);
+	int			attempt;
+
+	for (attempt = 1;; attempt++)
+	{
+		SSExecOptions o = {0};
+		SSExecResult res;
+
+		o.statement_timeout_ms = req->timeout_ms;
+		o.progress_label = label;
+		ereport(NOTICE, (errmsg("%s: building concurrently on %s", label,
+								qualified_relname(relid))));
+		schemashift_exec_step(sql, &o, &res);
+		if (res.ok)
+		{
+			ereport(NOTICE, (errmsg("%s: built", label)));
+			return;
+		}
+
+		/* a failed CONCURRENTLY build leaves an INVALID index behind */
+		if (res.canceled_by_caller)
+		{
+			HOLD_CANCEL_INTERRUPTS();
+			drop_if_invalid(idxname, nspid);
+			RESUME_CANCEL_INTERRUPTS();
+			CHECK_FOR_INTERRUPTS();
+		}
+		else
+			drop_if_invalid(idxname, nspid);
+
+		if (!retryable(&res) || attempt > req->retries)
+			ThrowErrorData(res.error);
+		ereport(NOTICE,
+				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
+						req->retries + 1, res.error->message),
+				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
+		schemashift_exec_sleep(backoff_ms(attempt));
+	}
+}
+
+/* The index on a partition that is attached to parent_idx, if any. */
+static Oid
+attached_child_index(Oid parent_idx, Oid child_rel)
+{
+	List	   *children = find_inheritance_children(parent_idx, NoLock);
+	ListCell   *lc;
+
+	foreach(lc, children)
+	{
+		Oid			ci = lfirst_oid(lc);
+
+		if (IndexGetRelation(ci, true) == child_rel)
+			return ci;
+	}
+	return InvalidOid;
+}
+
+static IndexRequest *
+request_for(IndexRequest *req)
+{
+	IndexRequest *r = palloc(sizeof(IndexRequest));
+
+	*r = *req;
+	return r;
+}
+
+/*
+ * A partitioned table: CONCURRENTLY is refused on the parent, so build each
+ * partition's index concurrently, create the parent's with ON ONLY (catalog
+ * only) and attach them; the parent becomes valid with the last one.
+ */
+static void
+build_partitioned(IndexRequest *req, const char *idxname, Oid relid)
+{
+	Oid			nspid = get_rel_namespace(relid);
+	char	   *qname = quote_qualified_identifier(get_namespace_name(nspid), idxname);
+	Oid			parent_idx = get_relname_relid(idxname, nspid);
+	List	   *parts;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (!OidIsValid(parent_idx))
+	{
+		ereport(NOTICE,
+				(errmsg("index %s: creating it on the partitioned table only; partitions follow",
+						qname)));
+		run_short_step(build_sql(req, idxname, relid, false, true), req->retries, false);
+		parent_idx = get_relname_relid(idxname, nspid);
+		if (!OidIsValid(parent_idx))
+			elog(ERROR, "index \"%s\" vanished after it was created", idxname);
+	}
+
+	parts = find_inheritance_children(relid, NoLock);
+	foreach(lc, parts)
+	{
+		Oid			part = lfirst_oid(lc);
+		char	   *part_idxname;
+		Oid			part_nsp = get_rel_namespace(part);
+		char	   *part_qname;
+
+		n++;
+		if (OidIsValid(attached_child_index(parent_idx, part)))
+			continue;
+
+		part_idxname = makeObjectName(get_rel_name(part), idxname, NULL);
+		part_qname = quote_qualified_identifier(get_namespace_name(part_nsp), part_idxname);
+		ereport(NOTICE,
+				(errmsg("index %s: partition %d of %d, %s", qname, n,
+						list_length(parts), qualified_relname(part))));
+		if (!settle_existing(request_for(req), part_idxname, part))
+		{
+			if (get_rel_relkind(part) == RELKIND_PARTITIONED_TABLE)
+				build_partitioned(req, part_idxname, part);
+			else
+				build_one_concurrently(req, part_idxname, part);
+		}
+		run_short_step(psprintf("ALTER INDEX %s ATTACH PARTITION %s", qname, part_qname),
+					   req->retries, false);
+	}
+
+	parent_idx = get_relname_relid(idxname, nspid);
+	if (!OidIsValid(parent_idx) || !index_is_valid(parent_idx))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index %s is still invalid after all partitions were attached", qname)));
+	ereport(NOTICE, (errmsg("index %s: built on %d partitions", qname, n)));
+}
+
+/* ---------- the procedures ---------- */
+
+/*
+ * CALL schemashift.create_index(definition text, retries int DEFAULT 3,
+ *								 timeout interval DEFAULT NULL)
+ */
+Datum
+schemashift_create_index(PG_FUNCTION_ARGS)
+{
+	IndexRequest req;
+	Oid			relid;
+
+	schemashift_require_nonatomic(fcinfo, "create_index");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("definition must not be null")));
+
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/* armed once for the whole CALL: a long build must not inherit it */
+	disable_timeout(STATEMENT_TIMEOUT, false);
+
+	memset(&req, 0, sizeof(req));
+	parse_request(&req, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	req.retries = retries_arg(fcinfo, 1);
+	req.timeout_ms = PG_ARGISNULL(2) ? 0 : interval_to_ms(PG_GETARG_DATUM(2));
+
+	relid = RangeVarGetRelid(req.stmt->relation, AccessShareLock, false);
+	if (get_rel_relkind(relid) != RELKIND_RELATION &&
+		get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
+		get_rel_relkind(relid) != RELKIND_MATVIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot create an index on %s: not a table or materialized view",
+						qualified_relname(relid))));
+
+	if (!settle_existing(&req, req.stmt->idxname, relid))
+	{
+		if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			build_partitioned(&req, req.stmt->idxname, relid);
+		else
+			build_one_concurrently(&req, req.stmt->idxname, relid);
+	}
+
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* Resolve an index name the way DROP INDEX would; InvalidOid if missing. */
+static Oid
+index_from_text(text *name)
+{
+	List	   *names = textToQualifiedNameList(name);
+	RangeVar   *rv = makeRangeVarFromNameList(names);
+	Oid			idx = RangeVarGetRelid(rv, NoLock, true);
+
+	if (OidIsValid(idx) && get_rel_relkind(idx) != RELKIND_INDEX &&
+		get_rel_relkind(idx) != RELKIND_PARTITIONED_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", text_to_cstring(name))));
+	return idx;
+}
+
+/* CALL schemashift.drop_index(name text, retries int DEFAULT 3) */
+Datum
+schemashift_drop_index(PG_FUNCTION_ARGS)
+{
+	int			retries;
+	Oid			idx;
+	char	   *qname;
+	int			attempt;
+
+	schemashift_require_nonatomic(fcinfo, "drop_index");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name must not be null")));
+	retries = retries_arg(fcinfo, 1);
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	disable_timeout(STATEMENT_TIMEOUT, false);
+
+	idx = index_from_text(PG_GETARG_TEXT_PP(0));
+	if (!OidIsValid(idx))
+	{
+		ereport(NOTICE,
+				(errmsg("index \"%s\" does not exist, skipping",
+						text_to_cstring(PG_GETARG_TEXT_PP(0)))));
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+	qname = qualified_relname(idx);
+
+	if (get_rel_relkind(idx) == RELKIND_PARTITIONED_INDEX)
+	{
+		/*
+		 * DROP INDEX CONCURRENTLY refuses partitioned indexes; a plain drop
+		 * only removes catalog entries, under a short lock_timeout.
+		 */
+		ereport(NOTICE,
+				(errmsg("index %s is partitioned: dropping it without CONCURRENTLY, under a %d ms lock_timeout with retries",
+						qname, SS_SHORT_LOCK_TIMEOUT_MS)));
+		run_short_step(psprintf("DROP INDEX IF EXISTS %s", qname), retries, true);
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+
+	for (attempt = 1;; attempt++)
+	{
+		SSExecOptions o = {0};
+		SSExecResult res;
+
+		schemashift_exec_step(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qname), &o, &res);
+		if (res.ok)
+			break;
+		if (res.canceled_by_caller)
+			CHECK_FOR_INTERRUPTS();
+		if (!retryable(&res) || attempt > retries)
+			ThrowErrorData(res.error);
+		ereport(NOTICE,
+				(errmsg("index %s: attempt %d of %d failed: %s", qname, attempt,
+						retries + 1, res.error->message),
+				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
+		schemashift_exec_sleep(backoff_ms(attempt));
+	}
+	ereport(NOTICE, (errmsg("index %s dropped", qname)));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Drop the "_ccnew"/"_ccold" indexes a failed REINDEX CONCURRENTLY left
+ * invalid on the table.
+ */
+static void
+drop_reindex_leftovers(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	List	   *names = NIL;
+
+	table_close(rel, AccessShareLock);
+	foreach(lc, indexes)
+	{
+		Oid			idx = lfirst_oid(lc);
+		char	   *name = get_rel_name(idx);
+
+		if (!index_is_valid(idx) &&
+			(strstr(name, "_ccnew") != NULL || strstr(name, "_ccold") != NULL))
+			names = lappend(names, name);
+	}
+	foreach(lc, names)
+		drop_if_invalid(lfirst(lc), get_rel_namespace(relid));
+}
+
+/*
+ * CALL schemashift.reindex(name text, retries int DEFAULT 3,
+ *							timeout interval DEFAULT NULL)
+ * name: an index, or a table (all its indexes).
+ */
+Datum
+schemashift_reindex(PG_FUNCTION_ARGS)
+{
+	int			retries;
+	int			timeout_ms;
+	List	   *names;
+	RangeVar   *rv;
+	Oid			relid;
+	Oid			table;
+	char		kind;
+	char	   *qname;
+	char	   *sql;
+	int			attempt;
+
+	schemashift_require_nonatomic(fcinfo, "reindex");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name must not be null")));
+	retries = retries_arg(fcinfo, 1);
+	timeout_ms = PG_ARGISNULL(2) ? 0 : interval_to_ms(PG_GETARG_DATUM(2));
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	disable_timeout(STATEMENT_TIMEOUT, false);
+
+	names = textToQualifiedNameList(PG_GETARG_TEXT_PP(0));
+	rv = makeRangeVarFromNameList(names);
+	relid = RangeVarGetRelid(rv, NoLock, false);
+	kind = get_rel_relkind(relid);
+	qname = qualified_relname(relid);
+	if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
+	{
+		table = IndexGetRelation(relid, false);
+		sql = psprintf("REINDEX INDEX CONCURRENTLY %s", qname);
+	}
+	else if (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
+			 kind == RELKIND_MATVIEW || kind == RELKIND_TOASTVALUE)
+	{
+		table = relid;
+		sql = psprintf("REINDEX TABLE CONCURRENTLY %s", qname);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index or a table", qname)));
+
+	for (attempt = 1;; attempt++)
+	{
+		SSExecOptions o = {0};
+		SSExecResult res;
+
+		o.statement_timeout_ms = timeout_ms;
+		o.progress_label = psprintf("reindex %s", qname);
+		schemashift_exec_step(sql, &o, &res);
+		if (res.ok)
+			break;
+		if (res.canceled_by_caller)
+		{
+			HOLD_CANCEL_INTERRUPTS();
+			drop_reindex_leftovers(table);
+			RESUME_CANCEL_INTERRUPTS();
+			CHECK_FOR_INTERRUPTS();
+		}
+		else
+			drop_reindex_leftovers(table);
+		if (!retryable(&res) || attempt > retries)
+			ThrowErrorData(res.error);
+		ereport(NOTICE,
+				(errmsg("reindex %s: attempt %d of %d failed: %s", qname, attempt,
+						retries + 1, res.error->message),
+				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
+		schemashift_exec_sleep(backoff_ms(attempt));
+	}
+	ereport(NOTICE, (errmsg("reindex %s: done", qname)));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
