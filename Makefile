@@ -67,6 +67,8 @@ bench: setup
 	$(MAKE) all
 	$(MAKE) install
 	bash bench/run
+	bash bench/guard_overhead
+	bash bench/index_build
 
 docs: all install
 	bash scripts/gen-rules-doc > docs/rules.md
