@@ -49,6 +49,13 @@ CREATE INDEX parted_at2 ON parted (at);
 ALTER TABLE parted DETACH PARTITION parted_1;
 ALTER TABLE parted DETACH PARTITION parted_1 FINALIZE;
 $$);
+-- the recipe: each partition concurrently, the parent ON ONLY (catalog
+-- only), then ATTACH: no finding
+SELECT stmt, rule, object FROM lr($$
+CREATE INDEX CONCURRENTLY parted_1_at ON parted_1 (at);
+CREATE INDEX parted_at ON ONLY parted (at);
+ALTER INDEX parted_at ATTACH PARTITION parted_1_at;
+$$);
 
 -- materialized views
 CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x;
