@@ -157,36 +157,58 @@ index_is_valid(Oid indexoid)
 	return valid;
 }
 
+/* What a failed attempt leaves behind, removed before the next one. */
+typedef void (*CleanupFn) (void *arg);
+
 /*
- * Run a step, retrying lock timeouts and deadlocks with backoff.  Used for
- * the short catalog-only steps; a failure there leaves nothing to clean.
+ * Run a step in the executor, retrying deadlocks, lock timeouts and the
+ * like with backoff.  After every failure the clean-up runs first, even
+ * after the caller's own cancel (holding it off meanwhile), and then the
+ * cancel or the error is raised.
  */
 static void
-run_short_step(const char *sql, int retries, bool bypass_guard)
+run_with_retries(const char *sql, const char *label, const SSExecOptions *o,
+				 int retries, CleanupFn cleanup, void *cleanup_arg)
 {
 	int			attempt;
 
 	for (attempt = 1;; attempt++)
 	{
-		SSExecOptions o = {0};
 		SSExecResult res;
 
-		o.lock_timeout_ms = SS_SHORT_LOCK_TIMEOUT_MS;
-		o.bypass_guard = bypass_guard;
-		schemashift_exec_step(sql, &o, &res);
+		schemashift_exec_step(sql, o, &res);
 		if (res.ok)
 			return;
+		if (cleanup)
+		{
+			if (res.canceled_by_caller)
+				HOLD_CANCEL_INTERRUPTS();
+			cleanup(cleanup_arg);
+			if (res.canceled_by_caller)
+				RESUME_CANCEL_INTERRUPTS();
+		}
 		if (res.canceled_by_caller)
 			CHECK_FOR_INTERRUPTS();
 		if (!retryable(&res) || attempt > retries)
 			ThrowErrorData(res.error);
 		ereport(NOTICE,
-				(errmsg("attempt %d of %d failed: %s", attempt, retries + 1,
-						res.error->message),
+				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
+						retries + 1, res.error->message),
 				 errdetail("Statement: %s", sql),
 				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
 		schemashift_exec_sleep(backoff_ms(attempt));
 	}
+}
+
+/* The short catalog-only steps: a failure there leaves nothing to clean. */
+static void
+run_short_step(const char *sql, int retries, bool bypass_guard)
+{
+	SSExecOptions o = {0};
+
+	o.lock_timeout_ms = SS_SHORT_LOCK_TIMEOUT_MS;
+	o.bypass_guard = bypass_guard;
+	run_with_retries(sql, "schemashift", &o, retries, NULL, NULL);
 }
 
 /* Drop an INVALID index left by a failed build; a valid one is kept. */
@@ -400,50 +422,36 @@ settle_existing(IndexRequest *req, const char *idxname, Oid relid)
 
 /* ---------- building ---------- */
 
+typedef struct IndexName
+{
+	const char *name;
+	Oid			nspid;
+} IndexName;
+
+static void
+cleanup_failed_build(void *arg)
+{
+	IndexName  *in = (IndexName *) arg;
+
+	drop_if_invalid(in->name, in->nspid);
+}
+
 static void
 build_one_concurrently(IndexRequest *req, const char *idxname, Oid relid)
 {
-	Oid			nspid = get_rel_namespace(relid);
+	IndexName	in = {idxname, get_rel_namespace(relid)};
 	char	   *label = psprintf("index %s",
-								 quote_qualified_identifier(get_namespace_name(nspid), idxname));
-	char	   *sql = build_sql(req, idxname, relid, true, false);
-	int			attempt;
+								 quote_qualified_identifier(get_namespace_name(in.nspid), idxname));
+	SSExecOptions o = {0};
 
-	for (attempt = 1;; attempt++)
-	{
-		SSExecOptions o = {0};
-		SSExecResult res;
-
-		o.statement_timeout_ms = req->timeout_ms;
-		o.progress_label = label;
-		ereport(NOTICE, (errmsg("%s: building concurrently on %s", label,
-								qualified_relname(relid))));
-		schemashift_exec_step(sql, &o, &res);
-		if (res.ok)
-		{
-			ereport(NOTICE, (errmsg("%s: built", label)));
-			return;
-		}
-
-		/* a failed CONCURRENTLY build leaves an INVALID index behind */
-		if (res.canceled_by_caller)
-		{
-			HOLD_CANCEL_INTERRUPTS();
-			drop_if_invalid(idxname, nspid);
-			RESUME_CANCEL_INTERRUPTS();
-			CHECK_FOR_INTERRUPTS();
-		}
-		else
-			drop_if_invalid(idxname, nspid);
-
-		if (!retryable(&res) || attempt > req->retries)
-			ThrowErrorData(res.error);
-		ereport(NOTICE,
-				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
-						req->retries + 1, res.error->message),
-				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
-		schemashift_exec_sleep(backoff_ms(attempt));
-	}
+	o.statement_timeout_ms = req->timeout_ms;
+	o.progress_label = label;
+	ereport(NOTICE, (errmsg("%s: building concurrently on %s", label,
+							qualified_relname(relid))));
+	/* a failed CONCURRENTLY build leaves an INVALID index behind */
+	run_with_retries(build_sql(req, idxname, relid, true, false), label, &o,
+					 req->retries, cleanup_failed_build, &in);
+	ereport(NOTICE, (errmsg("%s: built", label)));
 }
 
 /* The index on a partition that is attached to parent_idx, if any. */
@@ -607,7 +615,6 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 	int			retries;
 	Oid			idx;
 	char	   *qname;
-	int			attempt;
 
 	schemashift_require_nonatomic(fcinfo, "drop_index");
 	if (PG_ARGISNULL(0))
@@ -644,23 +651,11 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 
-	for (attempt = 1;; attempt++)
 	{
 		SSExecOptions o = {0};
-		SSExecResult res;
 
-		schemashift_exec_step(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qname), &o, &res);
-		if (res.ok)
-			break;
-		if (res.canceled_by_caller)
-			CHECK_FOR_INTERRUPTS();
-		if (!retryable(&res) || attempt > retries)
-			ThrowErrorData(res.error);
-		ereport(NOTICE,
-				(errmsg("index %s: attempt %d of %d failed: %s", qname, attempt,
-						retries + 1, res.error->message),
-				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
-		schemashift_exec_sleep(backoff_ms(attempt));
+		run_with_retries(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qname),
+						 psprintf("index %s", qname), &o, retries, NULL, NULL);
 	}
 	ereport(NOTICE, (errmsg("index %s dropped", qname)));
 	SPI_finish();
@@ -672,8 +667,9 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
  * invalid on the table.
  */
 static void
-drop_reindex_leftovers(Oid relid)
+drop_reindex_leftovers(void *arg)
 {
+	Oid			relid = *(Oid *) arg;
 	Relation	rel = table_open(relid, AccessShareLock);
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
@@ -710,7 +706,6 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 	char		kind;
 	char	   *qname;
 	char	   *sql;
-	int			attempt;
 
 	schemashift_require_nonatomic(fcinfo, "reindex");
 	if (PG_ARGISNULL(0))
@@ -744,32 +739,13 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not an index or a table", qname)));
 
-	for (attempt = 1;; attempt++)
 	{
 		SSExecOptions o = {0};
-		SSExecResult res;
 
 		o.statement_timeout_ms = timeout_ms;
 		o.progress_label = psprintf("reindex %s", qname);
-		schemashift_exec_step(sql, &o, &res);
-		if (res.ok)
-			break;
-		if (res.canceled_by_caller)
-		{
-			HOLD_CANCEL_INTERRUPTS();
-			drop_reindex_leftovers(table);
-			RESUME_CANCEL_INTERRUPTS();
-			CHECK_FOR_INTERRUPTS();
-		}
-		else
-			drop_reindex_leftovers(table);
-		if (!retryable(&res) || attempt > retries)
-			ThrowErrorData(res.error);
-		ereport(NOTICE,
-				(errmsg("reindex %s: attempt %d of %d failed: %s", qname, attempt,
-						retries + 1, res.error->message),
-				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
-		schemashift_exec_sleep(backoff_ms(attempt));
+		run_with_retries(sql, o.progress_label, &o, retries,
+						 drop_reindex_leftovers, &table);
 	}
 	ereport(NOTICE, (errmsg("reindex %s: done", qname)));
 	SPI_finish();
