@@ -223,6 +223,7 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 	bool		detached = false;
 	ProgressState ps = {-1, 0};
 	int			i;
+	bool		forward_cancel = (QueryCancelHoldoffCount == 0);
 
 	memset(res, 0, sizeof(*res));
 
@@ -289,6 +290,13 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 	/* nothing of ours may be older than the worker's snapshots */
 	InvalidateCatalogSnapshot();
 
+	/*
+	 * A cancel is ours to forward, not to act on: reading the progress or
+	 * sending a notice may check for interrupts, and an error thrown there
+	 * would leave the worker building and its INVALID index behind.
+	 */
+	HOLD_CANCEL_INTERRUPTS();
+
 	for (;;)
 	{
 		Size		nbytes;
@@ -325,11 +333,10 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 
 		/*
 		 * The caller's cancel (or statement timeout) stops the worker's
-		 * statement; the caller cleans up after it.  While the caller holds
-		 * cancel interrupts (during that clean-up), a cancel waits.
+		 * statement; the caller cleans up after it.  A clean-up step (run
+		 * with cancel held off) is not cancelled: the cancel waits for it.
 		 */
-		if (QueryCancelPending && QueryCancelHoldoffCount == 0 && !cancel_sent &&
-			pid != 0)
+		if (QueryCancelPending && forward_cancel && !cancel_sent && pid != 0)
 		{
 			kill(pid, SIGINT);
 			cancel_sent = true;
@@ -348,6 +355,8 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 						 SS_POLL_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
+
+	RESUME_CANCEL_INTERRUPTS();
 
 	res->ok = shared->succeeded && res->error == NULL;
 	res->processed = shared->processed;

@@ -74,9 +74,14 @@ sub index_state
 # writers go on.
 {
 	my $long = open_long_transaction();
+	# the session's own timeouts are shorter than the wait: neither may end
+	# the build (statement_timeout is disarmed, the build's lock waits are
+	# not bounded)
 	my ($call, $call_pid) = start_call(
-		"CALL schemashift.create_index('CREATE INDEX items_v_idx ON items (v)')");
+		"SET statement_timeout = '1s'; SET lock_timeout = '100ms'; CALL schemashift.create_index('CREATE INDEX items_v_idx ON items (v)')");
 	ok(wait_for_executor_lock_wait(), 'the build waits for the old snapshot');
+	is($node->safe_psql('postgres', 'SELECT index, phase FROM schemashift.progress'),
+		'items_v_idx|waiting for old snapshots', 'schemashift.progress shows the build');
 
 	my $caller = $node->safe_psql('postgres',
 		"SELECT backend_xmin IS NULL, backend_xid IS NULL, wait_event FROM pg_stat_activity WHERE pid = $call_pid");
@@ -92,10 +97,13 @@ sub index_state
 	is($ret, 0, 'writes succeed during the build');
 	cmp_ok($took, '<', 5, sprintf('writes were not held up (%.2f s)', $took));
 
+	# longer than the caller's statement_timeout and lock_timeout
+	sleep(2);
 	$long->query_safe('COMMIT');
 	$long->quit;
 	$call->quit;
 	like($call->{stderr}, qr/built/, 'the CALL completes once the long transaction ends');
+	unlike($call->{stderr}, qr/ERROR/, 'no timeout of the session ended it');
 	is(index_state('items_v_idx'), 'items_v_idx:t', 'one valid index');
 	is($node->safe_psql('postgres', 'SET enable_seqscan = off; SELECT count(*) FROM items WHERE v < 0'),
 		'1000', 'the index sees the rows written during the build');
