@@ -191,6 +191,24 @@ FROM schemashift.ddl_log
 WHERE id > :log_mark AND command_tag IN ('TRUNCATE TABLE', 'LOCK TABLE', 'CLUSTER', 'REINDEX', 'GRANT')
 ORDER BY id;
 
+--
+-- 7. Writing the audit log leaves the session's lastval() alone (the log
+-- uses no sequence).
+--
+\c
+SET schemashift.mode = warn;
+SELECT lastval();
+SELECT count(*) AS log_rows_before FROM schemashift.ddl_log \gset
+CREATE TABLE t_seq (id bigserial);
+ALTER TABLE t_seq ADD COLUMN note text;
+SELECT lastval();
+INSERT INTO t_seq (note) VALUES ('x');
+ALTER TABLE t_seq ADD COLUMN note2 text;
+SELECT lastval();
+SELECT count(*) - :log_rows_before AS new_log_rows FROM schemashift.ddl_log;
+SET schemashift.mode = off;
+DROP TABLE t_seq;
+
 DROP TABLE t_orders, "T_Mixed";
 DROP DOMAIN t_positive;
 DROP DOMAIN t_plain;

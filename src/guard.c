@@ -86,6 +86,7 @@ typedef struct GuardFrame
 } GuardFrame;
 
 static List *approvals = NIL;	/* of Approval, in TopTransactionContext */
+static uint32 audit_rows_in_xact = 0;	/* for ddl_log ids */
 static List *frames = NIL;		/* of GuardFrame, innermost first */
 
 TimestampTz schemashift_hook_start_time = 0;
@@ -105,6 +106,7 @@ guard_xact_callback(XactEvent event, void *arg)
 			/* the memory goes with TopTransactionContext */
 			approvals = NIL;
 			frames = NIL;
+			audit_rows_in_xact = 0;
 			break;
 		default:
 			break;
@@ -569,9 +571,9 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 {
 	Oid			save_userid;
 	int			save_sec;
-	Datum		values[8];
-	char		nulls[8];
-	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[9];
+	char		nulls[9];
+	Oid			types[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID};
 	const char *sql;
 	int			ret;
 
@@ -590,14 +592,16 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 	else
 		nulls[6] = 'n';
 	values[7] = TimestampTzGetDatum(start);
+	values[8] = Int64GetDatum((int64) ((U64FromFullTransactionId(GetTopFullTransactionId()) << 20) +
+									   audit_rows_in_xact++));
 
 	sql = with_ddl_commands ?
-		"INSERT INTO schemashift.ddl_log (role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
-		"SELECT $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
+		"INSERT INTO schemashift.ddl_log (id, role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
+		"SELECT $9, $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
 		"(SELECT pg_catalog.array_agg(DISTINCT c.object_identity) FROM pg_catalog.pg_event_trigger_ddl_commands() c WHERE c.object_identity IS NOT NULL), "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8" :
-		"INSERT INTO schemashift.ddl_log (role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
-		"SELECT $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
+		"INSERT INTO schemashift.ddl_log (id, role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
+		"SELECT $9, $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
 		"CASE WHEN $7 IS NULL THEN NULL ELSE pg_catalog.array_append(NULL::text[], $7) END, "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8";
 
@@ -608,7 +612,7 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_with_args(sql, 8, types, values, nulls, false, 0);
+		ret = SPI_execute_with_args(sql, 9, types, values, nulls, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "could not write the schemashift audit log: %s",
 				 SPI_result_code_string(ret));

@@ -72,9 +72,11 @@ END
 $roles$;
 
 -- Every DDL statement that committed, and every approval.  Written only by
--- schemashift's own C code, as the extension's owner.
+-- schemashift's own C code, as the extension's owner.  The id is the
+-- transaction's id times 2^20 plus the row's place in that transaction: no
+-- sequence, so the guard never changes the session's lastval().
 CREATE TABLE schemashift.ddl_log (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id bigint PRIMARY KEY,
     logged_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     role_name name NOT NULL,
     session_role name NOT NULL,
