@@ -87,6 +87,7 @@ typedef struct GuardFrame
 
 static List *approvals = NIL;	/* of Approval, in TopTransactionContext */
 static uint32 audit_rows_in_xact = 0;	/* for ddl_log ids */
+static SPIPlanPtr audit_plans[2];	/* without and with ddl_commands() */
 static List *frames = NIL;		/* of GuardFrame, innermost first */
 
 TimestampTz schemashift_hook_start_time = 0;
@@ -160,19 +161,36 @@ schemashift_guard_init(void)
  * (CREATE/ALTER EXTENSION, ours included); binary upgrade; no usable
  * transaction; or the extension is not installed in this database.
  */
+static LocalTransactionId extension_lxid = InvalidLocalTransactionId;
+static Oid	extension_oid = InvalidOid;
+
 bool
 schemashift_guard_applies(void)
 {
 	if (schemashift_mode == SS_MODE_OFF)
 		return false;
 	if (creating_extension || IsBinaryUpgrade)
+	{
+		/* CREATE/DROP EXTENSION: look again afterwards */
+		extension_lxid = InvalidLocalTransactionId;
 		return false;
+	}
 	/* a recipe step of a schemashift procedure, chosen for its safety */
 	if (schemashift_executor_bypass)
 		return false;
 	if (!IsTransactionState() || IsAbortedTransactionBlockState())
 		return false;
-	return OidIsValid(get_extension_oid("schemashift", true));
+
+	/*
+	 * Four event triggers fire for every DDL statement: look the extension
+	 * up once per transaction, not four times per statement.
+	 */
+	if (extension_lxid != MyProc->lxid)
+	{
+		extension_oid = get_extension_oid("schemashift", true);
+		extension_lxid = MyProc->lxid;
+	}
+	return OidIsValid(extension_oid);
 }
 
 /* ---------- reporting ---------- */
@@ -540,13 +558,19 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 static Oid
 extension_owner(void)
 {
-	Oid			extid = get_extension_oid("schemashift", false);
+	static LocalTransactionId owner_lxid = InvalidLocalTransactionId;
+	static Oid	owner = InvalidOid;
+	Oid			extid;
 	HeapTuple	tup;
-	Oid			owner = BOOTSTRAP_SUPERUSERID;
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
 
+	/* once per transaction: an ALTER EXTENSION ... OWNER commits first */
+	if (owner_lxid == MyProc->lxid)
+		return owner;
+	extid = get_extension_oid("schemashift", false);
+	owner = BOOTSTRAP_SUPERUSERID;
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(extid));
@@ -556,6 +580,7 @@ extension_owner(void)
 		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	owner_lxid = MyProc->lxid;
 	return owner;
 }
 
@@ -610,9 +635,22 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
+		SPIPlanPtr *plan = &audit_plans[with_ddl_commands ? 1 : 0];
+
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_with_args(sql, 9, types, values, nulls, false, 0);
+		/* planned once per backend; the plan cache replans when needed */
+		if (*plan == NULL)
+		{
+			SPIPlanPtr	p = SPI_prepare(sql, 9, types);
+
+			if (p == NULL)
+				elog(ERROR, "could not prepare the schemashift audit log insert: %s",
+					 SPI_result_code_string(SPI_result));
+			SPI_keepplan(p);
+			*plan = p;
+		}
+		ret = SPI_execute_plan(*plan, values, nulls, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "could not write the schemashift audit log: %s",
 				 SPI_result_code_string(ret));
