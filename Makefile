@@ -68,6 +68,7 @@ bench: setup
 	$(MAKE) install
 	bash bench/run
 	bash bench/guard_overhead
+	bash bench/guard_callgrind
 	bash bench/index_build
 
 docs: all install

@@ -209,6 +209,52 @@ SELECT count(*) - :log_rows_before AS new_log_rows FROM schemashift.ddl_log;
 SET schemashift.mode = off;
 DROP TABLE t_seq;
 
+--
+-- 8. The audit row is written directly, not through a query: every object
+-- a command touched, sorted and once each; a column a DBA added to the log
+-- stays NULL; a trigger a superuser put on the log runs as the log's owner
+-- even when an ordinary role ran the DDL; a column of another type is
+-- refused with a clear error (and the DDL with it).
+--
+SET schemashift.mode = off;
+ALTER TABLE schemashift.ddl_log ADD COLUMN site text;
+CREATE TABLE audit_seen (who_is_owner boolean, ran_as_role boolean, tag text);
+CREATE FUNCTION audit_seen_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.audit_seen VALUES (
+    current_user = (SELECT relowner::regrole::text FROM pg_catalog.pg_class
+                     WHERE oid = 'schemashift.ddl_log'::regclass),
+    NEW.role_name = 'regress_ss_tx_approver', NEW.command_tag);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER ddl_log_seen BEFORE INSERT ON schemashift.ddl_log
+  FOR EACH ROW EXECUTE FUNCTION audit_seen_trigger();
+CREATE SCHEMA audit_s;
+GRANT CREATE, USAGE ON SCHEMA audit_s TO regress_ss_tx_approver;
+GRANT INSERT ON audit_seen TO regress_ss_tx_approver;
+SELECT coalesce(max(id), 0) AS log_mark FROM schemashift.ddl_log \gset
+SET schemashift.mode = warn;
+SET ROLE regress_ss_tx_approver;
+CREATE TABLE audit_s.multi (id bigserial PRIMARY KEY, code text UNIQUE);
+RESET ROLE;
+SELECT command_tag, objects, site, role_name FROM schemashift.ddl_log WHERE id > :log_mark ORDER BY id;
+SELECT * FROM audit_seen;
+SET schemashift.mode = off;
+DROP TRIGGER ddl_log_seen ON schemashift.ddl_log;
+DROP FUNCTION audit_seen_trigger();
+ALTER TABLE schemashift.ddl_log DROP COLUMN site;
+ALTER TABLE schemashift.ddl_log ALTER COLUMN command_tag TYPE varchar(100);
+SET schemashift.mode = warn;
+CREATE TABLE audit_s.refused (id int);
+SET schemashift.mode = off;
+ALTER TABLE schemashift.ddl_log ALTER COLUMN command_tag TYPE text;
+SET schemashift.mode = warn;
+CREATE TABLE audit_s.accepted (id int);
+SELECT command_tag, objects FROM schemashift.ddl_log WHERE id > :log_mark ORDER BY id;
+SET schemashift.mode = off;
+DROP SCHEMA audit_s CASCADE;
+DROP TABLE audit_seen;
+
 DROP TABLE t_orders, "T_Mixed";
 DROP DOMAIN t_positive;
 DROP DOMAIN t_plain;

@@ -319,6 +319,7 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 	int			f;
 
 	cxt->stmt = stmt;
+	cxt->memo_rv = NULL;
 	cxt->stmt_number = stmt_number;
 	cxt->stmt_offset = stmt_offset;
 	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);

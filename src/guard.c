@@ -36,6 +36,9 @@
 #include "catalog/pg_extension.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
+#include "commands/dbcommands.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -55,6 +58,10 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
+#include "utils/xid8.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_start);
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_end);
@@ -87,7 +94,6 @@ typedef struct GuardFrame
 
 static List *approvals = NIL;	/* of Approval, in TopTransactionContext */
 static uint32 audit_rows_in_xact = 0;	/* for ddl_log ids */
-static SPIPlanPtr audit_plans[2];	/* without and with ddl_commands() */
 static List *frames = NIL;		/* of GuardFrame, innermost first */
 
 TimestampTz schemashift_hook_start_time = 0;
@@ -162,7 +168,45 @@ schemashift_guard_init(void)
  * transaction; or the extension is not installed in this database.
  */
 static LocalTransactionId extension_lxid = InvalidLocalTransactionId;
-static Oid	extension_oid = InvalidOid;
+static Oid	audit_relid = InvalidOid;
+
+/*
+ * The audit log's OID, InvalidOid when the extension is not installed in
+ * this database.  Four event triggers fire for every DDL statement: look
+ * once per transaction, and then only probe the syscache for the table
+ * found before (it goes away with DROP EXTENSION) instead of scanning
+ * pg_extension.
+ */
+static Oid
+audit_log_relid(void)
+{
+	if (extension_lxid == MyProc->lxid)
+		return audit_relid;
+	extension_lxid = MyProc->lxid;
+	if (OidIsValid(audit_relid))
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(audit_relid));
+		bool		same = false;
+
+		if (HeapTupleIsValid(tup))
+		{
+			same = strcmp(NameStr(((Form_pg_class) GETSTRUCT(tup))->relname),
+						  "ddl_log") == 0;
+			ReleaseSysCache(tup);
+		}
+		if (same)
+			return audit_relid;
+	}
+	audit_relid = InvalidOid;
+	if (OidIsValid(get_extension_oid("schemashift", true)))
+	{
+		Oid			nspid = get_namespace_oid("schemashift", true);
+
+		if (OidIsValid(nspid))
+			audit_relid = get_relname_relid("ddl_log", nspid);
+	}
+	return audit_relid;
+}
 
 bool
 schemashift_guard_applies(void)
@@ -173,6 +217,7 @@ schemashift_guard_applies(void)
 	{
 		/* CREATE/DROP EXTENSION: look again afterwards */
 		extension_lxid = InvalidLocalTransactionId;
+		audit_relid = InvalidOid;
 		return false;
 	}
 	/* a recipe step of a schemashift procedure, chosen for its safety */
@@ -180,17 +225,7 @@ schemashift_guard_applies(void)
 		return false;
 	if (!IsTransactionState() || IsAbortedTransactionBlockState())
 		return false;
-
-	/*
-	 * Four event triggers fire for every DDL statement: look the extension
-	 * up once per transaction, not four times per statement.
-	 */
-	if (extension_lxid != MyProc->lxid)
-	{
-		extension_oid = get_extension_oid("schemashift", true);
-		extension_lxid = MyProc->lxid;
-	}
-	return OidIsValid(extension_oid);
+	return OidIsValid(audit_log_relid());
 }
 
 /* ---------- reporting ---------- */
@@ -244,7 +279,7 @@ object_key(const char *name, char **qualified)
 						  list_nth(parts, nrel - 1), -1);
 		if (nrel == 3)
 			rv->catalogname = linitial(parts);
-		relid = ss_lookup_relation(rv);
+		relid = ss_lookup_relation(NULL, rv);
 		if (!OidIsValid(relid))
 			continue;
 		relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
@@ -555,38 +590,120 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 
 /* ---------- the audit log ---------- */
 
-static Oid
-extension_owner(void)
+/*
+ * The objects a DDL command touched, from pg_event_trigger_ddl_commands()
+ * (only callable in ddl_command_end), called directly rather than through
+ * a query: distinct identities, sorted, as a text[]; NULL when none.
+ */
+static int
+compare_identities(const void *a, const void *b)
 {
-	static LocalTransactionId owner_lxid = InvalidLocalTransactionId;
-	static Oid	owner = InvalidOid;
-	Oid			extid;
-	HeapTuple	tup;
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
 
-	/* once per transaction: an ALTER EXTENSION ... OWNER commits first */
-	if (owner_lxid == MyProc->lxid)
-		return owner;
-	extid = get_extension_oid("schemashift", false);
-	owner = BOOTSTRAP_SUPERUSERID;
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(extid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	owner_lxid = MyProc->lxid;
-	return owner;
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+}
+
+static Datum
+ddl_command_objects(bool *isnull)
+{
+	FmgrInfo	flinfo;
+	LOCAL_FCINFO(fcinfo, 0);
+	ReturnSetInfo rsinfo;
+	ExprContext *econtext;
+	TupleTableSlot *slot;
+	int			col = 0;
+	int			i;
+	int			n = 0;
+	int			kept = 0;
+	Datum	   *elems = NULL;
+	char	  **names = NULL;
+	Datum		result;
+
+	econtext = CreateStandaloneExprContext();
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = econtext;
+	rsinfo.allowedModes = (int) SFRM_Materialize;
+	rsinfo.returnMode = SFRM_Materialize;
+	fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
+							 (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+
+	*isnull = true;
+	if (rsinfo.setResult == NULL || rsinfo.setDesc == NULL)
+	{
+		FreeExprContext(econtext, true);
+		return (Datum) 0;
+	}
+	for (i = 0; i < rsinfo.setDesc->natts; i++)
+	{
+		if (strcmp(NameStr(TupleDescAttr(rsinfo.setDesc, i)->attname),
+				   "object_identity") == 0)
+			col = i + 1;
+	}
+	if (col == 0)
+		elog(ERROR, "pg_event_trigger_ddl_commands() has no object_identity column");
+
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	names = palloc(sizeof(char *) * 8);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
+		bool		null;
+		Datum		d = slot_getattr(slot, col, &null);
+
+		if (null)
+			continue;
+		if (n % 8 == 0 && n > 0)
+			names = repalloc(names, sizeof(char *) * (n + 8));
+		names[n++] = TextDatumGetCString(d);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(rsinfo.setResult);
+	FreeExprContext(econtext, true);
+
+	if (n == 0)
+		return (Datum) 0;
+	qsort(names, n, sizeof(char *), compare_identities);
+	elems = palloc(sizeof(Datum) * n);
+	for (i = 0; i < n; i++)
+	{
+		if (kept > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		elems[kept++] = CStringGetTextDatum(names[i]);
+	}
+	result = PointerGetDatum(construct_array(elems, kept, TEXTOID, -1, false,
+											 TYPALIGN_INT));
+	*isnull = false;
+	return result;
+}
+
+/* One column of the audit row: its name, its type, and where the value is. */
+typedef struct AuditColumn
+{
+	const char *name;
+	Oid			type;
+	Datum		value;
+	bool		isnull;
+} AuditColumn;
+
+static Datum
+name_datum(const char *s)
+{
+	Name		n = palloc0(NAMEDATALEN);
+
+	namestrcpy(n, s);
+	return NameGetDatum(n);
 }
 
 /*
- * Insert one audit row as the extension's owner: ordinary roles cannot
- * write the log themselves.  with_ddl_commands reads the objects from
+ * Insert one audit row.  Ordinary roles cannot write the log; the guard
+ * inserts directly (no query to parse, plan and run for every DDL
+ * statement), through the same executor routine logical replication uses,
+ * so indexes, constraints and any trigger a superuser put on the log still
+ * apply; such triggers run as the log's owner in a security-restricted
+ * operation.  with_ddl_commands reads the objects from
  * pg_event_trigger_ddl_commands(), only callable in ddl_command_end.
  */
 static void
@@ -594,73 +711,135 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 				const char *approvals_json, TimestampTz start,
 				bool with_ddl_commands, const char *object_literal)
 {
+	static char *database_name = NULL;
+	TimestampTz now = GetCurrentTimestamp();
+	AuditColumn cols[12];
+	int			ncols = 0;
+	Oid			relid = audit_log_relid();
+	Relation	rel;
 	Oid			save_userid;
 	int			save_sec;
-	Datum		values[9];
-	char		nulls[9];
-	Oid			types[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID};
-	const char *sql;
-	int			ret;
+	int			i;
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
-	values[1] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
-	values[2] = CStringGetTextDatum(tag);
-	if (statement)
-		values[3] = CStringGetTextDatum(statement);
+#define AUDIT_COLUMN(n, t, v, nul) \
+	(cols[ncols].name = (n), cols[ncols].type = (t), \
+	 cols[ncols].value = (v), cols[ncols].isnull = (nul), ncols++)
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the schemashift audit log schemashift.ddl_log does not exist")));
+	if (database_name == NULL)
+		database_name = MemoryContextStrdup(TopMemoryContext,
+											get_database_name(MyDatabaseId));
+
+	AUDIT_COLUMN("id", INT8OID,
+				 Int64GetDatum((int64) ((U64FromFullTransactionId(GetTopFullTransactionId()) << 20) +
+										audit_rows_in_xact++)), false);
+	AUDIT_COLUMN("logged_at", TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	AUDIT_COLUMN("role_name", NAMEOID,
+				 name_datum(GetUserNameFromId(GetUserId(), false)), false);
+	AUDIT_COLUMN("session_role", NAMEOID,
+				 name_datum(GetUserNameFromId(GetSessionUserId(), false)), false);
+	AUDIT_COLUMN("database_name", NAMEOID, name_datum(database_name), false);
+	AUDIT_COLUMN("xid", XID8OID,
+				 FullTransactionIdGetDatum(GetTopFullTransactionId()), false);
+	AUDIT_COLUMN("command_tag", TEXTOID, CStringGetTextDatum(tag), false);
+	if (with_ddl_commands)
+	{
+		bool		null;
+		Datum		objects = ddl_command_objects(&null);
+
+		AUDIT_COLUMN("objects", TEXTARRAYOID, objects, null);
+	}
+	else if (object_literal)
+	{
+		Datum		one = CStringGetTextDatum(object_literal);
+
+		AUDIT_COLUMN("objects", TEXTARRAYOID,
+					 PointerGetDatum(construct_array(&one, 1, TEXTOID, -1, false,
+													 TYPALIGN_INT)), false);
+	}
 	else
-		nulls[3] = 'n';
-	values[4] = CStringGetTextDatum(findings ? findings : "[]");
-	values[5] = CStringGetTextDatum(approvals_json ? approvals_json : "[]");
-	if (object_literal)
-		values[6] = CStringGetTextDatum(object_literal);
-	else
-		nulls[6] = 'n';
-	values[7] = TimestampTzGetDatum(start);
-	values[8] = Int64GetDatum((int64) ((U64FromFullTransactionId(GetTopFullTransactionId()) << 20) +
-									   audit_rows_in_xact++));
+		AUDIT_COLUMN("objects", TEXTARRAYOID, (Datum) 0, true);
+	AUDIT_COLUMN("statement", TEXTOID,
+				 statement ? CStringGetTextDatum(statement) : (Datum) 0,
+				 statement == NULL);
+	AUDIT_COLUMN("findings", JSONBOID,
+				 DirectFunctionCall1(jsonb_in, CStringGetDatum(findings ? findings : "[]")),
+				 false);
+	AUDIT_COLUMN("approvals", JSONBOID,
+				 DirectFunctionCall1(jsonb_in,
+									 CStringGetDatum(approvals_json ? approvals_json : "[]")),
+				 false);
+	AUDIT_COLUMN("duration", INTERVALOID,
+				 DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
+									 TimestampTzGetDatum(start)), false);
+#undef AUDIT_COLUMN
 
-	sql = with_ddl_commands ?
-		"INSERT INTO schemashift.ddl_log (id, role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
-		"SELECT $9, $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
-		"(SELECT pg_catalog.array_agg(DISTINCT c.object_identity) FROM pg_catalog.pg_event_trigger_ddl_commands() c WHERE c.object_identity IS NOT NULL), "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8" :
-		"INSERT INTO schemashift.ddl_log (id, role_name, session_role, command_tag, statement, findings, approvals, objects, duration) "
-		"SELECT $9, $1, $2, $3, $4, $5::pg_catalog.jsonb, $6::pg_catalog.jsonb, "
-		"CASE WHEN $7 IS NULL THEN NULL ELSE pg_catalog.array_append(NULL::text[], $7) END, "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $8";
-
+	rel = table_open(relid, RowExclusiveLock);
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(extension_owner(),
+	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
-		SPIPlanPtr *plan = &audit_plans[with_ddl_commands ? 1 : 0];
+		EState	   *estate = CreateExecutorState();
+		RangeTblEntry *rte = makeNode(RangeTblEntry);
+		ResultRelInfo *rri = makeNode(ResultRelInfo);
+		TupleDesc	desc = RelationGetDescr(rel);
+		TupleTableSlot *slot;
 
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		/* planned once per backend; the plan cache replans when needed */
-		if (*plan == NULL)
+		rte->rtekind = RTE_RELATION;
+		rte->relid = relid;
+		rte->relkind = rel->rd_rel->relkind;
+		rte->rellockmode = RowExclusiveLock;
+		ExecInitRangeTable(estate, list_make1(rte));
+		InitResultRelInfo(rri, rel, 1, NULL, 0);
+		estate->es_opened_result_relations = list_make1(rri);
+		estate->es_output_cid = GetCurrentCommandId(true);
+		AfterTriggerBeginQuery();
+		ExecOpenIndices(rri, false);
+
+		slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+		ExecClearTuple(slot);
+		for (i = 0; i < desc->natts; i++)
 		{
-			SPIPlanPtr	p = SPI_prepare(sql, 9, types);
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			int			c;
 
-			if (p == NULL)
-				elog(ERROR, "could not prepare the schemashift audit log insert: %s",
-					 SPI_result_code_string(SPI_result));
-			SPI_keepplan(p);
-			*plan = p;
+			slot->tts_values[i] = (Datum) 0;
+			slot->tts_isnull[i] = true;
+			if (att->attisdropped)
+				continue;
+			for (c = 0; c < ncols; c++)
+			{
+				if (strcmp(NameStr(att->attname), cols[c].name) != 0)
+					continue;
+				if (att->atttypid != cols[c].type)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" of schemashift.ddl_log has type %s instead of %s",
+									cols[c].name, format_type_be(att->atttypid),
+									format_type_be(cols[c].type)),
+							 errhint("Restore the audit log's definition, or recreate the extension.")));
+				slot->tts_values[i] = cols[c].value;
+				slot->tts_isnull[i] = cols[c].isnull;
+				break;
+			}
 		}
-		ret = SPI_execute_plan(*plan, values, nulls, false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "could not write the schemashift audit log: %s",
-				 SPI_result_code_string(ret));
-		SPI_finish();
+		ExecStoreVirtualTuple(slot);
+		ExecSimpleRelationInsert(rri, estate, slot);
+		ExecCloseIndices(rri);
+		AfterTriggerEndQuery(estate);
+		ExecResetTupleTable(estate->es_tupleTable, false);
+		FreeExecutorState(estate);
 	}
 	PG_FINALLY();
 	{
 		SetUserIdAndSecContext(save_userid, save_sec);
 	}
 	PG_END_TRY();
+	table_close(rel, NoLock);
 }
 
 /*

@@ -67,31 +67,40 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	TimestampTz saved_start = schemashift_hook_start_time;
 	SSGuardRecord *rec = NULL;
 
-	if (!fast_path(stmt) && context != PROCESS_UTILITY_SUBCOMMAND)
+	/* transaction control, SET and sub-commands: nothing to do here */
+	if (fast_path(stmt) || context == PROCESS_UTILITY_SUBCOMMAND)
 	{
-		if (command_tag_event_trigger_ok(CreateCommandTag(stmt)))
-			schemashift_hook_start_time = GetCurrentTimestamp();
-		else if (schemashift_guard_applies())
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+		return;
+	}
+
+	if (command_tag_event_trigger_ok(CreateCommandTag(stmt)))
+		schemashift_hook_start_time = GetCurrentTimestamp();
+	else if (schemashift_guard_applies())
+	{
+		int			before = LockTimeout;
+		int			chosen;
+
+		schemashift_guard_statement(stmt, true);
+		chosen = LockTimeout;
+
+		/*
+		 * VACUUM FULL and friends commit internally: neither the guard's
+		 * frame nor a transaction-local setting outlives their first
+		 * commit.  So the frame is closed now, and the lock timeout the
+		 * guard chose is kept in the variable itself for the statement
+		 * and put back below whatever happens.
+		 */
+		rec = schemashift_guard_statement_done(true);
+		if (chosen != before)
 		{
-			int			before = LockTimeout;
-			int			chosen;
-
-			schemashift_guard_statement(stmt, true);
-			chosen = LockTimeout;
-
-			/*
-			 * VACUUM FULL and friends commit internally: neither the guard's
-			 * frame nor a transaction-local setting outlives their first
-			 * commit.  So the frame is closed now, and the lock timeout the
-			 * guard chose is kept in the variable itself for the statement
-			 * and put back below whatever happens.
-			 */
-			rec = schemashift_guard_statement_done(true);
-			if (chosen != before)
-			{
-				LockTimeout = chosen;
-				timeout_forced = true;
-			}
+			LockTimeout = chosen;
+			timeout_forced = true;
 		}
 	}
 

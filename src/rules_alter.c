@@ -570,7 +570,7 @@ check_alter_table(SSContext *cxt, Node *stmt)
 	AlterTableStmt *s = (AlterTableStmt *) stmt;
 	RangeVar   *rel = s->relation;
 	bool		is_new = ss_relation_is_new(cxt, rel);
-	Oid			relid = is_new ? InvalidOid : ss_lookup_relation(rel);
+	Oid			relid = is_new ? InvalidOid : ss_lookup_relation(cxt, rel);
 	ListCell   *lc;
 
 	foreach(lc, s->cmds)

@@ -59,7 +59,7 @@ check_create_index(SSContext *cxt, Node *stmt)
 	{
 		if (cxt->in_transaction)
 			report_concurrent_in_transaction(cxt, "CREATE INDEX CONCURRENTLY");
-		if (!is_new && ss_relation_is_partitioned(ss_lookup_relation(s->relation)))
+		if (!is_new && ss_relation_is_partitioned(ss_lookup_relation(cxt, s->relation)))
 			ss_report(cxt, SS_BAN_CONCURRENT_INDEX_ON_PARTITIONED_TABLE, -1,
 					  cxt->stmt_lock_object, NULL);
 		return;
@@ -67,13 +67,13 @@ check_create_index(SSContext *cxt, Node *stmt)
 	if (is_new)
 		return;
 	/* ON ONLY a partitioned table: catalog only, the recipe's first step */
-	if (!s->relation->inh && ss_relation_is_partitioned(ss_lookup_relation(s->relation)))
+	if (!s->relation->inh && ss_relation_is_partitioned(ss_lookup_relation(cxt, s->relation)))
 		return;
 	ss_report_full(cxt, SS_REQUIRE_CONCURRENT_INDEX_CREATION, -1,
 				   cxt->stmt_lock_object, ShareLock, false,
-				   ss_relation_is_partitioned(ss_lookup_relation(s->relation)) ?
+				   ss_relation_is_partitioned(ss_lookup_relation(cxt, s->relation)) ?
 				   "creating an index without CONCURRENTLY on a partitioned table blocks writes to every partition for the whole build" : NULL,
-				   ss_relation_is_partitioned(ss_lookup_relation(s->relation)) ?
+				   ss_relation_is_partitioned(ss_lookup_relation(cxt, s->relation)) ?
 				   schemashift_rules[SS_BAN_CONCURRENT_INDEX_ON_PARTITIONED_TABLE].hint : NULL);
 }
 

@@ -387,7 +387,7 @@ check_backfill(SSContext *cxt, Node *stmt)
 		where = ((DeleteStmt *) stmt)->whereClause;
 	}
 	if (where_has_equality(where) || ss_relation_is_new(cxt, rv) ||
-		table_is_small(ss_lookup_relation(rv)))
+		table_is_small(ss_lookup_relation(cxt, rv)))
 		return;
 	ss_report(cxt, SS_UNBATCHED_BACKFILL, -1, ss_relation_name(rv),
 			  IsA(stmt, DeleteStmt) ?

@@ -214,6 +214,10 @@ typedef struct SSContext
 	Node	   *stmt;			/* raw parse tree of the current statement */
 	LOCKMODE	stmt_lock;		/* strongest lock on an existing relation */
 	char	   *stmt_lock_object;
+	/* the last catalog lookup of this statement: rules ask several times */
+	RangeVar   *memo_rv;
+	Oid			memo_relid;
+	int			memo_is_new;	/* -1 not known yet, else 0 or 1 */
 
 	/* state carried from statement to statement */
 	bool		in_transaction; /* inside BEGIN, or the assumed transaction */
@@ -258,7 +262,7 @@ extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
 /* ---------- catalog and script knowledge (catalog.c) ---------- */
 
 extern char *ss_relation_name(RangeVar *rv);
-extern Oid	ss_lookup_relation(RangeVar *rv);
+extern Oid	ss_lookup_relation(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_new(SSContext *cxt, RangeVar *rv);
 extern bool ss_relid_is_new(Oid relid);
 extern bool ss_type_is_checked_domain(TypeName *tn);
