@@ -39,7 +39,6 @@
 #include "commands/dbcommands.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -604,63 +603,88 @@ compare_identities(const void *a, const void *b)
 	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
 }
 
-static Datum
-ddl_command_objects(bool *isnull)
+/*
+ * Call one of the server's event trigger set-returning functions directly
+ * rather than through a query (no parse and plan on every DDL statement).
+ * The rows are left in *store, described by *desc; the caller frees them
+ * with FreeExprContext(*econtext).
+ */
+static void
+event_trigger_rows(Oid fnoid, Tuplestorestate **store, TupleDesc *desc,
+				   ExprContext **econtext)
 {
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 0);
-	ReturnSetInfo rsinfo;
+	ReturnSetInfo *rsinfo = makeNode(ReturnSetInfo);
+
+	*econtext = CreateStandaloneExprContext();
+	rsinfo->econtext = *econtext;
+	rsinfo->allowedModes = (int) SFRM_Materialize;
+	rsinfo->returnMode = SFRM_Materialize;
+	fmgr_info(fnoid, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
+							 (Node *) rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	*store = rsinfo->setResult;
+	*desc = rsinfo->setDesc;
+}
+
+/* 1-based number of a result column by name (the functions are ours to know) */
+static int
+event_trigger_column(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return i + 1;
+	}
+	elog(ERROR, "event trigger function result has no column \"%s\"", name);
+	return 0;					/* keep compiler quiet */
+}
+
+static Datum
+ddl_command_objects(bool *isnull)
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
 	ExprContext *econtext;
 	TupleTableSlot *slot;
-	int			col = 0;
+	int			col;
 	int			i;
 	int			n = 0;
 	int			kept = 0;
-	Datum	   *elems = NULL;
-	char	  **names = NULL;
-	Datum		result;
-
-	econtext = CreateStandaloneExprContext();
-	memset(&rsinfo, 0, sizeof(rsinfo));
-	rsinfo.type = T_ReturnSetInfo;
-	rsinfo.econtext = econtext;
-	rsinfo.allowedModes = (int) SFRM_Materialize;
-	rsinfo.returnMode = SFRM_Materialize;
-	fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
-							 (Node *) &rsinfo);
-	(void) FunctionCallInvoke(fcinfo);
+	int			size = 8;
+	char	  **names;
+	Datum	   *elems;
 
 	*isnull = true;
-	if (rsinfo.setResult == NULL || rsinfo.setDesc == NULL)
+	event_trigger_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &store, &desc, &econtext);
+	if (store == NULL || desc == NULL)
 	{
 		FreeExprContext(econtext, true);
 		return (Datum) 0;
 	}
-	for (i = 0; i < rsinfo.setDesc->natts; i++)
-	{
-		if (strcmp(NameStr(TupleDescAttr(rsinfo.setDesc, i)->attname),
-				   "object_identity") == 0)
-			col = i + 1;
-	}
-	if (col == 0)
-		elog(ERROR, "pg_event_trigger_ddl_commands() has no object_identity column");
-
-	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
-	names = palloc(sizeof(char *) * 8);
-	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	col = event_trigger_column(desc, "object_identity");
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	names = palloc(sizeof(char *) * size);
+	while (tuplestore_gettupleslot(store, true, false, slot))
 	{
 		bool		null;
 		Datum		d = slot_getattr(slot, col, &null);
 
 		if (null)
 			continue;
-		if (n % 8 == 0 && n > 0)
-			names = repalloc(names, sizeof(char *) * (n + 8));
+		if (n == size)
+		{
+			size *= 2;
+			names = repalloc(names, sizeof(char *) * size);
+		}
 		names[n++] = TextDatumGetCString(d);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	tuplestore_end(rsinfo.setResult);
+	tuplestore_end(store);
 	FreeExprContext(econtext, true);
 
 	if (n == 0)
@@ -673,10 +697,9 @@ ddl_command_objects(bool *isnull)
 			continue;
 		elems[kept++] = CStringGetTextDatum(names[i]);
 	}
-	result = PointerGetDatum(construct_array(elems, kept, TEXTOID, -1, false,
-											 TYPALIGN_INT));
 	*isnull = false;
-	return result;
+	return PointerGetDatum(construct_array(elems, kept, TEXTOID, -1, false,
+										   TYPALIGN_INT));
 }
 
 /* One column of the audit row: its name, its type, and where the value is. */
@@ -988,35 +1011,54 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 {
 	SSContext	cxt;
 	GuardRun	run;
-	int			ret;
-	uint64		i;
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	ExprContext *econtext;
+	TupleTableSlot *slot;
+	int			col_original;
+	int			col_temporary;
+	int			col_type;
+	int			col_identity;
 
 	CHECK_EVENT_TRIGGER(fcinfo);
 	if (!schemashift_guard_applies() || frames == NIL)
 		PG_RETURN_NULL();
 
-	/* made before SPI_connect: SPI_finish frees what is made inside */
+	event_trigger_rows(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, &store, &desc, &econtext);
+	if (store == NULL || desc == NULL)
+	{
+		FreeExprContext(econtext, true);
+		PG_RETURN_NULL();
+	}
+	col_original = event_trigger_column(desc, "original");
+	col_temporary = event_trigger_column(desc, "is_temporary");
+	col_type = event_trigger_column(desc, "object_type");
+	col_identity = event_trigger_column(desc, "object_identity");
+
 	schemashift_context_init(&cxt, false, true);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT object_type, object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() "
-					  "WHERE NOT original AND NOT is_temporary "
-					  "AND object_type OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'table column']::pg_catalog.text[])",
-					  true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read the dropped objects: %s", SPI_result_code_string(ret));
-
 	run.frame = linitial(frames);
 	run.blocked = NIL;
 	cxt.emit = guard_emit;
 	cxt.emit_arg = &run;
-	for (i = 0; i < SPI_processed; i++)
+
+	/* tables and columns a DROP removed by cascade, beyond what it named */
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(store, true, false, slot))
 	{
-		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *ident = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		bool		null;
+		char	   *type;
+		char	   *ident;
+		bool		is_table;
 		SSFinding	f;
-		bool		is_table = strcmp(type, "table") == 0;
+
+		if (DatumGetBool(slot_getattr(slot, col_original, &null)) ||
+			DatumGetBool(slot_getattr(slot, col_temporary, &null)))
+			continue;
+		type = TextDatumGetCString(slot_getattr(slot, col_type, &null));
+		is_table = strcmp(type, "table") == 0;
+		if (!is_table && strcmp(type, "table column") != 0)
+			continue;
+		ident = TextDatumGetCString(slot_getattr(slot, col_identity, &null));
 
 		memset(&f, 0, sizeof(f));
 		f.rule = is_table ? SS_BAN_DROP_TABLE : SS_BAN_DROP_COLUMN;
@@ -1029,7 +1071,9 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 		if (f.level != SS_LEVEL_OFF)
 			guard_emit(&cxt, &f);
 	}
-	SPI_finish();
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(store);
+	FreeExprContext(econtext, true);
 	if (run.blocked != NIL)
 		raise_blocked(run.blocked, NULL);
 	MemoryContextDelete(cxt.state_cxt);
