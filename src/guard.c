@@ -25,18 +25,17 @@
 #include "errcodes.h"
 #include "executor.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
-#include "catalog/indexing.h"
-#include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
-#include "catalog/pg_extension.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
-#include "commands/dbcommands.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "fmgr.h"
@@ -48,19 +47,17 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 #include "utils/xid8.h"
-#include "catalog/pg_collation.h"
-#include "catalog/pg_type.h"
-#include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_start);
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_end);
@@ -161,11 +158,6 @@ schemashift_guard_init(void)
 
 /* ---------- when to stand aside ---------- */
 
-/*
- * The guard applies unless: it is off; an extension script is running
- * (CREATE/ALTER EXTENSION, ours included); binary upgrade; no usable
- * transaction; or the extension is not installed in this database.
- */
 static LocalTransactionId extension_lxid = InvalidLocalTransactionId;
 static Oid	audit_relid = InvalidOid;
 
@@ -207,6 +199,11 @@ audit_log_relid(void)
 	return audit_relid;
 }
 
+/*
+ * The guard applies unless: it is off; an extension script is running
+ * (CREATE/ALTER EXTENSION, ours included); binary upgrade; no usable
+ * transaction; or the extension is not installed in this database.
+ */
 bool
 schemashift_guard_applies(void)
 {
@@ -736,6 +733,7 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 {
 	static char *database_name = NULL;
 	TimestampTz now = GetCurrentTimestamp();
+	FullTransactionId xid = GetTopFullTransactionId();
 	AuditColumn cols[12];
 	int			ncols = 0;
 	Oid			relid = audit_log_relid();
@@ -757,7 +755,7 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 											get_database_name(MyDatabaseId));
 
 	AUDIT_COLUMN("id", INT8OID,
-				 Int64GetDatum((int64) ((U64FromFullTransactionId(GetTopFullTransactionId()) << 20) +
+				 Int64GetDatum((int64) ((U64FromFullTransactionId(xid) << 20) +
 										audit_rows_in_xact++)), false);
 	AUDIT_COLUMN("logged_at", TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
 	AUDIT_COLUMN("role_name", NAMEOID,
@@ -765,8 +763,7 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 	AUDIT_COLUMN("session_role", NAMEOID,
 				 name_datum(GetUserNameFromId(GetSessionUserId(), false)), false);
 	AUDIT_COLUMN("database_name", NAMEOID, name_datum(database_name), false);
-	AUDIT_COLUMN("xid", XID8OID,
-				 FullTransactionIdGetDatum(GetTopFullTransactionId()), false);
+	AUDIT_COLUMN("xid", XID8OID, FullTransactionIdGetDatum(xid), false);
 	AUDIT_COLUMN("command_tag", TEXTOID, CStringGetTextDatum(tag), false);
 	if (with_ddl_commands)
 	{
