@@ -26,7 +26,10 @@ OBJS = \
 	src/guard.o \
 	src/hooks.o \
 	src/executor.o \
-	src/index_procs.o
+	src/procs.o \
+	src/index_procs.o \
+	src/backfill.o \
+	src/expand.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

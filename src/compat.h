@@ -59,4 +59,23 @@
 #define schemashift_raw_parser(s) raw_parser(s)
 #endif
 
+/* ownership checks became object-generic in 16 */
+#if PG_VERSION_NUM >= 160000
+#define schemashift_table_ownercheck(relid, role) \
+	object_ownercheck(RelationRelationId, (relid), (role))
+#else
+#define schemashift_table_ownercheck(relid, role) pg_class_ownercheck((relid), (role))
+#endif
+
+/* type-string parsing took a soft-error context in 16 */
+#if PG_VERSION_NUM >= 160000
+#define schemashift_parse_type_string(s, typid, typmod) \
+	(void) parseTypeString((s), (typid), (typmod), NULL)
+#define schemashift_type_string_to_typename(s) typeStringToTypeName((s), NULL)
+#else
+#define schemashift_parse_type_string(s, typid, typmod) \
+	parseTypeString((s), (typid), (typmod), false)
+#define schemashift_type_string_to_typename(s) typeStringToTypeName(s)
+#endif
+
 #endif							/* SCHEMASHIFT_COMPAT_H */

@@ -12,6 +12,7 @@
  *-------------------------------------------------------------------------
  */
 #include "executor.h"
+#include "procs.h"
 #include "schemashift.h"
 
 #include "access/genam.h"
@@ -49,11 +50,6 @@ PG_FUNCTION_INFO_V1(schemashift_create_index);
 PG_FUNCTION_INFO_V1(schemashift_drop_index);
 PG_FUNCTION_INFO_V1(schemashift_reindex);
 
-/* lock_timeout of the short catalog-only steps (ON ONLY, ATTACH, plain DROP) */
-#define SS_SHORT_LOCK_TIMEOUT_MS 5000
-#define SS_BACKOFF_FIRST_MS 1000
-#define SS_BACKOFF_MAX_MS 60000
-
 /* What the user asked for, parsed once. */
 typedef struct IndexRequest
 {
@@ -66,26 +62,7 @@ typedef struct IndexRequest
 
 /* ---------- small helpers ---------- */
 
-static char *
-qualified_relname(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
-}
-
-static int
-interval_to_ms(Datum d)
-{
-	Interval   *iv = DatumGetIntervalP(d);
-	int64		us = iv->time + (int64) iv->day * USECS_PER_DAY +
-		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
-
-	if (us < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timeout must not be negative")));
-	return (int) Min(us / 1000, (int64) INT_MAX);
-}
+#define qualified_relname(relid) ss_qualified_relname(relid)
 
 static int
 retries_arg(FunctionCallInfo fcinfo, int argno)
@@ -99,30 +76,15 @@ retries_arg(FunctionCallInfo fcinfo, int argno)
 	return retries;
 }
 
+/* Worker failures worth another attempt: lock waits, and being stopped. */
 static bool
 retryable(const SSExecResult *res)
 {
 	if (res->canceled_by_caller || res->error == NULL)
 		return false;
-	switch (res->error->sqlerrcode)
-	{
-		case ERRCODE_T_R_DEADLOCK_DETECTED:
-		case ERRCODE_T_R_SERIALIZATION_FAILURE:
-		case ERRCODE_LOCK_NOT_AVAILABLE:
-		case ERRCODE_QUERY_CANCELED:
-		case ERRCODE_ADMIN_SHUTDOWN:
-			return true;
-		default:
-			return false;
-	}
-}
-
-static int
-backoff_ms(int attempt)
-{
-	int64		ms = (int64) SS_BACKOFF_FIRST_MS << Min(attempt - 1, 10);
-
-	return (int) Min(ms, SS_BACKOFF_MAX_MS);
+	return ss_sqlstate_retryable(res->error->sqlerrcode) ||
+		res->error->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		res->error->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN;
 }
 
 /* Index of that name in that schema: its OID, or InvalidOid. */
@@ -195,8 +157,8 @@ run_with_retries(const char *sql, const char *label, const SSExecOptions *o,
 				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
 						retries + 1, res.error->message),
 				 errdetail("Statement: %s", sql),
-				 errhint("Retrying in %d ms.", backoff_ms(attempt))));
-		schemashift_exec_sleep(backoff_ms(attempt));
+				 errhint("Retrying in %d ms.", ss_backoff_ms(attempt))));
+		schemashift_exec_sleep(ss_backoff_ms(attempt));
 	}
 }
 
@@ -569,7 +531,7 @@ schemashift_create_index(PG_FUNCTION_ARGS)
 	memset(&req, 0, sizeof(req));
 	parse_request(&req, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	req.retries = retries_arg(fcinfo, 1);
-	req.timeout_ms = PG_ARGISNULL(2) ? 0 : interval_to_ms(PG_GETARG_DATUM(2));
+	req.timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2));
 
 	relid = RangeVarGetRelid(req.stmt->relation, AccessShareLock, false);
 	if (get_rel_relkind(relid) != RELKIND_RELATION &&
@@ -590,6 +552,24 @@ schemashift_create_index(PG_FUNCTION_ARGS)
 
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * Build one index (not on a partitioned table) concurrently and
+ * idempotently, for the recipes of other procedures.
+ */
+void
+schemashift_build_index(const char *definition, int retries)
+{
+	IndexRequest req;
+	Oid			relid;
+
+	memset(&req, 0, sizeof(req));
+	parse_request(&req, definition);
+	req.retries = retries;
+	relid = RangeVarGetRelid(req.stmt->relation, AccessShareLock, false);
+	if (!settle_existing(&req, req.stmt->idxname, relid))
+		build_one_concurrently(&req, req.stmt->idxname, relid);
 }
 
 /* Resolve an index name the way DROP INDEX would; InvalidOid if missing. */
@@ -713,7 +693,7 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("name must not be null")));
 	retries = retries_arg(fcinfo, 1);
-	timeout_ms = PG_ARGISNULL(2) ? 0 : interval_to_ms(PG_GETARG_DATUM(2));
+	timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2));
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	disable_timeout(STATEMENT_TIMEOUT, false);

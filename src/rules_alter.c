@@ -307,6 +307,13 @@ type_change_verdict(Oid relid, const char *col, TypeName *tn, Node *using_expr,
 	return verdict;
 }
 
+bool
+ss_type_change_in_place(Oid relid, const char *col, TypeName *tn, Node *using_expr,
+						char **why)
+{
+	return type_change_verdict(relid, col, tn, using_expr, why) == TYPE_CHANGE_NO_REWRITE;
+}
+
 static void
 check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 {

@@ -275,6 +275,9 @@ extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
 extern bool ss_columns_have_index(Oid relid, List *colnames);
 extern char *ss_typename_last(TypeName *tn);
 extern bool ss_type_is_serial(TypeName *tn);
+/* Would ALTER COLUMN ... TYPE keep the data as it is (no rewrite)? */
+extern bool ss_type_change_in_place(Oid relid, const char *col, TypeName *tn,
+									Node *using_expr, char **why);
 extern int	ss_location_of(Node *node, int fallback);
 
 /* ---------- rule families ---------- */

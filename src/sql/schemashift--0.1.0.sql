@@ -209,27 +209,211 @@ LANGUAGE C;
 COMMENT ON PROCEDURE schemashift.reindex(text, integer, interval) IS
 'REINDEX ... CONCURRENTLY of an index or of every index of a table, from a CALL, with retries';
 
--- What schemashift is doing right now: the index builds of its executor.
+-- ---------------------------------------------------------------------
+-- Batched backfills and expand/contract changes (src/backfill.c,
+-- src/expand.c).  Their state is written only by schemashift's C code, as
+-- the extension's owner, in the transaction of each step: after a crash
+-- the rows say exactly what happened, and the next CALL resumes there.
+-- Ids come from max(id) + 1 under a lock, not a sequence, so a CALL never
+-- changes the session's lastval().
+-- ---------------------------------------------------------------------
+
+CREATE TABLE schemashift.jobs (
+    id bigint PRIMARY KEY,
+    kind text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) 'backfill'),
+    change_id bigint,
+    relid oid NOT NULL,
+    target text NOT NULL,
+    set_clause text NOT NULL,
+    where_clause text,
+    key_columns text NOT NULL,
+    last_key text[],
+    end_block bigint,
+    units text NOT NULL,
+    done bigint NOT NULL DEFAULT 0,
+    total bigint,
+    rows_updated bigint NOT NULL DEFAULT 0,
+    batches bigint NOT NULL DEFAULT 0,
+    batch_size integer NOT NULL,
+    retries integer NOT NULL DEFAULT 0,
+    rate double precision,
+    status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done', 'failed', 'canceled'])),
+    error text,
+    pid integer,
+    runs integer NOT NULL DEFAULT 1,
+    run_by name NOT NULL DEFAULT CURRENT_USER,
+    started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    run_started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at timestamptz
+);
+COMMENT ON TABLE schemashift.jobs IS
+'schemashift batched jobs (backfills): progress committed with each batch';
+REVOKE ALL ON schemashift.jobs FROM PUBLIC;
+GRANT SELECT ON schemashift.jobs TO schemashift_approver, schemashift_auditor;
+SELECT pg_catalog.pg_extension_config_dump('schemashift.jobs', '');
+
+CREATE TABLE schemashift.changes (
+    id bigint PRIMARY KEY,
+    kind text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['alter_column_type', 'rename_column', 'add_column'])),
+    relid oid NOT NULL,
+    target text NOT NULL,
+    column_name text NOT NULL,
+    new_column text NOT NULL,
+    new_type text,
+    using_expr text,
+    default_expr text,
+    not_null boolean NOT NULL DEFAULT false,
+    state text NOT NULL CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['expanding', 'backfilling', 'ready', 'contracted', 'aborted'])),
+    in_place boolean NOT NULL DEFAULT false,
+    sync_function text,
+    sync_trigger text,
+    job bigint,
+    created_by name NOT NULL DEFAULT CURRENT_USER,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at timestamptz
+);
+COMMENT ON TABLE schemashift.changes IS
+'schemashift expand/contract changes and their state';
+
+CREATE TABLE schemashift.change_steps (
+    change_id bigint NOT NULL REFERENCES schemashift.changes ON DELETE CASCADE,
+    step integer NOT NULL,
+    phase text NOT NULL CHECK (phase OPERATOR(pg_catalog.=) ANY (ARRAY['expand', 'contract', 'abort'])),
+    action text NOT NULL,
+    statement text,
+    old_name text,
+    new_name text,
+    done_at timestamptz,
+    PRIMARY KEY (change_id, step)
+);
+COMMENT ON TABLE schemashift.change_steps IS
+'schemashift expand/contract steps: planned, then stamped done_at in the transaction that did them';
+
+REVOKE ALL ON schemashift.changes, schemashift.change_steps FROM PUBLIC;
+GRANT SELECT ON schemashift.changes, schemashift.change_steps TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('schemashift.changes', '');
+SELECT pg_catalog.pg_extension_config_dump('schemashift.change_steps', '');
+
+CREATE PROCEDURE schemashift.backfill(
+    tbl regclass,
+    set_clause text,
+    where_clause text DEFAULT NULL,
+    batch_size integer DEFAULT 5000,
+    pause interval DEFAULT '0',
+    max_replication_lag interval DEFAULT NULL,
+    target_batch_time interval DEFAULT NULL,
+    lock_timeout interval DEFAULT '2s',
+    batch_timeout interval DEFAULT '1min',
+    retries integer DEFAULT 10)
+AS 'MODULE_PATHNAME', 'schemashift_backfill'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.backfill(regclass, text, text, integer, interval, interval, interval, interval, interval, integer) IS
+'UPDATE tbl SET set_clause [WHERE where_clause] in committed batches by key range, resumable, throttled';
+
+CREATE PROCEDURE schemashift.expand_alter_column_type(
+    tbl regclass, col text, new_type text, using_expr text DEFAULT NULL,
+    batch_size integer DEFAULT 5000, INOUT change bigint DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'schemashift_expand_alter_column_type'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.expand_alter_column_type(regclass, text, text, text, integer, bigint) IS
+'change a column''s type without a rewrite under lock: shadow column, sync trigger, batched backfill, concurrent indexes; then contract';
+
+CREATE PROCEDURE schemashift.expand_rename_column(
+    tbl regclass, col text, new_name text,
+    batch_size integer DEFAULT 5000, INOUT change bigint DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'schemashift_expand_rename_column'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.expand_rename_column(regclass, text, text, integer, bigint) IS
+'rename a column while old and new code both work: new column, two-way sync trigger, backfill; then contract';
+
+CREATE PROCEDURE schemashift.expand_add_column(
+    tbl regclass, col text, type text, default_expr text DEFAULT NULL,
+    not_null boolean DEFAULT false,
+    batch_size integer DEFAULT 5000, INOUT change bigint DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'schemashift_expand_add_column'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.expand_add_column(regclass, text, text, text, boolean, integer, bigint) IS
+'add a column with a volatile default or NOT NULL to a big table: nullable column, default for new rows, batched backfill, validated CHECK; then contract';
+
+CREATE PROCEDURE schemashift.contract(change bigint, retries integer DEFAULT 10)
+AS 'MODULE_PATHNAME', 'schemashift_contract'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.contract(bigint, integer) IS
+'finish an expand/contract change in one short transaction under lock_timeout, with retries';
+
+CREATE PROCEDURE schemashift.abort(change bigint, retries integer DEFAULT 10)
+AS 'MODULE_PATHNAME', 'schemashift_abort'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.abort(bigint, integer) IS
+'undo an expand/contract change that was not contracted: the table is as before';
+
+-- What schemashift is doing and did: index builds of its executor (while
+-- they run) and batched jobs (running and finished).  A job's statement is
+-- shown to the role that ran it, its members, and pg_read_all_stats.
 CREATE VIEW schemashift.progress AS
 SELECT 'index build'::pg_catalog.text AS kind,
+       NULL::bigint AS job,
        p.pid,
        p.relid::pg_catalog.regclass::pg_catalog.text AS target,
        p.index_relid::pg_catalog.regclass::pg_catalog.text AS index,
-       p.command,
+       'running'::pg_catalog.text AS status,
        p.phase,
-       p.blocks_done,
-       p.blocks_total,
-       CASE WHEN p.blocks_total > 0
-            THEN pg_catalog.round(100.0 * p.blocks_done / p.blocks_total, 1) END AS percent,
-       p.tuples_done,
-       p.tuples_total,
-       p.partitions_done,
-       p.partitions_total,
+       CASE WHEN p.blocks_total OPERATOR(pg_catalog.>) 0 THEN 'blocks' ELSE 'tuples' END AS units,
+       CASE WHEN p.blocks_total OPERATOR(pg_catalog.>) 0 THEN p.blocks_done ELSE p.tuples_done END AS done,
+       CASE WHEN p.blocks_total OPERATOR(pg_catalog.>) 0 THEN p.blocks_total ELSE p.tuples_total END AS total,
+       CASE WHEN p.blocks_total OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.round(100.0 OPERATOR(pg_catalog.*) p.blocks_done OPERATOR(pg_catalog./) p.blocks_total, 1) END AS percent,
+       NULL::bigint AS rows_updated,
+       NULL::bigint AS batches,
+       NULL::text[] AS last_key,
+       NULL::double precision AS rate,
+       NULL::interval AS eta,
        a.query_start AS started,
+       NULL::timestamptz AS updated,
        a.query AS statement
   FROM pg_catalog.pg_stat_progress_create_index p
   JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) p.pid
- WHERE a.backend_type OPERATOR(pg_catalog.=) 'schemashift executor';
+ WHERE a.backend_type OPERATOR(pg_catalog.=) 'schemashift executor'
+UNION ALL
+SELECT j.kind,
+       j.id,
+       j.pid,
+       j.target,
+       NULL,
+       s.status,
+       CASE s.status WHEN 'running' THEN 'batch ' OPERATOR(pg_catalog.||) (j.batches OPERATOR(pg_catalog.+) 1) END,
+       j.units,
+       j.done,
+       GREATEST(j.total, j.done),
+       CASE WHEN j.status OPERATOR(pg_catalog.=) 'done' THEN 100.0
+            WHEN j.total OPERATOR(pg_catalog.>) 0
+            THEN LEAST(pg_catalog.round(100.0 OPERATOR(pg_catalog.*) j.done OPERATOR(pg_catalog./) j.total, 1), 99.9) END,
+       j.rows_updated,
+       j.batches,
+       j.last_key,
+       j.rate,
+       CASE WHEN s.status OPERATOR(pg_catalog.=) 'running' AND j.rate OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.make_interval(secs => GREATEST(j.total OPERATOR(pg_catalog.-) j.done, 0) OPERATOR(pg_catalog./) j.rate) END,
+       j.started_at,
+       j.updated_at,
+       CASE WHEN pg_catalog.pg_has_role(j.run_by, 'USAGE')
+              OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+            THEN 'UPDATE ' OPERATOR(pg_catalog.||) j.target OPERATOR(pg_catalog.||) ' SET ' OPERATOR(pg_catalog.||) j.set_clause
+                 OPERATOR(pg_catalog.||) COALESCE(CASE WHEN pg_catalog.strpos(j.set_clause, '--') OPERATOR(pg_catalog.>) 0
+                                                       THEN E'\nWHERE ' ELSE ' WHERE ' END
+                                                  OPERATOR(pg_catalog.||) j.where_clause, '')
+            ELSE '<insufficient privilege>' END
+  FROM schemashift.jobs j
+  CROSS JOIN LATERAL (
+      SELECT CASE WHEN j.status OPERATOR(pg_catalog.=) 'running' AND NOT EXISTS (
+                  SELECT 1 FROM pg_catalog.pg_locks l
+                   WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'
+                     AND l.objsubid OPERATOR(pg_catalog.=) 11
+                     AND l.pid OPERATOR(pg_catalog.=) j.pid
+                     AND l.classid OPERATOR(pg_catalog.=) j.relid)
+             THEN 'interrupted' ELSE j.status END AS status) s;
 COMMENT ON VIEW schemashift.progress IS
-'running schemashift operations (index builds of schemashift.create_index/reindex)';
+'schemashift operations: index builds while they run, and batched jobs (running, interrupted, done, failed, canceled)';
 GRANT SELECT ON schemashift.progress TO PUBLIC;

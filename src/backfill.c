@@ -1,0 +1,1216 @@
+/*-------------------------------------------------------------------------
+ *
+ * backfill.c
+ *		CALL schemashift.backfill: update every matching row of a big table in
+ *		small committed batches while the application keeps writing.
+ *
+ * Batches follow the primary key (or a unique key on NOT NULL columns) as
+ * key ranges, so gaps cost nothing; a table without one is batched by block
+ * ranges (TID Range Scan).  Each batch skips rows that already hold their
+ * target value, so a re-run changes nothing twice.  The job's progress is
+ * written in the transaction of its batch, so after a crash the job row
+ * says exactly which batches happened, and the next CALL resumes there.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "procs.h"
+#include "executor.h"
+#include "schemashift.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "common/hashfn.h"
+#include "common/keywords.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+#include "storage/bufmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+PG_FUNCTION_INFO_V1(schemashift_backfill);
+
+#define SS_MAX_BATCH		1000000
+#define SS_NOTICE_EVERY_MS	10000
+#define SS_LAG_POLL_MS		1000
+
+/*
+ * A statement built from our text and the user's, remembering where the
+ * user's pieces sit so an error position can be shown in the piece itself.
+ */
+typedef struct Piece
+{
+	int			char_off;		/* in the statement, in characters */
+	int			char_len;
+	const char *source;			/* the user's whole text */
+	int			source_char_off;	/* where the piece starts in it */
+} Piece;
+
+typedef struct SqlBuf
+{
+	StringInfoData buf;
+	int			npieces;
+	Piece		pieces[2 * INDEX_MAX_KEYS + 8];
+} SqlBuf;
+
+typedef struct SetTarget
+{
+	char	   *column;
+	int			attnum;
+	char	   *type;			/* format_type with typmod */
+	char	   *expr;			/* the user's expression text */
+	int			expr_char_off;	/* in set_clause */
+	bool		by_text;		/* the type has no equality: compare as text */
+} SetTarget;
+
+typedef struct Backfill
+{
+	const SSBackfillSpec *spec;
+	char	   *relname;		/* qualified, quoted */
+	Oid			owner;
+	bool		as_owner;		/* a superuser on another role's table */
+	int			ntargets;
+	SetTarget  *targets;
+	int			nkeys;			/* 0: block ranges */
+	char	   *keys[INDEX_MAX_KEYS];	/* quoted column names */
+	char	   *keytypes[INDEX_MAX_KEYS];
+	char	   *key_list;		/* "a, b" */
+	BlockNumber end_block;		/* block ranges: the table's size at start */
+	int			blocks_per_batch;
+
+	/* the job */
+	int64		job;
+	char	   *lower[INDEX_MAX_KEYS];	/* NULL lower[0]: from the start */
+	BlockNumber next_block;
+	MemoryContext keycxt;
+
+	/* one batch */
+	int			batch_size;
+	char	   *upper[INDEX_MAX_KEYS];
+	bool		last_batch;
+	uint64		updated;
+	int64		scanned;
+	SqlBuf		sql;
+} Backfill;
+
+/* ---------- statements with the user's pieces ---------- */
+
+static void
+sql_init(SqlBuf *s)
+{
+	initStringInfo(&s->buf);
+	s->npieces = 0;
+}
+
+static void
+sql_add(SqlBuf *s, const char *text)
+{
+	appendStringInfoString(&s->buf, text);
+}
+
+/* The user's text goes on its own lines: a trailing comment ends there. */
+static void
+sql_add_user(SqlBuf *s, const char *text, int len, const char *source,
+			 int source_char_off)
+{
+	Piece	   *p;
+
+	appendStringInfoChar(&s->buf, '\n');
+	if (s->npieces < (int) lengthof(s->pieces))
+	{
+		p = &s->pieces[s->npieces++];
+		p->char_off = pg_mbstrlen_with_len(s->buf.data, s->buf.len);
+		p->char_len = pg_mbstrlen_with_len(text, len);
+		p->source = source;
+		p->source_char_off = source_char_off;
+	}
+	appendBinaryStringInfo(&s->buf, text, len);
+	appendStringInfoChar(&s->buf, '\n');
+}
+
+/*
+ * Point an error of the statement at the user's text it came from (shown
+ * as the QUERY with its own caret), or at the statement we built.
+ */
+static void
+sql_place_error(ErrorData *edata, const SqlBuf *s)
+{
+	int			pos;
+	int			i;
+
+	/* SPI reports its statement's errors as internal positions */
+	if (edata->cursorpos > 0)
+		pos = edata->cursorpos - 1;
+	else if (edata->internalpos > 0 && edata->internalquery &&
+			 strcmp(edata->internalquery, s->buf.data) == 0)
+		pos = edata->internalpos - 1;
+	else
+		return;
+	edata->cursorpos = 0;
+	for (i = 0; i < s->npieces; i++)
+	{
+		const Piece *p = &s->pieces[i];
+
+		/* "at end of input" points just past the piece */
+		if (pos >= p->char_off && pos <= p->char_off + p->char_len + 1)
+		{
+			edata->internalquery = pstrdup(p->source);
+			edata->internalpos = Min(pos - p->char_off, p->char_len) + p->source_char_off + 1;
+			return;
+		}
+	}
+	edata->internalquery = pstrdup(s->buf.data);
+	edata->internalpos = pos + 1;
+}
+
+/* raw_parser, with a syntax error shown in the user's text */
+static List *
+parse_user_text(const char *prefix, const char *text)
+{
+	SqlBuf		s;
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *raw = NIL;
+
+	sql_init(&s);
+	sql_add(&s, prefix);
+	sql_add_user(&s, text, strlen(text), text, 0);
+	PG_TRY();
+	{
+		raw = raw_parser(s.buf.data, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		sql_place_error(edata, &s);
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+	return raw;
+}
+
+static void
+refuse_at(const char *text, int location, const char *msg, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg_internal("%s", msg),
+			 hint ? errhint("%s", hint) : 0,
+			 location >= 0 ? internalerrquery(text) : 0,
+			 location >= 0 ? internalerrposition(pg_mbstrlen_with_len(text, location) + 1) : 0));
+}
+
+/* ---------- the user's SET and WHERE ---------- */
+
+/*
+ * set_clause must be what follows SET in an UPDATE, and only that: a list
+ * of column = expression.  Each expression's text is kept for the check
+ * that skips rows already holding it.
+ */
+static void
+parse_set_clause(Backfill *b, const char *set_clause)
+{
+	List	   *raw = parse_user_text("UPDATE schemashift_target SET ", set_clause);
+	UpdateStmt *upd;
+	ListCell   *lc;
+	int			i = 0;
+	core_yyscan_t scanner;
+	core_yy_extra_type yyext;
+	core_YYSTYPE lval;
+	YYLTYPE		loc;
+	int			depth = 0;
+	int			item = 0;
+	int			state = 0;		/* 0: column, 1: '=', 2: expression */
+	int			prefix = strlen("UPDATE schemashift_target SET \n");
+
+	if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, UpdateStmt))
+		refuse_at(set_clause, -1, "set_clause must be the list of assignments that follows SET, and nothing else", NULL);
+	upd = (UpdateStmt *) linitial_node(RawStmt, raw)->stmt;
+	if (upd->whereClause || upd->fromClause || upd->returningList || upd->withClause)
+		refuse_at(set_clause, -1, "set_clause must be the list of assignments that follows SET, and nothing else",
+				  "Give the row filter as where_clause.");
+
+	b->ntargets = list_length(upd->targetList);
+	b->targets = palloc0(sizeof(SetTarget) * b->ntargets);
+	foreach(lc, upd->targetList)
+	{
+		ResTarget  *rt = lfirst_node(ResTarget, lc);
+		SetTarget  *t = &b->targets[i++];
+		int			loc_in_text = Max(rt->location - prefix, 0);
+
+		if (rt->indirection != NIL)
+			refuse_at(set_clause, loc_in_text,
+					  "assignments to array elements or fields are not supported by backfill",
+					  "Assign the whole column.");
+		if (IsA(rt->val, MultiAssignRef) || IsA(rt->val, SetToDefault))
+			refuse_at(set_clause, loc_in_text,
+					  "backfill takes assignments of the form column = expression",
+					  "Assign each column its own expression; write DEFAULT's expression out.");
+		t->column = rt->name;
+		t->attnum = get_attnum(b->spec->relid, rt->name);
+		if (t->attnum == InvalidAttrNumber || t->attnum < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation %s does not exist",
+							rt->name, b->relname),
+					 internalerrquery(set_clause),
+					 internalerrposition(pg_mbstrlen_with_len(set_clause, loc_in_text) + 1)));
+		{
+			Oid			typid;
+			int32		typmod;
+			Oid			collid;
+
+			get_atttypetypmodcoll(b->spec->relid, t->attnum, &typid, &typmod, &collid);
+			t->type = format_type_with_typemod(typid, typmod);
+			/* point, json, xml...: no "=", so compare what they print */
+			t->by_text = !OidIsValid(lookup_type_cache(typid, TYPECACHE_EQ_OPR)->eq_opr);
+		}
+	}
+
+	/* the parser accepted it, so items are "name = expr" split by commas */
+	scanner = scanner_init(set_clause, &yyext, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok = core_yylex(&lval, &loc, scanner);
+		bool		end_item = (tok == 0) || (tok == ',' && depth == 0);
+
+		if (end_item && item < b->ntargets && state == 2)
+		{
+			SetTarget  *t = &b->targets[item];
+			int			start = t->expr_char_off;	/* byte offset for now */
+			int			stop = tok == 0 ? (int) strlen(set_clause) : loc;
+
+			t->expr = pnstrdup(set_clause + start, stop - start);
+			t->expr_char_off = pg_mbstrlen_with_len(set_clause, start);
+			item++;
+			state = 0;
+			if (tok == 0)
+				break;
+			continue;
+		}
+		if (tok == 0)
+			break;
+		if (tok == '(' || tok == '[')
+			depth++;
+		else if (tok == ')' || tok == ']')
+			depth--;
+		if (state == 0)
+			state = 1;
+		else if (state == 1 && tok == '=')
+			state = 3;
+		else if (state == 3)
+		{
+			b->targets[item].expr_char_off = loc;
+			state = 2;
+		}
+	}
+	scanner_finish(scanner);
+	if (item != b->ntargets)
+		elog(ERROR, "could not split set_clause into its %d assignments", b->ntargets);
+}
+
+/* where_clause must be a boolean expression, nothing more */
+static void
+check_where_clause(const char *where_clause)
+{
+	List	   *raw = parse_user_text("SELECT WHERE ", where_clause);
+	SelectStmt *sel;
+
+	if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+	{
+		sel = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
+		if (sel->op == SETOP_NONE && sel->targetList == NIL &&
+			sel->fromClause == NIL && sel->whereClause != NULL &&
+			sel->groupClause == NIL && sel->havingClause == NULL &&
+			sel->windowClause == NIL && sel->sortClause == NIL &&
+			sel->limitCount == NULL && sel->limitOffset == NULL &&
+			sel->lockingClause == NIL && sel->withClause == NULL &&
+			sel->distinctClause == NIL && sel->valuesLists == NIL &&
+			sel->intoClause == NULL)
+			return;
+	}
+	refuse_at(where_clause, -1, "where_clause must be a boolean expression, and nothing else", NULL);
+}
+
+/* ---------- the key ---------- */
+
+static Oid
+relation_am(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			am;
+
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	am = ((Form_pg_class) GETSTRUCT(tup))->relam;
+	ReleaseSysCache(tup);
+	return am;
+}
+
+/*
+ * The primary key, else the narrowest unique btree key on NOT NULL columns
+ * with default ordering (so ORDER BY follows the index), else none.
+ */
+static void
+choose_key(Backfill *b, Relation rel)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			best = InvalidOid;
+	int			best_n = INT_MAX;
+	bool		best_pk = false;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		Form_pg_index idx;
+		bool		usable;
+		bool		isnull;
+		Datum		d;
+		oidvector  *indclass;
+		int			i;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		usable = idx->indisunique && idx->indisvalid && idx->indimmediate &&
+			relation_am(indexoid) == BTREE_AM_OID &&
+			heap_attisnull(tup, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL);
+		d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
+		indclass = (oidvector *) DatumGetPointer(d);
+		for (i = 0; usable && i < idx->indnkeyatts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
+												  idx->indkey.values[i] - 1);
+
+			if (!att->attnotnull ||
+				indclass->values[i] != GetDefaultOpClass(att->atttypid, BTREE_AM_OID))
+				usable = false;
+		}
+		if (usable &&
+			((idx->indisprimary && !best_pk) ||
+			 (idx->indisprimary == best_pk && idx->indnkeyatts < best_n)))
+		{
+			best = indexoid;
+			best_n = idx->indnkeyatts;
+			best_pk = idx->indisprimary;
+		}
+		ReleaseSysCache(tup);
+	}
+
+	b->nkeys = 0;
+	if (OidIsValid(best))
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(best));
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		StringInfoData list;
+		int			i;
+
+		initStringInfo(&list);
+		for (i = 0; i < idx->indnkeyatts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
+												  idx->indkey.values[i] - 1);
+
+			b->keys[i] = pstrdup(quote_identifier(NameStr(att->attname)));
+			b->keytypes[i] = format_type_be_qualified(att->atttypid);
+			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", b->keys[i]);
+		}
+		b->nkeys = idx->indnkeyatts;
+		b->key_list = list.data;
+		ReleaseSysCache(tup);
+	}
+}
+
+/* ---------- the statements ---------- */
+
+/* ROW(k1, k2) op ROW($n::t1, $n+1::t2) */
+static void
+add_key_bound(Backfill *b, StringInfo s, const char *op, int first_param)
+{
+	int			i;
+
+	appendStringInfo(s, "ROW(%s) %s ROW(", b->key_list, op);
+	for (i = 0; i < b->nkeys; i++)
+		appendStringInfo(s, "%s$%d::%s", i > 0 ? ", " : "", first_param + i,
+						 b->keytypes[i]);
+	appendStringInfoChar(s, ')');
+}
+
+/*
+ * The UPDATE of one batch.  Keyset: lower bound params $1.., upper
+ * $nkeys+1..; either may be absent.  Block ranges: literal TIDs.
+ */
+static void
+build_update(Backfill *b, SqlBuf *s, bool has_lower, bool has_upper,
+			 BlockNumber from_block, BlockNumber to_block)
+{
+	const SSBackfillSpec *spec = b->spec;
+	int			i;
+
+	sql_init(s);
+	appendStringInfo(&s->buf, "UPDATE %s SET", b->relname);
+	sql_add_user(s, spec->set_clause, strlen(spec->set_clause), spec->set_clause, 0);
+	sql_add(s, "WHERE true");
+	if (b->nkeys > 0)
+	{
+		if (has_lower)
+		{
+			sql_add(s, " AND ");
+			add_key_bound(b, &s->buf, ">", 1);
+		}
+		if (has_upper)
+		{
+			sql_add(s, " AND ");
+			add_key_bound(b, &s->buf, "<=", b->nkeys + 1);
+		}
+	}
+	else
+		appendStringInfo(&s->buf, " AND ctid >= '(%u,0)'::pg_catalog.tid AND ctid < '(%u,0)'::pg_catalog.tid",
+						 from_block, to_block);
+	if (spec->where_clause)
+	{
+		sql_add(s, " AND (");
+		sql_add_user(s, spec->where_clause, strlen(spec->where_clause),
+					 spec->where_clause, 0);
+		sql_add(s, ")");
+	}
+	/* rows that already hold their target value stay untouched */
+	sql_add(s, " AND ROW(");
+	for (i = 0; i < b->ntargets; i++)
+		appendStringInfo(&s->buf, "%s%s%s", i > 0 ? ", " : "",
+						 quote_identifier(b->targets[i].column),
+						 b->targets[i].by_text ? "::pg_catalog.text" : "");
+	sql_add(s, ") IS DISTINCT FROM ROW(");
+	for (i = 0; i < b->ntargets; i++)
+	{
+		SetTarget  *t = &b->targets[i];
+
+		appendStringInfo(&s->buf, "%sCAST((", i > 0 ? ", " : "");
+		sql_add_user(s, t->expr, strlen(t->expr), spec->set_clause, t->expr_char_off);
+		appendStringInfo(&s->buf, ") AS %s)%s", t->type, t->by_text ? "::pg_catalog.text" : "");
+	}
+	sql_add(s, ")");
+}
+
+/*
+ * The key of the batch's last row.  The output columns are aliased away
+ * from the key's names: ORDER BY would take a text output column "id" for
+ * the key and sort 10 before 9.
+ */
+static char *
+bound_query(Backfill *b, bool has_lower, int batch_size)
+{
+	StringInfoData s;
+	StringInfoData order;
+	int			i;
+
+	initStringInfo(&s);
+	initStringInfo(&order);
+	appendStringInfoString(&s, "SELECT ");
+	for (i = 0; i < b->nkeys; i++)
+	{
+		appendStringInfo(&s, "%sss_t.%s::pg_catalog.text AS ss_k%d", i > 0 ? ", " : "",
+						 b->keys[i], i + 1);
+		appendStringInfo(&order, "%sss_t.%s", i > 0 ? ", " : "", b->keys[i]);
+	}
+	appendStringInfo(&s, " FROM %s AS ss_t", b->relname);
+	if (has_lower)
+	{
+		appendStringInfoString(&s, " WHERE ");
+		add_key_bound(b, &s, ">", 1);
+	}
+	appendStringInfo(&s, " ORDER BY %s OFFSET %d LIMIT 1", order.data, batch_size - 1);
+	return s.data;
+}
+
+static char *
+remaining_query(Backfill *b)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "SELECT pg_catalog.count(*) FROM %s", b->relname);
+	if (b->lower[0])
+	{
+		appendStringInfoString(&s, " WHERE ");
+		add_key_bound(b, &s, ">", 1);
+	}
+	return s.data;
+}
+
+static void
+key_params(Backfill *b, Oid *types, Datum *values, char *nulls)
+{
+	int			i;
+
+	for (i = 0; i < b->nkeys; i++)
+	{
+		types[i] = TEXTOID;
+		types[b->nkeys + i] = TEXTOID;
+		values[i] = b->lower[0] ? CStringGetTextDatum(b->lower[i]) : (Datum) 0;
+		nulls[i] = b->lower[0] ? ' ' : 'n';
+		values[b->nkeys + i] = b->upper[0] ? CStringGetTextDatum(b->upper[i]) : (Datum) 0;
+		nulls[b->nkeys + i] = b->upper[0] ? ' ' : 'n';
+	}
+}
+
+/* Prepare the UPDATE once: unknown columns, bad expressions, bad casts. */
+static void
+check_update_plan(void *arg)
+{
+	Backfill   *b = (Backfill *) arg;
+	Oid			types[2 * INDEX_MAX_KEYS];
+	int			i;
+
+	for (i = 0; i < 2 * b->nkeys; i++)
+		types[i] = TEXTOID;
+	build_update(b, &b->sql, b->nkeys > 0, b->nkeys > 0, 0, 1);
+	if (SPI_prepare(b->sql.buf.data, 2 * b->nkeys, types) == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+}
+
+/* ---------- one batch ---------- */
+
+static void
+run_batch(void *arg)
+{
+	Backfill   *b = (Backfill *) arg;
+	const SSBackfillSpec *spec = b->spec;
+	Oid			types[2 * INDEX_MAX_KEYS];
+	Datum		values[2 * INDEX_MAX_KEYS];
+	char		nulls[2 * INDEX_MAX_KEYS];
+	char		buf[32];
+	Oid			save_uid;
+	int			save_sec;
+	int			nest = 0;
+	int			rc;
+	int			i;
+
+	snprintf(buf, sizeof(buf), "%dms", spec->lock_timeout_ms);
+	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+
+	/* a superuser must not run the owner's triggers with superuser rights */
+	GetUserIdAndSecContext(&save_uid, &save_sec);
+	if (b->as_owner)
+	{
+		SetUserIdAndSecContext(b->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
+		nest = NewGUCNestLevel();
+	}
+
+	if (spec->batch_timeout_ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, spec->batch_timeout_ms);
+
+	b->last_batch = false;
+	b->upper[0] = NULL;
+	if (b->nkeys > 0)
+	{
+		char	   *q;
+
+		key_params(b, types, values, nulls);
+		q = bound_query(b, b->lower[0] != NULL, b->batch_size);
+		rc = SPI_execute_with_args(q, b->nkeys, types, values, nulls, true, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "batch bound query failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed == 1)
+		{
+			for (i = 0; i < b->nkeys; i++)
+				b->upper[i] = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1);
+			b->scanned = b->batch_size;
+		}
+		else
+		{
+			bool		isnull;
+
+			b->last_batch = true;
+			rc = SPI_execute_with_args(remaining_query(b), b->nkeys, types, values,
+									   nulls, true, 1);
+			if (rc != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "batch count query failed");
+			b->scanned = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		key_params(b, types, values, nulls);
+		build_update(b, &b->sql, b->lower[0] != NULL, b->upper[0] != NULL, 0, 0);
+		/* params: lower at $1.., upper at $nkeys+1..; unused ones are NULL */
+		rc = SPI_execute_with_args(b->sql.buf.data, 2 * b->nkeys, types, values,
+								   nulls, false, 0);
+	}
+	else
+	{
+		BlockNumber to = Min(b->next_block + b->blocks_per_batch, b->end_block);
+
+		build_update(b, &b->sql, false, false, b->next_block, to);
+		rc = SPI_execute(b->sql.buf.data, false, 0);
+		b->scanned = to - b->next_block;
+		b->last_batch = (to >= b->end_block);
+	}
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "batch update failed: %s", SPI_result_code_string(rc));
+	b->updated = SPI_processed;
+
+	if (spec->batch_timeout_ms > 0)
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	if (b->as_owner)
+	{
+		AtEOXact_GUC(false, nest);
+		SetUserIdAndSecContext(save_uid, save_sec);
+	}
+}
+
+/* ---------- the job row ---------- */
+
+static Datum
+key_array(char **vals, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(vals[i]);
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static void
+remember_lower(Backfill *b, char **vals)
+{
+	char	   *copy[INDEX_MAX_KEYS];
+	int			i;
+
+	for (i = 0; i < b->nkeys; i++)
+		copy[i] = vals[i] ? pstrdup(vals[i]) : NULL;
+	MemoryContextReset(b->keycxt);
+	for (i = 0; i < b->nkeys; i++)
+		b->lower[i] = copy[i] ? MemoryContextStrdup(b->keycxt, copy[i]) : NULL;
+}
+
+/* Find the unfinished job of this very backfill, or start one. */
+static void
+open_job(Backfill *b, double reltuples)
+{
+	const SSBackfillSpec *spec = b->spec;
+	Oid			types[9] = {OIDOID, TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID,
+	INT8OID, INT4OID, INT4OID, TEXTOID};
+	Datum		values[9];
+	char		nulls[9];
+	char	   *keydesc = b->nkeys > 0 ? b->key_list : "ctid";
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = ObjectIdGetDatum(spec->relid);
+	values[1] = CStringGetTextDatum(spec->set_clause);
+	values[2] = spec->where_clause ? CStringGetTextDatum(spec->where_clause) : (Datum) 0;
+	nulls[2] = spec->where_clause ? ' ' : 'n';
+
+	if (ss_state_exec("SELECT id, last_key, key_columns, end_block, status "
+					  "FROM schemashift.jobs WHERE kind = 'backfill' AND relid = $1 "
+					  "AND set_clause = $2 AND where_clause IS NOT DISTINCT FROM $3 "
+					  "AND status <> 'done' ORDER BY id DESC LIMIT 1",
+					  3, types, values, nulls) == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *keycols = SPI_getvalue(tup, desc, 3);
+		char	   *status = SPI_getvalue(tup, desc, 5);
+
+		b->job = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		if (keycols && strcmp(keycols, keydesc) == 0)
+		{
+			Datum		lk = SPI_getbinval(tup, desc, 2, &isnull);
+
+			if (!isnull && b->nkeys > 0)
+			{
+				Datum	   *elems;
+				bool	   *enulls;
+				int			n;
+				char	   *vals[INDEX_MAX_KEYS];
+				int			i;
+
+				deconstruct_array(DatumGetArrayTypeP(lk), TEXTOID, -1, false,
+								  TYPALIGN_INT, &elems, &enulls, &n);
+				for (i = 0; i < n && i < b->nkeys; i++)
+					vals[i] = TextDatumGetCString(elems[i]);
+				if (n == b->nkeys)
+					remember_lower(b, vals);
+			}
+			else if (!isnull)
+			{
+				Datum	   *elems;
+				bool	   *enulls;
+				int			n;
+
+				deconstruct_array(DatumGetArrayTypeP(lk), TEXTOID, -1, false,
+								  TYPALIGN_INT, &elems, &enulls, &n);
+				b->next_block = (BlockNumber) strtoul(TextDatumGetCString(elems[0]), NULL, 10);
+				b->end_block = (BlockNumber) DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+			}
+		}
+		else
+			ereport(NOTICE,
+					(errmsg("backfill of %s: job %lld batched by (%s) before, by (%s) now: starting over",
+							b->relname, (long long) b->job, keycols ? keycols : "", keydesc),
+					 errdetail("Rows already holding their value are skipped.")));
+		if (b->lower[0] || b->next_block > 0)
+			ereport(NOTICE,
+					(errmsg("backfill of %s: resuming job %lld (%s) after %s",
+							b->relname, (long long) b->job, status,
+							b->nkeys > 0 ? psprintf("key (%s)", b->key_list) :
+							psprintf("block %u of %u", b->next_block, b->end_block))));
+		values[0] = Int64GetDatum(b->job);
+		values[1] = CStringGetTextDatum(keydesc);
+		values[2] = Int64GetDatum(b->end_block);
+		values[3] = Int32GetDatum(MyProcPid);
+		types[0] = INT8OID;
+		types[1] = TEXTOID;
+		types[2] = INT8OID;
+		types[3] = INT4OID;
+		memset(nulls, ' ', sizeof(nulls));
+		ss_state_exec("UPDATE schemashift.jobs SET status = 'running', pid = $4, "
+					  "key_columns = $2, end_block = $3, runs = runs + 1, error = NULL, "
+					  "run_started_at = pg_catalog.clock_timestamp(), "
+					  "updated_at = pg_catalog.clock_timestamp(), "
+					  "run_by = pg_catalog.current_user "
+					  "WHERE id = $1", 4, types, values, nulls);
+	}
+	else
+	{
+		/* ids without a sequence: lastval() of the session stays its own */
+		ss_spi_exec("LOCK TABLE schemashift.jobs IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+		values[3] = Int64GetDatum(spec->change_id);
+		nulls[3] = spec->change_id > 0 ? ' ' : 'n';
+		values[4] = (Datum) 0;
+		nulls[4] = 'n';
+		values[5] = Int64GetDatum(b->nkeys > 0 ? (int64) Max(reltuples, 0) : (int64) b->end_block);
+		nulls[5] = (b->nkeys > 0 && reltuples < 0) ? 'n' : ' ';
+		values[6] = Int32GetDatum(b->batch_size);
+		values[7] = Int32GetDatum(MyProcPid);
+		values[8] = CStringGetTextDatum(keydesc);
+		if (ss_state_exec("INSERT INTO schemashift.jobs (id, kind, change_id, relid, target, "
+						  "set_clause, where_clause, key_columns, last_key, end_block, "
+						  "units, total, batch_size, pid, status) "
+						  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, 'backfill', $4, $1, "
+						  "$1::pg_catalog.regclass::pg_catalog.text, $2, $3, $9, $5, "
+						  "CASE WHEN $9 = 'ctid' THEN $6 END, "
+						  "CASE WHEN $9 = 'ctid' THEN 'blocks' ELSE 'rows' END, $6, $7, $8, 'running' "
+						  "FROM schemashift.jobs RETURNING id",
+						  9, types, values, nulls) != 1)
+			elog(ERROR, "could not record the backfill job");
+		{
+			bool		isnull;
+
+			b->job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		ereport(NOTICE,
+				(errmsg("backfill of %s: job %lld, batches of %d %s",
+						b->relname, (long long) b->job,
+						b->nkeys > 0 ? b->batch_size : b->blocks_per_batch,
+						b->nkeys > 0 ? psprintf("rows by key (%s)", b->key_list) :
+						"blocks by physical position (the table has no primary key)")));
+	}
+	SPI_commit();
+}
+
+static void
+record_batch(Backfill *b, double rate)
+{
+	Oid			types[7] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, INT4OID, FLOAT8OID, BOOLOID};
+	Datum		values[7];
+	char		nulls[7];
+	char	   *blockval[1];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(b->job);
+	if (b->nkeys > 0)
+	{
+		if (b->upper[0])
+			values[1] = key_array(b->upper, b->nkeys);
+		else
+			nulls[1] = 'n';
+	}
+	else
+	{
+		blockval[0] = psprintf("%u", Min(b->next_block + b->blocks_per_batch, b->end_block));
+		values[1] = key_array(blockval, 1);
+	}
+	values[2] = Int64GetDatum((int64) b->updated);
+	values[3] = Int64GetDatum(b->scanned);
+	values[4] = Int32GetDatum(b->batch_size);
+	values[5] = Float8GetDatum(rate);
+	values[6] = BoolGetDatum(b->last_batch);
+	/* the last batch keeps the last key: a crash before COMMIT redoes it */
+	ss_state_exec("UPDATE schemashift.jobs SET "
+				  "last_key = CASE WHEN $2 IS NULL THEN last_key ELSE $2 END, "
+				  "rows_updated = rows_updated + $3, done = done + $4, "
+				  "batches = batches + 1, batch_size = $5, rate = $6, "
+				  "status = CASE WHEN $7 THEN 'done' ELSE status END, "
+				  "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, "
+				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
+				  7, types, values, nulls);
+}
+
+static void
+record_end(Backfill *b, const char *status, ErrorData *edata)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(b->job);
+	values[1] = CStringGetTextDatum(status);
+	if (edata && edata->message)
+		values[2] = CStringGetTextDatum(edata->message);
+	else
+		nulls[2] = 'n';
+	ss_state_exec("UPDATE schemashift.jobs SET status = $2, error = $3, "
+				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
+				  3, types, values, nulls);
+	SPI_commit();
+}
+
+static void
+add_retry(Backfill *b)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(b->job);
+	ss_state_exec("UPDATE schemashift.jobs SET retries = retries + 1 WHERE id = $1",
+				  1, types, values, NULL);
+}
+
+/* ---------- throttling ---------- */
+
+/* Wait while a replica replays further behind than allowed. */
+static void
+wait_for_replicas(Backfill *b)
+{
+	TimestampTz last_notice = 0;
+
+	for (;;)
+	{
+		bool		isnull;
+		int64		lag_ms;
+
+		if (ss_state_exec("SELECT COALESCE(pg_catalog.max((EXTRACT(epoch FROM "
+						  "GREATEST(write_lag, flush_lag, replay_lag)) * 1000)::pg_catalog.int8), 0) "
+						  "FROM pg_catalog.pg_stat_replication",
+						  0, NULL, NULL, NULL) != 1)
+			return;
+		lag_ms = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+		if (lag_ms <= b->spec->max_lag_ms)
+			return;
+		if (TimestampDifferenceExceeds(last_notice, GetCurrentTimestamp(), SS_NOTICE_EVERY_MS))
+		{
+			ereport(NOTICE,
+					(errmsg("backfill of %s: pausing, a replica is %lld ms behind (at most %d ms allowed)",
+							b->relname, (long long) lag_ms, b->spec->max_lag_ms)));
+			last_notice = GetCurrentTimestamp();
+		}
+		schemashift_exec_sleep(SS_LAG_POLL_MS);
+	}
+}
+
+/* Aim the next batch at the target duration, within a factor of two. */
+static int
+adapt_batch_size(int size, long elapsed_ms, int target_ms)
+{
+	double		want;
+
+	if (elapsed_ms <= 0)
+		elapsed_ms = 1;
+	want = (double) size * target_ms / elapsed_ms;
+	want = Max(want, size / 2.0);
+	want = Min(want, size * 2.0);
+	return (int) Max(1, Min(want, SS_MAX_BATCH));
+}
+
+/* ---------- the run ---------- */
+
+static void
+setup(Backfill *b, double *reltuples)
+{
+	const SSBackfillSpec *spec = b->spec;
+	Relation	rel;
+	char		kind;
+	ErrorData  *edata;
+
+	rel = table_open(spec->relid, AccessShareLock);
+	kind = rel->rd_rel->relkind;
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot backfill %s: not a table", b->relname)));
+	b->owner = rel->rd_rel->relowner;
+	b->as_owner = superuser() && b->owner != GetUserId();
+	choose_key(b, rel);
+	*reltuples = rel->rd_rel->reltuples;
+	if (b->nkeys == 0)
+	{
+		double		per_block;
+
+		if (kind == RELKIND_PARTITIONED_TABLE || has_subclass(spec->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot backfill %s without a key", b->relname),
+					 errdetail("A table with partitions or inheritance children needs a primary key or a unique key on NOT NULL columns to be batched."),
+					 errhint("Add a primary key, or backfill each partition.")));
+		b->end_block = RelationGetNumberOfBlocks(rel);
+		per_block = (rel->rd_rel->relpages > 0 && rel->rd_rel->reltuples > 0) ?
+			rel->rd_rel->reltuples / rel->rd_rel->relpages : 100.0;
+		b->blocks_per_batch = Max(1, (int) (b->batch_size / Max(per_block, 1.0)));
+	}
+	table_close(rel, AccessShareLock);
+
+	parse_set_clause(b, spec->set_clause);
+	if (spec->where_clause)
+		check_where_clause(spec->where_clause);
+	if (b->nkeys > 0)
+	{
+		int			i,
+					k;
+
+		for (i = 0; i < b->ntargets; i++)
+			for (k = 0; k < b->nkeys; k++)
+				if (strcmp(quote_identifier(b->targets[i].column), b->keys[k]) == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot backfill key column \"%s\" of %s",
+									b->targets[i].column, b->relname),
+							 errdetail("Batches follow the key (%s); changing it would move rows between batches.",
+									   b->key_list)));
+	}
+
+	edata = ss_try(check_update_plan, b, true);
+	if (edata)
+	{
+		sql_place_error(edata, &b->sql);
+		ThrowErrorData(edata);
+	}
+}
+
+int64
+schemashift_backfill_run(const SSBackfillSpec *spec)
+{
+	Backfill	b;
+	double		reltuples;
+	uint32		hash;
+	int			attempt = 0;
+	int64		total_updated = 0;
+	int64		batches = 0;
+	int64		scanned_this_run = 0;
+	TimestampTz run_start;
+	TimestampTz last_notice;
+	MemoryContext batchcxt;
+	MemoryContext oldcxt;
+
+	memset(&b, 0, sizeof(b));
+	b.spec = spec;
+	b.relname = ss_qualified_relname(spec->relid);
+	b.batch_size = spec->batch_size;
+	b.keycxt = AllocSetContextCreate(CurrentMemoryContext, "schemashift backfill key",
+									 ALLOCSET_SMALL_SIZES);
+	setup(&b, &reltuples);
+
+	hash = hash_bytes((const unsigned char *) spec->set_clause, strlen(spec->set_clause));
+	if (spec->where_clause)
+		hash = hash_combine(hash, hash_bytes((const unsigned char *) spec->where_clause,
+											 strlen(spec->where_clause)));
+	ss_lock_session(SS_ADVISORY_JOB, spec->relid, hash,
+					psprintf("this backfill of %s", b.relname));
+
+	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "schemashift backfill batch",
+									 ALLOCSET_DEFAULT_SIZES);
+	PG_TRY();
+	{
+		open_job(&b, reltuples);
+		run_start = last_notice = GetCurrentTimestamp();
+
+		for (;;)
+		{
+			ErrorData  *edata;
+			TimestampTz start;
+			long		elapsed_ms;
+			double		rate;
+
+			MemoryContextReset(batchcxt);
+			oldcxt = MemoryContextSwitchTo(batchcxt);
+
+			if (b.nkeys == 0 && b.next_block >= b.end_block)
+			{
+				b.updated = 0;
+				b.scanned = 0;
+				b.last_batch = true;
+				record_batch(&b, 0);
+				SPI_commit();
+				MemoryContextSwitchTo(oldcxt);
+				break;
+			}
+
+			start = GetCurrentTimestamp();
+			edata = ss_try(run_batch, &b, false);
+			disable_timeout(STATEMENT_TIMEOUT, false);
+			elapsed_ms = TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+			if (edata)
+			{
+				bool		timed_out = edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+					spec->batch_timeout_ms > 0 && elapsed_ms >= spec->batch_timeout_ms - 50;
+
+				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
+				{
+					record_end(&b, "canceled", edata);
+					ThrowErrorData(edata);
+				}
+				if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
+					attempt >= spec->retries)
+				{
+					record_end(&b, "failed", edata);
+					sql_place_error(edata, &b.sql);
+					ThrowErrorData(edata);
+				}
+				attempt++;
+				if (timed_out)
+					b.batch_size = Max(1, b.batch_size / 2);
+				ereport(NOTICE,
+						(errmsg("backfill of %s: batch failed (attempt %d of %d): %s",
+								b.relname, attempt, spec->retries + 1, edata->message),
+						 errhint("Retrying in %d ms%s.", ss_backoff_ms(attempt),
+								 timed_out ? psprintf(" with batches of %d rows", b.batch_size) : "")));
+				add_retry(&b);
+				MemoryContextSwitchTo(oldcxt);
+				schemashift_exec_sleep(ss_backoff_ms(attempt));
+				continue;
+			}
+			attempt = 0;
+			batches++;
+			total_updated += b.updated;
+			scanned_this_run += b.scanned;
+			{
+				long		run_ms = TimestampDifferenceMilliseconds(run_start, GetCurrentTimestamp());
+
+				rate = run_ms > 0 ? scanned_this_run * 1000.0 / run_ms : 0;
+			}
+			record_batch(&b, rate);
+			SPI_commit();
+
+			if (b.last_batch)
+			{
+				MemoryContextSwitchTo(oldcxt);
+				break;
+			}
+			if (b.nkeys > 0)
+				remember_lower(&b, b.upper);
+			else
+				b.next_block = Min(b.next_block + b.blocks_per_batch, b.end_block);
+
+			if (schemashift_progress_notices &&
+				TimestampDifferenceExceeds(last_notice, GetCurrentTimestamp(), SS_NOTICE_EVERY_MS))
+			{
+				ereport(NOTICE,
+						(errmsg("backfill of %s: %lld rows updated in %lld batches, %.0f %s/s",
+								b.relname, (long long) total_updated, (long long) batches,
+								rate, b.nkeys > 0 ? "rows" : "blocks")));
+				last_notice = GetCurrentTimestamp();
+			}
+			if (spec->target_ms > 0)
+			{
+				if (b.nkeys > 0)
+					b.batch_size = adapt_batch_size(b.batch_size, elapsed_ms, spec->target_ms);
+				else
+					b.blocks_per_batch = adapt_batch_size(b.blocks_per_batch, elapsed_ms,
+														  spec->target_ms);
+			}
+			MemoryContextSwitchTo(oldcxt);
+			if (spec->max_lag_ms >= 0)
+				wait_for_replicas(&b);
+			if (spec->pause_ms > 0)
+				schemashift_exec_sleep(spec->pause_ms);
+		}
+	}
+	PG_FINALLY();
+	{
+		ss_unlock_session(SS_ADVISORY_JOB, spec->relid, hash);
+	}
+	PG_END_TRY();
+
+	ereport(NOTICE,
+			(errmsg("backfill of %s: done, %lld rows updated in %lld batches (job %lld)",
+					b.relname, (long long) total_updated, (long long) batches,
+					(long long) b.job)));
+	MemoryContextDelete(batchcxt);
+	MemoryContextDelete(b.keycxt);
+	return b.job;
+}
+
+/*
+ * CALL schemashift.backfill(tbl, set_clause, where_clause, batch_size, pause,
+ *							 max_replication_lag, target_batch_time,
+ *							 lock_timeout, batch_timeout, retries)
+ */
+Datum
+schemashift_backfill(PG_FUNCTION_ARGS)
+{
+	SSBackfillSpec spec;
+
+	schemashift_require_nonatomic(fcinfo, "backfill");
+	ss_require_arg(fcinfo, 0, "tbl");
+	ss_require_arg(fcinfo, 1, "set_clause");
+	ss_require_arg(fcinfo, 3, "batch_size");
+
+	memset(&spec, 0, sizeof(spec));
+	spec.relid = PG_GETARG_OID(0);
+	spec.set_clause = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	spec.where_clause = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	spec.batch_size = PG_GETARG_INT32(3);
+	spec.pause_ms = PG_ARGISNULL(4) ? 0 : ss_interval_ms(PG_GETARG_DATUM(4));
+	spec.max_lag_ms = PG_ARGISNULL(5) ? -1 : ss_interval_ms(PG_GETARG_DATUM(5));
+	spec.target_ms = PG_ARGISNULL(6) ? 0 : ss_interval_ms(PG_GETARG_DATUM(6));
+	spec.lock_timeout_ms = PG_ARGISNULL(7) ? 0 : ss_interval_ms(PG_GETARG_DATUM(7));
+	spec.batch_timeout_ms = PG_ARGISNULL(8) ? 0 : ss_interval_ms(PG_GETARG_DATUM(8));
+	spec.retries = PG_ARGISNULL(9) ? 10 : PG_GETARG_INT32(9);
+	if (spec.batch_size < 1 || spec.batch_size > SS_MAX_BATCH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_size must be between 1 and %d", SS_MAX_BATCH)));
+	if (spec.retries < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retries must not be negative")));
+	if (get_rel_name(spec.relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", spec.relid)));
+
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* armed once for the whole CALL: batches get their own */
+	disable_timeout(STATEMENT_TIMEOUT, false);
+	(void) schemashift_backfill_run(&spec);
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,1498 @@
+/*-------------------------------------------------------------------------
+ *
+ * expand.c
+ *		Expand/contract column changes: change a column's type, rename a
+ *		column, or add a column with a volatile default or NOT NULL, while
+ *		the application keeps reading and writing the table.
+ *
+ * Expand adds the new structure next to the old (a column, a trigger that
+ * keeps it in sync on every write, a batched backfill, concurrent copies of
+ * the indexes and constraints), so old and new code both work.  Contract
+ * swaps it in, in one short transaction under lock_timeout; abort removes
+ * it.  Every step is planned first and stamped done in the transaction that
+ * did it, so an interrupted change can be resumed (by calling expand again)
+ * or aborted from any point.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "procs.h"
+#include "executor.h"
+#include "schemashift.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "compat.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "common/keywords.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "parser/gramparse.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_func.h"
+#include "parser/parse_type.h"
+#include "parser/parser.h"
+#include "parser/scanner.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+#include "utils/timeout.h"
+
+PG_FUNCTION_INFO_V1(schemashift_expand_alter_column_type);
+PG_FUNCTION_INFO_V1(schemashift_expand_rename_column);
+PG_FUNCTION_INFO_V1(schemashift_expand_add_column);
+PG_FUNCTION_INFO_V1(schemashift_contract);
+PG_FUNCTION_INFO_V1(schemashift_abort);
+
+#define SS_STEP_RETRIES 10
+
+typedef enum ChangeKind
+{
+	CHANGE_ALTER_TYPE,
+	CHANGE_RENAME,
+	CHANGE_ADD_COLUMN
+} ChangeKind;
+
+static const char *const kind_names[] = {"alter_column_type", "rename_column", "add_column"};
+
+typedef struct Change
+{
+	int64		id;
+	ChangeKind	kind;
+	Oid			relid;
+	char	   *relname;		/* qualified, quoted */
+	char	   *schema;
+	char	   *table;
+	char	   *column;
+	char	   *new_column;
+	char	   *new_type;		/* canonical */
+	char	   *using_expr;
+	char	   *default_expr;
+	bool		not_null;
+	char	   *state;
+	bool		in_place;
+	char	   *sync_function;	/* qualified, quoted */
+	char	   *sync_trigger;	/* quoted */
+	int			batch_size;
+} Change;
+
+/* ---------- small helpers ---------- */
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	ss_require_arg(fcinfo, argno, name);
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static int
+batch_size_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int			n = PG_ARGISNULL(argno) ? 5000 : PG_GETARG_INT32(argno);
+
+	if (n < 1 || n > 1000000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_size must be between 1 and 1000000")));
+	return n;
+}
+
+/* "prefix" + name, clipped to a valid identifier length */
+static char *
+derived_name(const char *prefix, const char *name)
+{
+	char	   *s = psprintf("%s%s", prefix, name);
+	int			len = pg_mbcliplen(s, strlen(s), NAMEDATALEN - 1);
+
+	s[len] = '\0';
+	return s;
+}
+
+static char *
+dollar_quote(const char *body)
+{
+	char	   *tag = pstrdup("$ss$");
+	int			n = 0;
+
+	while (strstr(body, tag) != NULL)
+		tag = psprintf("$ss%d$", ++n);
+	return psprintf("%s%s%s", tag, body, tag);
+}
+
+static char *
+quoted_column(const char *name)
+{
+	return pstrdup(quote_identifier(name));
+}
+
+/*
+ * Column references in text printed by pg_get_indexdef/pg_get_constraintdef
+ * (from byte offset start to stop), renamed from old to new.  Names after a
+ * '.' or '::', and before '(' or '.', are not column references.
+ */
+static char *
+rename_column_refs(const char *text, int start, int stop, const char *old,
+				   const char *new)
+{
+	core_yyscan_t scanner;
+	core_yy_extra_type yyext;
+	core_YYSTYPE lval;
+	YYLTYPE		loc;
+	StringInfoData out;
+	int			copied = 0;
+	int			prev_tok = 0;
+	int			tok;
+	int			cur_loc = -1;
+	int			cur_tok = 0;
+	char	   *cur_name = NULL;
+
+	initStringInfo(&out);
+	scanner = scanner_init(text, &yyext, &ScanKeywords, ScanKeywordTokens);
+	do
+	{
+		tok = core_yylex(&lval, &loc, scanner);
+		/* decide about the previous token now that its successor is known */
+		if (cur_name != NULL && cur_loc >= start && cur_loc < stop &&
+			strcmp(cur_name, old) == 0 && prev_tok != '.' && prev_tok != TYPECAST &&
+			tok != '(' && tok != '.')
+		{
+			int			end = tok == 0 ? (int) strlen(text) : loc;
+
+			while (end > cur_loc && isspace((unsigned char) text[end - 1]))
+				end--;
+			appendBinaryStringInfo(&out, text + copied, cur_loc - copied);
+			appendStringInfoString(&out, quote_identifier(new));
+			copied = end;
+		}
+		if (cur_loc >= 0)
+			prev_tok = cur_tok;
+		cur_loc = loc;
+		cur_tok = tok;
+		cur_name = NULL;
+		if (tok == IDENT)
+			cur_name = lval.str;
+		else if (tok != 0)
+		{
+			/* a keyword used as a name ("name", "type"...) */
+			int			kw = ScanKeywordLookup(pnstrdup(text + loc, strspn(text + loc, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")),
+											   &ScanKeywords);
+
+			if (kw >= 0 && ScanKeywordTokens[kw] == tok)
+				cur_name = pstrdup(GetScanKeyword(kw, &ScanKeywords));
+		}
+	} while (tok != 0);
+	scanner_finish(scanner);
+	appendStringInfoString(&out, text + copied);
+	return out.data;
+}
+
+/* ---------- the change row and its steps ---------- */
+
+static void
+load_change(Change *c, int64 id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *kind;
+	int			i;
+
+	values[0] = Int64GetDatum(id);
+	if (ss_state_exec("SELECT kind, relid, column_name, new_column, new_type, using_expr, "
+					  "default_expr, not_null, state, in_place, sync_function, sync_trigger "
+					  "FROM schemashift.changes WHERE id = $1",
+					  1, types, values, NULL) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("schemashift change %lld does not exist", (long long) id),
+				 errhint("schemashift.changes lists them.")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	kind = SPI_getvalue(tup, desc, 1);
+	for (i = 0; i < (int) lengthof(kind_names); i++)
+		if (strcmp(kind, kind_names[i]) == 0)
+			c->kind = (ChangeKind) i;
+	c->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+	c->column = SPI_getvalue(tup, desc, 3);
+	c->new_column = SPI_getvalue(tup, desc, 4);
+	c->new_type = SPI_getvalue(tup, desc, 5);
+	c->using_expr = SPI_getvalue(tup, desc, 6);
+	c->default_expr = SPI_getvalue(tup, desc, 7);
+	c->not_null = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+	c->state = SPI_getvalue(tup, desc, 9);
+	c->in_place = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+	c->sync_function = SPI_getvalue(tup, desc, 11);
+	c->sync_trigger = SPI_getvalue(tup, desc, 12);
+	if (get_rel_name(c->relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the table of schemashift change %lld no longer exists", (long long) id)));
+	c->relname = ss_qualified_relname(c->relid);
+	c->schema = get_namespace_name(get_rel_namespace(c->relid));
+	c->table = get_rel_name(c->relid);
+}
+
+/* The unfinished change of this kind on this column, or 0. */
+static int64
+find_open_change(ChangeKind kind, Oid relid, const char *column)
+{
+	Oid			types[3] = {TEXTOID, OIDOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(kind_names[kind]);
+	values[1] = ObjectIdGetDatum(relid);
+	values[2] = CStringGetTextDatum(column);
+	if (ss_state_exec("SELECT id FROM schemashift.changes WHERE kind = $1 AND relid = $2 "
+					  "AND column_name = $3 AND state <> ALL (ARRAY['contracted', 'aborted']) "
+					  "ORDER BY id DESC LIMIT 1", 3, types, values, NULL) != 1)
+		return 0;
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* An unfinished change of another kind on the same column is in the way. */
+static void
+refuse_other_open_change(Oid relid, const char *column, const char *relname)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(column);
+	if (ss_state_exec("SELECT id, kind FROM schemashift.changes WHERE relid = $1 "
+					  "AND (column_name = $2 OR new_column = $2) "
+					  "AND state <> ALL (ARRAY['contracted', 'aborted'])",
+					  2, types, values, NULL) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of %s is already part of change %s (%s)",
+						column, relname,
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+				 errhint("Contract or abort that change first.")));
+}
+
+static void
+set_state(Change *c, const char *state)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(c->id);
+	values[1] = CStringGetTextDatum(state);
+	ss_state_exec("UPDATE schemashift.changes SET state = $2, "
+				  "updated_at = pg_catalog.clock_timestamp(), "
+				  "finished_at = CASE WHEN $2 = ANY (ARRAY['contracted', 'aborted']) "
+				  "THEN pg_catalog.clock_timestamp() END WHERE id = $1",
+				  2, types, values, NULL);
+	c->state = pstrdup(state);
+}
+
+typedef struct PlannedStep
+{
+	const char *phase;
+	const char *action;
+	const char *statement;
+	const char *old_name;
+	const char *new_name;
+} PlannedStep;
+
+static void
+add_step(List **steps, const char *action, const char *statement,
+		 const char *old_name, const char *new_name)
+{
+	PlannedStep *s = palloc0(sizeof(PlannedStep));
+
+	s->phase = "expand";
+	s->action = action;
+	s->statement = statement;
+	s->old_name = old_name;
+	s->new_name = new_name;
+	*steps = lappend(*steps, s);
+}
+
+/* Record the change and its plan, with a fresh id; commits. */
+static void
+create_change(Change *c, List *steps, const char *state)
+{
+	Oid			types[14] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[14];
+	char		nulls[14];
+	bool		isnull;
+	ListCell   *lc;
+	int			n = 0;
+
+#define OPT_TEXT(i, v) \
+	do { values[i] = (v) ? CStringGetTextDatum(v) : (Datum) 0; nulls[i] = (v) ? ' ' : 'n'; } while (0)
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(kind_names[c->kind]);
+	values[1] = ObjectIdGetDatum(c->relid);
+	values[2] = CStringGetTextDatum(c->relname);
+	values[3] = CStringGetTextDatum(c->column);
+	values[4] = CStringGetTextDatum(c->new_column);
+	OPT_TEXT(5, c->new_type);
+	OPT_TEXT(6, c->using_expr);
+	OPT_TEXT(7, c->default_expr);
+	values[8] = BoolGetDatum(c->not_null);
+	values[9] = CStringGetTextDatum(state);
+	values[10] = BoolGetDatum(c->in_place);
+	OPT_TEXT(11, c->sync_function);
+	OPT_TEXT(12, c->sync_trigger);
+	values[13] = (Datum) 0;
+	nulls[13] = 'n';
+
+	/* ids without a sequence: lastval() of the session stays its own */
+	ss_spi_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+	if (ss_state_exec("INSERT INTO schemashift.changes (id, kind, relid, target, column_name, "
+					  "new_column, new_type, using_expr, default_expr, not_null, state, in_place, "
+					  "sync_function, sync_trigger, finished_at) "
+					  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, "
+					  "$9, $10, $11, $12, $13, CASE WHEN $10 = 'contracted' "
+					  "THEN pg_catalog.clock_timestamp() END FROM schemashift.changes RETURNING id",
+					  13, types, values, nulls) != 1)
+		elog(ERROR, "could not record the change");
+	c->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	c->state = pstrdup(state);
+
+	foreach(lc, steps)
+	{
+		PlannedStep *s = lfirst(lc);
+		Oid			stypes[8] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
+		Datum		svalues[8];
+		char		snulls[8];
+
+		memset(snulls, ' ', sizeof(snulls));
+		svalues[0] = Int64GetDatum(c->id);
+		svalues[1] = Int32GetDatum(++n);
+		svalues[2] = CStringGetTextDatum(s->phase);
+		svalues[3] = CStringGetTextDatum(s->action);
+#define OPT_STEXT(i, v) \
+	do { svalues[i] = (v) ? CStringGetTextDatum(v) : (Datum) 0; snulls[i] = (v) ? ' ' : 'n'; } while (0)
+		OPT_STEXT(4, s->statement);
+		OPT_STEXT(5, s->old_name);
+		OPT_STEXT(6, s->new_name);
+		svalues[7] = BoolGetDatum(strcmp(state, "contracted") == 0);
+		ss_state_exec("INSERT INTO schemashift.change_steps (change_id, step, phase, action, "
+					  "statement, old_name, new_name, done_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+					  "CASE WHEN $8 THEN pg_catalog.clock_timestamp() END)",
+					  8, stypes, svalues, snulls);
+	}
+	SPI_commit();
+}
+
+typedef struct StepRef
+{
+	int64		change;
+	int			step;
+} StepRef;
+
+static void
+stamp_step(void *arg)
+{
+	StepRef    *r = (StepRef *) arg;
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(r->change);
+	values[1] = Int32GetDatum(r->step);
+	ss_state_exec("UPDATE schemashift.change_steps SET done_at = pg_catalog.clock_timestamp() "
+				  "WHERE change_id = $1 AND step = $2", 2, types, values, NULL);
+}
+
+/* ---------- checks and plans ---------- */
+
+static void
+check_table(Change *c)
+{
+	char		kind = get_rel_relkind(c->relid);
+
+	if (kind == RELKIND_PARTITIONED_TABLE || (kind == RELKIND_RELATION && has_subclass(c->relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("expand/contract does not support partitioned or inherited tables: %s",
+						c->relname)));
+	if (kind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not a table", c->relname)));
+	if (!schemashift_table_ownercheck(c->relid, GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s", c->relname)));
+}
+
+static AttrNumber
+existing_column(Change *c, const char *column)
+{
+	HeapTuple	tup = SearchSysCacheAttName(c->relid, column);
+	Form_pg_attribute att;
+	AttrNumber	attnum;
+
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation %s does not exist", column, c->relname)));
+	att = (Form_pg_attribute) GETSTRUCT(tup);
+	if (att->attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change system column \"%s\"", column)));
+	if (att->attidentity || att->attgenerated)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("expand/contract does not support %s column \"%s\"",
+						att->attidentity ? "identity" : "generated", column)));
+	c->not_null = att->attnotnull;
+	attnum = att->attnum;
+	ReleaseSysCache(tup);
+	return attnum;
+}
+
+static void
+refuse_existing_column(Change *c, const char *column)
+{
+	if (get_attnum(c->relid, column) != InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" of relation %s already exists", column, c->relname)));
+}
+
+/*
+ * Objects that depend on the column and that contract could not carry over
+ * (views, triggers on it, policies, foreign keys of other tables...): DROP
+ * COLUMN would fail on them, or take them along.
+ */
+static void
+refuse_dependents(Change *c, AttrNumber attnum)
+{
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2];
+	uint64		n;
+	uint64		i;
+	StringInfoData list;
+
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = Int32GetDatum(attnum);
+	n = ss_state_exec("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
+					  "FROM pg_catalog.pg_depend d "
+					  "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refobjid = $1 AND d.refobjsubid = $2 "
+					  "AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
+					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid = d.objid AND i.indrelid = $1) OR "
+					  "  (d.deptype = 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid = d.objid AND s.relkind = 'S')))) "
+					  "AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2)) "
+					  "AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid AND k.conrelid = $1 "
+					  "  AND k.contype = ANY (ARRAY['c', 'f', 'p', 'u']::\"char\"[]) "
+					  "  AND NOT (k.contype = 'f' AND k.confrelid = $1 AND $2 = ANY (k.confkey)))) "
+					  "ORDER BY 1",
+					  2, types, values, NULL);
+	if (n == 0)
+		return;
+	initStringInfo(&list);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&list, "%s%s", i > 0 ? ", " : "",
+						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("cannot expand column \"%s\" of %s: other objects depend on it",
+					c->column, c->relname),
+			 errdetail("Depending objects: %s.", list.data),
+			 errhint("Contract would have to drop them with the old column. Drop and recreate them around the change.")));
+}
+
+/* Plan concurrent copies of the indexes and constraints on the column. */
+static void
+plan_copies(Change *c, AttrNumber attnum, List **steps)
+{
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2];
+	uint64		n;
+	uint64		i;
+	SPITupleTable *tt;
+	char	   *prefix = psprintf("ss%lld_", (long long) c->id);
+
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = Int32GetDatum(attnum);
+
+	/* indexes: key, INCLUDE, expression or predicate columns */
+	n = ss_state_exec("SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
+					  "k.conname, k.contype, i.indisvalid "
+					  "FROM pg_catalog.pg_index i "
+					  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = i.indexrelid "
+					  "  AND k.conrelid = i.indrelid AND k.contype = ANY (ARRAY['p', 'u']::\"char\"[]) "
+					  "WHERE i.indrelid = $1 AND ($2 = ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "  AND d.objid = i.indexrelid AND d.refobjid = $1 AND d.refobjsubid = $2)) "
+					  "ORDER BY 1", 2, types, values, NULL);
+	tt = SPI_tuptable;
+	for (i = 0; i < n; i++)
+	{
+		char	   *name = SPI_getvalue(tt->vals[i], tt->tupdesc, 1);
+		char	   *def = SPI_getvalue(tt->vals[i], tt->tupdesc, 2);
+		char	   *conname = SPI_getvalue(tt->vals[i], tt->tupdesc, 3);
+		char	   *contype = SPI_getvalue(tt->vals[i], tt->tupdesc, 4);
+		char	   *valid = SPI_getvalue(tt->vals[i], tt->tupdesc, 5);
+		char	   *newname = derived_name(prefix, name);
+		char	   *using = strstr(def, " USING ");
+		int			rest;
+		char	   *copy;
+
+		if (strcmp(valid, "t") != 0)
+		{
+			ereport(NOTICE,
+					(errmsg("index %s is invalid: not copied, contract drops it with the old column",
+							quote_identifier(name))));
+			continue;
+		}
+		if (using == NULL)
+			elog(ERROR, "unexpected index definition: %s", def);
+		rest = using - def;
+		copy = rename_column_refs(def, rest, strlen(def), c->column, c->new_column);
+		copy = psprintf("CREATE %sINDEX %s ON %s%s",
+						strncmp(def, "CREATE UNIQUE", 13) == 0 ? "UNIQUE " : "",
+						quote_identifier(newname), c->relname, copy + rest);
+		add_step(steps, "copy index", copy, name,
+				 newname);
+		if (conname)
+			add_step(steps, contype[0] == 'p' ? "primary key" : "unique constraint",
+					 NULL, conname, name);
+	}
+
+	/* CHECK constraints and foreign keys of this table */
+	n = ss_state_exec("SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
+					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid = $1 "
+					  "AND k.contype = ANY (ARRAY['c', 'f']::\"char\"[]) AND $2 = ANY (k.conkey) "
+					  "ORDER BY 1", 2, types, values, NULL);
+	tt = SPI_tuptable;
+	for (i = 0; i < n; i++)
+	{
+		char	   *name = SPI_getvalue(tt->vals[i], tt->tupdesc, 1);
+		char	   *def = SPI_getvalue(tt->vals[i], tt->tupdesc, 2);
+		bool		fk = SPI_getvalue(tt->vals[i], tt->tupdesc, 3)[0] == 'f';
+		bool		validated = SPI_getvalue(tt->vals[i], tt->tupdesc, 4)[0] == 't';
+		char	   *newname = derived_name(prefix, name);
+		char	   *refs = fk ? strstr(def, " REFERENCES ") : NULL;
+		int			stop = refs ? refs - def : strlen(def);
+		char	   *copy = rename_column_refs(def, 0, stop, c->column, c->new_column);
+
+		if (validated)
+			copy = psprintf("%s NOT VALID", copy);
+		add_step(steps, "copy constraint",
+				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", c->relname,
+						  quote_identifier(newname), copy),
+				 name, newname);
+		if (validated)
+			add_step(steps, "validate constraint",
+					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c->relname,
+							  quote_identifier(newname)),
+					 name, newname);
+	}
+
+	/* NOT NULL: proved by a validated CHECK, so contract's SET NOT NULL skips its scan */
+	if (c->not_null)
+	{
+		char	   *chk = derived_name(prefix, psprintf("%s_not_null", c->column));
+
+		add_step(steps, "not null check",
+				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+						  c->relname, quote_identifier(chk), quoted_column(c->new_column)),
+				 NULL, chk);
+		add_step(steps, "validate constraint",
+				 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c->relname,
+						  quote_identifier(chk)),
+				 NULL, chk);
+	}
+}
+
+/*
+ * The new value, as an expression over the row.  Without USING it is the
+ * old column itself, converted on assignment as ALTER COLUMN TYPE would: a
+ * value too long for varchar(5) is an error, not cut short.
+ */
+static char *
+conversion_expr(Change *c)
+{
+	if (c->using_expr)
+		return psprintf("CAST((\n%s\n) AS %s)", c->using_expr, c->new_type);
+	return quoted_column(c->column);
+}
+
+static void
+check_conversion(void *arg)
+{
+	Change	   *c = (Change *) arg;
+	char	   *sql = psprintf("SELECT %s FROM %s", conversion_expr(c), c->relname);
+
+	if (SPI_prepare(sql, 0, NULL) == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+}
+
+/* Without USING, the old type must convert on assignment, as for ALTER TYPE. */
+static void
+check_assignment_cast(Change *c)
+{
+	Oid			from = get_atttype(c->relid, get_attnum(c->relid, c->column));
+	Oid			to;
+	int32		typmod;
+
+	schemashift_parse_type_string(c->new_type, &to, &typmod);
+	if (!can_coerce_type(1, &from, &to, COERCION_ASSIGNMENT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" cannot be cast automatically to type %s",
+						c->column, c->new_type),
+				 errhint("Give using_expr, for example '%s::%s'.",
+						 quote_identifier(c->column), c->new_type)));
+}
+
+static char *
+sync_function_sql(Change *c)
+{
+	StringInfoData body;
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "\n#variable_conflict use_column\nBEGIN\n");
+	if (c->kind == CHANGE_ALTER_TYPE)
+	{
+		if (c->using_expr)
+			appendStringInfo(&body, "  NEW.%s := (SELECT %s FROM (SELECT NEW.*) AS %s);\n",
+							 quoted_column(c->new_column), conversion_expr(c),
+							 quote_identifier(c->table));
+		else
+			appendStringInfo(&body, "  NEW.%s := NEW.%s;\n",
+							 quoted_column(c->new_column), quoted_column(c->column));
+	}
+	else
+	{
+		const char *o = quoted_column(c->column);
+		const char *n = quoted_column(c->new_column);
+
+		/* writes through either name are seen through both; the new name wins a tie */
+		appendStringInfo(&body,
+						 "  IF TG_OP = 'INSERT' THEN\n"
+						 "    IF NEW.%s IS NULL THEN NEW.%s := NEW.%s; ELSE NEW.%s := NEW.%s; END IF;\n"
+						 "  ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n"
+						 "    NEW.%s := NEW.%s;\n"
+						 "  ELSE\n"
+						 "    NEW.%s := NEW.%s;\n"
+						 "  END IF;\n",
+						 n, n, o, o, n,
+						 n, n,
+						 o, n,
+						 n, o);
+	}
+	appendStringInfoString(&body, "  RETURN NEW;\nEND\n");
+	return psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql "
+					"SET search_path FROM CURRENT AS %s;\n"
+					"CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
+					"FOR EACH ROW EXECUTE FUNCTION %s()",
+					c->sync_function, dollar_quote(body.data),
+					c->sync_trigger, c->relname, c->sync_function);
+}
+
+/* ---------- running a change ---------- */
+
+typedef struct OpenStep
+{
+	int			step;
+	char	   *action;
+	char	   *statement;
+} OpenStep;
+
+static List *
+open_steps(Change *c)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	uint64		n;
+	uint64		i;
+	List	   *result = NIL;
+
+	values[0] = Int64GetDatum(c->id);
+	n = ss_state_exec("SELECT step, action, statement FROM schemashift.change_steps "
+					  "WHERE change_id = $1 AND phase = 'expand' AND done_at IS NULL ORDER BY step",
+					  1, types, values, NULL);
+	for (i = 0; i < n; i++)
+	{
+		OpenStep   *s = palloc(sizeof(OpenStep));
+
+		s->step = atoi(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+		s->action = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		s->statement = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+		result = lappend(result, s);
+	}
+	return result;
+}
+
+static void
+run_backfill_step(Change *c)
+{
+	SSBackfillSpec spec;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.relid = c->relid;
+	spec.batch_size = c->batch_size;
+	spec.max_lag_ms = -1;
+	spec.lock_timeout_ms = 2000;
+	spec.batch_timeout_ms = 60000;
+	spec.retries = SS_STEP_RETRIES;
+	spec.change_id = c->id;
+	if (c->kind == CHANGE_ADD_COLUMN)
+	{
+		spec.set_clause = psprintf("%s = %s", quoted_column(c->column), c->default_expr);
+		spec.where_clause = psprintf("%s IS NULL", quoted_column(c->column));
+	}
+	else if (c->kind == CHANGE_ALTER_TYPE)
+		spec.set_clause = psprintf("%s = %s", quoted_column(c->new_column), conversion_expr(c));
+	else
+		spec.set_clause = psprintf("%s = %s", quoted_column(c->new_column), quoted_column(c->column));
+	(void) schemashift_backfill_run(&spec);
+}
+
+static void
+run_steps(Change *c)
+{
+	List	   *steps = open_steps(c);
+	ListCell   *lc;
+
+	SPI_commit();
+	foreach(lc, steps)
+	{
+		OpenStep   *s = lfirst(lc);
+		StepRef		ref = {c->id, s->step};
+
+		if (strcmp(s->action, "backfill") == 0)
+		{
+			if (strcmp(c->state, "backfilling") != 0)
+			{
+				set_state(c, "backfilling");
+				SPI_commit();
+			}
+			run_backfill_step(c);
+			stamp_step(&ref);
+			SPI_commit();
+		}
+		else if (strcmp(s->action, "copy index") == 0)
+		{
+			schemashift_build_index(s->statement, SS_STEP_RETRIES);
+			stamp_step(&ref);
+			SPI_commit();
+		}
+		else if (s->statement == NULL)
+		{
+			/* done by contract: nothing to do while expanding */
+			stamp_step(&ref);
+			SPI_commit();
+		}
+		else
+		{
+			ereport(NOTICE,
+					(errmsg("change %lld: %s", (long long) c->id, s->action),
+					 errdetail("Statement: %s", s->statement)));
+			ss_run_locked(psprintf("change %lld: %s", (long long) c->id, s->action),
+						  s->statement, SS_STEP_RETRIES, true, stamp_step, &ref);
+		}
+	}
+	set_state(c, "ready");
+	SPI_commit();
+}
+
+static void
+lock_change(int64 id)
+{
+	ss_lock_session(SS_ADVISORY_CHANGE, 0, (uint32) id,
+					psprintf("schemashift change %lld", (long long) id));
+}
+
+static void
+unlock_change(int64 id)
+{
+	ss_unlock_session(SS_ADVISORY_CHANGE, 0, (uint32) id);
+}
+
+/* Run the change's open steps under its lock, and tell what comes next. */
+static void
+expand(Change *c)
+{
+	lock_change(c->id);
+	PG_TRY();
+	{
+		run_steps(c);
+	}
+	PG_FINALLY();
+	{
+		unlock_change(c->id);
+	}
+	PG_END_TRY();
+	ereport(NOTICE,
+			(errmsg("change %lld is ready: %s", (long long) c->id,
+					c->kind == CHANGE_RENAME ?
+					psprintf("columns %s and %s of %s are kept in sync",
+							 quoted_column(c->column), quoted_column(c->new_column), c->relname) :
+					c->kind == CHANGE_ALTER_TYPE ?
+					psprintf("column %s of %s has its %s copy, kept in sync",
+							 quoted_column(c->column), c->relname, c->new_type) :
+					psprintf("column %s of %s is filled", quoted_column(c->column), c->relname)),
+			 errhint("Deploy the code that uses the new structure, then CALL schemashift.contract(%lld); or CALL schemashift.abort(%lld).",
+					 (long long) c->id, (long long) c->id)));
+}
+
+static Datum
+change_result(FunctionCallInfo fcinfo, int64 id)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(1);
+	Datum		values[1];
+	bool		nulls[1] = {false};
+
+	TupleDescInitEntry(desc, 1, "change", INT8OID, -1, 0);
+	desc = BlessTupleDesc(desc);
+	values[0] = Int64GetDatum(id);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+/* The same call again resumes its change; different arguments are refused. */
+static bool
+resume_if_open(Change *c, ChangeKind kind, const char *other, const char *other_name)
+{
+	int64		id = find_open_change(kind, c->relid, c->column);
+	Change		old;
+
+	if (id == 0)
+		return false;
+	load_change(&old, id);
+	if ((other && old.new_type && kind == CHANGE_ALTER_TYPE && strcmp(old.new_type, other) != 0) ||
+		(kind == CHANGE_RENAME && strcmp(old.new_column, other) != 0) ||
+		(kind == CHANGE_ALTER_TYPE && ((old.using_expr == NULL) != (c->using_expr == NULL) ||
+									   (old.using_expr && strcmp(old.using_expr, c->using_expr) != 0))) ||
+		(kind == CHANGE_ADD_COLUMN && (strcmp(old.new_type, other) != 0 ||
+									   old.not_null != c->not_null ||
+									   (old.default_expr == NULL) != (c->default_expr == NULL) ||
+									   (old.default_expr && strcmp(old.default_expr, c->default_expr) != 0))))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of %s has unfinished change %lld with other arguments",
+						c->column, c->relname, (long long) id),
+				 errdetail("Change %lld: %s %s.", (long long) id, kind_names[kind],
+						   other_name ? other_name : ""),
+				 errhint("Finish it with CALL schemashift.contract(%lld), or undo it with CALL schemashift.abort(%lld).",
+						 (long long) id, (long long) id)));
+	old.batch_size = c->batch_size;
+	*c = old;
+	ereport(NOTICE,
+			(errmsg("resuming change %lld (%s) on %s", (long long) id, c->state, c->relname)));
+	return true;
+}
+
+static void
+start_call(FunctionCallInfo fcinfo, const char *name)
+{
+	schemashift_require_nonatomic(fcinfo, name);
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* armed once for the whole CALL: the backfill and builds may take hours */
+	disable_timeout(STATEMENT_TIMEOUT, false);
+}
+
+static void
+init_change(Change *c, FunctionCallInfo fcinfo, ChangeKind kind)
+{
+	memset(c, 0, sizeof(*c));
+	ss_require_arg(fcinfo, 0, "tbl");
+	c->kind = kind;
+	c->relid = PG_GETARG_OID(0);
+	c->column = text_arg(fcinfo, 1, "col");
+	if (get_rel_name(c->relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", c->relid)));
+	c->relname = ss_qualified_relname(c->relid);
+	c->schema = get_namespace_name(get_rel_namespace(c->relid));
+	c->table = get_rel_name(c->relid);
+}
+
+static char *
+canonical_type(const char *type_text)
+{
+	Oid			typid;
+	int32		typmod;
+
+	schemashift_parse_type_string(type_text, &typid, &typmod);
+	return format_type_with_typemod(typid, typmod);
+}
+
+/* the sync trigger's function (a name no function has yet) and name */
+static void
+name_sync_objects(Change *c, int64 id)
+{
+	char	   *fname = derived_name(psprintf("ss%lld_sync_", (long long) id), c->table);
+	int			n = 0;
+
+	while (OidIsValid(LookupFuncName(list_make2(makeString(c->schema), makeString(fname)),
+									 0, NULL, true)))
+		fname = derived_name(psprintf("ss%lld_sync%d_", (long long) id, ++n), c->table);
+	c->sync_function = quote_qualified_identifier(c->schema, fname);
+	c->sync_trigger = pstrdup(quote_identifier(psprintf("zz_schemashift_%lld_sync", (long long) id)));
+}
+
+/* The next change id, for names planned before the row exists. */
+static int64
+next_change_id(void)
+{
+	bool		isnull;
+
+	ss_spi_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+	ss_state_exec("SELECT COALESCE(pg_catalog.max(id), 0) + 1 FROM schemashift.changes",
+				  0, NULL, NULL, NULL);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * CALL schemashift.expand_alter_column_type(tbl, col, new_type, using_expr,
+ *											 batch_size, INOUT change)
+ */
+Datum
+schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
+{
+	Change		c;
+	AttrNumber	attnum;
+	char	   *new_type_text;
+
+	start_call(fcinfo, "expand_alter_column_type");
+	init_change(&c, fcinfo, CHANGE_ALTER_TYPE);
+	new_type_text = text_arg(fcinfo, 2, "new_type");
+	c.using_expr = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	c.batch_size = batch_size_arg(fcinfo, 4);
+	check_table(&c);
+	c.new_type = canonical_type(new_type_text);
+
+	if (!resume_if_open(&c, CHANGE_ALTER_TYPE, c.new_type, c.new_type))
+	{
+		List	   *steps = NIL;
+		ErrorData  *edata;
+		TypeName   *tn;
+		Node	   *using_node = NULL;
+		char	   *why;
+		int64		id;
+
+		refuse_other_open_change(c.relid, c.column, c.relname);
+		attnum = existing_column(&c, c.column);
+		if (c.using_expr == NULL)
+			check_assignment_cast(&c);
+		edata = ss_try(check_conversion, &c, true);
+		if (edata)
+		{
+			if (edata->cursorpos > 0 && c.using_expr)
+			{
+				edata->internalquery = c.using_expr;
+				edata->internalpos = Max(edata->cursorpos - (int) strlen("SELECT CAST((\n"), 1);
+			}
+			edata->cursorpos = 0;
+			ThrowErrorData(edata);
+		}
+
+		tn = schemashift_type_string_to_typename(new_type_text);
+		if (c.using_expr)
+		{
+			List	   *raw = raw_parser(psprintf("SELECT %s", c.using_expr), RAW_PARSE_DEFAULT);
+
+			using_node = linitial_node(ResTarget,
+									   ((SelectStmt *) linitial_node(RawStmt, raw)->stmt)->targetList)->val;
+		}
+		if (ss_type_change_in_place(c.relid, c.column, tn, using_node, &why))
+		{
+			char	   *sql = psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s",
+									   c.relname, quoted_column(c.column), c.new_type,
+									   c.using_expr ? " USING " : "",
+									   c.using_expr ? c.using_expr : "");
+
+			c.new_column = c.column;
+			c.in_place = true;
+			add_step(&steps, "alter in place", sql, c.column, c.column);
+			ereport(NOTICE,
+					(errmsg("changing %s of %s to %s needs no rewrite: altering in place",
+							quoted_column(c.column), c.relname, c.new_type)));
+			ss_run_locked("alter column type", sql, SS_STEP_RETRIES, true, NULL, NULL);
+			create_change(&c, steps, "contracted");
+			SPI_finish();
+			PG_RETURN_DATUM(change_result(fcinfo, c.id));
+		}
+
+		refuse_dependents(&c, attnum);
+		id = next_change_id();
+		c.id = id;
+		c.new_column = derived_name(psprintf("ss%lld_", (long long) id), c.column);
+		refuse_existing_column(&c, c.new_column);
+		name_sync_objects(&c, id);
+		add_step(&steps, "add column",
+				 psprintf("ALTER TABLE %s ADD COLUMN %s %s", c.relname,
+						  quoted_column(c.new_column), c.new_type),
+				 NULL, c.new_column);
+		add_step(&steps, "sync trigger", sync_function_sql(&c), NULL, c.sync_trigger);
+		add_step(&steps, "backfill", NULL, NULL, NULL);
+		plan_copies(&c, attnum, &steps);
+		create_change(&c, steps, "expanding");
+		if (c.id != id)
+			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
+		ereport(NOTICE,
+				(errmsg("change %lld: %s of %s becomes %s through shadow column %s",
+						(long long) c.id, quoted_column(c.column), c.relname, c.new_type,
+						quoted_column(c.new_column))));
+	}
+	expand(&c);
+	SPI_finish();
+	PG_RETURN_DATUM(change_result(fcinfo, c.id));
+}
+
+/*
+ * CALL schemashift.expand_rename_column(tbl, col, new_name, batch_size,
+ *										 INOUT change)
+ */
+Datum
+schemashift_expand_rename_column(PG_FUNCTION_ARGS)
+{
+	Change		c;
+	AttrNumber	attnum;
+	char	   *new_name;
+
+	start_call(fcinfo, "expand_rename_column");
+	init_change(&c, fcinfo, CHANGE_RENAME);
+	new_name = text_arg(fcinfo, 2, "new_name");
+	c.batch_size = batch_size_arg(fcinfo, 3);
+	check_table(&c);
+	if (strlen(new_name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("column name \"%s\" is too long", new_name)));
+
+	if (!resume_if_open(&c, CHANGE_RENAME, new_name, new_name))
+	{
+		List	   *steps = NIL;
+		HeapTuple	tup;
+		Form_pg_attribute att;
+		char	   *type;
+		char	   *collation = "";
+		int64		id;
+
+		refuse_other_open_change(c.relid, c.column, c.relname);
+		attnum = existing_column(&c, c.column);
+		refuse_existing_column(&c, new_name);
+		refuse_dependents(&c, attnum);
+		tup = SearchSysCacheAttName(c.relid, c.column);
+		att = (Form_pg_attribute) GETSTRUCT(tup);
+		type = format_type_with_typemod(att->atttypid, att->atttypmod);
+		if (OidIsValid(att->attcollation) && att->attcollation != get_typcollation(att->atttypid))
+			collation = psprintf(" COLLATE %s", generate_collation_name(att->attcollation));
+		ReleaseSysCache(tup);
+
+		id = next_change_id();
+		c.id = id;
+		c.new_column = new_name;
+		c.new_type = type;
+		name_sync_objects(&c, id);
+		add_step(&steps, "add column",
+				 psprintf("ALTER TABLE %s ADD COLUMN %s %s%s", c.relname,
+						  quoted_column(c.new_column), type, collation),
+				 NULL, c.new_column);
+		add_step(&steps, "sync trigger", sync_function_sql(&c), NULL, c.sync_trigger);
+		add_step(&steps, "backfill", NULL, NULL, NULL);
+		plan_copies(&c, attnum, &steps);
+		create_change(&c, steps, "expanding");
+		if (c.id != id)
+			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
+		ereport(NOTICE,
+				(errmsg("change %lld: %s of %s is renamed %s, both names in sync until contract",
+						(long long) c.id, quoted_column(c.column), c.relname,
+						quoted_column(c.new_column))));
+	}
+	expand(&c);
+	SPI_finish();
+	PG_RETURN_DATUM(change_result(fcinfo, c.id));
+}
+
+static void
+check_default(void *arg)
+{
+	Change	   *c = (Change *) arg;
+	char	   *sql = psprintf("SELECT CAST((\n%s\n) AS %s)", c->default_expr, c->new_type);
+
+	if (SPI_prepare(sql, 0, NULL) == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+}
+
+/*
+ * CALL schemashift.expand_add_column(tbl, col, type, default_expr, not_null,
+ *									  batch_size, INOUT change)
+ */
+Datum
+schemashift_expand_add_column(PG_FUNCTION_ARGS)
+{
+	Change		c;
+	char	   *type_text;
+
+	start_call(fcinfo, "expand_add_column");
+	init_change(&c, fcinfo, CHANGE_ADD_COLUMN);
+	type_text = text_arg(fcinfo, 2, "type");
+	c.default_expr = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	c.not_null = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
+	c.batch_size = batch_size_arg(fcinfo, 5);
+	check_table(&c);
+	c.new_type = canonical_type(type_text);
+	c.new_column = c.column;
+
+	if (!resume_if_open(&c, CHANGE_ADD_COLUMN, c.new_type, c.new_type))
+	{
+		List	   *steps = NIL;
+		char	   *col = quoted_column(c.column);
+		bool		volatile_default = false;
+		char	   *chk;
+		int64		id;
+
+		if (c.not_null && c.default_expr == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a NOT NULL column needs default_expr to fill the existing rows")));
+		refuse_other_open_change(c.relid, c.column, c.relname);
+		refuse_existing_column(&c, c.column);
+		if (c.default_expr)
+		{
+			ErrorData  *edata = ss_try(check_default, &c, true);
+			List	   *raw;
+
+			if (edata)
+			{
+				if (edata->cursorpos > 0)
+				{
+					edata->internalquery = c.default_expr;
+					edata->internalpos = Max(edata->cursorpos - (int) strlen("SELECT CAST((\n"), 1);
+				}
+				edata->cursorpos = 0;
+				ThrowErrorData(edata);
+			}
+			raw = raw_parser(psprintf("SELECT %s", c.default_expr), RAW_PARSE_DEFAULT);
+			volatile_default = list_length(raw) != 1 ||
+				ss_expr_is_volatile(linitial_node(ResTarget,
+												  ((SelectStmt *) linitial_node(RawStmt, raw)->stmt)->targetList)->val);
+		}
+
+		if (!volatile_default)
+		{
+			/* a constant default is stored once in the catalog: no rewrite, no scan */
+			char	   *sql = psprintf("ALTER TABLE %s ADD COLUMN %s %s%s%s%s", c.relname, col,
+									   c.new_type,
+									   c.default_expr ? " DEFAULT " : "",
+									   c.default_expr ? c.default_expr : "",
+									   c.not_null ? " NOT NULL" : "");
+
+			c.in_place = true;
+			add_step(&steps, "add column in place", sql, NULL, c.column);
+			ereport(NOTICE,
+					(errmsg("adding %s to %s needs no rewrite: %s", col, c.relname,
+							c.default_expr ? "its default is not volatile" : "it has no default")));
+			ss_run_locked("add column", sql, SS_STEP_RETRIES, true, NULL, NULL);
+			create_change(&c, steps, "contracted");
+			SPI_finish();
+			PG_RETURN_DATUM(change_result(fcinfo, c.id));
+		}
+
+		id = next_change_id();
+		c.id = id;
+		add_step(&steps, "add column",
+				 psprintf("ALTER TABLE %s ADD COLUMN %s %s;\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+						  c.relname, col, c.new_type, c.relname, col, c.default_expr),
+				 NULL, c.column);
+		add_step(&steps, "backfill", NULL, NULL, NULL);
+		if (c.not_null)
+		{
+			chk = derived_name(psprintf("ss%lld_", (long long) id), psprintf("%s_not_null", c.column));
+			add_step(&steps, "not null check",
+					 psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+							  c.relname, quote_identifier(chk), col),
+					 NULL, chk);
+			add_step(&steps, "validate constraint",
+					 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", c.relname,
+							  quote_identifier(chk)),
+					 NULL, chk);
+		}
+		create_change(&c, steps, "expanding");
+		if (c.id != id)
+			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
+	}
+	expand(&c);
+	SPI_finish();
+	PG_RETURN_DATUM(change_result(fcinfo, c.id));
+}
+
+/* ---------- contract and abort ---------- */
+
+typedef struct Finish
+{
+	Change	   *c;
+	const char *state;
+	const char *phase;
+	const char *sql;
+} Finish;
+
+static void
+record_finish(void *arg)
+{
+	Finish	   *f = (Finish *) arg;
+	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+
+	values[0] = Int64GetDatum(f->c->id);
+	values[1] = CStringGetTextDatum(f->phase);
+	values[2] = CStringGetTextDatum(f->phase);
+	values[3] = CStringGetTextDatum(f->sql);
+	ss_state_exec("INSERT INTO schemashift.change_steps (change_id, step, phase, action, statement, done_at) "
+				  "SELECT $1, COALESCE(pg_catalog.max(step), 0) + 1, $2, $3, $4, pg_catalog.clock_timestamp() "
+				  "FROM schemashift.change_steps WHERE change_id = $1",
+				  4, types, values, NULL);
+	if (strcmp(f->state, "aborted") == 0)
+		ss_state_exec("UPDATE schemashift.jobs SET status = 'canceled', "
+					  "updated_at = pg_catalog.clock_timestamp() "
+					  "WHERE change_id = $1 AND status <> 'done'", 1, types, values, NULL);
+	set_state(f->c, f->state);
+}
+
+/* The statements that swap the new structure in, as one transaction. */
+static char *
+contract_sql(Change *c)
+{
+	StringInfoData s;
+	Oid			types[3] = {INT8OID, OIDOID, TEXTOID};
+	Datum		values[3];
+	uint64		n;
+	uint64		i;
+	const char *col = quoted_column(c->column);
+	const char *newcol = quoted_column(c->new_column);
+	const char *final = c->kind == CHANGE_ALTER_TYPE ? col : newcol;
+	char	   *nn_check = NULL;
+	List	   *tail = NIL;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", c->relname);
+	if (c->kind == CHANGE_ADD_COLUMN)
+	{
+		values[0] = Int64GetDatum(c->id);
+		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id = $1 "
+						  "AND action = 'not null check'", 1, types, values, NULL) == 1)
+			appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+							 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+							 c->relname, col, c->relname,
+							 quote_identifier(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)));
+		return s.data;
+	}
+
+	appendStringInfo(&s, "DROP TRIGGER %s ON %s;\nDROP FUNCTION %s();\n",
+					 c->sync_trigger, c->relname, c->sync_function);
+
+	/* what the old column carries: sequences it owns, default, comment */
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = CStringGetTextDatum(c->column);
+	types[0] = OIDOID;
+	types[1] = TEXTOID;
+	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
+					  "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.relname) "
+					  "FROM pg_catalog.pg_depend d "
+					  "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+					  "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+					  "JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace "
+					  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' "
+					  "AND d.refobjid = $1 AND a.attname = $2", 2, types, values, NULL);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&s, "ALTER SEQUENCE %s OWNED BY %s.%s;\n",
+						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+						 c->relname, newcol);
+	n = ss_state_exec("SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
+					  "pg_catalog.col_description(a.attrelid, a.attnum) "
+					  "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef ad "
+					  "ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
+					  "WHERE a.attrelid = $1 AND a.attname = $2", 2, types, values, NULL);
+	if (n == 1)
+	{
+		char	   *def = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *comment = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		if (def)
+			tail = lappend(tail, psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n",
+										  c->relname, final, def));
+		if (comment)
+			tail = lappend(tail, psprintf("COMMENT ON COLUMN %s.%s IS %s;\n",
+										  c->relname, final, quote_literal_cstr(comment)));
+	}
+
+	appendStringInfo(&s, "ALTER TABLE %s DROP COLUMN %s;\n", c->relname, col);
+	if (c->kind == CHANGE_ALTER_TYPE)
+		appendStringInfo(&s, "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", c->relname, newcol, col);
+	foreach(lc, tail)
+		appendStringInfoString(&s, lfirst(lc));
+
+	/* NOT NULL first: a primary key needs it, and the check proves it */
+	values[0] = Int64GetDatum(c->id);
+	types[0] = INT8OID;
+	n = ss_state_exec("SELECT action, old_name, new_name FROM schemashift.change_steps "
+					  "WHERE change_id = $1 AND phase = 'expand' ORDER BY step",
+					  1, types, values, NULL);
+	for (i = 0; i < n; i++)
+	{
+		char	   *action = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (strcmp(action, "not null check") == 0)
+			nn_check = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+	}
+	if (nn_check)
+		appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+						 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+						 c->relname, final, c->relname, quote_identifier(nn_check));
+	for (i = 0; i < n; i++)
+	{
+		char	   *action = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *old_name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		char	   *new_name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+
+		if (strcmp(action, "copy index") == 0)
+			appendStringInfo(&s, "ALTER INDEX %s RENAME TO %s;\n",
+							 quote_qualified_identifier(c->schema, new_name),
+							 quote_identifier(old_name));
+		else if (strcmp(action, "primary key") == 0 || strcmp(action, "unique constraint") == 0)
+			appendStringInfo(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;\n",
+							 c->relname, quote_identifier(old_name),
+							 action[0] == 'p' ? "PRIMARY KEY" : "UNIQUE",
+							 quote_identifier(new_name));
+		else if (strcmp(action, "copy constraint") == 0)
+			appendStringInfo(&s, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
+							 c->relname, quote_identifier(new_name), quote_identifier(old_name));
+	}
+	return s.data;
+}
+
+static int
+retries_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int			n = PG_ARGISNULL(argno) ? SS_STEP_RETRIES : PG_GETARG_INT32(argno);
+
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retries must not be negative")));
+	return n;
+}
+
+/* CALL schemashift.contract(change, retries) */
+Datum
+schemashift_contract(PG_FUNCTION_ARGS)
+{
+	Change		c;
+	int64		id;
+	int			retries;
+
+	start_call(fcinfo, "contract");
+	ss_require_arg(fcinfo, 0, "change");
+	id = PG_GETARG_INT64(0);
+	retries = retries_arg(fcinfo, 1);
+	lock_change(id);
+	PG_TRY();
+	{
+		load_change(&c, id);
+		if (strcmp(c.state, "contracted") == 0)
+			ereport(NOTICE,
+					(errmsg("change %lld is already contracted, skipping", (long long) id)));
+		else if (strcmp(c.state, "ready") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("change %lld is %s, not ready to contract", (long long) id, c.state),
+					 strcmp(c.state, "aborted") == 0 ? 0 :
+					 errhint("Finish its expansion first: call the same expand procedure again, or CALL schemashift.abort(%lld).",
+							 (long long) id)));
+		else
+		{
+			Finish		f = {&c, "contracted", "contract", NULL};
+
+			check_table(&c);
+			f.sql = contract_sql(&c);
+			SPI_commit();
+			ss_run_locked(psprintf("contract change %lld", (long long) id), f.sql, retries,
+						  true, record_finish, &f);
+			ereport(NOTICE,
+					(errmsg("change %lld contracted on %s", (long long) id, c.relname)));
+		}
+	}
+	PG_FINALLY();
+	{
+		unlock_change(id);
+	}
+	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* CALL schemashift.abort(change, retries) */
+Datum
+schemashift_abort(PG_FUNCTION_ARGS)
+{
+	Change		c;
+	int64		id;
+	int			retries;
+
+	start_call(fcinfo, "abort");
+	ss_require_arg(fcinfo, 0, "change");
+	id = PG_GETARG_INT64(0);
+	retries = retries_arg(fcinfo, 1);
+	lock_change(id);
+	PG_TRY();
+	{
+		load_change(&c, id);
+		if (strcmp(c.state, "aborted") == 0)
+			ereport(NOTICE,
+					(errmsg("change %lld is already aborted, skipping", (long long) id)));
+		else if (strcmp(c.state, "contracted") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("change %lld is contracted and cannot be aborted", (long long) id),
+					 errdetail("The old structure is gone.")));
+		else
+		{
+			Finish		f = {&c, "aborted", "abort", NULL};
+
+			check_table(&c);
+			if (c.kind == CHANGE_ADD_COLUMN)
+				f.sql = psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s",
+								 c.relname, quoted_column(c.column));
+			else
+				f.sql = psprintf("DROP TRIGGER IF EXISTS %s ON %s;\n"
+								 "DROP FUNCTION IF EXISTS %s();\n"
+								 "ALTER TABLE %s DROP COLUMN IF EXISTS %s",
+								 c.sync_trigger, c.relname, c.sync_function,
+								 c.relname, quoted_column(c.new_column));
+			SPI_commit();
+			ss_run_locked(psprintf("abort change %lld", (long long) id), f.sql, retries,
+						  true, record_finish, &f);
+			ereport(NOTICE,
+					(errmsg("change %lld aborted: %s is as before", (long long) id, c.relname)));
+		}
+	}
+	PG_FINALLY();
+	{
+		unlock_change(id);
+	}
+	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,273 @@
+/*-------------------------------------------------------------------------
+ *
+ * procs.c
+ *		Helpers shared by the CALL procedures (index_procs.c, backfill.c,
+ *		expand.c): arguments, retries, schemashift's state tables, session
+ *		locks and steps run in a subtransaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "procs.h"
+#include "executor.h"
+#include "schemashift.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#define SS_BACKOFF_FIRST_MS 1000
+#define SS_BACKOFF_MAX_MS 60000
+
+char *
+ss_qualified_relname(Oid relid)
+{
+	char	   *rel = get_rel_name(relid);
+
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  rel);
+}
+
+int
+ss_interval_ms(Datum d)
+{
+	Interval   *iv = DatumGetIntervalP(d);
+	int64		us = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+
+	if (us < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("intervals given to schemashift must not be negative")));
+	return (int) Min(us / 1000, (int64) INT_MAX);
+}
+
+int
+ss_backoff_ms(int attempt)
+{
+	int64		ms = (int64) SS_BACKOFF_FIRST_MS << Min(attempt - 1, 10);
+
+	return (int) Min(ms, SS_BACKOFF_MAX_MS);
+}
+
+bool
+ss_sqlstate_retryable(int sqlerrcode)
+{
+	switch (sqlerrcode)
+	{
+		case ERRCODE_T_R_DEADLOCK_DETECTED:
+		case ERRCODE_T_R_SERIALIZATION_FAILURE:
+		case ERRCODE_LOCK_NOT_AVAILABLE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+void
+ss_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* ---------- state tables ---------- */
+
+static Oid
+state_owner(void)
+{
+	Oid			nsp = get_namespace_oid("schemashift", false);
+	Oid			relid = get_relname_relid("jobs", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table schemashift.jobs is missing"),
+				 errhint("Recreate the extension: DROP EXTENSION schemashift; CREATE EXTENSION schemashift;")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+uint64
+ss_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			  const char *nulls)
+{
+	Oid			save_uid;
+	int			save_sec;
+	int			nest;
+	int			rc = 0;
+
+	GetUserIdAndSecContext(&save_uid, &save_sec);
+	/* the owner's rights, no object the caller planted on the search_path */
+	SetUserIdAndSecContext(state_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nest = NewGUCNestLevel();
+	PG_TRY();
+	{
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		AtEOXact_GUC(false, nest);
+		SetUserIdAndSecContext(save_uid, save_sec);
+	}
+	PG_END_TRY();
+	if (rc < 0)
+		elog(ERROR, "schemashift state query failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* ---------- session locks ---------- */
+
+void
+ss_lock_session(uint16 lockclass, uint32 key1, uint32 key2, const char *what)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, key1, key2, lockclass);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("%s is running in another session", what),
+				 errhint("Wait for it, or stop it (its PID is in schemashift.progress); a second run would do the same work twice.")));
+}
+
+void
+ss_unlock_session(uint16 lockclass, uint32 key1, uint32 key2)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, key1, key2, lockclass);
+	(void) LockRelease(&tag, ExclusiveLock, true);
+}
+
+/* ---------- steps ---------- */
+
+ErrorData *
+ss_try(SSStepFn fn, void *arg, bool rethrow_cancel)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
+			(rethrow_cancel && edata->sqlerrcode == ERRCODE_QUERY_CANCELED))
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+void
+ss_spi_exec(const char *sql, int expected)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "unexpected result %s of: %s", SPI_result_code_string(rc), sql);
+}
+
+typedef struct LockedStep
+{
+	const char *sql;
+	bool		bypass_guard;
+	SSStepFn	then;
+	void	   *then_arg;
+} LockedStep;
+
+static void
+locked_step(void *arg)
+{
+	LockedStep *s = (LockedStep *) arg;
+	char		buf[32];
+	bool		save_bypass = schemashift_executor_bypass;
+
+	snprintf(buf, sizeof(buf), "%dms",
+			 schemashift_lock_timeout > 0 ? schemashift_lock_timeout : SS_SHORT_LOCK_TIMEOUT_MS);
+	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	schemashift_executor_bypass = s->bypass_guard;
+	PG_TRY();
+	{
+		int			rc = SPI_execute(s->sql, false, 0);
+
+		if (rc < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	}
+	PG_FINALLY();
+	{
+		schemashift_executor_bypass = save_bypass;
+	}
+	PG_END_TRY();
+	if (s->then)
+		s->then(s->then_arg);
+}
+
+void
+ss_run_locked(const char *label, const char *sql, int retries, bool bypass_guard,
+			  SSStepFn then, void *then_arg)
+{
+	LockedStep	s = {sql, bypass_guard, then, then_arg};
+	int			attempt;
+
+	for (attempt = 1;; attempt++)
+	{
+		ErrorData  *edata = ss_try(locked_step, &s, true);
+
+		if (edata == NULL)
+		{
+			SPI_commit();
+			return;
+		}
+		if (!ss_sqlstate_retryable(edata->sqlerrcode) || attempt > retries)
+			ThrowErrorData(edata);
+		ereport(NOTICE,
+				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
+						retries + 1, edata->message),
+				 errhint("Retrying in %d ms.", ss_backoff_ms(attempt))));
+		schemashift_exec_sleep(ss_backoff_ms(attempt));
+	}
+}
