@@ -35,6 +35,7 @@
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -713,10 +714,11 @@ static void
 open_job(Backfill *b, double reltuples)
 {
 	const SSBackfillSpec *spec = b->spec;
-	Oid			types[9] = {OIDOID, TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID,
-	INT8OID, INT4OID, INT4OID, TEXTOID};
-	Datum		values[9];
-	char		nulls[9];
+	Oid			types[10] = {OIDOID, TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID,
+	INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
+	char	   *run_by = GetUserNameFromId(GetUserId(), false);
 	char	   *keydesc = b->nkeys > 0 ? b->key_list : "ctid";
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -784,22 +786,23 @@ open_job(Backfill *b, double reltuples)
 		values[1] = CStringGetTextDatum(keydesc);
 		values[2] = Int64GetDatum(b->end_block);
 		values[3] = Int32GetDatum(MyProcPid);
+		values[4] = CStringGetTextDatum(run_by);
 		types[0] = INT8OID;
 		types[1] = TEXTOID;
 		types[2] = INT8OID;
 		types[3] = INT4OID;
+		types[4] = TEXTOID;
 		memset(nulls, ' ', sizeof(nulls));
 		ss_state_exec("UPDATE schemashift.jobs SET status = 'running', pid = $4, "
 					  "key_columns = $2, end_block = $3, runs = runs + 1, error = NULL, "
 					  "run_started_at = pg_catalog.clock_timestamp(), "
-					  "updated_at = pg_catalog.clock_timestamp(), "
-					  "run_by = pg_catalog.current_user "
-					  "WHERE id = $1", 4, types, values, nulls);
+					  "updated_at = pg_catalog.clock_timestamp(), run_by = $5 "
+					  "WHERE id = $1", 5, types, values, nulls);
 	}
 	else
 	{
 		/* ids without a sequence: lastval() of the session stays its own */
-		ss_spi_exec("LOCK TABLE schemashift.jobs IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+		ss_state_exec("LOCK TABLE schemashift.jobs IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
 		values[3] = Int64GetDatum(spec->change_id);
 		nulls[3] = spec->change_id > 0 ? ' ' : 'n';
 		values[4] = (Datum) 0;
@@ -809,15 +812,16 @@ open_job(Backfill *b, double reltuples)
 		values[6] = Int32GetDatum(b->batch_size);
 		values[7] = Int32GetDatum(MyProcPid);
 		values[8] = CStringGetTextDatum(keydesc);
+		values[9] = CStringGetTextDatum(run_by);
 		if (ss_state_exec("INSERT INTO schemashift.jobs (id, kind, change_id, relid, target, "
 						  "set_clause, where_clause, key_columns, last_key, end_block, "
-						  "units, total, batch_size, pid, status) "
+						  "units, total, batch_size, pid, status, run_by) "
 						  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, 'backfill', $4, $1, "
 						  "$1::pg_catalog.regclass::pg_catalog.text, $2, $3, $9, $5, "
 						  "CASE WHEN $9 = 'ctid' THEN $6 END, "
-						  "CASE WHEN $9 = 'ctid' THEN 'blocks' ELSE 'rows' END, $6, $7, $8, 'running' "
+						  "CASE WHEN $9 = 'ctid' THEN 'blocks' ELSE 'rows' END, $6, $7, $8, 'running', $10 "
 						  "FROM schemashift.jobs RETURNING id",
-						  9, types, values, nulls) != 1)
+						  10, types, values, nulls) != 1)
 			elog(ERROR, "could not record the backfill job");
 		{
 			bool		isnull;
@@ -990,6 +994,17 @@ setup(Backfill *b, double *reltuples)
 	parse_set_clause(b, spec->set_clause);
 	if (spec->where_clause)
 		check_where_clause(spec->where_clause);
+
+	/* refuse before a job is recorded; the server checks again per batch */
+	if (pg_class_aclcheck(spec->relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+	{
+		int			i;
+
+		for (i = 0; i < b->ntargets; i++)
+			if (pg_attribute_aclcheck(spec->relid, b->targets[i].attnum, GetUserId(),
+									  ACL_UPDATE) != ACLCHECK_OK)
+				aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(spec->relid));
+	}
 	if (b->nkeys > 0)
 	{
 		int			i,

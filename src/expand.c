@@ -328,6 +328,7 @@ create_change(Change *c, List *steps, const char *state)
 {
 	Oid			types[14] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
+	char	   *created_by = GetUserNameFromId(GetUserId(), false);
 	Datum		values[14];
 	char		nulls[14];
 	bool		isnull;
@@ -351,18 +352,17 @@ create_change(Change *c, List *steps, const char *state)
 	values[10] = BoolGetDatum(c->in_place);
 	OPT_TEXT(11, c->sync_function);
 	OPT_TEXT(12, c->sync_trigger);
-	values[13] = (Datum) 0;
-	nulls[13] = 'n';
+	values[13] = CStringGetTextDatum(created_by);
 
 	/* ids without a sequence: lastval() of the session stays its own */
-	ss_spi_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+	ss_state_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
 	if (ss_state_exec("INSERT INTO schemashift.changes (id, kind, relid, target, column_name, "
 					  "new_column, new_type, using_expr, default_expr, not_null, state, in_place, "
-					  "sync_function, sync_trigger, finished_at) "
+					  "sync_function, sync_trigger, created_by, finished_at) "
 					  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, "
-					  "$9, $10, $11, $12, $13, CASE WHEN $10 = 'contracted' "
+					  "$9, $10, $11, $12, $13, $14, CASE WHEN $10 = 'contracted' "
 					  "THEN pg_catalog.clock_timestamp() END FROM schemashift.changes RETURNING id",
-					  13, types, values, nulls) != 1)
+					  14, types, values, nulls) != 1)
 		elog(ERROR, "could not record the change");
 	c->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	c->state = pstrdup(state);
@@ -706,6 +706,26 @@ sync_function_sql(Change *c)
 					c->sync_trigger, c->relname, c->sync_function);
 }
 
+/*
+ * An error in the SQL we wrapped around the caller's expression
+ * ("SELECT CAST((\n" expr ...), shown at its place in the expression.
+ */
+static void
+throw_in_expression(ErrorData *edata, const char *expr)
+{
+	int			prefix = strlen("SELECT CAST((\n");
+	int			pos = edata->cursorpos > 0 ? edata->cursorpos : edata->internalpos;
+	int			len = pg_mbstrlen(expr);
+
+	edata->cursorpos = 0;
+	if (pos > prefix && pos <= prefix + len + 2)
+	{
+		edata->internalquery = pstrdup(expr);
+		edata->internalpos = Min(pos - prefix, len + 1);
+	}
+	ThrowErrorData(edata);
+}
+
 /* ---------- running a change ---------- */
 
 typedef struct OpenStep
@@ -956,7 +976,7 @@ next_change_id(void)
 {
 	bool		isnull;
 
-	ss_spi_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+	ss_state_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
 	ss_state_exec("SELECT COALESCE(pg_catalog.max(id), 0) + 1 FROM schemashift.changes",
 				  0, NULL, NULL, NULL);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -996,15 +1016,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			check_assignment_cast(&c);
 		edata = ss_try(check_conversion, &c, true);
 		if (edata)
-		{
-			if (edata->cursorpos > 0 && c.using_expr)
-			{
-				edata->internalquery = c.using_expr;
-				edata->internalpos = Max(edata->cursorpos - (int) strlen("SELECT CAST((\n"), 1);
-			}
-			edata->cursorpos = 0;
-			ThrowErrorData(edata);
-		}
+			throw_in_expression(edata, c.using_expr ? c.using_expr : "");
 
 		tn = schemashift_type_string_to_typename(new_type_text);
 		if (c.using_expr)
@@ -1175,15 +1187,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			List	   *raw;
 
 			if (edata)
-			{
-				if (edata->cursorpos > 0)
-				{
-					edata->internalquery = c.default_expr;
-					edata->internalpos = Max(edata->cursorpos - (int) strlen("SELECT CAST((\n"), 1);
-				}
-				edata->cursorpos = 0;
-				ThrowErrorData(edata);
-			}
+				throw_in_expression(edata, c.default_expr);
 			raw = raw_parser(psprintf("SELECT %s", c.default_expr), RAW_PARSE_DEFAULT);
 			volatile_default = list_length(raw) != 1 ||
 				ss_expr_is_volatile(linitial_node(ResTarget,

@@ -241,7 +241,7 @@ CREATE TABLE schemashift.jobs (
     error text,
     pid integer,
     runs integer NOT NULL DEFAULT 1,
-    run_by name NOT NULL DEFAULT CURRENT_USER,
+    run_by name NOT NULL,
     started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     run_started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -269,7 +269,7 @@ CREATE TABLE schemashift.changes (
     sync_function text,
     sync_trigger text,
     job bigint,
-    created_by name NOT NULL DEFAULT CURRENT_USER,
+    created_by name NOT NULL,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at timestamptz
