@@ -1202,11 +1202,11 @@ schemashift_backfill(PG_FUNCTION_ARGS)
 	spec.set_clause = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	spec.where_clause = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	spec.batch_size = PG_GETARG_INT32(3);
-	spec.pause_ms = PG_ARGISNULL(4) ? 0 : ss_interval_ms(PG_GETARG_DATUM(4));
-	spec.max_lag_ms = PG_ARGISNULL(5) ? -1 : ss_interval_ms(PG_GETARG_DATUM(5));
-	spec.target_ms = PG_ARGISNULL(6) ? 0 : ss_interval_ms(PG_GETARG_DATUM(6));
-	spec.lock_timeout_ms = PG_ARGISNULL(7) ? 0 : ss_interval_ms(PG_GETARG_DATUM(7));
-	spec.batch_timeout_ms = PG_ARGISNULL(8) ? 0 : ss_interval_ms(PG_GETARG_DATUM(8));
+	spec.pause_ms = PG_ARGISNULL(4) ? 0 : ss_interval_ms(PG_GETARG_DATUM(4), "pause");
+	spec.max_lag_ms = PG_ARGISNULL(5) ? -1 : ss_interval_ms(PG_GETARG_DATUM(5), "max_replication_lag");
+	spec.target_ms = PG_ARGISNULL(6) ? 0 : ss_interval_ms(PG_GETARG_DATUM(6), "target_batch_time");
+	spec.lock_timeout_ms = PG_ARGISNULL(7) ? 0 : ss_interval_ms(PG_GETARG_DATUM(7), "lock_timeout");
+	spec.batch_timeout_ms = PG_ARGISNULL(8) ? 0 : ss_interval_ms(PG_GETARG_DATUM(8), "batch_timeout");
 	spec.retries = PG_ARGISNULL(9) ? 10 : PG_GETARG_INT32(9);
 	if (spec.batch_size < 1 || spec.batch_size > SS_MAX_BATCH)
 		ereport(ERROR,

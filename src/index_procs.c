@@ -531,7 +531,7 @@ schemashift_create_index(PG_FUNCTION_ARGS)
 	memset(&req, 0, sizeof(req));
 	parse_request(&req, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	req.retries = retries_arg(fcinfo, 1);
-	req.timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2));
+	req.timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout");
 
 	relid = RangeVarGetRelid(req.stmt->relation, AccessShareLock, false);
 	if (get_rel_relkind(relid) != RELKIND_RELATION &&
@@ -693,7 +693,7 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("name must not be null")));
 	retries = retries_arg(fcinfo, 1);
-	timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2));
+	timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout");
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	disable_timeout(STATEMENT_TIMEOUT, false);

@@ -43,7 +43,7 @@ ss_qualified_relname(Oid relid)
 }
 
 int
-ss_interval_ms(Datum d)
+ss_interval_ms(Datum d, const char *name)
 {
 	Interval   *iv = DatumGetIntervalP(d);
 	int64		us = iv->time + (int64) iv->day * USECS_PER_DAY +
@@ -52,7 +52,7 @@ ss_interval_ms(Datum d)
 	if (us < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("intervals given to schemashift must not be negative")));
+				 errmsg("%s must not be negative", name)));
 	return (int) Min(us / 1000, (int64) INT_MAX);
 }
 

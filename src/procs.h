@@ -30,7 +30,7 @@
 #define SS_ADVISORY_CHANGE	12	/* 0, change id */
 
 extern char *ss_qualified_relname(Oid relid);
-extern int	ss_interval_ms(Datum interval);
+extern int	ss_interval_ms(Datum interval, const char *name);
 extern int	ss_backoff_ms(int attempt);
 extern bool ss_sqlstate_retryable(int sqlerrcode);
 extern void ss_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
