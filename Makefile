@@ -29,7 +29,10 @@ OBJS = \
 	src/procs.o \
 	src/index_procs.o \
 	src/backfill.o \
-	src/expand.o
+	src/expand.o \
+	src/lock_retries.o \
+	src/constraints.o \
+	src/apply.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

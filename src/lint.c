@@ -112,6 +112,9 @@ typedef struct LintState
 	Tuplestorestate *tupstore;
 	TupleDesc	tupdesc;
 
+	/* instead of a tuplestore: one SSScriptStatement per statement */
+	SSScriptStatement *collect;
+
 	MemoryContext cxt;			/* lives for the whole call: the arrays above */
 } LintState;
 
@@ -643,6 +646,24 @@ put_finding(LintState *st, int stmt_number, const SSFinding *f)
 	int			line = line_of(st, f->location);
 	const char *lock = ss_lock_name(f->lock);
 
+	if (st->collect)
+	{
+		SSScriptStatement *s = &st->collect[stmt_number - 1];
+		MemoryContext old = MemoryContextSwitchTo(st->cxt);
+		SSScriptFinding *sf = palloc(sizeof(SSScriptFinding));
+
+		sf->rule = f->rule;
+		sf->level = f->level;
+		sf->line = line;
+		sf->col = col_of(st, f->location, line);
+		sf->object = f->object ? pstrdup(f->object) : NULL;
+		sf->lock = f->lock;
+		sf->message = pstrdup(f->message);
+		sf->hint = f->hint ? pstrdup(f->hint) : NULL;
+		s->findings = lappend(s->findings, sf);
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Int32GetDatum(stmt_number);
 	values[1] = Int32GetDatum(line);
@@ -752,6 +773,8 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 			PG_RE_THROW();
 		FlushErrorState();
 		report_syntax_error(cxt, edata, text, len);
+		if (st->collect)
+			st->collect[n].syntax_error = true;
 		return;
 	}
 	PG_END_TRY();
@@ -762,6 +785,8 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 
 		schemashift_analyze_statement(cxt, raw->stmt, n + 1,
 									  span->start + raw->stmt_location);
+		if (st->collect && cxt->stmt_lock > st->collect[n].lock)
+			st->collect[n].lock = cxt->stmt_lock;
 	}
 
 	cxt->stmt_offset = span->start;
@@ -779,51 +804,38 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	}
 }
 
-Datum
-schemashift_lint(PG_FUNCTION_ARGS)
+/*
+ * Lint the whole script: findings go to st->tupstore, or to st->collect.
+ * The rules spec (NULL: the session's levels) is validated here.
+ */
+static void
+lint_script(LintState *st, bool in_transaction, const char *rules_spec)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	LintState	st;
 	SSContext	cxt;
-	bool		in_transaction;
 	MemoryContext stmt_cxt;
 	MemoryContext oldcxt;
 	int			i;
 	int			guc_nestlevel;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("script must not be null"),
-				 errhint("Pass the migration script as text; an empty string lints nothing.")));
-	in_transaction = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
-
-	schemashift_init_srf(fcinfo);
-
-	memset(&st, 0, sizeof(st));
-	st.script = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	st.script_len = strlen(st.script);
-	st.tupstore = rsinfo->setResult;
-	st.tupdesc = rsinfo->setDesc;
-	st.cur_stmt = -1;
-	st.cxt = CurrentMemoryContext;
+	st->script_len = strlen(st->script);
+	st->cur_stmt = -1;
+	st->cxt = CurrentMemoryContext;
 
 	schemashift_context_init(&cxt, in_transaction, false);
-	if (!PG_ARGISNULL(2))
+	if (rules_spec)
 	{
-		char	   *spec = text_to_cstring(PG_GETARG_TEXT_PP(2));
 		char	   *msg;
 		char	   *hint;
 
-		if (!schemashift_parse_levels(spec, &cxt.levels, &msg, &hint))
+		if (!schemashift_parse_levels(rules_spec, &cxt.levels, &msg, &hint))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s", msg),
 					 errhint("%s", hint)));
 	}
 	cxt.emit = lint_emit;
-	cxt.emit_arg = &st;
-	cxt.script = st.script;
+	cxt.emit_arg = st;
+	cxt.script = st->script;
 
 	/*
 	 * The scanner's "identifier will be truncated" NOTICEs talk about a
@@ -835,42 +847,95 @@ schemashift_lint(PG_FUNCTION_ARGS)
 	(void) set_config_option("client_min_messages", "warning", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
-	build_line_index(&st);
-	split_script(&st);
-	cxt.stmt_count = st.nstmts;
-	if (st.disable_assume_tx)
+	build_line_index(st);
+	split_script(st);
+	cxt.stmt_count = st->nstmts;
+	if (st->disable_assume_tx)
 	{
 		cxt.assume_in_transaction = false;
 		cxt.in_transaction = false;
+	}
+	if (st->collect == NULL && st->tupstore == NULL)
+	{
+		st->collect = palloc0(sizeof(SSScriptStatement) * Max(st->nstmts, 1));
+		for (i = 0; i < st->nstmts; i++)
+		{
+			SSScriptStatement *s = &st->collect[i];
+			int			start = st->stmts[i].start;
+
+			s->number = i + 1;
+			s->start = start;
+			s->end = st->stmts[i].end;
+			s->line = line_of(st, start);
+			s->col = col_of(st, start, s->line);
+			s->lock = NoLock;
+		}
 	}
 
 	stmt_cxt = AllocSetContextCreate(CurrentMemoryContext,
 									 "schemashift statement",
 									 ALLOCSET_DEFAULT_SIZES);
-	for (i = 0; i < st.nstmts; i++)
+	for (i = 0; i < st->nstmts; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(stmt_cxt);
-		st.cur_stmt = i;
-		lint_statement(&st, &cxt, i);
-		flush_unknown_ignores(&st, &cxt, st.stmts[i].start, i + 1);
-		flush_findings(&st, &cxt, i + 1);
+		st->cur_stmt = i;
+		lint_statement(st, &cxt, i);
+		flush_unknown_ignores(st, &cxt, st->stmts[i].start, i + 1);
+		flush_findings(st, &cxt, i + 1);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(stmt_cxt);
 	}
 
 	/* findings that need the whole script: an open BEGIN */
 	oldcxt = MemoryContextSwitchTo(stmt_cxt);
-	st.cur_stmt = st.nstmts - 1;
-	if (st.nstmts > 0)
+	st->cur_stmt = st->nstmts - 1;
+	if (st->nstmts > 0)
 		cxt.stmt_offset = 0;
 	schemashift_finish_script(&cxt);
-	flush_unknown_ignores(&st, &cxt, INT_MAX, st.nstmts);
-	flush_findings(&st, &cxt, st.nstmts);
+	if (st->nstmts > 0 || st->tupstore)
+	{
+		flush_unknown_ignores(st, &cxt, INT_MAX, st->nstmts);
+		flush_findings(st, &cxt, st->nstmts);
+	}
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(stmt_cxt);
 	MemoryContextDelete(cxt.state_cxt);
 	AtEOXact_GUC(true, guc_nestlevel);
+}
 
+Datum
+schemashift_lint(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LintState	st;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("script must not be null"),
+				 errhint("Pass the migration script as text; an empty string lints nothing.")));
+
+	schemashift_init_srf(fcinfo);
+
+	memset(&st, 0, sizeof(st));
+	st.script = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	st.tupstore = rsinfo->setResult;
+	st.tupdesc = rsinfo->setDesc;
+	lint_script(&st, PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1),
+				PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	return (Datum) 0;
+}
+
+SSScriptStatement *
+schemashift_lint_statements(const char *script, const char *rules_spec,
+							int *nstmts)
+{
+	LintState	st;
+
+	memset(&st, 0, sizeof(st));
+	st.script = script;
+	lint_script(&st, false, rules_spec);
+	*nstmts = st.nstmts;
+	return st.collect;
 }

@@ -16,6 +16,9 @@
 #include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "miscadmin.h"
+#include "parser/gramparse.h"
+#include "parser/scanner.h"
+#include "common/keywords.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -270,4 +273,95 @@ ss_run_locked(const char *label, const char *sql, int retries, bool bypass_guard
 				 errhint("Retrying in %d ms.", ss_backoff_ms(attempt))));
 		schemashift_exec_sleep(ss_backoff_ms(attempt));
 	}
+}
+
+/* ---------- tokens ---------- */
+
+int
+ss_scan_tokens(const char *sql, SSToken **tokens)
+{
+	core_yy_extra_type yyext;
+	core_yyscan_t scanner;
+	core_YYSTYPE lval;
+	YYLTYPE		loc;
+	int			n = 0;
+	int			cap = 64;
+	int			depth = 0;
+	SSToken    *t = palloc(sizeof(SSToken) * cap);
+
+	scanner = scanner_init(sql, &yyext, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok;
+
+		lval.str = NULL;		/* punctuation leaves it alone */
+		tok = core_yylex(&lval, &loc, scanner);
+		if (tok == 0)
+			break;
+		if (n >= cap)
+		{
+			cap *= 2;
+			t = repalloc(t, sizeof(SSToken) * cap);
+		}
+		if (tok == ')' || tok == ']')
+			depth--;
+		t[n].tok = tok;
+		t[n].start = loc;
+		t[n].depth = depth;
+		t[n].keyword = NULL;
+		if (tok >= 256 && tok != ICONST && tok != PARAM && lval.str)
+		{
+			/* a keyword token, not an identifier spelled like one */
+			int			kw = ScanKeywordLookup(lval.str, &ScanKeywords);
+
+			if (kw >= 0 && ScanKeywordTokens[kw] == tok)
+				t[n].keyword = GetScanKeyword(kw, &ScanKeywords);
+		}
+		if (tok == '(' || tok == '[')
+			depth++;
+		n++;
+	}
+	scanner_finish(scanner);
+	*tokens = t;
+	return n;
+}
+
+int
+ss_find_keyword(SSToken *t, int n, int from, const char *kw)
+{
+	int			i;
+
+	for (i = Max(from, 0); i < n; i++)
+		if (t[i].depth == 0 && t[i].keyword && strcmp(t[i].keyword, kw) == 0)
+			return i;
+	return -1;
+}
+
+List *
+ss_parse_argument(const char *sql, const char *what)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *raw = NIL;
+
+	PG_TRY();
+	{
+		raw = schemashift_raw_parser(sql);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("invalid %s: %s", what, edata->message),
+				 edata->cursorpos > 0 ?
+				 errdetail("At character %d of the %s.", edata->cursorpos, what) : 0));
+	}
+	PG_END_TRY();
+	return raw;
 }

@@ -28,6 +28,7 @@
  */
 #define SS_ADVISORY_JOB		11	/* relid, hash of the backfill */
 #define SS_ADVISORY_CHANGE	12	/* 0, change id */
+#define SS_ADVISORY_MIGRATION 13	/* 0, hash of the migration id */
 
 extern char *ss_qualified_relname(Oid relid);
 extern int	ss_interval_ms(Datum interval, const char *name);
@@ -66,11 +67,75 @@ extern ErrorData *ss_try(SSStepFn fn, void *arg, bool rethrow_cancel);
 extern void ss_run_locked(const char *label, const char *sql, int retries,
 						  bool bypass_guard, SSStepFn then, void *then_arg);
 
+/*
+ * Lock retries (lock_retries.c): each attempt in its own transaction with a
+ * lock_timeout that grows from the first to the last attempt, and a sleep
+ * between attempts that grows the same way (geometrically).  Every attempt
+ * is recorded in schemashift.lock_attempts.
+ */
+typedef struct SSRetrySchedule
+{
+	int			attempts;
+	int			min_timeout_ms;
+	int			max_timeout_ms;
+	int			min_sleep_ms;
+	int			max_sleep_ms;
+	bool		final_without_timeout;	/* last attempt waits as long as it takes */
+} SSRetrySchedule;
+
+extern void ss_retry_schedule_default(SSRetrySchedule *s);
+extern int	ss_retry_timeout_ms(const SSRetrySchedule *s, int attempt);
+extern int	ss_retry_sleep_ms(const SSRetrySchedule *s, int attempt);
+
+typedef struct SSRetryRun
+{
+	const char *label;			/* names the work in messages */
+	const char *sql;			/* statements of one transaction */
+	const char *statement;		/* recorded; NULL: sql */
+	SSRetrySchedule schedule;
+	bool		bypass_guard;
+	SSStepFn	then;			/* runs in the attempt's transaction */
+	void	   *then_arg;
+	const char *migration_id;	/* NULL outside apply() */
+	int			step;
+} SSRetryRun;
+
+/*
+ * Run it; commits; returns the attempts it took.  An error other than a
+ * lock timeout or deadlock is raised, or returned in *error when error is
+ * not NULL (the attempt rolled back, its record committed).
+ */
+extern int	ss_with_lock_retries(const SSRetryRun *run, ErrorData **error);
+
 /* CREATE INDEX ... built concurrently, idempotently (index_procs.c). */
 extern void schemashift_build_index(const char *definition, int retries);
 
 /* A single SQL statement through SPI, with an error if it fails. */
 extern void ss_spi_exec(const char *sql, int expected);
+
+/*
+ * The tokens of a statement the server's scanner sees, with their byte
+ * offsets and parenthesis depth: to cut a clause's text out of a statement
+ * the parser accepted (raw parse trees do not say where expressions begin).
+ */
+typedef struct SSToken
+{
+	int			tok;			/* token code, or the character */
+	int			start;			/* byte offset */
+	int			depth;			/* ( and [ nesting before the token */
+	const char *keyword;		/* lower-case keyword, or NULL */
+} SSToken;
+
+extern int	ss_scan_tokens(const char *sql, SSToken **tokens);
+
+/*
+ * Parse SQL passed as an argument; a syntax error names the argument and
+ * the character where it is (the caller's query would point elsewhere).
+ */
+extern List *ss_parse_argument(const char *sql, const char *what);
+
+/* index of the first keyword kw at depth 0 from token i on, or -1 */
+extern int	ss_find_keyword(SSToken *t, int n, int from, const char *kw);
 
 /* ---------- batched backfill (backfill.c) ---------- */
 

@@ -262,6 +262,38 @@ extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
 /* ---------- catalog and script knowledge (catalog.c) ---------- */
 
 extern char *ss_relation_name(RangeVar *rv);
+
+/*
+ * The whole lint of a script, statement by statement, for callers in C
+ * (apply): the same splitting, ignore comments and findings as lint().
+ */
+typedef struct SSScriptFinding
+{
+	SSRuleId	rule;
+	SSLevel		level;
+	int			line;
+	int			col;
+	char	   *object;
+	LOCKMODE	lock;
+	char	   *message;
+	char	   *hint;
+} SSScriptFinding;
+
+typedef struct SSScriptStatement
+{
+	int			number;			/* 1-based */
+	int			start;			/* byte offsets into the script */
+	int			end;
+	int			line;			/* 1-based position of its first token */
+	int			col;
+	bool		syntax_error;
+	LOCKMODE	lock;			/* strongest lock on an existing relation */
+	List	   *findings;		/* SSScriptFinding */
+} SSScriptStatement;
+
+extern SSScriptStatement *schemashift_lint_statements(const char *script,
+													  const char *rules_spec,
+													  int *nstmts);
 extern Oid	ss_lookup_relation(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_new(SSContext *cxt, RangeVar *rv);
 extern bool ss_relid_is_new(Oid relid);

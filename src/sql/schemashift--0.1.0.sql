@@ -417,3 +417,166 @@ SELECT j.kind,
 COMMENT ON VIEW schemashift.progress IS
 'schemashift operations: index builds while they run, and batched jobs (running, interrupted, done, failed, canceled)';
 GRANT SELECT ON schemashift.progress TO PUBLIC;
+
+/* ---------------------------------------------------------------------
+ * Lock retries, safe constraints, the migration ledger and apply()
+ * --------------------------------------------------------------------- */
+
+-- Every attempt of a statement run under lock retries, committed even when
+-- the attempt failed.
+CREATE TABLE schemashift.lock_attempts (
+    migration_id text,
+    step integer,
+    statement text NOT NULL,
+    attempt integer NOT NULL,
+    lock_timeout_ms integer NOT NULL,
+    outcome text NOT NULL CHECK (outcome OPERATOR(pg_catalog.=) ANY (ARRAY['ok', 'lock timeout', 'deadlock', 'serialization failure', 'error'])),
+    error text,
+    run_by name NOT NULL,
+    pid integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    duration interval NOT NULL
+);
+CREATE INDEX lock_attempts_migration ON schemashift.lock_attempts (migration_id, step);
+COMMENT ON TABLE schemashift.lock_attempts IS
+'schemashift lock retries: every attempt, with its lock_timeout and outcome';
+
+-- The migration ledger: one row per migration run through apply(), one per
+-- step.  Written only by schemashift's C code as the extension's owner.
+CREATE TABLE schemashift.migrations (
+    id text PRIMARY KEY,
+    checksum text NOT NULL,
+    status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done', 'failed'])),
+    steps integer NOT NULL,
+    run_by name NOT NULL,
+    runs integer NOT NULL DEFAULT 1,
+    started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at timestamptz,
+    duration interval,
+    error text
+);
+COMMENT ON TABLE schemashift.migrations IS
+'schemashift migration ledger: every migration run through schemashift.apply()';
+
+CREATE TABLE schemashift.migration_steps (
+    migration_id text NOT NULL REFERENCES schemashift.migrations (id),
+    step integer NOT NULL,
+    line integer NOT NULL,
+    col integer NOT NULL,
+    statement text NOT NULL,
+    recipe text NOT NULL,
+    run text NOT NULL,
+    locks text,
+    estimate interval,
+    status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['pending', 'running', 'done', 'failed'])),
+    attempts integer NOT NULL DEFAULT 0,
+    change_id bigint,
+    started_at timestamptz,
+    finished_at timestamptz,
+    duration interval,
+    error text,
+    PRIMARY KEY (migration_id, step)
+);
+COMMENT ON TABLE schemashift.migration_steps IS
+'schemashift migration ledger: each step of a migration, the recipe it ran and how it went';
+
+REVOKE ALL ON schemashift.lock_attempts, schemashift.migrations, schemashift.migration_steps FROM PUBLIC;
+GRANT SELECT ON schemashift.lock_attempts, schemashift.migrations, schemashift.migration_steps TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('schemashift.lock_attempts', '');
+SELECT pg_catalog.pg_extension_config_dump('schemashift.migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('schemashift.migration_steps', '');
+
+CREATE PROCEDURE schemashift.with_lock_retries(
+    statement text,
+    attempts integer DEFAULT 40,
+    min_lock_timeout interval DEFAULT '100ms',
+    max_lock_timeout interval DEFAULT '10s',
+    min_sleep interval DEFAULT '50ms',
+    max_sleep interval DEFAULT '1min',
+    final_attempt_without_timeout boolean DEFAULT false)
+AS 'MODULE_PATHNAME', 'schemashift_with_lock_retries'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.with_lock_retries(text, integer, interval, interval, interval, interval, boolean) IS
+'run one statement with a short lock_timeout that grows between attempts, each attempt in its own transaction';
+
+CREATE PROCEDURE schemashift.add_constraint(definition text)
+AS 'MODULE_PATHNAME', 'schemashift_add_constraint'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.add_constraint(text) IS
+'add a CHECK, FOREIGN KEY, UNIQUE or PRIMARY KEY constraint, or SET NOT NULL, without a long lock or a scan under one';
+
+CREATE FUNCTION schemashift.check_constraint_data(definition text,
+    OUT constraint_type text, OUT violating_rows bigint, OUT examples jsonb, OUT query text)
+AS 'MODULE_PATHNAME', 'schemashift_check_constraint_data'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+COMMENT ON FUNCTION schemashift.check_constraint_data(text) IS
+'how many existing rows would violate a constraint, with examples, without blocking writers';
+
+CREATE FUNCTION schemashift.plan(
+    script text,
+    approve text[] DEFAULT NULL,
+    expand_type_changes boolean DEFAULT false)
+RETURNS TABLE (
+    step integer,
+    line integer,
+    col integer,
+    statement text,
+    recipe text,
+    run text,
+    locks text,
+    estimate interval,
+    notes text)
+AS 'MODULE_PATHNAME', 'schemashift_plan'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+COMMENT ON FUNCTION schemashift.plan(text, text[], boolean) IS
+'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate';
+
+CREATE PROCEDURE schemashift.apply(
+    script text,
+    migration_id text DEFAULT NULL,
+    approve text[] DEFAULT NULL,
+    dry_run boolean DEFAULT false,
+    expand_type_changes boolean DEFAULT false)
+AS 'MODULE_PATHNAME', 'schemashift_apply'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.apply(text, text, text[], boolean, boolean) IS
+'run a migration script the safe way, step by step, recorded in schemashift.migrations; resumable';
+
+CREATE FUNCTION schemashift.migration_status(migration_id text)
+RETURNS TABLE (
+    migration text,
+    status text,
+    steps integer,
+    steps_done integer,
+    current_step integer,
+    line integer,
+    statement text,
+    recipe text,
+    error text,
+    next text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT m.id, m.status, m.steps,
+       (SELECT count(*)::integer FROM schemashift.migration_steps s
+         WHERE s.migration_id = m.id AND s.status = 'done'),
+       c.step, c.line, c.statement, c.recipe, COALESCE(c.error, m.error),
+       CASE m.status
+            WHEN 'done' THEN 'nothing: the migration is applied'
+            WHEN 'failed' THEN 'fix the cause, then run apply() again with the same script and id: it resumes at step ' || c.step
+            ELSE (SELECT COALESCE('running in process ' || l.pid || ', at step ' || c.step,
+                                  'interrupted: run apply() again with the same script and id to resume at step ' || c.step)
+                    FROM (SELECT NULL) AS one
+                    LEFT JOIN pg_locks l ON l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                         AND l.classid = 0 AND l.objsubid = 13 AND l.granted
+                         AND l.objid = (hashtext(m.id)::bigint & 4294967295)::text::oid)
+       END
+  FROM schemashift.migrations m
+  LEFT JOIN LATERAL (
+       SELECT s.* FROM schemashift.migration_steps s
+        WHERE s.migration_id = m.id AND s.status <> 'done'
+        ORDER BY s.step LIMIT 1) c ON true
+ WHERE m.id = $1
+$$;
+COMMENT ON FUNCTION schemashift.migration_status(text) IS
+'where a migration run through apply() stands: the step it is at and what to do next';
