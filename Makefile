@@ -76,6 +76,7 @@ bench: setup
 	bash bench/guard_overhead
 	bash bench/guard_callgrind
 	bash bench/index_build
+	bash bench/backfill
 
 docs: all install
 	bash scripts/gen-rules-doc > docs/rules.md
