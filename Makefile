@@ -54,6 +54,37 @@ endif
 # every object depends on the shared headers (PGXS tracks no header deps)
 $(OBJS): $(wildcard src/*.h)
 
+# The command-line program: a libpq client, built with the client headers
+# only, installed next to psql in PostgreSQL's bindir.
+CLI = src/cli/schemashift
+CLI_OBJS = src/cli/main.o src/cli/files.o src/cli/output.o src/cli/tmpserver.o
+EXTRA_CLEAN = $(CLI) $(CLI_OBJS)
+
+ifneq ($(PGXS),)
+CLI_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-format-truncation -Werror \
+	-I$(shell $(PG_CONFIG) --includedir) \
+	-DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\" \
+	-DSCHEMASHIFT_PG_MAJOR=\"$(MAJORVERSION)\" \
+	-DSCHEMASHIFT_PG_BINDIR=\"$(bindir)\" \
+	-DSCHEMASHIFT_PKGLIBDIR=\"$(pkglibdir)\" \
+	-DSCHEMASHIFT_SHAREDIR=\"$(datadir)\"
+
+all: $(CLI)
+
+$(CLI_OBJS): src/cli/%.o: src/cli/%.c src/cli/cli.h
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
+
+$(CLI): $(CLI_OBJS)
+	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_OBJS) -L$(shell $(PG_CONFIG) --libdir) -lpq
+
+install: install-cli
+
+.PHONY: install-cli
+install-cli: $(CLI)
+	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/schemashift'
+endif
+
 .PHONY: setup test demo bench docs check-docs
 
 setup:
@@ -77,6 +108,7 @@ bench: setup
 	bash bench/guard_callgrind
 	bash bench/index_build
 	bash bench/backfill
+	bash bench/apply
 
 docs: all install
 	bash scripts/gen-rules-doc > docs/rules.md

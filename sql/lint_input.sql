@@ -33,3 +33,9 @@ SET schemashift.rules = 'ban-drop-table=off';
 SELECT rule FROM lr('DROP TABLE a;');
 RESET ROLE;
 DROP ROLE lint_user;
+-- statements(): the server's split, positions 1-based in characters, not parsed
+SELECT * FROM schemashift.statements(E'SELECT 1;\n  SELECT $$;$$; -- c\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1; END;\nSELECT ''é'';  SELEC oops;\nCREATE INDEX CONCURRENTLY i ON t (a)');
+SELECT count(*) FROM schemashift.statements('');
+SELECT count(*) FROM schemashift.statements(NULL);
+-- an unterminated quote makes the rest one statement, which the server will reject
+SELECT * FROM schemashift.statements(E'SELECT 1; SELECT ''oops;\nSELECT 2;');

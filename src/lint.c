@@ -41,6 +41,7 @@ extern char *core_yyget_text(core_yyscan_t yyscanner);
 extern int	core_yyget_leng(core_yyscan_t yyscanner);
 
 PG_FUNCTION_INFO_V1(schemashift_lint);
+PG_FUNCTION_INFO_V1(schemashift_statements);
 
 #define LINT_NCOLS 10
 
@@ -924,6 +925,55 @@ schemashift_lint(PG_FUNCTION_ARGS)
 	st.tupdesc = rsinfo->setDesc;
 	lint_script(&st, PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1),
 				PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	return (Datum) 0;
+}
+
+/*
+ * The statements of a script as the server splits them, with their
+ * positions, without parsing or linting them: what a client needs to run a
+ * script statement by statement (CREATE INDEX CONCURRENTLY cannot run in the
+ * implicit transaction of a multi-statement query).
+ */
+Datum
+schemashift_statements(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LintState	st;
+	int			guc_nestlevel;
+	int			i;
+
+	/* STRICT: never called with a null script */
+	schemashift_init_srf(fcinfo);
+
+	memset(&st, 0, sizeof(st));
+	st.script = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	st.script_len = strlen(st.script);
+	st.cur_stmt = -1;
+	st.cxt = CurrentMemoryContext;
+
+	/* the scanner's truncation NOTICEs are about a script not being run */
+	guc_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("client_min_messages", "warning", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	build_line_index(&st);
+	split_script(&st);
+	AtEOXact_GUC(true, guc_nestlevel);
+
+	for (i = 0; i < st.nstmts; i++)
+	{
+		int			start = st.stmts[i].start;
+		int			line = line_of(&st, start);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		CHECK_FOR_INTERRUPTS();
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = Int32GetDatum(line);
+		values[2] = Int32GetDatum(col_of(&st, start, line));
+		values[3] = PointerGetDatum(cstring_to_text_with_len(st.script + start,
+															 st.stmts[i].end - start));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	return (Datum) 0;
 }
 

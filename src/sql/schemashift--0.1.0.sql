@@ -30,6 +30,18 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 COMMENT ON FUNCTION schemashift.lint(text, boolean, text) IS
 'lint a migration script with the server''s parser and the live catalog, without running it';
 
+CREATE FUNCTION schemashift.statements(script text)
+RETURNS TABLE (
+    statement integer,
+    line integer,
+    col integer,
+    sql text)
+AS 'MODULE_PATHNAME', 'schemashift_statements'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION schemashift.statements(text) IS
+'the statements of a script as the server''s scanner splits them, with their line and column, not parsed or run';
+
 CREATE FUNCTION schemashift.rules()
 RETURNS TABLE (
     id text,

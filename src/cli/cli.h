@@ -1,0 +1,134 @@
+/*-------------------------------------------------------------------------
+ *
+ * cli.h
+ *	  The schemashift command-line program: what its parts offer each other.
+ *
+ *	  main.c      options, .schemashift.conf, the lint/apply/rules commands
+ *	  files.c     which files to lint and in what order
+ *	  output.c    findings as text, compact, json, sarif, github, gitlab
+ *	  tmpserver.c the throw-away PostgreSQL started when no database is given
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMASHIFT_CLI_H
+#define SCHEMASHIFT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* exit statuses: CI must tell "dangerous migration" from "the tool broke" */
+#define EXIT_CLEAN		0		/* no finding at or above --fail-on */
+#define EXIT_FINDINGS	1
+#define EXIT_USAGE		2		/* bad option, bad input, no file matched */
+#define EXIT_SERVER		3		/* cannot connect, server error */
+
+/* lint levels, ordered so that a higher one is more severe */
+typedef enum
+{
+	LEVEL_OFF = 0,
+	LEVEL_INFO,
+	LEVEL_WARNING,
+	LEVEL_ERROR
+} Level;
+
+/* one row of schemashift.lint() */
+typedef struct Finding
+{
+	int			statement;
+	int			line;			/* 1-based, as lint() gives them */
+	int			col;
+	char	   *rule;
+	Level		level;
+	char	   *object;			/* NULL when lint() gave none */
+	char	   *lock;			/* NULL when none */
+	int			rewrites;		/* 1, 0, or -1 when unknown */
+	char	   *message;
+	char	   *hint;			/* NULL when none */
+} Finding;
+
+/* one input file and what lint() found in it */
+typedef struct LintedFile
+{
+	char	   *path;			/* as the user named it, or as found in a directory */
+	Finding    *findings;
+	int			nfindings;
+} LintedFile;
+
+/* one row of schemashift.rules() */
+typedef struct RuleInfo
+{
+	char	   *id;
+	Level		level;			/* current level on the server */
+	Level		default_level;
+	char	   *lock;
+	int			rewrites;
+	char	   *summary;
+	char	   *message;
+	char	   *hint;
+	char	   *why;
+	char	   *bad_example;
+	char	   *good_example;
+} RuleInfo;
+
+typedef struct Report
+{
+	LintedFile *files;
+	int			nfiles;
+	RuleInfo   *rules;			/* every rule the server knows, for metadata */
+	int			nrules;
+	const char *tool_version;	/* SCHEMASHIFT_VERSION */
+	const char *server_version; /* server_version of the database used */
+	Level		fail_on;
+} Report;
+
+typedef enum
+{
+	FORMAT_TEXT,
+	FORMAT_COMPACT,
+	FORMAT_JSON,
+	FORMAT_SARIF,
+	FORMAT_GITHUB,
+	FORMAT_GITLAB
+} OutputFormat;
+
+/* output.c */
+extern bool output_format_from_name(const char *name, OutputFormat *fmt);
+extern void output_report(FILE *out, OutputFormat fmt, const Report *report, bool color);
+extern void output_github_summary(FILE *out, const Report *report);
+extern void output_rules(FILE *out, bool json, const RuleInfo *rules, int nrules);
+extern const char *level_name(Level level);
+extern bool level_from_name(const char *name, Level *level);
+
+/* files.c */
+typedef struct FileList
+{
+	char	  **paths;
+	int			npaths;
+	int			cap;
+} FileList;
+
+extern void files_add(FileList *list, const char *path);
+extern int	files_collect(FileList *list, const char *arg, bool *used_stdin);
+extern void files_sort_versions(FileList *list);
+extern int	version_compare(const char *a, const char *b);
+extern void files_exclude(FileList *list, char **globs, int nglobs);
+extern int	files_changed_since(FileList *list, const char *ref);
+extern char *read_file(const char *path, size_t *len, char **errmsg);
+
+/* tmpserver.c */
+typedef struct TmpServer TmpServer;
+
+extern TmpServer *tmpserver_start(const char *bindir, char **errmsg);
+extern const char *tmpserver_conninfo(TmpServer *server);
+extern void tmpserver_stop(TmpServer *server);
+extern double tmpserver_startup_seconds(TmpServer *server);
+extern void tmpserver_clear_pg_environment(void);
+extern void tmpserver_signal_stop(void);
+
+/* main.c: messages in the style of PostgreSQL's client programs */
+extern const char *progname;
+extern void *pg_malloc_or_die(size_t size);
+extern char *pg_strdup_or_die(const char *s);
+extern void cli_error(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+
+#endif							/* SCHEMASHIFT_CLI_H */

@@ -1,0 +1,1656 @@
+/*-------------------------------------------------------------------------
+ *
+ * main.c
+ *	  schemashift: lint migration files in CI, apply them safely.
+ *
+ *	  Every rule lives in the extension: this program sends each file to
+ *	  schemashift.lint() as a query parameter (never spliced into SQL) and
+ *	  prints what comes back.  With no database given it starts a throw-away
+ *	  server of its own (tmpserver.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libpq-fe.h"
+
+const char *progname = "schemashift";
+
+typedef enum
+{
+	CMD_LINT,
+	CMD_APPLY,
+	CMD_RULES
+} Command;
+
+#define MAX_FORMATS 16
+
+typedef struct FormatSpec
+{
+	OutputFormat fmt;
+	char	   *path;			/* NULL: standard output */
+} FormatSpec;
+
+typedef struct Options
+{
+	Command		command;
+
+	/* connection */
+	char	   *dbname;
+	char	   *host;
+	char	   *port;
+	char	   *username;
+	bool		tmp;
+	char	   *pg_bindir;
+
+	/* lint */
+	FormatSpec	formats[MAX_FORMATS];
+	int			nformats;
+	bool		formats_from_cli;
+	Level		fail_on;
+	char	   *rules;
+	char	  **excludes;
+	int			nexcludes;
+	char	   *changed_since;
+	bool		in_transaction;
+	char	   *replay;
+	char	   *config;
+	bool		no_config;
+	int			color;			/* -1 auto, 0 never, 1 always */
+	bool		quiet;
+	bool		verbose;
+	char	   *stdin_filename;
+
+	/* apply */
+	bool		dry_run;
+	char	  **approves;
+	int			napproves;
+	bool		expand_type_changes;
+} Options;
+
+/* set by the signal handlers; the server is stopped from there at once */
+static volatile sig_atomic_t got_signal = 0;
+static TmpServer *tmp_server = NULL;
+
+/* ---------- small helpers ---------- */
+
+void *
+pg_malloc_or_die(size_t size)
+{
+	void	   *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+	{
+		fprintf(stderr, "%s: error: out of memory\n", progname);
+		exit(EXIT_USAGE);
+	}
+	return p;
+}
+
+char *
+pg_strdup_or_die(const char *s)
+{
+	char	   *p = pg_malloc_or_die(strlen(s) + 1);
+
+	strcpy(p, s);
+	return p;
+}
+
+void
+cli_error(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "%s: error: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void cli_hint(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+
+static void
+cli_hint(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "%s: hint: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+cleanup(void)
+{
+	if (tmp_server != NULL)
+	{
+		tmpserver_stop(tmp_server);
+		tmp_server = NULL;
+	}
+}
+
+static void
+die(int status)
+{
+	cleanup();
+	exit(status);
+}
+
+static void
+signal_handler(int signo)
+{
+	got_signal = signo;
+	/* the query in progress then fails, and the main flow cleans up */
+	tmpserver_signal_stop();
+}
+
+/* After a signal: remove the server, then die of the same signal. */
+static void
+check_signal(void)
+{
+	int			signo = got_signal;
+
+	if (signo == 0)
+		return;
+	cleanup();
+	signal(signo, SIG_DFL);
+	raise(signo);
+	exit(128 + signo);
+}
+
+/* Levenshtein distance, for "did you mean". */
+static int
+edit_distance(const char *a, const char *b)
+{
+	size_t		la = strlen(a);
+	size_t		lb = strlen(b);
+	int		   *row;
+	size_t		i;
+	size_t		j;
+	int			d;
+
+	if (la > 64 || lb > 64)
+		return 99;
+	row = pg_malloc_or_die(sizeof(int) * (lb + 1));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++)
+	{
+		int			prev = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++)
+		{
+			int			cur = row[j];
+			int			best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+static const char *
+suggest(const char *word, const char *const *candidates)
+{
+	const char *best = NULL;
+	int			best_d = 3;
+	int			i;
+
+	for (i = 0; candidates[i] != NULL; i++)
+	{
+		int			d = edit_distance(word, candidates[i]);
+
+		if (d < best_d)
+		{
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}
+
+/* ---------- help ---------- */
+
+static void
+usage(void)
+{
+	printf("%s lints PostgreSQL migration files with the schemashift extension\n"
+		   "(the server's own parser and catalog), and applies them safely.\n\n", progname);
+	printf("Usage:\n"
+		   "  %s lint [OPTION]... [FILE|DIR|GLOB|-]...\n"
+		   "  %s apply [OPTION]... FILE|DIR|GLOB...\n"
+		   "  %s rules [--format=text|json] [CONNECTION OPTION]...\n\n", progname, progname, progname);
+	printf("Commands:\n"
+		   "  lint                   lint each file (nothing is run; a transaction that is rolled back)\n"
+		   "  apply                  lint, then run each file through schemashift.apply()\n"
+		   "  rules                  list the rules the extension knows, with their levels\n\n");
+	printf("Lint options:\n"
+		   "  -f, --format=FMT[:PATH]  text, compact, json, sarif, github or gitlab, to\n"
+		   "                           PATH or standard output; repeatable (default: text)\n"
+		   "      --fail-on=LEVEL      exit 1 on findings at or above LEVEL: error (default),\n"
+		   "                           warning or info\n"
+		   "  -r, --rules=SPEC         rule levels, e.g. \"prefer-text-field=off,ban-drop-column=warning\"\n"
+		   "  -x, --exclude=GLOB       skip files whose path or name matches GLOB; repeatable\n"
+		   "      --changed-since=REF  only files added or changed since the git commit REF\n"
+		   "      --in-transaction     the files run inside a transaction block\n"
+		   "      --replay=DIR         run the migrations in DIR into the throw-away database\n"
+		   "                           first, so the catalog is the one the files will meet\n"
+		   "      --stdin-filename=NAME  the name to report for standard input (-)\n"
+		   "      --color[=WHEN]       colour the text output: auto (default), always, never\n"
+		   "  -q, --quiet              no summary on standard error\n"
+		   "  -v, --verbose            say how long the throw-away server took to start\n\n");
+	printf("Apply options:\n"
+		   "      --dry-run            print the plan of each file, run nothing\n"
+		   "      --approve=RULE[:OBJECT]  let a reviewed dangerous statement through; repeatable\n"
+		   "      --expand-type-changes  run column type changes as expand/contract\n\n");
+	printf("Connection options (none given: a throw-away server is started):\n"
+		   "  -d, --dbname=CONNINFO    database name or connection string to use\n"
+		   "  -h, --host=HOSTNAME      database server host or socket directory\n"
+		   "  -p, --port=PORT          database server port\n"
+		   "  -U, --username=USERNAME  database user name\n"
+		   "      --tmp                use a throw-away server even if the above are given\n"
+		   "      --pg-bindir=DIR      where initdb and postgres are (default: %s)\n\n",
+		   SCHEMASHIFT_PG_BINDIR);
+	printf("General options:\n"
+		   "      --config=FILE        read settings from FILE (default: .schemashift.conf\n"
+		   "                           in the current directory or a parent)\n"
+		   "      --no-config          read no configuration file\n"
+		   "  -V, --version            output version information, then exit\n"
+		   "  -?, --help               show this help, then exit\n\n");
+	printf("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or\n"
+		   "input error, 3 database or server error.\n");
+}
+
+/* ---------- option values ---------- */
+
+static bool
+parse_bool(const char *v, bool *out)
+{
+	if (strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 ||
+		strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 ||
+			 strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static bool
+set_color(Options *o, const char *v)
+{
+	if (v == NULL || strcmp(v, "auto") == 0)
+		o->color = -1;
+	else if (strcmp(v, "always") == 0)
+		o->color = 1;
+	else if (strcmp(v, "never") == 0)
+		o->color = 0;
+	else
+	{
+		cli_error("invalid --color value \"%s\"", v);
+		cli_hint("Valid values are auto, always and never.");
+		return false;
+	}
+	return true;
+}
+
+static bool
+set_fail_on(Options *o, const char *v)
+{
+	Level		level;
+
+	if (!level_from_name(v, &level) || level == LEVEL_OFF)
+	{
+		cli_error("invalid --fail-on level \"%s\"", v);
+		cli_hint("Valid levels are error, warning and info.");
+		return false;
+	}
+	o->fail_on = level;
+	return true;
+}
+
+static bool
+add_format(Options *o, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	char		name[32];
+	size_t		len = colon ? (size_t) (colon - spec) : strlen(spec);
+	OutputFormat fmt;
+
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	if (!output_format_from_name(name, &fmt))
+	{
+		static const char *const names[] = {"text", "compact", "json", "sarif", "github", "gitlab", NULL};
+		const char *s = suggest(name, names);
+
+		cli_error("unknown output format \"%s\"", name);
+		if (s)
+			cli_hint("Did you mean \"%s\"? The formats are text, compact, json, sarif, github and gitlab.", s);
+		else
+			cli_hint("The formats are text, compact, json, sarif, github and gitlab.");
+		return false;
+	}
+	if (o->nformats >= MAX_FORMATS)
+	{
+		cli_error("too many --format options (at most %d)", MAX_FORMATS);
+		return false;
+	}
+	if (colon && colon[1] == '\0')
+	{
+		cli_error("--format %s: the path after the colon is empty", spec);
+		return false;
+	}
+	o->formats[o->nformats].fmt = fmt;
+	o->formats[o->nformats].path = colon ? pg_strdup_or_die(colon + 1) : NULL;
+	o->nformats++;
+	return true;
+}
+
+static void
+push(char ***array, int *n, const char *value)
+{
+	char	  **a = pg_malloc_or_die(sizeof(char *) * (*n + 1));
+
+	if (*n)
+		memcpy(a, *array, sizeof(char *) * *n);
+	free(*array);
+	a[(*n)++] = pg_strdup_or_die(value);
+	*array = a;
+}
+
+/* ---------- .schemashift.conf ---------- */
+
+static const char *const config_keys[] = {
+	"rules", "fail-on", "exclude", "format", "in-transaction", "replay",
+	"color", "dbname", NULL
+};
+
+static char *
+trim(char *s)
+{
+	char	   *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		*--end = '\0';
+	if ((s[0] == '"' || s[0] == '\'') && end - s >= 2 && end[-1] == s[0])
+	{
+		end[-1] = '\0';
+		s++;
+	}
+	return s;
+}
+
+/*
+ * Read key = value lines.  An unknown key is an error, not something to
+ * skip: a misspelt "fail-on" silently ignored would pass a CI job.
+ */
+static bool
+read_config(Options *o, const char *path)
+{
+	FILE	   *f = fopen(path, "r");
+	char		line[8192];
+	int			lineno = 0;
+
+	if (f == NULL)
+	{
+		cli_error("could not open configuration file \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		char	   *key;
+		char	   *value;
+		char	   *eq;
+		bool		b;
+
+		lineno++;
+		key = trim(line);
+		if (key[0] == '\0' || key[0] == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL)
+		{
+			cli_error("%s:%d: expected \"key = value\"", path, lineno);
+			fclose(f);
+			return false;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+
+		if (strcmp(key, "rules") == 0)
+			o->rules = pg_strdup_or_die(value);
+		else if (strcmp(key, "fail-on") == 0)
+		{
+			if (!set_fail_on(o, value))
+			{
+				fprintf(stderr, "%s: detail: In %s, line %d.\n", progname, path, lineno);
+				fclose(f);
+				return false;
+			}
+		}
+		else if (strcmp(key, "exclude") == 0)
+			push(&o->excludes, &o->nexcludes, value);
+		else if (strcmp(key, "format") == 0)
+		{
+			if (!add_format(o, value))
+			{
+				fprintf(stderr, "%s: detail: In %s, line %d.\n", progname, path, lineno);
+				fclose(f);
+				return false;
+			}
+		}
+		else if (strcmp(key, "in-transaction") == 0)
+		{
+			if (!parse_bool(value, &b))
+			{
+				cli_error("%s:%d: invalid boolean \"%s\" for in-transaction", path, lineno, value);
+				fclose(f);
+				return false;
+			}
+			o->in_transaction = b;
+		}
+		else if (strcmp(key, "replay") == 0)
+			o->replay = pg_strdup_or_die(value);
+		else if (strcmp(key, "color") == 0)
+		{
+			if (!set_color(o, value))
+			{
+				fprintf(stderr, "%s: detail: In %s, line %d.\n", progname, path, lineno);
+				fclose(f);
+				return false;
+			}
+		}
+		else if (strcmp(key, "dbname") == 0)
+			o->dbname = pg_strdup_or_die(value);
+		else
+		{
+			const char *s = suggest(key, config_keys);
+
+			cli_error("%s:%d: unknown key \"%s\"", path, lineno, key);
+			if (s)
+				cli_hint("Did you mean \"%s\"?", s);
+			else
+				cli_hint("The keys are rules, fail-on, exclude, format, in-transaction, replay, color and dbname.");
+			fclose(f);
+			return false;
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+/* .schemashift.conf in the current directory or the nearest parent, up to a git root. */
+static char *
+find_config(void)
+{
+	char		dir[PATH_MAX];
+
+	if (getcwd(dir, sizeof(dir)) == NULL)
+		return NULL;
+	for (;;)
+	{
+		char		path[PATH_MAX + 32];
+		char	   *slash;
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/.schemashift.conf", dir);
+		if (stat(path, &st) == 0)
+			return pg_strdup_or_die(path);
+		snprintf(path, sizeof(path), "%s/.git", dir);
+		if (stat(path, &st) == 0)
+			return NULL;
+		slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			return NULL;
+		*slash = '\0';
+	}
+}
+
+/* ---------- the connection ---------- */
+
+static void
+notice_to_stderr(void *arg, const char *message)
+{
+	const char *prefix = arg;
+
+	/* the server's goodbye after our own Ctrl-C is noise */
+	if (got_signal)
+		return;
+	if (prefix == NULL || prefix[0] == '\0')
+	{
+		fputs(message, stderr);
+		return;
+	}
+	/* every line of it, DETAIL and HINT too, names the file */
+	while (*message)
+	{
+		const char *nl = strchr(message, '\n');
+		int			len = nl ? (int) (nl - message) : (int) strlen(message);
+
+		fprintf(stderr, "%s: %.*s\n", prefix, len, message);
+		message += len + (nl != NULL);
+	}
+}
+
+static bool
+connection_given(const Options *o)
+{
+	return o->dbname || o->host || o->port || o->username;
+}
+
+static PGconn *
+connect_db(Options *o)
+{
+	const char *keywords[8];
+	const char *values[8];
+	int			n = 0;
+	PGconn	   *conn;
+
+	if (o->tmp || !connection_given(o))
+	{
+		char	   *err;
+
+		if (o->command == CMD_APPLY && !o->tmp)
+		{
+			/* an apply into a throw-away database must be asked for */
+			cli_error("apply needs a database");
+			cli_hint("Give one with -d CONNINFO, or --tmp to try the migration on a throw-away server.");
+			die(EXIT_USAGE);
+		}
+		if (geteuid() == 0)
+		{
+			/* initdb and postgres would refuse, less clearly */
+			cli_error("cannot start a throw-away server as root");
+			cli_hint("Run %s as an ordinary user, or give it a database with -d CONNINFO.", progname);
+			die(EXIT_USAGE);
+		}
+		tmpserver_clear_pg_environment();
+		tmp_server = tmpserver_start(o->pg_bindir, &err);
+		check_signal();
+		if (tmp_server == NULL)
+		{
+			cli_error("%s", err);
+			die(EXIT_SERVER);
+		}
+		if (o->verbose)
+			fprintf(stderr, "%s: throw-away server ready in %.3f s\n", progname,
+					tmpserver_startup_seconds(tmp_server));
+		keywords[n] = "dbname";
+		values[n++] = tmpserver_conninfo(tmp_server);
+	}
+	else
+	{
+		if (o->dbname)
+		{
+			keywords[n] = "dbname";
+			values[n++] = o->dbname;
+		}
+		if (o->host)
+		{
+			keywords[n] = "host";
+			values[n++] = o->host;
+		}
+		if (o->port)
+		{
+			keywords[n] = "port";
+			values[n++] = o->port;
+		}
+		if (o->username)
+		{
+			keywords[n] = "user";
+			values[n++] = o->username;
+		}
+	}
+	keywords[n] = "fallback_application_name";
+	values[n++] = "schemashift";
+	keywords[n] = "client_encoding";
+	values[n++] = "UTF8";
+	keywords[n] = NULL;
+	values[n] = NULL;
+
+	conn = PQconnectdbParams(keywords, values, 1);
+	check_signal();
+	PQsetNoticeProcessor(conn, notice_to_stderr, NULL);
+	if (PQstatus(conn) != CONNECTION_OK)
+	{
+		cli_error("could not connect to the database: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		die(EXIT_SERVER);
+	}
+	return conn;
+}
+
+/* Report a server error, with its detail and hint, and end with status 3. */
+static void
+server_error(PGconn *conn, PGresult *res, const char *what)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+
+	check_signal();
+	if (msg)
+		cli_error("%s: %s", what, msg);
+	else
+		cli_error("%s: %s", what, PQerrorMessage(conn));
+	if (detail)
+		fprintf(stderr, "%s: detail: %s\n", progname, detail);
+	if (hint)
+		cli_hint("%s", hint);
+	if (res)
+		PQclear(res);
+	PQfinish(conn);
+	die(EXIT_SERVER);
+}
+
+static bool
+result_ok(PGresult *res)
+{
+	ExecStatusType s = PQresultStatus(res);
+
+	return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+static void
+exec_or_die(PGconn *conn, const char *sql, const char *what)
+{
+	PGresult   *res = PQexec(conn, sql);
+
+	if (!result_ok(res))
+		server_error(conn, res, what);
+	PQclear(res);
+}
+
+static char *
+value_or_null(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : pg_strdup_or_die(PQgetvalue(res, row, col));
+}
+
+static int
+bool_value(PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return -1;
+	return PQgetvalue(res, row, col)[0] == 't';
+}
+
+static Level
+level_value(PGresult *res, int row, int col)
+{
+	Level		level = LEVEL_ERROR;
+
+	if (!PQgetisnull(res, row, col))
+		(void) level_from_name(PQgetvalue(res, row, col), &level);
+	return level;
+}
+
+/* The rules, and a check that the extension is there at all. */
+static RuleInfo *
+fetch_rules(PGconn *conn, int *nrules)
+{
+	PGresult   *res;
+	RuleInfo   *rules;
+	int			i;
+
+	res = PQexec(conn,
+				 "SELECT id, level, default_level, lock, rewrites, summary, message, hint, why, "
+				 "bad_example, good_example FROM schemashift.rules() ORDER BY id");
+	if (!result_ok(res))
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (state && (strcmp(state, "3F000") == 0 || strcmp(state, "42883") == 0))
+		{
+			cli_error("the schemashift extension is not installed in this database");
+			cli_hint("Run CREATE EXTENSION schemashift as a superuser, or give no connection option to use a throw-away server.");
+			PQclear(res);
+			PQfinish(conn);
+			die(EXIT_SERVER);
+		}
+		server_error(conn, res, "could not read the rules");
+	}
+	*nrules = PQntuples(res);
+	rules = pg_malloc_or_die(sizeof(RuleInfo) * (*nrules + 1));
+	for (i = 0; i < *nrules; i++)
+	{
+		RuleInfo   *r = &rules[i];
+
+		r->id = value_or_null(res, i, 0);
+		r->level = level_value(res, i, 1);
+		r->default_level = level_value(res, i, 2);
+		r->lock = value_or_null(res, i, 3);
+		r->rewrites = bool_value(res, i, 4);
+		r->summary = value_or_null(res, i, 5);
+		r->message = value_or_null(res, i, 6);
+		r->hint = value_or_null(res, i, 7);
+		r->why = value_or_null(res, i, 8);
+		r->bad_example = value_or_null(res, i, 9);
+		r->good_example = value_or_null(res, i, 10);
+	}
+	PQclear(res);
+	return rules;
+}
+
+/* ---------- files ---------- */
+
+typedef struct Input
+{
+	char	   *path;			/* as reported */
+	char	   *text;
+} Input;
+
+static Input *
+read_inputs(Options *o, int nargs, char **args, int *ninputs, bool allow_stdin)
+{
+	FileList	list = {0};
+	bool		used_stdin = false;
+	Input	   *inputs;
+	int			i;
+	bool		failed = false;
+
+	for (i = 0; i < nargs; i++)
+	{
+		if (strcmp(args[i], "-") == 0 && !allow_stdin)
+		{
+			cli_error("apply does not read standard input: name the migration files");
+			die(EXIT_USAGE);
+		}
+		if (files_collect(&list, args[i], &used_stdin) < 0)
+			failed = true;
+	}
+	if (failed)
+		die(EXIT_USAGE);
+	files_sort_versions(&list);
+	if (o->nexcludes)
+		files_exclude(&list, o->excludes, o->nexcludes);
+	if (o->changed_since && files_changed_since(&list, o->changed_since) != 0)
+		die(EXIT_USAGE);
+
+	inputs = pg_malloc_or_die(sizeof(Input) * (list.npaths + 1));
+	for (i = 0; i < list.npaths; i++)
+	{
+		size_t		len;
+		char	   *err;
+		bool		is_stdin = strcmp(list.paths[i], "-") == 0;
+		const char *shown = is_stdin ? (o->stdin_filename ? o->stdin_filename : "<stdin>") : list.paths[i];
+
+		inputs[i].path = pg_strdup_or_die(shown);
+		inputs[i].text = read_file(list.paths[i], &len, &err);
+		if (inputs[i].text == NULL)
+		{
+			if (isdigit((unsigned char) err[0]))
+				fprintf(stderr, "%s:%s\n", shown, err);
+			else
+				cli_error("%s", err);
+			die(EXIT_USAGE);
+		}
+		free(list.paths[i]);
+	}
+	*ninputs = list.npaths;
+	free(list.paths);
+	return inputs;
+}
+
+/*
+ * Run each migration of dir, statement by statement (the server splits
+ * them), into the throw-away database, so catalog-aware rules see the
+ * schema the new migration will meet.
+ */
+static void
+replay(PGconn *conn, Options *o)
+{
+	char	   *args[1];
+	Input	   *inputs;
+	int			n;
+	int			i;
+	char	   *saved_since = o->changed_since;
+	int			saved_nexcludes = o->nexcludes;
+
+	o->changed_since = NULL;	/* the earlier migrations all count */
+	o->nexcludes = 0;
+	args[0] = o->replay;
+	inputs = read_inputs(o, 1, args, &n, false);
+	o->changed_since = saved_since;
+	o->nexcludes = saved_nexcludes;
+
+	for (i = 0; i < n; i++)
+	{
+		const char *params[1] = {inputs[i].text};
+		PGresult   *res = PQexecParams(conn,
+									   "SELECT line, col, sql FROM schemashift.statements($1)",
+									   1, NULL, params, NULL, NULL, 0);
+		int			j;
+
+		if (!result_ok(res))
+			server_error(conn, res, inputs[i].path);
+		for (j = 0; j < PQntuples(res); j++)
+		{
+			PGresult   *r = PQexec(conn, PQgetvalue(res, j, 2));
+
+			check_signal();
+			if (!result_ok(r))
+			{
+				fprintf(stderr, "%s:%s:%s: error: %s", inputs[i].path,
+						PQgetvalue(res, j, 0), PQgetvalue(res, j, 1),
+						PQresultErrorMessage(r));
+				cli_error("could not replay \"%s\" into the throw-away database", inputs[i].path);
+				PQclear(r);
+				PQclear(res);
+				PQfinish(conn);
+				die(EXIT_SERVER);
+			}
+			PQclear(r);
+		}
+		PQclear(res);
+		free(inputs[i].text);
+		free(inputs[i].path);
+	}
+	free(inputs);
+}
+
+/* ---------- lint ---------- */
+
+static void
+check_rules_spec(PGconn *conn, const char *spec)
+{
+	const char *params[1] = {spec};
+	PGresult   *res;
+
+	if (spec == NULL)
+		return;
+	res = PQexecParams(conn, "SELECT count(*) FROM schemashift.lint('', false, $1)",
+					   1, NULL, params, NULL, NULL, 0);
+	if (!result_ok(res))
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		/* a bad rule name or level is the user's input, not the server failing */
+		if (state && strcmp(state, "22023") == 0)
+		{
+			const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+			cli_error("--rules: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			if (hint)
+				cli_hint("%s", hint);
+			PQclear(res);
+			PQfinish(conn);
+			die(EXIT_USAGE);
+		}
+		server_error(conn, res, "--rules");
+	}
+	PQclear(res);
+}
+
+static void
+lint_inputs(PGconn *conn, Options *o, Input *inputs, int n, LintedFile *files)
+{
+	int			i;
+
+	exec_or_die(conn, "BEGIN", "could not begin a transaction");
+	for (i = 0; i < n; i++)
+	{
+		const char *params[3];
+		PGresult   *res;
+		int			j;
+
+		params[0] = inputs[i].text;
+		params[1] = o->in_transaction ? "true" : "false";
+		params[2] = o->rules;
+		res = PQexecParams(conn,
+						   "SELECT statement, line, col, rule, level, object, lock, rewrites, "
+						   "message, hint FROM schemashift.lint($1, $2, $3)",
+						   3, NULL, params, NULL, NULL, 0);
+		check_signal();
+		if (!result_ok(res))
+		{
+			char		what[PATH_MAX + 32];
+
+			snprintf(what, sizeof(what), "could not lint \"%s\"", inputs[i].path);
+			server_error(conn, res, what);
+		}
+		files[i].path = inputs[i].path;
+		files[i].nfindings = PQntuples(res);
+		files[i].findings = pg_malloc_or_die(sizeof(Finding) * (files[i].nfindings + 1));
+		for (j = 0; j < files[i].nfindings; j++)
+		{
+			Finding    *f = &files[i].findings[j];
+
+			f->statement = atoi(PQgetvalue(res, j, 0));
+			f->line = atoi(PQgetvalue(res, j, 1));
+			f->col = atoi(PQgetvalue(res, j, 2));
+			f->rule = value_or_null(res, j, 3);
+			f->level = level_value(res, j, 4);
+			f->object = value_or_null(res, j, 5);
+			f->lock = value_or_null(res, j, 6);
+			f->rewrites = bool_value(res, j, 7);
+			f->message = value_or_null(res, j, 8);
+			f->hint = value_or_null(res, j, 9);
+			if (f->rule == NULL)
+				f->rule = pg_strdup_or_die("");
+			if (f->message == NULL)
+				f->message = pg_strdup_or_die("");
+		}
+		PQclear(res);
+	}
+	exec_or_die(conn, "ROLLBACK", "could not roll back");
+}
+
+static bool
+use_color(const Options *o, FILE *out)
+{
+	const char *term = getenv("TERM");
+	const char *no_color = getenv("NO_COLOR");
+
+	if (o->color >= 0)
+		return o->color == 1;
+	if (no_color && no_color[0])
+		return false;
+	if (term && strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(fileno(out));
+}
+
+static void
+write_outputs(Options *o, const Report *report)
+{
+	int			i;
+
+	for (i = 0; i < o->nformats; i++)
+	{
+		FormatSpec *spec = &o->formats[i];
+		FILE	   *out = stdout;
+
+		if (spec->path && strcmp(spec->path, "-") != 0)
+		{
+			out = fopen(spec->path, "w");
+			if (out == NULL)
+			{
+				cli_error("could not open \"%s\" for writing: %s", spec->path, strerror(errno));
+				die(EXIT_USAGE);
+			}
+		}
+		output_report(out, spec->fmt,
+					  report, spec->fmt == FORMAT_TEXT && use_color(o, out));
+		if (spec->fmt == FORMAT_GITHUB)
+		{
+			const char *summary = getenv("GITHUB_STEP_SUMMARY");
+
+			if (summary && summary[0])
+			{
+				FILE	   *s = fopen(summary, "a");
+
+				if (s == NULL)
+					cli_error("could not open GITHUB_STEP_SUMMARY \"%s\": %s", summary, strerror(errno));
+				else
+				{
+					output_github_summary(s, report);
+					fclose(s);
+				}
+			}
+		}
+		if (out != stdout)
+		{
+			if (fclose(out) != 0)
+			{
+				cli_error("could not write \"%s\": %s", spec->path, strerror(errno));
+				die(EXIT_USAGE);
+			}
+		}
+		else
+			fflush(stdout);
+	}
+}
+
+static int
+count_level(const Report *r, Level level)
+{
+	int			i;
+	int			j;
+	int			n = 0;
+
+	for (i = 0; i < r->nfiles; i++)
+		for (j = 0; j < r->files[i].nfindings; j++)
+			n += r->files[i].findings[j].level == level;
+	return n;
+}
+
+static bool
+fails(const Report *r)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < r->nfiles; i++)
+		for (j = 0; j < r->files[i].nfindings; j++)
+			if (r->files[i].findings[j].level >= r->fail_on)
+				return true;
+	return false;
+}
+
+static void
+summary(const Report *r)
+{
+	int			errors = count_level(r, LEVEL_ERROR);
+	int			warnings = count_level(r, LEVEL_WARNING);
+	int			infos = count_level(r, LEVEL_INFO);
+	char		infos_text[32];
+
+	snprintf(infos_text, sizeof(infos_text), ", %d info%s", infos, infos == 1 ? "" : "s");
+
+	if (errors + warnings + infos == 0)
+		fprintf(stderr, "%s: %d file%s linted, no findings\n", progname,
+				r->nfiles, r->nfiles == 1 ? "" : "s");
+	else
+		fprintf(stderr, "%s: %d file%s linted: %d error%s, %d warning%s%s\n", progname,
+				r->nfiles, r->nfiles == 1 ? "" : "s",
+				errors, errors == 1 ? "" : "s",
+				warnings, warnings == 1 ? "" : "s",
+				infos ? infos_text : "");
+}
+
+static char *
+server_version(PGconn *conn)
+{
+	const char *v = PQparameterStatus(conn, "server_version");
+
+	return pg_strdup_or_die(v ? v : "");
+}
+
+/* Lint the inputs into a report; the connection stays open. */
+static Report *
+build_report(PGconn *conn, Options *o, Input *inputs, int n)
+{
+	Report	   *report = pg_malloc_or_die(sizeof(Report));
+
+	memset(report, 0, sizeof(Report));
+	report->rules = fetch_rules(conn, &report->nrules);
+	check_rules_spec(conn, o->rules);
+	report->tool_version = SCHEMASHIFT_VERSION;
+	report->server_version = server_version(conn);
+	report->fail_on = o->fail_on;
+	report->files = pg_malloc_or_die(sizeof(LintedFile) * (n + 1));
+	report->nfiles = n;
+	if (o->replay)
+		replay(conn, o);
+	lint_inputs(conn, o, inputs, n, report->files);
+	return report;
+}
+
+static int
+cmd_lint(Options *o, int nargs, char **args)
+{
+	Input	   *inputs;
+	int			n;
+	PGconn	   *conn;
+	Report	   *report;
+	bool		failed;
+
+	if (nargs == 0)
+	{
+		cli_error("no input files");
+		cli_hint("Name migration files, directories or globs, or - to read standard input.");
+		return EXIT_USAGE;
+	}
+	inputs = read_inputs(o, nargs, args, &n, true);
+	if (n == 0)
+	{
+		/* only --changed-since or --exclude can leave nothing */
+		if (!o->quiet)
+			fprintf(stderr, "%s: no migration file to lint%s\n", progname,
+					o->changed_since ? " (none changed since that commit)" : " (all excluded)");
+		return EXIT_CLEAN;
+	}
+	if (o->replay && connection_given(o) && !o->tmp)
+	{
+		cli_error("--replay runs migrations into the database: it needs the throw-away server");
+		cli_hint("Drop the connection options, or add --tmp.");
+		return EXIT_USAGE;
+	}
+
+	conn = connect_db(o);
+	report = build_report(conn, o, inputs, n);
+	PQfinish(conn);
+	cleanup();
+
+	write_outputs(o, report);
+	if (!o->quiet)
+		summary(report);
+	failed = fails(report);
+	return failed ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/* ---------- apply ---------- */
+
+/* The migration id of a file: its name without directory and .sql. */
+static char *
+migration_id(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char	   *id;
+	size_t		len;
+
+	base = base ? base + 1 : path;
+	id = pg_strdup_or_die(base);
+	len = strlen(id);
+	if (len > 4 && strcmp(id + len - 4, ".sql") == 0)
+		id[len - 4] = '\0';
+	return id;
+}
+
+/* "{a,b}" for text[], each element quoted. */
+static char *
+text_array(char **items, int n)
+{
+	size_t		len = 3;
+	char	   *out;
+	char	   *p;
+	int			i;
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		len += strlen(items[i]) * 2 + 3;
+	out = pg_malloc_or_die(len);
+	p = out;
+	*p++ = '{';
+	for (i = 0; i < n; i++)
+	{
+		const char *s;
+
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (s = items[i]; *s; s++)
+		{
+			if (*s == '"' || *s == '\\')
+				*p++ = '\\';
+			*p++ = *s;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+/*
+ * Where in the file a failed step was: apply's error context names it as
+ * "migration step N (line L, column C)".
+ */
+static bool
+error_position(PGresult *res, int *line, int *col)
+{
+	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *p;
+	int			n;
+
+	if (context == NULL)
+		return false;
+	p = strstr(context, "migration step ");
+	if (p == NULL)
+		return false;
+	return sscanf(p, "migration step %d (line %d, column %d)", &n, line, col) == 3;
+}
+
+static void
+print_plan(PGresult *res, const char *path)
+{
+	int			i;
+
+	printf("%s: plan, %d step%s\n", path, PQntuples(res), PQntuples(res) == 1 ? "" : "s");
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		printf("%s:%s:%s: step %s: %s\n", path, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+			   PQgetvalue(res, i, 0), PQgetvalue(res, i, 3));
+		printf("    recipe: %s (%s)\n", PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
+		if (!PQgetisnull(res, i, 6) && PQgetvalue(res, i, 6)[0])
+			printf("    locks: %s\n", PQgetvalue(res, i, 6));
+		if (!PQgetisnull(res, i, 7))
+			printf("    estimate: %s\n", PQgetvalue(res, i, 7));
+		if (!PQgetisnull(res, i, 8) && PQgetvalue(res, i, 8)[0])
+			printf("    notes: %s\n", PQgetvalue(res, i, 8));
+	}
+}
+
+static int
+cmd_apply(Options *o, int nargs, char **args)
+{
+	Input	   *inputs;
+	int			n;
+	PGconn	   *conn;
+	Report	   *report;
+	int			i;
+	int			syntax_errors = 0;
+	char	   *approve;
+	bool		saved_in_tx = o->in_transaction;
+
+	if (nargs == 0)
+	{
+		cli_error("no migration files");
+		cli_hint("Name the migration files, directories or globs to apply.");
+		return EXIT_USAGE;
+	}
+	inputs = read_inputs(o, nargs, args, &n, false);
+	if (n == 0)
+	{
+		if (!o->quiet)
+			fprintf(stderr, "%s: no migration file to apply\n", progname);
+		return EXIT_CLEAN;
+	}
+	conn = connect_db(o);
+
+	/* lint first: findings are shown; apply() decides what they mean */
+	o->in_transaction = false;
+	report = build_report(conn, o, inputs, n);
+	o->in_transaction = saved_in_tx;
+	/* one line each: apply's own notices say what it does about them */
+	o->nformats = 1;
+	o->formats[0].fmt = FORMAT_COMPACT;
+	o->formats[0].path = NULL;
+	write_outputs(o, report);
+	for (i = 0; i < report->nfiles; i++)
+	{
+		int			j;
+
+		for (j = 0; j < report->files[i].nfindings; j++)
+			syntax_errors += strcmp(report->files[i].findings[j].rule, "syntax-error") == 0;
+	}
+	if (syntax_errors)
+	{
+		cli_error("%d syntax error%s: nothing was applied", syntax_errors, syntax_errors == 1 ? "" : "s");
+		PQfinish(conn);
+		die(EXIT_FINDINGS);
+	}
+
+	approve = text_array(o->approves, o->napproves);
+	for (i = 0; i < n; i++)
+	{
+		char	   *id = migration_id(inputs[i].path);
+		const char *params[4];
+		PGresult   *res;
+
+		params[0] = inputs[i].text;
+		params[1] = id;
+		params[2] = approve;
+		params[3] = o->expand_type_changes ? "true" : "false";
+		PQsetNoticeProcessor(conn, notice_to_stderr, inputs[i].path);
+		if (o->dry_run)
+		{
+			const char *plan_params[3] = {params[0], params[2], params[3]};
+
+			res = PQexecParams(conn,
+							   "SELECT step, line, col, statement, recipe, run, locks, estimate, notes "
+							   "FROM schemashift.plan($1, $2::text[], $3::boolean)",
+							   3, NULL, plan_params, NULL, NULL, 0);
+		}
+		else
+			res = PQexecParams(conn,
+							   "CALL schemashift.apply($1, $2, approve => $3::text[], "
+							   "expand_type_changes => $4::boolean)",
+							   4, NULL, params, NULL, NULL, 0);
+		check_signal();
+		if (!result_ok(res))
+		{
+			int			line;
+			int			col;
+			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+			const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			if (msg == NULL)
+				server_error(conn, res, inputs[i].path);
+			if (error_position(res, &line, &col))
+				fprintf(stderr, "%s:%d:%d: error: %s [%s]\n", inputs[i].path, line, col, msg,
+						state ? state : "");
+			else
+				fprintf(stderr, "%s: error: %s [%s]\n", inputs[i].path, msg, state ? state : "");
+			if (detail)
+				fprintf(stderr, "    detail: %s\n", detail);
+			if (hint)
+				fprintf(stderr, "    hint: %s\n", hint);
+			cli_error("migration \"%s\" failed; the files after it were not applied", id);
+			PQclear(res);
+			PQfinish(conn);
+			die(EXIT_SERVER);
+		}
+		if (o->dry_run)
+			print_plan(res, inputs[i].path);
+		else if (!o->quiet)
+			fprintf(stderr, "%s: %s: applied\n", progname, inputs[i].path);
+		PQclear(res);
+		free(id);
+	}
+	PQfinish(conn);
+	cleanup();
+	return EXIT_CLEAN;
+}
+
+/* ---------- rules ---------- */
+
+static int
+cmd_rules(Options *o)
+{
+	PGconn	   *conn;
+	RuleInfo   *rules;
+	int			n;
+	bool		json = false;
+	int			i;
+
+	for (i = 0; i < o->nformats; i++)
+	{
+		if (o->formats[i].fmt == FORMAT_JSON)
+			json = true;
+		else if (o->formats[i].fmt != FORMAT_TEXT || o->formats[i].path)
+		{
+			cli_error("rules prints text or json to standard output");
+			return EXIT_USAGE;
+		}
+	}
+	conn = connect_db(o);
+	rules = fetch_rules(conn, &n);
+	PQfinish(conn);
+	cleanup();
+	output_rules(stdout, json, rules, n);
+	return EXIT_CLEAN;
+}
+
+/* ---------- main ---------- */
+
+enum
+{
+	OPT_FAIL_ON = 256,
+	OPT_CHANGED_SINCE,
+	OPT_IN_TRANSACTION,
+	OPT_REPLAY,
+	OPT_CONFIG,
+	OPT_NO_CONFIG,
+	OPT_COLOR,
+	OPT_TMP,
+	OPT_PG_BINDIR,
+	OPT_STDIN_FILENAME,
+	OPT_DRY_RUN,
+	OPT_APPROVE,
+	OPT_EXPAND_TYPE_CHANGES
+};
+
+static const struct option long_options[] = {
+	{"format", required_argument, NULL, 'f'},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"rules", required_argument, NULL, 'r'},
+	{"exclude", required_argument, NULL, 'x'},
+	{"changed-since", required_argument, NULL, OPT_CHANGED_SINCE},
+	{"in-transaction", no_argument, NULL, OPT_IN_TRANSACTION},
+	{"replay", required_argument, NULL, OPT_REPLAY},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"no-config", no_argument, NULL, OPT_NO_CONFIG},
+	{"color", optional_argument, NULL, OPT_COLOR},
+	{"colour", optional_argument, NULL, OPT_COLOR},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"stdin-filename", required_argument, NULL, OPT_STDIN_FILENAME},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"approve", required_argument, NULL, OPT_APPROVE},
+	{"expand-type-changes", no_argument, NULL, OPT_EXPAND_TYPE_CHANGES},
+	{"dbname", required_argument, NULL, 'd'},
+	{"host", required_argument, NULL, 'h'},
+	{"port", required_argument, NULL, 'p'},
+	{"username", required_argument, NULL, 'U'},
+	{"tmp", no_argument, NULL, OPT_TMP},
+	{"pg-bindir", required_argument, NULL, OPT_PG_BINDIR},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'H'},
+	{NULL, 0, NULL, 0}
+};
+
+static void
+try_help(void)
+{
+	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
+}
+
+int
+main(int argc, char **argv)
+{
+	Options		o;
+	static const char *const commands[] = {"lint", "apply", "rules", NULL};
+	const char *cmd;
+	int			c;
+	int			optindex;
+	bool		seen_apply_option = false;
+	bool		seen_lint_option = false;
+
+	memset(&o, 0, sizeof(o));
+	o.fail_on = LEVEL_ERROR;
+	o.color = -1;
+	o.pg_bindir = getenv("SCHEMASHIFT_PG_BINDIR") ? getenv("SCHEMASHIFT_PG_BINDIR") : SCHEMASHIFT_PG_BINDIR;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
+	{
+		usage();
+		return EXIT_CLEAN;
+	}
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
+	{
+		printf("schemashift %s (PostgreSQL %s)\n", SCHEMASHIFT_VERSION, SCHEMASHIFT_PG_MAJOR);
+		return EXIT_CLEAN;
+	}
+	if (argc < 2)
+	{
+		cli_error("no command given");
+		try_help();
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "lint") == 0)
+		o.command = CMD_LINT;
+	else if (strcmp(cmd, "apply") == 0)
+		o.command = CMD_APPLY;
+	else if (strcmp(cmd, "rules") == 0)
+		o.command = CMD_RULES;
+	else
+	{
+		const char *s = suggest(cmd, commands);
+
+		cli_error("unknown command \"%s\"", cmd);
+		if (s)
+			cli_hint("Did you mean \"%s\"?", s);
+		try_help();
+		return EXIT_USAGE;
+	}
+
+	/*
+	 * The command line is read twice: first for --config/--no-config, so
+	 * the file's settings come first and the command line overrides them.
+	 */
+	for (c = 2; c < argc && strcmp(argv[c], "--") != 0; c++)
+	{
+		if (strcmp(argv[c], "-?") == 0)
+		{
+			usage();
+			return EXIT_CLEAN;
+		}
+	}
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "f:r:x:qvd:h:p:U:V", long_options, &optindex)) != -1)
+	{
+		if (c == OPT_CONFIG)
+			o.config = optarg;
+		else if (c == OPT_NO_CONFIG)
+			o.no_config = true;
+	}
+	if (!o.no_config)
+	{
+		char	   *path = o.config ? o.config : find_config();
+
+		if (path && !read_config(&o, path))
+			return EXIT_USAGE;
+	}
+
+	opterr = 1;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "f:r:x:qvd:h:p:U:V", long_options, &optindex)) != -1)
+	{
+		switch (c)
+		{
+			case 'f':
+				if (!o.formats_from_cli)
+				{
+					/* the command line's formats replace the file's */
+					o.nformats = 0;
+					o.formats_from_cli = true;
+				}
+				if (!add_format(&o, optarg))
+					return EXIT_USAGE;
+				break;
+			case OPT_FAIL_ON:
+				if (!set_fail_on(&o, optarg))
+					return EXIT_USAGE;
+				seen_lint_option = true;
+				break;
+			case 'r':
+				o.rules = optarg;
+				seen_lint_option = true;
+				break;
+			case 'x':
+				push(&o.excludes, &o.nexcludes, optarg);
+				seen_lint_option = true;
+				break;
+			case OPT_CHANGED_SINCE:
+				o.changed_since = optarg;
+				seen_lint_option = true;
+				break;
+			case OPT_IN_TRANSACTION:
+				o.in_transaction = true;
+				seen_lint_option = true;
+				break;
+			case OPT_REPLAY:
+				o.replay = optarg;
+				seen_lint_option = true;
+				break;
+			case OPT_CONFIG:
+			case OPT_NO_CONFIG:
+				break;
+			case OPT_COLOR:
+				if (!set_color(&o, optarg ? optarg : "always"))
+					return EXIT_USAGE;
+				break;
+			case 'q':
+				o.quiet = true;
+				break;
+			case 'v':
+				o.verbose = true;
+				break;
+			case OPT_STDIN_FILENAME:
+				o.stdin_filename = optarg;
+				seen_lint_option = true;
+				break;
+			case OPT_DRY_RUN:
+				o.dry_run = true;
+				seen_apply_option = true;
+				break;
+			case OPT_APPROVE:
+				push(&o.approves, &o.napproves, optarg);
+				seen_apply_option = true;
+				break;
+			case OPT_EXPAND_TYPE_CHANGES:
+				o.expand_type_changes = true;
+				seen_apply_option = true;
+				break;
+			case 'd':
+				o.dbname = optarg;
+				break;
+			case 'h':
+				o.host = optarg;
+				break;
+			case 'p':
+				o.port = optarg;
+				break;
+			case 'U':
+				o.username = optarg;
+				break;
+			case OPT_TMP:
+				o.tmp = true;
+				break;
+			case OPT_PG_BINDIR:
+				o.pg_bindir = optarg;
+				break;
+			case 'V':
+				printf("schemashift %s (PostgreSQL %s)\n", SCHEMASHIFT_VERSION, SCHEMASHIFT_PG_MAJOR);
+				return EXIT_CLEAN;
+			case 'H':
+				usage();
+				return EXIT_CLEAN;
+			default:
+				try_help();
+				return EXIT_USAGE;
+		}
+	}
+
+	if (seen_apply_option && o.command != CMD_APPLY)
+	{
+		cli_error("--dry-run, --approve and --expand-type-changes belong to apply");
+		try_help();
+		return EXIT_USAGE;
+	}
+	if (o.command == CMD_RULES && (seen_lint_option || optind < argc - 1))
+	{
+		cli_error("rules takes no files and no lint options");
+		try_help();
+		return EXIT_USAGE;
+	}
+	if (o.nformats == 0)
+	{
+		o.formats[0].fmt = FORMAT_TEXT;
+		o.nformats = 1;
+	}
+
+	signal(SIGINT, signal_handler);
+	signal(SIGTERM, signal_handler);
+	signal(SIGHUP, signal_handler);
+	signal(SIGPIPE, SIG_IGN);
+
+	switch (o.command)
+	{
+		case CMD_LINT:
+			return cmd_lint(&o, argc - 1 - optind, argv + 1 + optind);
+		case CMD_APPLY:
+			return cmd_apply(&o, argc - 1 - optind, argv + 1 + optind);
+		case CMD_RULES:
+			return cmd_rules(&o);
+	}
+	return EXIT_USAGE;
+}
