@@ -122,6 +122,7 @@ extern TmpServer *tmpserver_start(const char *bindir, char **errmsg);
 extern const char *tmpserver_conninfo(TmpServer *server);
 extern void tmpserver_stop(TmpServer *server);
 extern double tmpserver_startup_seconds(TmpServer *server);
+extern bool tmpserver_built_template(TmpServer *server);
 extern void tmpserver_clear_pg_environment(void);
 extern void tmpserver_signal_stop(void);
 

@@ -604,8 +604,9 @@ connect_db(Options *o)
 			die(EXIT_SERVER);
 		}
 		if (o->verbose)
-			fprintf(stderr, "%s: throw-away server ready in %.3f s\n", progname,
-					tmpserver_startup_seconds(tmp_server));
+			fprintf(stderr, "%s: throw-away server ready in %.3f s%s\n", progname,
+					tmpserver_startup_seconds(tmp_server),
+					tmpserver_built_template(tmp_server) ? " (its template was made first: later runs copy it)" : "");
 		keywords[n] = "dbname";
 		values[n++] = tmpserver_conninfo(tmp_server);
 	}

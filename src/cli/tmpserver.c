@@ -51,6 +51,7 @@ struct TmpServer
 	pid_t		pid;			/* the postmaster */
 	char		conninfo[PATH_MAX + 64];
 	double		startup;		/* seconds from start to accepting */
+	bool		built_template; /* this run had to make the template */
 };
 
 /* the running server, for the signal handlers in main.c */
@@ -660,7 +661,7 @@ build_template(const char *bindir, const char *path, const char *sockdir,
  */
 static int
 ensure_template(const char *bindir, const char *sockdir, char *path, size_t size,
-				char **errmsg)
+				bool *built, char **errmsg)
 {
 	char		root[PATH_MAX];
 	char		key[128];
@@ -700,6 +701,7 @@ ensure_template(const char *bindir, const char *sockdir, char *path, size_t size
 		snprintf(building, sizeof(building), "%s/%s.building.%d", root, key, (int) getpid());
 		remove_tree(building);
 		rc = build_template(bindir, building, sockdir, errmsg);
+		*built = rc == 0;
 		if (rc == 0 && rename(building, path) != 0)
 		{
 			*errmsg = format_message("could not rename \"%s\": %s", building, strerror(errno));
@@ -815,7 +817,8 @@ tmpserver_start(const char *bindir, char **errmsg)
 	write_text(src, pidtext, O_TRUNC);
 
 	/* the run directory doubles as the socket directory of a template build */
-	if (ensure_template(bindir, server->dir, template, sizeof(template), errmsg) != 0)
+	if (ensure_template(bindir, server->dir, template, sizeof(template),
+						&server->built_template, errmsg) != 0)
 	{
 		remove_tree(server->dir);
 		free(server);
@@ -856,6 +859,12 @@ double
 tmpserver_startup_seconds(TmpServer *server)
 {
 	return server->startup;
+}
+
+bool
+tmpserver_built_template(TmpServer *server)
+{
+	return server->built_template;
 }
 
 /* Stop at once (nothing in it is worth a checkpoint) and remove it all. */
