@@ -655,6 +655,28 @@ build_template(const char *bindir, const char *path, const char *sockdir,
 	return 0;
 }
 
+static void
+remove_dead_builds(const char *root, const char *key)
+{
+	DIR		   *d = opendir(root);
+	struct dirent *de;
+	size_t		keylen = strlen(key);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+	{
+		char		path[PATH_MAX];
+
+		if (strncmp(de->d_name, key, keylen) != 0 ||
+			strncmp(de->d_name + keylen, ".building.", 10) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		remove_tree(path);
+	}
+	closedir(d);
+}
+
 /*
  * The template directory, made once under a lock so that two runs starting
  * together do not both run initdb.
@@ -698,8 +720,9 @@ ensure_template(const char *bindir, const char *sockdir, char *path, size_t size
 	}
 	if (stat(path, &st) != 0)
 	{
+		/* only the lock holder builds: any other build directory is a dead one's */
+		remove_dead_builds(root, key);
 		snprintf(building, sizeof(building), "%s/%s.building.%d", root, key, (int) getpid());
-		remove_tree(building);
 		rc = build_template(bindir, building, sockdir, errmsg);
 		*built = rc == 0;
 		if (rc == 0 && rename(building, path) != 0)
@@ -710,8 +733,8 @@ ensure_template(const char *bindir, const char *sockdir, char *path, size_t size
 		if (rc != 0)
 			remove_tree(building);
 	}
+	/* the lock file stays: unlinking it would let a third run lock a new one */
 	close(lockfd);
-	unlink(lockpath);
 	return rc;
 }
 
