@@ -320,6 +320,52 @@ files_exclude(FileList *list, char **globs, int nglobs)
 }
 
 /*
+ * Read fd to its end into a NUL-terminated buffer; returns the buffer and
+ * its length in *len, or NULL with errno set.
+ */
+static char *
+read_all(int fd, size_t *len)
+{
+	char	   *buf = NULL;
+	size_t		used = 0;
+	size_t		cap = 0;
+
+	for (;;)
+	{
+		ssize_t		n;
+
+		if (used + 65536 + 1 > cap)
+		{
+			size_t		newcap = cap ? cap * 2 : 131072;
+			char	   *nbuf = pg_malloc_or_die(newcap);
+
+			if (used)
+				memcpy(nbuf, buf, used);
+			free(buf);
+			buf = nbuf;
+			cap = newcap;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+		{
+			int			save = errno;
+
+			free(buf);
+			errno = save;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		used += n;
+	}
+	buf[used] = '\0';
+	*len = used;
+	return buf;
+}
+
+/*
  * Run git with argv (no shell) and return what it printed, NUL-separated
  * entries when -z was asked.  NULL, with the reason printed, on failure.
  */
@@ -328,9 +374,7 @@ run_git(char *const argv[], size_t *len, bool quiet_failure)
 {
 	int			out[2];
 	pid_t		pid;
-	char	   *buf = NULL;
-	size_t		used = 0;
-	size_t		cap = 0;
+	char	   *buf;
 	int			status;
 
 	if (pipe(out) != 0)
@@ -362,38 +406,15 @@ run_git(char *const argv[], size_t *len, bool quiet_failure)
 		_exit(127);
 	}
 	close(out[1]);
-	for (;;)
-	{
-		ssize_t		n;
-
-		if (used + 4096 + 1 > cap)
-		{
-			size_t		newcap = cap ? cap * 2 : 8192;
-			char	   *nbuf = pg_malloc_or_die(newcap);
-
-			if (used)
-				memcpy(nbuf, buf, used);
-			free(buf);
-			buf = nbuf;
-			cap = newcap;
-		}
-		n = read(out[0], buf + used, cap - used - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += n;
-	}
+	buf = read_all(out[0], len);
 	close(out[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (buf == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 	{
 		free(buf);
 		return NULL;
 	}
-	buf[used] = '\0';
-	*len = used;
 	return buf;
 }
 
@@ -569,9 +590,8 @@ char *
 read_file(const char *path, size_t *len, char **errmsg)
 {
 	int			fd;
-	char	   *buf = NULL;
+	char	   *buf;
 	size_t		used = 0;
-	size_t		cap = 0;
 	size_t		i;
 	char		msg[512];
 
@@ -583,40 +603,17 @@ read_file(const char *path, size_t *len, char **errmsg)
 		*errmsg = pg_strdup_or_die(msg);
 		return NULL;
 	}
-	for (;;)
+	buf = read_all(fd, &used);
+	if (buf == NULL)
 	{
-		ssize_t		n;
-
-		if (used + 65536 + 1 > cap)
-		{
-			size_t		newcap = cap ? cap * 2 : 131072;
-			char	   *nbuf = pg_malloc_or_die(newcap);
-
-			if (used)
-				memcpy(nbuf, buf, used);
-			free(buf);
-			buf = nbuf;
-			cap = newcap;
-		}
-		n = read(fd, buf + used, cap - used - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-		{
-			snprintf(msg, sizeof(msg), "could not read \"%s\": %s", path, strerror(errno));
-			*errmsg = pg_strdup_or_die(msg);
-			free(buf);
-			if (fd != 0)
-				close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		used += n;
+		snprintf(msg, sizeof(msg), "could not read \"%s\": %s", path, strerror(errno));
+		*errmsg = pg_strdup_or_die(msg);
+		if (fd != 0)
+			close(fd);
+		return NULL;
 	}
 	if (fd != 0)
 		close(fd);
-	buf[used] = '\0';
 
 	if (used >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
 	{

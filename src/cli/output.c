@@ -774,6 +774,25 @@ sarif_rule_name(FILE *out, const char *id)
 	free(name);
 }
 
+/* One "Bad:"/"Good:" example of a rule's help, after a blank line. */
+static void
+sarif_help_example(FILE *out, const char *label, const char *example,
+				   bool markdown, bool *any)
+{
+	if (example == NULL)
+		return;
+	if (*any)
+		json_part(out, "\n\n");
+	json_part(out, markdown ? "**" : "");
+	json_part(out, label);
+	json_part(out, markdown ? ":**\n\n" : ":\n");
+	if (markdown)
+		markdown_code(out, example, true);
+	else
+		json_part(out, example);
+	*any = true;
+}
+
 /*
  * Rule help.  Code scanning shows the help as the rule's documentation, in
  * place of fullDescription, so the help repeats the why.
@@ -802,37 +821,8 @@ sarif_help(FILE *out, const RuleInfo *rule, bool markdown)
 			json_part(out, rule->why);
 		any = true;
 	}
-	if (rule->bad_example)
-	{
-		if (any)
-			json_part(out, sep);
-		if (markdown)
-		{
-			json_part(out, "**Bad:**\n\n");
-			markdown_code(out, rule->bad_example, true);
-		}
-		else
-		{
-			json_part(out, "Bad:\n");
-			json_part(out, rule->bad_example);
-		}
-		any = true;
-	}
-	if (rule->good_example)
-	{
-		if (any)
-			json_part(out, sep);
-		if (markdown)
-		{
-			json_part(out, "**Good:**\n\n");
-			markdown_code(out, rule->good_example, true);
-		}
-		else
-		{
-			json_part(out, "Good:\n");
-			json_part(out, rule->good_example);
-		}
-	}
+	sarif_help_example(out, "Bad", rule->bad_example, markdown, &any);
+	sarif_help_example(out, "Good", rule->good_example, markdown, &any);
 }
 
 static void
