@@ -166,3 +166,53 @@ DELETE FROM schemashift.lock_attempts;
 CALL schemashift.apply('ALTER TABLE ap_new DROP COLUMN w', '0007_app', approve => array['ban-drop-column']);
 RESET ROLE;
 DROP ROLE ap_app;
+
+-- 8. a recipe step that fails is stamped failed with its error, though the
+-- recipe committed inside; the data fixed, the same call resumes at it
+CREATE TABLE ap_c (id bigint PRIMARY KEY, qty int, code int);
+INSERT INTO ap_c SELECT g, g, g FROM generate_series(1, 100) g;
+UPDATE ap_c SET qty = -qty WHERE id IN (3, 7);
+UPDATE ap_c SET code = 5 WHERE id = 6;
+CALL schemashift.apply($$
+CREATE TABLE ap_c_log (id bigint PRIMARY KEY);
+ALTER TABLE ap_c ADD CONSTRAINT ap_c_qty_pos CHECK (qty > 0);
+CREATE UNIQUE INDEX ap_c_code ON ap_c (code);
+$$, '0008_recipe_fails');
+SELECT id, status, runs, error, finished_at IS NOT NULL AS finished
+  FROM schemashift.migrations WHERE id = '0008_recipe_fails';
+SELECT step, recipe, status, attempts, error, finished_at IS NOT NULL AS finished
+  FROM schemashift.migration_steps WHERE migration_id = '0008_recipe_fails' ORDER BY step;
+SELECT migration, status, steps, steps_done, current_step, line, recipe, error, next
+  FROM schemashift.migration_status('0008_recipe_fails');
+-- the recipe dropped its NOT VALID constraint again; the session goes on
+SELECT count(*) AS constraints_left FROM pg_constraint WHERE conname = 'ap_c_qty_pos';
+-- the rows fixed, the same call resumes at step 2; step 3's unique index
+-- then finds the duplicate, and is stamped failed in turn
+UPDATE ap_c SET qty = -qty WHERE qty < 0;
+CALL schemashift.apply($$
+CREATE TABLE ap_c_log (id bigint PRIMARY KEY);
+ALTER TABLE ap_c ADD CONSTRAINT ap_c_qty_pos CHECK (qty > 0);
+CREATE UNIQUE INDEX ap_c_code ON ap_c (code);
+$$, '0008_recipe_fails');
+SELECT step, status, attempts, error FROM schemashift.migration_steps
+ WHERE migration_id = '0008_recipe_fails' ORDER BY step;
+SELECT migration, status, steps_done, current_step, recipe, error, next
+  FROM schemashift.migration_status('0008_recipe_fails');
+-- no INVALID index is left behind
+SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'ap_c'::regclass ORDER BY 1;
+UPDATE ap_c SET code = 6 WHERE id = 6;
+CALL schemashift.apply($$
+CREATE TABLE ap_c_log (id bigint PRIMARY KEY);
+ALTER TABLE ap_c ADD CONSTRAINT ap_c_qty_pos CHECK (qty > 0);
+CREATE UNIQUE INDEX ap_c_code ON ap_c (code);
+$$, '0008_recipe_fails');
+-- the ledger agrees with itself and with the catalog
+SELECT id, status, steps, runs, error, finished_at IS NOT NULL AS finished, duration IS NOT NULL AS timed
+  FROM schemashift.migrations WHERE id = '0008_recipe_fails';
+SELECT step, status, attempts, error, finished_at >= started_at AS stamped
+  FROM schemashift.migration_steps WHERE migration_id = '0008_recipe_fails' ORDER BY step;
+SELECT migration, status, steps, steps_done, current_step, error, next
+  FROM schemashift.migration_status('0008_recipe_fails');
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'ap_c'::regclass ORDER BY 1;
+SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'ap_c'::regclass ORDER BY 1;
+SELECT count(*) AS ap_c_log_exists FROM pg_class WHERE relname = 'ap_c_log';

@@ -17,6 +17,9 @@
  * ends, so a run interrupted anywhere resumes at the step that did not
  * finish.  A step run as written commits together with its stamp; the
  * recipes are idempotent, so re-running an interrupted one is harmless.
+ * A step that fails (also by a cancel) is stamped failed with its error
+ * before the error goes on to the caller (fail_step); only a terminated or
+ * crashed session leaves a step running.
  *
  *-------------------------------------------------------------------------
  */
@@ -1069,10 +1072,87 @@ run_expand(const char *id, Step *s)
 		call_recipe(psprintf("CALL schemashift.contract(%lld)", (long long) s->change_id));
 }
 
+/*
+ * A step run as written: its attempts under lock retries, the last one
+ * committed together with the step's stamp.  An error that ends it is
+ * recorded here, in a clean transaction (the attempt rolled back), then
+ * raised; *recorded says so.  Returns the attempts it took.
+ */
+static int
+run_as_written(const char *id, Step *s, volatile bool *recorded)
+{
+	StepMark	done = {id, s, "done", 0, NULL};
+	SSRetryRun	run;
+	ErrorData  *edata = NULL;
+	int			attempts;
+
+	memset(&run, 0, sizeof(run));
+	ss_retry_schedule_default(&run.schedule);
+	run.label = psprintf("migration %s, step %d", id, s->number);
+	run.sql = s->run;
+	run.statement = s->statement;
+	run.bypass_guard = strcmp(s->recipe, "approved") != 0;
+	run.then = mark_step;
+	run.then_arg = &done;
+	run.migration_id = id;
+	run.step = s->number;
+	/* the attempt and the step's stamp commit together */
+	attempts = ss_with_lock_retries(&run, &edata);
+	if (edata)
+	{
+		mark(id, s, "failed", attempts, edata->message);
+		*recorded = true;
+		ThrowErrorData(edata);
+	}
+	return attempts;
+}
+
+/*
+ * The step failed with an error that is still being thrown, and nothing
+ * recorded it: the recipes commit inside, so no subtransaction could hold
+ * them.  End the failed transaction without leaving the CALL, stamp the
+ * step failed with the error in a new one, and throw the error on.  A
+ * cancel is an error like the others here (the step is failed, "canceling
+ * statement due to user request"); a terminate or a crash never gets here
+ * and leaves the step running, which migration_status reports as
+ * interrupted.  Does not return.
+ */
+static void
+fail_step(const char *id, Step *s, MemoryContext cxt)
+{
+	ErrorData  *edata = ss_abort_failed_transaction(cxt);
+
+	if (edata == NULL)
+		PG_RE_THROW();
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PG_TRY();
+	{
+		/* a recipe's attempts count its runs; lock_attempts has the rest */
+		mark(id, s, "failed", recipe_is_call(s->recipe) ? 1 : 0, edata->message);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *record_error;
+
+		MemoryContextSwitchTo(cxt);
+		record_error = CopyErrorData();
+		FlushErrorState();
+		ereport(WARNING,
+				(errmsg("could not record the failure of migration %s, step %d: %s",
+						id, s->number, record_error->message),
+				 errdetail("The step stays running in schemashift.migration_steps; migration_status() reports it as interrupted.")));
+	}
+	PG_END_TRY();
+	ReThrowError(edata);
+}
+
 static void
 run_step(const char *id, Step *s, int nsteps)
 {
-	StepMark	done = {id, s, "done", 0, NULL};
+	MemoryContext cxt;
+	volatile int attempts = 0;
+	volatile bool recorded = false;
 
 	ereport(NOTICE,
 			(errmsg("migration %s, step %d of %d (line %d): %s", id, s->number, nsteps, s->line,
@@ -1084,47 +1164,42 @@ run_step(const char *id, Step *s, int nsteps)
 		return;
 	}
 	mark(id, s, "running", 0, NULL);
-	if (recipe_is_call(s->recipe))
+
+	/* apply's SPI procedure context: it lives as long as the CALL */
+	cxt = CurrentMemoryContext;
+	PG_TRY();
 	{
-		if (recipe_is_expand(s->recipe))
+		ss_current_migration_id = id;
+		ss_current_migration_step = s->number;
+		if (!recipe_is_call(s->recipe))
+			attempts = run_as_written(id, s, &recorded);
+		else if (recipe_is_expand(s->recipe))
 			run_expand(id, s);
 		else
 			call_recipe(s->run);
-		mark(id, s, "done", 1, NULL);
-		return;
+		ss_current_migration_id = NULL;
 	}
+	PG_CATCH();
 	{
-		SSRetryRun	run;
-		ErrorData  *edata = NULL;
-		int			attempts;
+		ss_current_migration_id = NULL;
+		if (recorded)
+			PG_RE_THROW();
+		fail_step(id, s, cxt);
+	}
+	PG_END_TRY();
 
-		memset(&run, 0, sizeof(run));
-		ss_retry_schedule_default(&run.schedule);
-		run.label = psprintf("migration %s, step %d", id, s->number);
-		run.sql = s->run;
-		run.statement = s->statement;
-		run.bypass_guard = strcmp(s->recipe, "approved") != 0;
-		run.then = mark_step;
-		run.then_arg = &done;
-		run.migration_id = id;
-		run.step = s->number;
-		/* the attempt and the step's stamp commit together */
-		attempts = ss_with_lock_retries(&run, &edata);
-		if (edata)
-		{
-			mark(id, s, "failed", attempts, edata->message);
-			ThrowErrorData(edata);
-		}
+	if (recipe_is_call(s->recipe))
+		mark(id, s, "done", 1, NULL);
+	else
+	{
 		/* attempts of the successful run */
-		{
-			Oid			types[3] = {TEXTOID, INT4OID, INT4OID};
-			Datum		values[3] = {CStringGetTextDatum(id), Int32GetDatum(s->number),
-			Int32GetDatum(attempts)};
+		Oid			types[3] = {TEXTOID, INT4OID, INT4OID};
+		Datum		values[3] = {CStringGetTextDatum(id), Int32GetDatum(s->number),
+		Int32GetDatum(attempts)};
 
-			ss_state_exec("UPDATE schemashift.migration_steps SET attempts = $3 "
-						  "WHERE migration_id = $1 AND step = $2", 3, types, values, NULL);
-			SPI_commit();
-		}
+		ss_state_exec("UPDATE schemashift.migration_steps SET attempts = $3 "
+					  "WHERE migration_id = $1 AND step = $2", 3, types, values, NULL);
+		SPI_commit();
 	}
 }
 

@@ -45,6 +45,13 @@ ss_retry_schedule_default(SSRetrySchedule *s)
 	s->attempts = SS_RETRY_ATTEMPTS;
 	s->min_timeout_ms = SS_RETRY_MIN_TIMEOUT;
 	s->max_timeout_ms = SS_RETRY_MAX_TIMEOUT;
+
+	/*
+	 * An attempt waiting for its lock stalls every query queued behind it:
+	 * no longer than the bound the DBA set for DDL.
+	 */
+	if (schemashift_lock_timeout > 0 && s->max_timeout_ms > schemashift_lock_timeout)
+		s->max_timeout_ms = Max(schemashift_lock_timeout, s->min_timeout_ms);
 	s->min_sleep_ms = SS_RETRY_MIN_SLEEP;
 	s->max_sleep_ms = SS_RETRY_MAX_SLEEP;
 	s->final_without_timeout = false;
@@ -128,6 +135,9 @@ outcome_of(ErrorData *edata)
 	}
 }
 
+const char *ss_current_migration_id = NULL;
+int			ss_current_migration_step = 0;
+
 static void
 record_attempt(const SSRetryRun *run, int attempt, int timeout_ms,
 			   TimestampTz started, ErrorData *edata)
@@ -142,6 +152,12 @@ record_attempt(const SSRetryRun *run, int attempt, int timeout_ms,
 	{
 		values[0] = CStringGetTextDatum(run->migration_id);
 		values[1] = Int32GetDatum(run->step);
+	}
+	else if (ss_current_migration_id)
+	{
+		/* a recipe apply() called */
+		values[0] = CStringGetTextDatum(ss_current_migration_id);
+		values[1] = Int32GetDatum(ss_current_migration_step);
 	}
 	else
 		nulls[0] = nulls[1] = 'n';

@@ -57,6 +57,18 @@ typedef void (*SSStepFn) (void *arg);
 extern ErrorData *ss_try(SSStepFn fn, void *arg, bool rethrow_cancel);
 
 /*
+ * In the PG_CATCH block of a non-atomic procedure (a CALL that commits), for
+ * an error no subtransaction could contain: copy the error into cxt, abort
+ * the failed transaction the way the main loop would and start a new one,
+ * without leaving the CALL.  Every SPI connection, the caller's included, is
+ * gone afterwards: connect again (SPI_OPT_NONATOMIC) to run SQL, then
+ * re-throw the error.  Returns NULL, the error and the transaction left as
+ * they are, when the state cannot be recovered here (inside a subtransaction
+ * or a transaction block): the caller re-throws at once.
+ */
+extern ErrorData *ss_abort_failed_transaction(MemoryContext cxt);
+
+/*
  * Run SQL (one or more statements, one transaction) with a short
  * lock_timeout, retrying lock timeouts and deadlocks with backoff; commits.
  * Errors other than those are raised.  bypass_guard: the statements are a
@@ -106,6 +118,13 @@ typedef struct SSRetryRun
  * not NULL (the attempt rolled back, its record committed).
  */
 extern int	ss_with_lock_retries(const SSRetryRun *run, ErrorData **error);
+
+/*
+ * The apply() step whose recipe is running, so that lock attempts of the
+ * procedures it calls are recorded under it; NULL when none.
+ */
+extern const char *ss_current_migration_id;
+extern int	ss_current_migration_step;
 
 /* CREATE INDEX ... built concurrently, idempotently (index_procs.c). */
 extern void schemashift_build_index(const char *definition, int retries);
