@@ -1102,7 +1102,7 @@ run_as_written(const char *id, Step *s, volatile bool *recorded)
 	{
 		mark(id, s, "failed", attempts, edata->message);
 		*recorded = true;
-		ThrowErrorData(edata);
+		ReThrowError(edata);
 	}
 	return attempts;
 }

@@ -205,7 +205,7 @@ parse_user_text(const char *prefix, const char *text)
 		edata = CopyErrorData();
 		FlushErrorState();
 		sql_place_error(edata, &s);
-		ThrowErrorData(edata);
+		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	return raw;
@@ -1025,7 +1025,7 @@ setup(Backfill *b, double *reltuples)
 	if (edata)
 	{
 		sql_place_error(edata, &b->sql);
-		ThrowErrorData(edata);
+		ReThrowError(edata);
 	}
 }
 
@@ -1099,14 +1099,14 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
 				{
 					record_end(&b, "canceled", edata);
-					ThrowErrorData(edata);
+					ReThrowError(edata);
 				}
 				if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
 					attempt >= spec->retries)
 				{
 					record_end(&b, "failed", edata);
 					sql_place_error(edata, &b.sql);
-					ThrowErrorData(edata);
+					ReThrowError(edata);
 				}
 				attempt++;
 				if (timed_out)

@@ -550,7 +550,7 @@ add_and_validate(ConstraintDef *d, const char *name, const char *add_sql)
 		if (edata->sqlerrcode == ERRCODE_CHECK_VIOLATION ||
 			edata->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION)
 			report_violation(d, edata, list_make1(makeString(pstrdup(name))));
-		ThrowErrorData(edata);
+		ReThrowError(edata);
 	}
 }
 

@@ -723,7 +723,7 @@ throw_in_expression(ErrorData *edata, const char *expr)
 		edata->internalquery = pstrdup(expr);
 		edata->internalpos = Min(pos - prefix, len + 1);
 	}
-	ThrowErrorData(edata);
+	ReThrowError(edata);
 }
 
 /* ---------- running a change ---------- */

@@ -207,7 +207,7 @@ ss_with_lock_retries(const SSRetryRun *run, ErrorData **error)
 				*error = edata;
 				return attempt;
 			}
-			ThrowErrorData(edata);
+			ReThrowError(edata);
 		}
 		if (attempt >= s->attempts)
 			ereport(ERROR,

@@ -338,7 +338,7 @@ ss_run_locked(const char *label, const char *sql, int retries, bool bypass_guard
 			return;
 		}
 		if (!ss_sqlstate_retryable(edata->sqlerrcode) || attempt > retries)
-			ThrowErrorData(edata);
+			ReThrowError(edata);
 		ereport(NOTICE,
 				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
 						retries + 1, edata->message),
