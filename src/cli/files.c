@@ -252,10 +252,27 @@ version_compare(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * By file name first: migrations/sub/V3__y.sql comes before
+ * migrations/V10__x.sql, as Flyway orders versions across its locations;
+ * the whole path breaks ties.
+ */
 static int
 path_cmp(const void *a, const void *b)
 {
-	return version_compare(*(char *const *) a, *(char *const *) b);
+	const char *pa = *(char *const *) a;
+	const char *pb = *(char *const *) b;
+	int			c = version_compare(base_name(pa), base_name(pb));
+
+	return c != 0 ? c : version_compare(pa, pb);
 }
 
 /* Sort into version order and drop a file named twice. */
@@ -629,7 +646,7 @@ read_file(const char *path, size_t *len, char **errmsg)
 		if (buf[i] == '\0')
 		{
 			position_of(buf, i, &line, &col);
-			snprintf(msg, sizeof(msg), "%d:%d: the file contains a NUL byte", line, col);
+			snprintf(msg, sizeof(msg), "%d:%d: error: the file contains a NUL byte", line, col);
 			*errmsg = pg_strdup_or_die(msg);
 			free(buf);
 			return NULL;
@@ -638,7 +655,7 @@ read_file(const char *path, size_t *len, char **errmsg)
 		if (n == 0)
 		{
 			position_of(buf, i, &line, &col);
-			snprintf(msg, sizeof(msg), "%d:%d: invalid UTF-8 byte 0x%02x", line, col,
+			snprintf(msg, sizeof(msg), "%d:%d: error: invalid UTF-8 byte 0x%02x", line, col,
 					 (unsigned char) buf[i]);
 			*errmsg = pg_strdup_or_die(msg);
 			free(buf);

@@ -83,6 +83,7 @@ typedef struct Options
 /* set by the signal handlers; the server is stopped from there at once */
 static volatile sig_atomic_t got_signal = 0;
 static TmpServer *tmp_server = NULL;
+static PGcancel *volatile cancel_handle = NULL;
 
 /* ---------- small helpers ---------- */
 
@@ -154,9 +155,19 @@ die(int status)
 static void
 signal_handler(int signo)
 {
+	PGcancel   *cancel = cancel_handle;
+	char		errbuf[256];
+
 	got_signal = signo;
-	/* the query in progress then fails, and the main flow cleans up */
+
+	/*
+	 * The query in progress then fails, and the main flow cleans up: our
+	 * own server is stopped at once, a real one is asked to cancel the
+	 * statement (PQcancel is safe in a signal handler), as psql does.
+	 */
 	tmpserver_signal_stop();
+	if (cancel != NULL)
+		(void) PQcancel(cancel, errbuf, sizeof(errbuf));
 }
 
 /* After a signal: remove the server, then die of the same signal. */
@@ -649,6 +660,7 @@ connect_db(Options *o)
 		PQfinish(conn);
 		die(EXIT_SERVER);
 	}
+	cancel_handle = PQgetCancel(conn);
 	return conn;
 }
 
@@ -812,7 +824,7 @@ read_inputs(Options *o, int nargs, char **args, int *ninputs, bool allow_stdin)
 		if (inputs[i].text == NULL)
 		{
 			if (isdigit((unsigned char) err[0]))
-				fprintf(stderr, "%s:%s\n", shown, err);
+				fprintf(stderr, "%s:%s\n", shown, err);	/* "line:col: error: ..." */
 			else
 				cli_error("%s", err);
 			die(EXIT_USAGE);
@@ -845,6 +857,9 @@ replay(PGconn *conn, Options *o)
 	inputs = read_inputs(o, 1, args, &n, false);
 	o->changed_since = saved_since;
 	o->nexcludes = saved_nexcludes;
+
+	/* what the guard says about migrations already applied is not news */
+	exec_or_die(conn, "SET client_min_messages = error", "replay");
 
 	for (i = 0; i < n; i++)
 	{
@@ -879,6 +894,7 @@ replay(PGconn *conn, Options *o)
 		free(inputs[i].path);
 	}
 	free(inputs);
+	exec_or_die(conn, "RESET client_min_messages", "replay");
 }
 
 /* ---------- lint ---------- */
@@ -1127,7 +1143,16 @@ cmd_lint(Options *o, int nargs, char **args)
 	inputs = read_inputs(o, nargs, args, &n, true);
 	if (n == 0)
 	{
-		/* only --changed-since or --exclude can leave nothing */
+		/*
+		 * Only --changed-since or --exclude can leave nothing.  The reports
+		 * are written all the same: CI uploads them whatever happened.
+		 */
+		Report		empty;
+
+		memset(&empty, 0, sizeof(empty));
+		empty.tool_version = SCHEMASHIFT_VERSION;
+		empty.fail_on = o->fail_on;
+		write_outputs(o, &empty);
 		if (!o->quiet)
 			fprintf(stderr, "%s: no migration file to lint%s\n", progname,
 					o->changed_since ? " (none changed since that commit)" : " (all excluded)");
@@ -1217,12 +1242,16 @@ error_position(PGresult *res, int *line, int *col)
 	const char *p;
 	int			n;
 
-	if (context == NULL)
-		return false;
-	p = strstr(context, "migration step ");
-	if (p == NULL)
-		return false;
-	return sscanf(p, "migration step %d (line %d, column %d)", &n, line, col) == 3;
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+	if (context && (p = strstr(context, "migration step ")) != NULL &&
+		sscanf(p, "migration step %d (line %d, column %d)", &n, line, col) == 3)
+		return true;
+	/* a statement refused before anything ran: its finding is in the detail */
+	if (detail && strncmp(detail, "line ", 5) == 0 &&
+		sscanf(detail, "line %d, column %d", line, col) == 2)
+		return true;
+	return false;
 }
 
 static void
@@ -1504,6 +1533,8 @@ main(int argc, char **argv)
 			return EXIT_CLEAN;
 		}
 	}
+	/* getopt names argv[0] in its messages: the program, not the command */
+	argv[1] = (char *) progname;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "f:r:x:qvd:h:p:U:V", long_options, &optindex)) != -1)
