@@ -671,8 +671,18 @@ server_error(PGconn *conn, PGresult *res, const char *what)
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	check_signal();
+	if (state && (strcmp(state, "3F000") == 0 || strcmp(state, "42883") == 0) &&
+		msg && strstr(msg, "schemashift"))
+	{
+		cli_error("the schemashift extension is not installed in this database");
+		cli_hint("Run CREATE EXTENSION schemashift as a superuser, or give no connection option to use a throw-away server.");
+		PQclear(res);
+		PQfinish(conn);
+		die(EXIT_SERVER);
+	}
 	if (msg)
 		cli_error("%s: %s", what, msg);
 	else
@@ -741,19 +751,7 @@ fetch_rules(PGconn *conn, int *nrules)
 				 "SELECT id, level, default_level, lock, rewrites, summary, message, hint, why, "
 				 "bad_example, good_example FROM schemashift.rules() ORDER BY id");
 	if (!result_ok(res))
-	{
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		if (state && (strcmp(state, "3F000") == 0 || strcmp(state, "42883") == 0))
-		{
-			cli_error("the schemashift extension is not installed in this database");
-			cli_hint("Run CREATE EXTENSION schemashift as a superuser, or give no connection option to use a throw-away server.");
-			PQclear(res);
-			PQfinish(conn);
-			die(EXIT_SERVER);
-		}
 		server_error(conn, res, "could not read the rules");
-	}
 	*nrules = PQntuples(res);
 	rules = pg_malloc_or_die(sizeof(RuleInfo) * (*nrules + 1));
 	for (i = 0; i < *nrules; i++)
@@ -931,55 +929,172 @@ check_rules_spec(PGconn *conn, const char *spec)
 }
 
 static void
-lint_inputs(PGconn *conn, Options *o, Input *inputs, int n, LintedFile *files)
+store_finding(Finding *f, PGresult *res, int row, int col0)
 {
+	f->statement = atoi(PQgetvalue(res, row, col0 + 0));
+	f->line = atoi(PQgetvalue(res, row, col0 + 1));
+	f->col = atoi(PQgetvalue(res, row, col0 + 2));
+	f->rule = value_or_null(res, row, col0 + 3);
+	f->level = level_value(res, row, col0 + 4);
+	f->object = value_or_null(res, row, col0 + 5);
+	f->lock = value_or_null(res, row, col0 + 6);
+	f->rewrites = bool_value(res, row, col0 + 7);
+	f->message = value_or_null(res, row, col0 + 8);
+	f->hint = value_or_null(res, row, col0 + 9);
+	if (f->rule == NULL)
+		f->rule = pg_strdup_or_die("");
+	if (f->message == NULL)
+		f->message = pg_strdup_or_die("");
+}
+
+#define LINT_COLUMNS "statement, line, col, rule, level, object, lock, rewrites, message, hint"
+
+/* One file, one query: says which file a server error is about. */
+static void
+lint_one(PGconn *conn, Options *o, Input *input, LintedFile *file)
+{
+	const char *params[3];
+	PGresult   *res;
+	int			j;
+
+	params[0] = input->text;
+	params[1] = o->in_transaction ? "true" : "false";
+	params[2] = o->rules;
+	res = PQexecParams(conn,
+					   "SELECT " LINT_COLUMNS " FROM schemashift.lint($1, $2, $3)",
+					   3, NULL, params, NULL, NULL, 0);
+	check_signal();
+	if (!result_ok(res))
+	{
+		char		what[PATH_MAX + 32];
+
+		snprintf(what, sizeof(what), "could not lint \"%s\"", input->path);
+		server_error(conn, res, what);
+	}
+	file->path = input->path;
+	file->nfindings = PQntuples(res);
+	file->findings = pg_malloc_or_die(sizeof(Finding) * (file->nfindings + 1));
+	for (j = 0; j < file->nfindings; j++)
+		store_finding(&file->findings[j], res, j, 0);
+	PQclear(res);
+}
+
+/* a text[] literal of the scripts: quoted, backslash and quote escaped */
+static char *
+scripts_array(Input *inputs, int n)
+{
+	size_t		len = 3;
+	char	   *out;
+	char	   *p;
 	int			i;
 
-	exec_or_die(conn, "BEGIN", "could not begin a transaction");
+	for (i = 0; i < n; i++)
+		len += strlen(inputs[i].text) * 2 + 3;
+	p = out = pg_malloc_or_die(len);
+	*p++ = '{';
 	for (i = 0; i < n; i++)
 	{
-		const char *params[3];
-		PGresult   *res;
-		int			j;
+		const char *c;
 
-		params[0] = inputs[i].text;
-		params[1] = o->in_transaction ? "true" : "false";
-		params[2] = o->rules;
-		res = PQexecParams(conn,
-						   "SELECT statement, line, col, rule, level, object, lock, rewrites, "
-						   "message, hint FROM schemashift.lint($1, $2, $3)",
-						   3, NULL, params, NULL, NULL, 0);
-		check_signal();
-		if (!result_ok(res))
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (c = inputs[i].text; *c; c++)
 		{
-			char		what[PATH_MAX + 32];
-
-			snprintf(what, sizeof(what), "could not lint \"%s\"", inputs[i].path);
-			server_error(conn, res, what);
+			if (*c == '"' || *c == '\\')
+				*p++ = '\\';
+			*p++ = *c;
 		}
-		files[i].path = inputs[i].path;
-		files[i].nfindings = PQntuples(res);
-		files[i].findings = pg_malloc_or_die(sizeof(Finding) * (files[i].nfindings + 1));
-		for (j = 0; j < files[i].nfindings; j++)
-		{
-			Finding    *f = &files[i].findings[j];
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
 
-			f->statement = atoi(PQgetvalue(res, j, 0));
-			f->line = atoi(PQgetvalue(res, j, 1));
-			f->col = atoi(PQgetvalue(res, j, 2));
-			f->rule = value_or_null(res, j, 3);
-			f->level = level_value(res, j, 4);
-			f->object = value_or_null(res, j, 5);
-			f->lock = value_or_null(res, j, 6);
-			f->rewrites = bool_value(res, j, 7);
-			f->message = value_or_null(res, j, 8);
-			f->hint = value_or_null(res, j, 9);
-			if (f->rule == NULL)
-				f->rule = pg_strdup_or_die("");
-			if (f->message == NULL)
-				f->message = pg_strdup_or_die("");
-		}
+/*
+ * Many files, one query: a round trip per file would cost more than the
+ * linting of a small migration.  false when the server raised an error
+ * (the transaction is then aborted): lint_one() tells which file it was.
+ */
+static bool
+lint_batch(PGconn *conn, Options *o, Input *inputs, int n, LintedFile *files)
+{
+	const char *params[3];
+	char	   *array = scripts_array(inputs, n);
+	PGresult   *res;
+	int		   *counts;
+	int			i;
+	int			row;
+
+	params[0] = array;
+	params[1] = o->in_transaction ? "true" : "false";
+	params[2] = o->rules;
+	res = PQexecParams(conn,
+					   "SELECT f.ord, l." LINT_COLUMNS " FROM pg_catalog.unnest($1::pg_catalog.text[]) "
+					   "WITH ORDINALITY AS f(script, ord), "
+					   "LATERAL schemashift.lint(f.script, $2, $3) WITH ORDINALITY AS l "
+					   "ORDER BY f.ord, l.ordinality",
+					   3, NULL, params, NULL, NULL, 0);
+	free(array);
+	check_signal();
+	if (!result_ok(res))
+	{
 		PQclear(res);
+		return false;
+	}
+
+	counts = pg_malloc_or_die(sizeof(int) * n);
+	memset(counts, 0, sizeof(int) * n);
+	for (row = 0; row < PQntuples(res); row++)
+		counts[atoi(PQgetvalue(res, row, 0)) - 1]++;
+	for (i = 0; i < n; i++)
+	{
+		files[i].path = inputs[i].path;
+		files[i].nfindings = 0;
+		files[i].findings = pg_malloc_or_die(sizeof(Finding) * (counts[i] + 1));
+	}
+	for (row = 0; row < PQntuples(res); row++)
+	{
+		LintedFile *f = &files[atoi(PQgetvalue(res, row, 0)) - 1];
+
+		store_finding(&f->findings[f->nfindings++], res, row, 1);
+	}
+	free(counts);
+	PQclear(res);
+	return true;
+}
+
+/* files per query at most, and script bytes: the parameter stays well below 1 GB */
+#define LINT_BATCH_FILES	1000
+#define LINT_BATCH_BYTES	(64 * 1024 * 1024)
+
+static void
+lint_inputs(PGconn *conn, Options *o, Input *inputs, int n, LintedFile *files)
+{
+	int			first = 0;
+
+	exec_or_die(conn, "BEGIN", "could not begin a transaction");
+	while (first < n)
+	{
+		int			count = 0;
+		size_t		bytes = 0;
+
+		while (first + count < n && count < LINT_BATCH_FILES &&
+			   (count == 0 || bytes + strlen(inputs[first + count].text) <= LINT_BATCH_BYTES))
+			bytes += strlen(inputs[first + count++].text);
+		if (count == 1)
+			lint_one(conn, o, &inputs[first], &files[first]);
+		else if (!lint_batch(conn, o, inputs + first, count, files + first))
+		{
+			int			i;
+
+			exec_or_die(conn, "ROLLBACK", "could not roll back");
+			exec_or_die(conn, "BEGIN", "could not begin a transaction");
+			for (i = 0; i < count; i++)
+				lint_one(conn, o, &inputs[first + i], &files[first + i]);
+		}
+		first += count;
 	}
 	exec_or_die(conn, "ROLLBACK", "could not roll back");
 }
@@ -1110,9 +1225,18 @@ static Report *
 build_report(PGconn *conn, Options *o, Input *inputs, int n)
 {
 	Report	   *report = pg_malloc_or_die(sizeof(Report));
+	int			i;
 
 	memset(report, 0, sizeof(Report));
-	report->rules = fetch_rules(conn, &report->nrules);
+	/* only SARIF carries the rules' documentation: 27 kB not worth fetching else */
+	for (i = 0; i < o->nformats; i++)
+	{
+		if (o->formats[i].fmt == FORMAT_SARIF)
+		{
+			report->rules = fetch_rules(conn, &report->nrules);
+			break;
+		}
+	}
 	check_rules_spec(conn, o->rules);
 	report->tool_version = SCHEMASHIFT_VERSION;
 	report->server_version = server_version(conn);

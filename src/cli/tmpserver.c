@@ -655,23 +655,40 @@ build_template(const char *bindir, const char *path, const char *sockdir,
 	return 0;
 }
 
+/*
+ * Under the template lock: remove build directories of runs that died, and
+ * the templates that earlier installs of the same PostgreSQL and extension
+ * versions left (each "make install" makes a new key).  A template is a few
+ * milliseconds' copy away from being in use, so only those untouched for
+ * ten minutes go.
+ */
 static void
 remove_dead_builds(const char *root, const char *key)
 {
 	DIR		   *d = opendir(root);
 	struct dirent *de;
 	size_t		keylen = strlen(key);
+	size_t		prefixlen = strrchr(key, '-') - key + 1;
 
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
 	{
 		char		path[PATH_MAX];
+		struct stat st;
+		bool		dead_build;
+		bool		old_template;
 
-		if (strncmp(de->d_name, key, keylen) != 0 ||
-			strncmp(de->d_name + keylen, ".building.", 10) != 0)
+		dead_build = strncmp(de->d_name, key, keylen) == 0 &&
+			strncmp(de->d_name + keylen, ".building.", 10) == 0;
+		old_template = strncmp(de->d_name, key, prefixlen) == 0 &&
+			strlen(de->d_name) == keylen && strcmp(de->d_name, key) != 0;
+		if (!dead_build && !old_template)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (old_template &&
+			(lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || time(NULL) - st.st_mtime < 600))
+			continue;
 		remove_tree(path);
 	}
 	closedir(d);
