@@ -109,6 +109,7 @@ bench: setup
 	bash bench/index_build
 	bash bench/backfill
 	bash bench/apply
+	bash bench/cli
 
 docs: all install
 	bash scripts/gen-rules-doc > docs/rules.md
