@@ -32,7 +32,8 @@ OBJS = \
 	src/expand.o \
 	src/lock_retries.o \
 	src/constraints.o \
-	src/apply.o
+	src/apply.o \
+	src/exemptions.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

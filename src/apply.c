@@ -960,6 +960,35 @@ load_steps(const char *id)
 	return steps;
 }
 
+/*
+ * The relations earlier steps of the migration created, for the guard
+ * (exemptions.h): the ones still there, under the same OID.
+ */
+static void
+load_created_relations(const char *id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(id)};
+	List	   *relids = NIL;
+	uint64		i;
+
+	ss_state_exec("SELECT DISTINCT r.relid FROM schemashift.migration_steps s, "
+				  "pg_catalog.unnest(s.created_relations) AS r(relid) "
+				  "WHERE s.migration_id OPERATOR(pg_catalog.=) $1 "
+				  "AND s.status OPERATOR(pg_catalog.=) 'done'",
+				  1, types, values, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (!isnull && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			relids = lappend_oid(relids, relid);
+	}
+	ss_migration_relations_set(relids);
+}
+
 typedef struct StepMark
 {
 	const char *id;
@@ -969,13 +998,73 @@ typedef struct StepMark
 	const char *error;
 } StepMark;
 
+/* The relation a statement creates, or NULL (as lint's remember_created). */
+static RangeVar *
+created_by(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			return ((CreateStmt *) stmt)->relation;
+		case T_CreateForeignTableStmt:
+			return ((CreateForeignTableStmt *) stmt)->base.relation;
+		case T_CreateTableAsStmt:
+			return ((CreateTableAsStmt *) stmt)->into->rel;
+		case T_SelectStmt:
+			return ((SelectStmt *) stmt)->intoClause ?
+				((SelectStmt *) stmt)->intoClause->rel : NULL;
+		case T_ViewStmt:
+			return ((ViewStmt *) stmt)->view;
+		case T_CreateSeqStmt:
+			return ((CreateSeqStmt *) stmt)->sequence;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The relations a step run as written has just created, in the transaction
+ * that is about to stamp it: resolved in the catalog and really created by
+ * this transaction, so that neither IF NOT EXISTS on an existing table nor
+ * another schema's table of the same name counts.  Later steps' statements
+ * are guarded with these counted as new, as lint counted them.
+ */
+static Datum
+step_created_relations(Step *s, bool *isnull)
+{
+	List	   *raw = schemashift_raw_parser(s->run);
+	ListCell   *lc;
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(raw), 1));
+	int			n = 0;
+
+	foreach(lc, raw)
+	{
+		RangeVar   *rv = created_by(lfirst_node(RawStmt, lc)->stmt);
+		Oid			relid;
+
+		if (rv == NULL)
+			continue;
+		relid = RangeVarGetRelid(rv, NoLock, true);
+		if (!OidIsValid(relid) || !ss_relid_is_new(relid))
+			continue;
+		ss_migration_relations_add(relid);
+		elems[n++] = ObjectIdGetDatum(relid);
+	}
+	*isnull = (n == 0);
+	if (n == 0)
+		return (Datum) 0;
+	return PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid), true,
+										   TYPALIGN_INT));
+}
+
 static void
 mark_step(void *arg)
 {
 	StepMark   *m = (StepMark *) arg;
-	Oid			types[5] = {TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID};
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Oid			types[6] = {TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID, OIDARRAYOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', 'n'};
+	bool		none = true;
 
 	values[0] = CStringGetTextDatum(m->id);
 	values[1] = Int32GetDatum(m->step->number);
@@ -985,13 +1074,20 @@ mark_step(void *arg)
 		values[4] = CStringGetTextDatum(m->error);
 	else
 		nulls[4] = 'n';
+	if (strcmp(m->status, "done") == 0 && !recipe_is_call(m->step->recipe) &&
+		strcmp(m->step->recipe, "approval") != 0)
+	{
+		values[5] = step_created_relations(m->step, &none);
+		nulls[5] = none ? 'n' : ' ';
+	}
 	ss_state_exec("UPDATE schemashift.migration_steps SET status = $3, error = $5, "
+				  "created_relations = COALESCE($6, created_relations), "
 				  "attempts = attempts + $4, "
 				  "started_at = CASE WHEN $3 = 'running' THEN pg_catalog.clock_timestamp() ELSE started_at END, "
 				  "finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE pg_catalog.clock_timestamp() END, "
 				  "duration = CASE WHEN $3 = 'running' THEN NULL ELSE pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at END "
 				  "WHERE migration_id = $1 AND step = $2",
-				  5, types, values, nulls);
+				  6, types, values, nulls);
 	if (strcmp(m->status, "failed") == 0)
 	{
 		Oid			mtypes[2] = {TEXTOID, TEXTOID};
@@ -1091,7 +1187,8 @@ run_as_written(const char *id, Step *s, volatile bool *recorded)
 	run.label = psprintf("migration %s, step %d", id, s->number);
 	run.sql = s->run;
 	run.statement = s->statement;
-	run.bypass_guard = strcmp(s->recipe, "approved") != 0;
+	/* as written: guarded like any statement, nothing exempt */
+	run.exempt = ss_no_exemption;
 	run.then = mark_step;
 	run.then_arg = &done;
 	run.migration_id = id;
@@ -1308,6 +1405,7 @@ schemashift_apply(PG_FUNCTION_ARGS)
 							  1, types, values, NULL);
 				SPI_commit();
 				steps = load_steps(p.migration_id);
+				load_created_relations(p.migration_id);
 				foreach(lc, steps)
 					if (strcmp(((Step *) lfirst(lc))->status, "done") != 0)
 						break;
@@ -1358,6 +1456,7 @@ schemashift_apply(PG_FUNCTION_ARGS)
 	}
 	PG_FINALLY();
 	{
+		ss_migration_relations_clear();
 		ss_unlock_session(SS_ADVISORY_MIGRATION, 0, key);
 	}
 	PG_END_TRY();

@@ -12,6 +12,8 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "exemptions.h"
+
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -154,6 +156,10 @@ ss_relid_is_new(Oid relid)
 	bool		touched = false;
 	Relation	rel;
 	bool		created;
+
+	/* created by an earlier step of the migration apply() is running */
+	if (ss_relid_made_by_migration(relid))
+		return true;
 
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))

@@ -465,7 +465,7 @@ run_step(ConstraintDef *d, const char *what, const char *sql, ErrorData **error)
 	ss_retry_schedule_default(&run.schedule);
 	run.label = psprintf("constraint %s: %s", d->conname, what);
 	run.sql = sql;
-	run.bypass_guard = true;
+	run.exempt = ss_no_exemption;
 	ereport(NOTICE,
 			(errmsg("constraint %s on %s: %s", d->conname, d->relname, what),
 			 errdetail("Statement: %s", sql)));

@@ -74,14 +74,12 @@ typedef struct SSExecShared
 	Oid			current_user;
 	int			lock_timeout_ms;
 	int			statement_timeout_ms;
-	bool		bypass_guard;
+	SSExemption exempt;
 	char		gucs[N_INHERITED][GUC_VALUE_LEN];
 	/* set by the worker */
 	bool		succeeded;
 	uint64		processed;
 } SSExecShared;
-
-bool		schemashift_executor_bypass = false;
 
 void
 schemashift_require_nonatomic(FunctionCallInfo fcinfo, const char *procname)
@@ -244,7 +242,7 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 	shared->current_user = GetUserId();
 	shared->lock_timeout_ms = opts->lock_timeout_ms;
 	shared->statement_timeout_ms = opts->statement_timeout_ms;
-	shared->bypass_guard = opts->bypass_guard;
+	shared->exempt = opts->exempt;
 	for (i = 0; i < (int) N_INHERITED; i++)
 	{
 		const char *v = GetConfigOption(inherited_gucs[i], true, false);
@@ -526,7 +524,8 @@ schemashift_executor_main(Datum main_arg)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 	CommitTransactionCommand();
 
-	schemashift_executor_bypass = shared->bypass_guard;
+	/* the recipe's own statement, and nothing it runs, is exempt */
+	(void) ss_exemption_arm(&shared->exempt, sql);
 	run_statement(sql, shared);
 
 	dsm_detach(seg);

@@ -23,12 +23,14 @@
 
 #include "fmgr.h"
 
+#include "exemptions.h"
+
 typedef struct SSExecOptions
 {
 	int			lock_timeout_ms;	/* 0: none */
 	int			statement_timeout_ms;	/* 0: none */
-	bool		bypass_guard;	/* a schemashift recipe step the guard would
-								 * flag only for want of context */
+	SSExemption exempt;			/* the rules the recipe handles, for this
+								 * statement only */
 	const char *progress_label; /* report CREATE INDEX progress as NOTICEs */
 } SSExecOptions;
 
@@ -54,9 +56,6 @@ extern void schemashift_exec_step(const char *sql, const SSExecOptions *opts,
 
 /* Commit and sleep without holding a snapshot; interruptible. */
 extern void schemashift_exec_sleep(int ms);
-
-/* True inside a worker running a step with bypass_guard. */
-extern bool schemashift_executor_bypass;
 
 extern PGDLLEXPORT void schemashift_executor_main(Datum main_arg);
 

@@ -826,7 +826,7 @@ run_steps(Change *c)
 					(errmsg("change %lld: %s", (long long) c->id, s->action),
 					 errdetail("Statement: %s", s->statement)));
 			ss_run_locked(psprintf("change %lld: %s", (long long) c->id, s->action),
-						  s->statement, SS_STEP_RETRIES, true, stamp_step, &ref);
+						  s->statement, SS_STEP_RETRIES, &ss_no_exemption, stamp_step, &ref);
 		}
 	}
 	set_state(c, "ready");
@@ -1039,7 +1039,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("changing %s of %s to %s needs no rewrite: altering in place",
 							quoted_column(c.column), c.relname, c.new_type)));
-			ss_run_locked("alter column type", sql, SS_STEP_RETRIES, true, NULL, NULL);
+			ss_run_locked("alter column type", sql, SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
 			create_change(&c, steps, "contracted");
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
@@ -1208,7 +1208,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("adding %s to %s needs no rewrite: %s", col, c.relname,
 							c.default_expr ? "its default is not volatile" : "it has no default")));
-			ss_run_locked("add column", sql, SS_STEP_RETRIES, true, NULL, NULL);
+			ss_run_locked("add column", sql, SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
 			create_change(&c, steps, "contracted");
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
@@ -1428,12 +1428,20 @@ schemashift_contract(PG_FUNCTION_ARGS)
 		else
 		{
 			Finish		f = {&c, "contracted", "contract", NULL};
+			SSExemption exempt;
 
 			check_table(&c);
 			f.sql = contract_sql(&c);
 			SPI_commit();
+			/*
+			 * Dropping the old column and renaming the new one into its place
+			 * is what this recipe is for; the script is built from catalog
+			 * names only.
+			 */
+			exempt = ss_exempt_from2(SS_BAN_DROP_COLUMN, SS_RENAMING_COLUMN);
+			SS_ANY_STATEMENTS(exempt);
 			ss_run_locked(psprintf("contract change %lld", (long long) id), f.sql, retries,
-						  true, record_finish, &f);
+						  &exempt, record_finish, &f);
 			ereport(NOTICE,
 					(errmsg("change %lld contracted on %s", (long long) id, c.relname)));
 		}
@@ -1474,6 +1482,7 @@ schemashift_abort(PG_FUNCTION_ARGS)
 		else
 		{
 			Finish		f = {&c, "aborted", "abort", NULL};
+			SSExemption exempt;
 
 			check_table(&c);
 			if (c.kind == CHANGE_ADD_COLUMN)
@@ -1486,8 +1495,11 @@ schemashift_abort(PG_FUNCTION_ARGS)
 								 c.sync_trigger, c.relname, c.sync_function,
 								 c.relname, quoted_column(c.new_column));
 			SPI_commit();
+			/* dropping the column this change added is what abort is for */
+			exempt = ss_exempt_from(SS_BAN_DROP_COLUMN);
+			SS_ANY_STATEMENTS(exempt);
 			ss_run_locked(psprintf("abort change %lld", (long long) id), f.sql, retries,
-						  true, record_finish, &f);
+						  &exempt, record_finish, &f);
 			ereport(NOTICE,
 					(errmsg("change %lld aborted: %s is as before", (long long) id, c.relname)));
 		}

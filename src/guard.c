@@ -23,7 +23,7 @@
  */
 #include "schemashift.h"
 #include "errcodes.h"
-#include "executor.h"
+#include "exemptions.h"
 
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -81,6 +81,8 @@ typedef struct GuardFrame
 	int			nest_level;		/* transaction nest level it belongs to */
 	bool		from_hook;
 	bool		expect_rewrite; /* a reported finding predicted a rewrite */
+	SSExemption exempt;			/* rules a recipe step answers, for this
+								 * statement alone */
 	bool		lock_timeout_changed;
 	char	   *saved_lock_timeout;
 	TimestampTz start;
@@ -216,9 +218,6 @@ schemashift_guard_applies(void)
 		audit_relid = InvalidOid;
 		return false;
 	}
-	/* a recipe step of a schemashift procedure, chosen for its safety */
-	if (schemashift_executor_bypass)
-		return false;
 	if (!IsTransactionState() || IsAbortedTransactionBlockState())
 		return false;
 	return OidIsValid(audit_log_relid());
@@ -356,6 +355,13 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 		run->frame->expect_rewrite = true;
 
 	old = MemoryContextSwitchTo(TopTransactionContext);
+	if (ss_exemption_covers(&run->frame->exempt, f->rule))
+	{
+		/* the recipe generated this statement to handle exactly this */
+		json_finding(&run->frame->findings, f, "recipe");
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	if (a)
 	{
 		a->used = true;
@@ -559,6 +565,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 {
 	SSContext	cxt;
 	GuardRun	run;
+	SSExemption exempt;
 	MemoryContext work;
 	MemoryContext old;
 
@@ -566,7 +573,9 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 								 ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(work);
 
+	exempt = ss_exemption_claim(stmt, list_length(frames));
 	run.frame = push_frame(from_hook);
+	run.frame->exempt = exempt;
 	run.blocked = NIL;
 
 	schemashift_context_init(&cxt, false, true);
@@ -582,6 +591,12 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
+}
+
+int
+schemashift_guard_depth(void)
+{
+	return list_length(frames);
 }
 
 /* ---------- the audit log ---------- */

@@ -164,12 +164,12 @@ run_with_retries(const char *sql, const char *label, const SSExecOptions *o,
 
 /* The short catalog-only steps: a failure there leaves nothing to clean. */
 static void
-run_short_step(const char *sql, int retries, bool bypass_guard)
+run_short_step(const char *sql, int retries, SSExemption exempt)
 {
 	SSExecOptions o = {0};
 
 	o.lock_timeout_ms = SS_SHORT_LOCK_TIMEOUT_MS;
-	o.bypass_guard = bypass_guard;
+	o.exempt = exempt;
 	run_with_retries(sql, "schemashift", &o, retries, NULL, NULL);
 }
 
@@ -462,7 +462,7 @@ build_partitioned(IndexRequest *req, const char *idxname, Oid relid)
 		ereport(NOTICE,
 				(errmsg("index %s: creating it on the partitioned table only; partitions follow",
 						qname)));
-		run_short_step(build_sql(req, idxname, relid, false, true), req->retries, false);
+		run_short_step(build_sql(req, idxname, relid, false, true), req->retries, ss_no_exemption);
 		parent_idx = get_relname_relid(idxname, nspid);
 		if (!OidIsValid(parent_idx))
 			elog(ERROR, "index \"%s\" vanished after it was created", idxname);
@@ -493,7 +493,7 @@ build_partitioned(IndexRequest *req, const char *idxname, Oid relid)
 				build_one_concurrently(req, part_idxname, part);
 		}
 		run_short_step(psprintf("ALTER INDEX %s ATTACH PARTITION %s", qname, part_qname),
-					   req->retries, false);
+					   req->retries, ss_no_exemption);
 	}
 
 	parent_idx = get_relname_relid(idxname, nspid);
@@ -626,7 +626,7 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("index %s is partitioned: dropping it without CONCURRENTLY, under a %d ms lock_timeout with retries",
 						qname, SS_SHORT_LOCK_TIMEOUT_MS)));
-		run_short_step(psprintf("DROP INDEX IF EXISTS %s", qname), retries, true);
+		run_short_step(psprintf("DROP INDEX IF EXISTS %s", qname), retries, ss_no_exemption);
 		SPI_finish();
 		PG_RETURN_VOID();
 	}

@@ -95,12 +95,12 @@ attempt_step(void *arg)
 {
 	Attempt    *a = (Attempt *) arg;
 	char		buf[32];
-	bool		save_bypass = schemashift_executor_bypass;
+	SSArmedExemption *previous;
 
 	snprintf(buf, sizeof(buf), "%dms", a->timeout_ms);
 	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
-	schemashift_executor_bypass = a->run->bypass_guard;
+	previous = ss_exemption_arm(&a->run->exempt, a->run->sql);
 	PG_TRY();
 	{
 		int			rc = SPI_execute(a->run->sql, false, 0);
@@ -110,7 +110,7 @@ attempt_step(void *arg)
 	}
 	PG_FINALLY();
 	{
-		schemashift_executor_bypass = save_bypass;
+		ss_exemption_restore(previous);
 	}
 	PG_END_TRY();
 	if (a->run->then)

@@ -288,7 +288,7 @@ ss_spi_exec(const char *sql, int expected)
 typedef struct LockedStep
 {
 	const char *sql;
-	bool		bypass_guard;
+	const SSExemption *exempt;
 	SSStepFn	then;
 	void	   *then_arg;
 } LockedStep;
@@ -298,13 +298,13 @@ locked_step(void *arg)
 {
 	LockedStep *s = (LockedStep *) arg;
 	char		buf[32];
-	bool		save_bypass = schemashift_executor_bypass;
+	SSArmedExemption *previous;
 
 	snprintf(buf, sizeof(buf), "%dms",
 			 schemashift_lock_timeout > 0 ? schemashift_lock_timeout : SS_SHORT_LOCK_TIMEOUT_MS);
 	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
-	schemashift_executor_bypass = s->bypass_guard;
+	previous = ss_exemption_arm(s->exempt, s->sql);
 	PG_TRY();
 	{
 		int			rc = SPI_execute(s->sql, false, 0);
@@ -314,7 +314,7 @@ locked_step(void *arg)
 	}
 	PG_FINALLY();
 	{
-		schemashift_executor_bypass = save_bypass;
+		ss_exemption_restore(previous);
 	}
 	PG_END_TRY();
 	if (s->then)
@@ -322,10 +322,10 @@ locked_step(void *arg)
 }
 
 void
-ss_run_locked(const char *label, const char *sql, int retries, bool bypass_guard,
-			  SSStepFn then, void *then_arg)
+ss_run_locked(const char *label, const char *sql, int retries,
+			  const SSExemption *exempt, SSStepFn then, void *then_arg)
 {
-	LockedStep	s = {sql, bypass_guard, then, then_arg};
+	LockedStep	s = {sql, exempt, then, then_arg};
 	int			attempt;
 
 	for (attempt = 1;; attempt++)

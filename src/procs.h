@@ -19,6 +19,8 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 
+#include "exemptions.h"
+
 /* lock_timeout of the short catalog-only steps */
 #define SS_SHORT_LOCK_TIMEOUT_MS 5000
 
@@ -71,13 +73,13 @@ extern ErrorData *ss_abort_failed_transaction(MemoryContext cxt);
 /*
  * Run SQL (one or more statements, one transaction) with a short
  * lock_timeout, retrying lock timeouts and deadlocks with backoff; commits.
- * Errors other than those are raised.  bypass_guard: the statements are a
- * recipe step the guard would block for want of context.  then(then_arg),
+ * Errors other than those are raised.  exempt: the rules the recipe
+ * handles, exempt for exactly these statements (exemptions.h).  then(then_arg),
  * if given, runs in the same transaction after the statements (to record
  * the step).
  */
 extern void ss_run_locked(const char *label, const char *sql, int retries,
-						  bool bypass_guard, SSStepFn then, void *then_arg);
+						  const SSExemption *exempt, SSStepFn then, void *then_arg);
 
 /*
  * Lock retries (lock_retries.c): each attempt in its own transaction with a
@@ -105,7 +107,7 @@ typedef struct SSRetryRun
 	const char *sql;			/* statements of one transaction */
 	const char *statement;		/* recorded; NULL: sql */
 	SSRetrySchedule schedule;
-	bool		bypass_guard;
+	SSExemption exempt;			/* see ss_run_locked() */
 	SSStepFn	then;			/* runs in the attempt's transaction */
 	void	   *then_arg;
 	const char *migration_id;	/* NULL outside apply() */

@@ -147,6 +147,8 @@ extern void schemashift_guard_init(void);
 extern void schemashift_hooks_init(void);
 extern bool schemashift_guard_applies(void);
 extern void schemashift_guard_statement(Node *stmt, bool from_hook);
+/* how many guarded statements are in progress (DDL nests) */
+extern int	schemashift_guard_depth(void);
 
 /* what the hook keeps of a guarded statement until it has run */
 typedef struct SSGuardRecord

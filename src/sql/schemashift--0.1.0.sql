@@ -483,6 +483,7 @@ CREATE TABLE schemashift.migration_steps (
     status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['pending', 'running', 'done', 'failed'])),
     attempts integer NOT NULL DEFAULT 0,
     change_id bigint,
+    created_relations oid[],
     started_at timestamptz,
     finished_at timestamptz,
     duration interval,
