@@ -1293,7 +1293,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	if (done_before)
 		ereport(NOTICE,
 				(errmsg("backfill of %s is already done, nothing to do", b.relname),
-				 errdetail("Job %lld%s ran the same backfill to its end; running it again would update its rows again.",
+				 errdetail("Job %lld%s ran the same backfill to its end.",
 						   (long long) b.job,
 						   spec->migration_id ? psprintf(" (migration %s, step %d)",
 														 spec->migration_id, spec->migration_step) :
