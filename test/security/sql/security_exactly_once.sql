@@ -157,7 +157,52 @@ SELECT status, steps_done FROM schemashift.migration_status('eo_m3');
 SELECT status, runs, rows_updated FROM schemashift.jobs
  WHERE relid = 'public.big'::regclass ORDER BY id DESC LIMIT 1;
 
--- 10. an ordinary role cannot mark a job done, or another job unfinished,
+-- 10. the same UPDATE twice in one migration is two steps, two jobs: each
+-- runs once (n + 2).  Then the second step's stamp is taken back (the
+-- window after its job) and the same apply() runs.  Must hold: the step
+-- finds its own job done, not the first step's: still n + 2.
+SET ROLE regress_app;
+CALL schemashift.apply('UPDATE big SET n = n + 1; UPDATE big SET n = n + 1;', 'eo_m4');
+RESET ROLE;
+SELECT * FROM big_updates();
+UPDATE schemashift.migration_steps SET status = 'running' WHERE migration_id = 'eo_m4' AND step = 2;
+UPDATE schemashift.migrations SET status = 'running' WHERE id = 'eo_m4';
+SET ROLE regress_app;
+SET client_min_messages = notice;
+CALL schemashift.apply('UPDATE big SET n = n + 1; UPDATE big SET n = n + 1;', 'eo_m4');
+SET client_min_messages = warning;
+RESET ROLE;
+SELECT * FROM big_updates();
+SELECT step, status FROM schemashift.migration_steps WHERE migration_id = 'eo_m4' ORDER BY step;
+
+-- 11. the other recipes in the same window: an online index, a safe
+-- CHECK and an online drop, each done but its stamp taken back, then the
+-- same apply().  Must hold: each finds its work done and only stamps
+-- (one valid index, one validated constraint, the dropped index gone).
+SET ROLE regress_app;
+CREATE INDEX CONCURRENTLY big_n_old ON public.big (n);
+CALL schemashift.apply('CREATE INDEX big_n ON big (n);
+ALTER TABLE big ADD CONSTRAINT big_n_pos CHECK (n > 0);
+DROP INDEX big_n_old;', 'eo_m5');
+RESET ROLE;
+SELECT step, recipe, status FROM schemashift.migration_steps WHERE migration_id = 'eo_m5' ORDER BY step;
+UPDATE schemashift.migration_steps SET status = 'running' WHERE migration_id = 'eo_m5';
+UPDATE schemashift.migrations SET status = 'running' WHERE id = 'eo_m5';
+SET ROLE regress_app;
+SET client_min_messages = notice;
+CALL schemashift.apply('CREATE INDEX big_n ON big (n);
+ALTER TABLE big ADD CONSTRAINT big_n_pos CHECK (n > 0);
+DROP INDEX big_n_old;', 'eo_m5');
+SET client_min_messages = warning;
+RESET ROLE;
+SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'public.big'::regclass ORDER BY 1;
+SELECT conname, convalidated FROM pg_constraint
+ WHERE conrelid = 'public.big'::regclass AND contype = 'c';
+SELECT status, steps_done FROM schemashift.migration_status('eo_m5');
+SELECT * FROM big_updates();
+
+-- 12. an ordinary role cannot mark a job done, or another job unfinished,
 -- to make a backfill skip or repeat.  Must hold: permission denied.
 SET ROLE regress_app;
 UPDATE schemashift.jobs SET status = 'running';
