@@ -15,9 +15,11 @@ SELECT count(*) FILTER (WHERE b = a::text || 'x') AS right_rows, count(*) AS all
 SELECT id, kind, target, key_columns, last_key, units, done, rows_updated, batches, status
   FROM schemashift.jobs ORDER BY id;
 
--- a second run changes nothing: rows already holding the value are skipped
-CALL schemashift.backfill('bf_items', 'b = a::text || ''x''', batch_size => 5);
+-- a second run asked for changes nothing: rows already holding the value
+-- are skipped; without rerun => true, the finished job is not run again
+CALL schemashift.backfill('bf_items', 'b = a::text || ''x''', batch_size => 5, rerun => true);
 SELECT id, rows_updated, batches, status FROM schemashift.jobs WHERE id = 2;
+CALL schemashift.backfill('bf_items', 'b = a::text || ''x''', batch_size => 5);
 
 -- where_clause limits the rows; comments in either clause end at their line
 CALL schemashift.backfill('bf_items', 'b = ''big'' -- marks the big ones', 'a > 20 -- only these');
@@ -46,7 +48,7 @@ SELECT key_columns, units, done = total AS all_blocks, rows_updated, status FROM
 CREATE TABLE bf_points (id int PRIMARY KEY, p point);
 INSERT INTO bf_points SELECT g, NULL FROM generate_series(1, 10) g;
 CALL schemashift.backfill('bf_points', 'p = point(id, id)');
-CALL schemashift.backfill('bf_points', 'p = point(id, id)');
+CALL schemashift.backfill('bf_points', 'p = point(id, id)', rerun => true);
 SELECT rows_updated FROM schemashift.jobs WHERE target = 'public.bf_points' ORDER BY id;
 
 -- 5. hostile names are quoted everywhere

@@ -7,9 +7,12 @@
  * Batches follow the primary key (or a unique key on NOT NULL columns) as
  * key ranges, so gaps cost nothing; a table without one is batched by block
  * ranges (TID Range Scan).  Each batch skips rows that already hold their
- * target value, so a re-run changes nothing twice.  The job's progress is
- * written in the transaction of its batch, so after a crash the job row
- * says exactly which batches happened, and the next CALL resumes there.
+ * target value.  The job's progress is written in the transaction of its
+ * batch, so after a crash the job row says exactly which batches happened,
+ * and the next CALL resumes there.  A job is named by its table, set_clause
+ * and where_clause and by what it serves (an expand/contract change, an
+ * apply() step): once it is done, the same CALL changes nothing unless
+ * rerun => true, so a SET that is not idempotent (n = n + 1) runs once.
  *
  *-------------------------------------------------------------------------
  */
@@ -709,29 +712,126 @@ remember_lower(Backfill *b, char **vals)
 		b->lower[i] = copy[i] ? MemoryContextStrdup(b->keycxt, copy[i]) : NULL;
 }
 
-/* Find the unfinished job of this very backfill, or start one. */
+/*
+ * What names a backfill, as parameters: $1 relid, $2 set_clause,
+ * $3 where_clause, $4 change_id, $5 migration_id, $6 migration_step (NULL
+ * when the job serves no change, no apply() step).
+ */
 static void
-open_job(Backfill *b, double reltuples)
+identity_params(const SSBackfillSpec *spec, Oid *types, Datum *values, char *nulls)
 {
-	const SSBackfillSpec *spec = b->spec;
-	Oid			types[10] = {OIDOID, TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID,
-	INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID};
-	Datum		values[10];
-	char		nulls[10];
-	char	   *run_by = GetUserNameFromId(GetUserId(), false);
-	char	   *keydesc = b->nkeys > 0 ? b->key_list : "ctid";
-
-	memset(nulls, ' ', sizeof(nulls));
+	types[0] = OIDOID;
+	types[1] = TEXTOID;
+	types[2] = TEXTOID;
+	types[3] = INT8OID;
+	types[4] = TEXTOID;
+	types[5] = INT4OID;
 	values[0] = ObjectIdGetDatum(spec->relid);
 	values[1] = CStringGetTextDatum(spec->set_clause);
 	values[2] = spec->where_clause ? CStringGetTextDatum(spec->where_clause) : (Datum) 0;
 	nulls[2] = spec->where_clause ? ' ' : 'n';
+	values[3] = Int64GetDatum(spec->change_id);
+	nulls[3] = spec->change_id > 0 ? ' ' : 'n';
+	values[4] = spec->migration_id ? CStringGetTextDatum(spec->migration_id) : (Datum) 0;
+	nulls[4] = spec->migration_id ? ' ' : 'n';
+	values[5] = Int32GetDatum(spec->migration_step);
+	nulls[5] = spec->migration_id ? ' ' : 'n';
+}
 
+#define SS_SAME_BACKFILL \
+	"kind OPERATOR(pg_catalog.=) 'backfill' AND relid OPERATOR(pg_catalog.=) $1 " \
+	"AND set_clause OPERATOR(pg_catalog.=) $2 AND where_clause IS NOT DISTINCT FROM $3 "
+
+/*
+ * A CALL of its own would start a job while an apply() step or a change
+ * has the same backfill unfinished: the rows that job updated would be
+ * updated again.  Refuse; the step or the change resumes its own job.
+ */
+static void
+refuse_unfinished_elsewhere(Backfill *b)
+{
+	Oid			types[6];
+	Datum		values[6];
+	char		nulls[6];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	int64		job;
+	char	   *migration;
+
+	memset(nulls, ' ', sizeof(nulls));
+	identity_params(b->spec, types, values, nulls);
+	if (ss_state_exec("SELECT j.id, j.migration_id, j.migration_step, j.change_id "
+					  "FROM schemashift.jobs j WHERE " SS_SAME_BACKFILL
+					  "AND j.status OPERATOR(pg_catalog.<>) 'done' "
+					  "AND (j.migration_id IS NOT NULL OR EXISTS ("
+					  "SELECT FROM schemashift.changes c WHERE c.id OPERATOR(pg_catalog.=) j.change_id "
+					  "AND c.state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted']))) "
+					  "ORDER BY j.id DESC LIMIT 1",
+					  3, types, values, nulls) != 1)
+		return;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	job = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	migration = SPI_getvalue(tup, desc, 2);
+	if (migration)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the same backfill of %s is unfinished in migration %s, step %s",
+						b->relname, migration, SPI_getvalue(tup, desc, 3)),
+				 errdetail("Its job %lld updated rows already; a job of this CALL would update them again.",
+						   (long long) job),
+				 errhint("Resume the migration with the same apply() call. To start a job of your own anyway, pass rerun => true.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the same backfill of %s is unfinished in change %s",
+					b->relname, SPI_getvalue(tup, desc, 4)),
+			 errdetail("Its job %lld updated rows already; a job of this CALL would update them again.",
+					   (long long) job),
+			 errhint("Resume the change by calling the same expand procedure again. To start a job of your own anyway, pass rerun => true.")));
+}
+
+/*
+ * Find the latest job of this very backfill (identity_params): unfinished,
+ * resume it; done, return false, there is nothing to do (unless rerun);
+ * none, start one.
+ */
+static bool
+open_job(Backfill *b, double reltuples)
+{
+	const SSBackfillSpec *spec = b->spec;
+	Oid			types[12];
+	Datum		values[12];
+	char		nulls[12];
+	char	   *run_by = GetUserNameFromId(GetUserId(), false);
+	char	   *keydesc = b->nkeys > 0 ? b->key_list : "ctid";
+	bool		resume = false;
+
+	memset(nulls, ' ', sizeof(nulls));
+	identity_params(spec, types, values, nulls);
 	if (ss_state_exec("SELECT id, last_key, key_columns, end_block, status "
-					  "FROM schemashift.jobs WHERE kind = 'backfill' AND relid = $1 "
-					  "AND set_clause = $2 AND where_clause IS NOT DISTINCT FROM $3 "
-					  "AND status <> 'done' ORDER BY id DESC LIMIT 1",
-					  3, types, values, nulls) == 1)
+					  "FROM schemashift.jobs WHERE " SS_SAME_BACKFILL
+					  "AND change_id IS NOT DISTINCT FROM $4 "
+					  "AND migration_id IS NOT DISTINCT FROM $5 "
+					  "AND migration_step IS NOT DISTINCT FROM $6 "
+					  "ORDER BY id DESC LIMIT 1",
+					  6, types, values, nulls) == 1)
+	{
+		bool		isnull;
+		char	   *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+
+		b->job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											 1, &isnull));
+		if (strcmp(status, "done") != 0)
+			resume = true;
+		else if (!spec->rerun)
+		{
+			SPI_commit();
+			return false;
+		}
+	}
+
+	if (resume)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
@@ -739,7 +839,6 @@ open_job(Backfill *b, double reltuples)
 		char	   *keycols = SPI_getvalue(tup, desc, 3);
 		char	   *status = SPI_getvalue(tup, desc, 5);
 
-		b->job = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 		if (keycols && strcmp(keycols, keydesc) == 0)
 		{
 			Datum		lk = SPI_getbinval(tup, desc, 2, &isnull);
@@ -801,27 +900,43 @@ open_job(Backfill *b, double reltuples)
 	}
 	else
 	{
+		if (spec->change_id == 0 && spec->migration_id == NULL && !spec->rerun)
+			refuse_unfinished_elsewhere(b);
 		/* ids without a sequence: lastval() of the session stays its own */
 		ss_state_exec("LOCK TABLE schemashift.jobs IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
-		values[3] = Int64GetDatum(spec->change_id);
-		nulls[3] = spec->change_id > 0 ? ' ' : 'n';
+		memset(nulls, ' ', sizeof(nulls));
+		identity_params(spec, types, values, nulls);
+		/* $5, $6 of the identity move to $11, $12 */
+		types[10] = types[4];
+		values[10] = values[4];
+		nulls[10] = nulls[4];
+		types[11] = types[5];
+		values[11] = values[5];
+		nulls[11] = nulls[5];
+		types[4] = TEXTARRAYOID;
 		values[4] = (Datum) 0;
 		nulls[4] = 'n';
+		types[5] = INT8OID;
 		values[5] = Int64GetDatum(b->nkeys > 0 ? (int64) Max(reltuples, 0) : (int64) b->end_block);
 		nulls[5] = (b->nkeys > 0 && reltuples < 0) ? 'n' : ' ';
+		types[6] = INT4OID;
 		values[6] = Int32GetDatum(b->batch_size);
+		types[7] = INT4OID;
 		values[7] = Int32GetDatum(MyProcPid);
+		types[8] = TEXTOID;
 		values[8] = CStringGetTextDatum(keydesc);
+		types[9] = TEXTOID;
 		values[9] = CStringGetTextDatum(run_by);
-		if (ss_state_exec("INSERT INTO schemashift.jobs (id, kind, change_id, relid, target, "
+		if (ss_state_exec("INSERT INTO schemashift.jobs (id, kind, change_id, migration_id, "
+						  "migration_step, relid, target, "
 						  "set_clause, where_clause, key_columns, last_key, end_block, "
 						  "units, total, batch_size, pid, status, run_by) "
-						  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, 'backfill', $4, $1, "
+						  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, 'backfill', $4, $11, $12, $1, "
 						  "$1::pg_catalog.regclass::pg_catalog.text, $2, $3, $9, $5, "
 						  "CASE WHEN $9 = 'ctid' THEN $6 END, "
 						  "CASE WHEN $9 = 'ctid' THEN 'blocks' ELSE 'rows' END, $6, $7, $8, 'running', $10 "
 						  "FROM schemashift.jobs RETURNING id",
-						  10, types, values, nulls) != 1)
+						  12, types, values, nulls) != 1)
 			elog(ERROR, "could not record the backfill job");
 		{
 			bool		isnull;
@@ -837,6 +952,7 @@ open_job(Backfill *b, double reltuples)
 						"blocks by physical position (the table has no primary key)")));
 	}
 	SPI_commit();
+	return true;
 }
 
 static void
@@ -1043,6 +1159,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	TimestampTz last_notice;
 	MemoryContext batchcxt;
 	MemoryContext oldcxt;
+	volatile bool done_before = false;
 
 	memset(&b, 0, sizeof(b));
 	b.spec = spec;
@@ -1063,10 +1180,10 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 									 ALLOCSET_DEFAULT_SIZES);
 	PG_TRY();
 	{
-		open_job(&b, reltuples);
+		done_before = !open_job(&b, reltuples);
 		run_start = last_notice = GetCurrentTimestamp();
 
-		for (;;)
+		while (!done_before)
 		{
 			ErrorData  *edata;
 			TimestampTz start;
@@ -1173,10 +1290,21 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	}
 	PG_END_TRY();
 
-	ereport(NOTICE,
-			(errmsg("backfill of %s: done, %lld rows updated in %lld batches (job %lld)",
-					b.relname, (long long) total_updated, (long long) batches,
-					(long long) b.job)));
+	if (done_before)
+		ereport(NOTICE,
+				(errmsg("backfill of %s is already done, nothing to do", b.relname),
+				 errdetail("Job %lld%s ran the same backfill to its end.",
+						   (long long) b.job,
+						   spec->migration_id ? psprintf(" (migration %s, step %d)",
+														 spec->migration_id, spec->migration_step) :
+						   spec->change_id > 0 ? psprintf(" (change %lld)", (long long) spec->change_id) : ""),
+				 spec->migration_id || spec->change_id > 0 ? 0 :
+				 errhint("To run it again anyway, pass rerun => true.")));
+	else
+		ereport(NOTICE,
+				(errmsg("backfill of %s: done, %lld rows updated in %lld batches (job %lld)",
+						b.relname, (long long) total_updated, (long long) batches,
+						(long long) b.job)));
 	MemoryContextDelete(batchcxt);
 	MemoryContextDelete(b.keycxt);
 	return b.job;
@@ -1185,7 +1313,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 /*
  * CALL schemashift.backfill(tbl, set_clause, where_clause, batch_size, pause,
  *							 max_replication_lag, target_batch_time,
- *							 lock_timeout, batch_timeout, retries)
+ *							 lock_timeout, batch_timeout, retries, rerun)
  */
 Datum
 schemashift_backfill(PG_FUNCTION_ARGS)
@@ -1208,6 +1336,10 @@ schemashift_backfill(PG_FUNCTION_ARGS)
 	spec.lock_timeout_ms = PG_ARGISNULL(7) ? 0 : ss_interval_ms(PG_GETARG_DATUM(7), "lock_timeout");
 	spec.batch_timeout_ms = PG_ARGISNULL(8) ? 0 : ss_interval_ms(PG_GETARG_DATUM(8), "batch_timeout");
 	spec.retries = PG_ARGISNULL(9) ? 10 : PG_GETARG_INT32(9);
+	spec.rerun = !PG_ARGISNULL(10) && PG_GETARG_BOOL(10);
+	/* run by apply() as a step's recipe: the job is that step's */
+	spec.migration_id = ss_current_migration_id;
+	spec.migration_step = ss_current_migration_step;
 	if (spec.batch_size < 1 || spec.batch_size > SS_MAX_BATCH)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

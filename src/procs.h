@@ -172,10 +172,22 @@ typedef struct SSBackfillSpec
 	int			lock_timeout_ms;
 	int			batch_timeout_ms;	/* 0: none */
 	int			retries;
-	int64		change_id;		/* the expand/contract change it serves, or 0 */
+
+	/*
+	 * What the job serves, part of its identity with relid, set_clause and
+	 * where_clause: a call finds the latest job of the same backfill and
+	 * resumes it, or, when it is done, does nothing (unless rerun).
+	 */
+	int64		change_id;		/* the expand/contract change, or 0 */
+	const char *migration_id;	/* the apply() step, or NULL */
+	int			migration_step;
+	bool		rerun;			/* a done job: run it again, as a new job */
 } SSBackfillSpec;
 
-/* Run (or resume) a backfill job to its end; returns the job's id. */
+/*
+ * Run (or resume) a backfill job to its end; returns the job's id.  A job
+ * already done is not run again (a NOTICE says so) unless spec->rerun.
+ */
 extern int64 schemashift_backfill_run(const SSBackfillSpec *spec);
 
 #endif							/* SCHEMASHIFT_PROCS_H */

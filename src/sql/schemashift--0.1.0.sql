@@ -227,13 +227,18 @@ COMMENT ON PROCEDURE schemashift.reindex(text, integer, interval) IS
 -- the extension's owner, in the transaction of each step: after a crash
 -- the rows say exactly what happened, and the next CALL resumes there.
 -- Ids come from max(id) + 1 under a lock, not a sequence, so a CALL never
--- changes the session's lastval().
+-- changes the session's lastval().  A job is one backfill: its table,
+-- set_clause and where_clause, and what it serves (change_id, or the
+-- apply() step migration_id/migration_step); the latest job of a backfill
+-- says whether a CALL resumes it, or finds it done and changes nothing.
 -- ---------------------------------------------------------------------
 
 CREATE TABLE schemashift.jobs (
     id bigint PRIMARY KEY,
     kind text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) 'backfill'),
     change_id bigint,
+    migration_id text,
+    migration_step integer,
     relid oid NOT NULL,
     target text NOT NULL,
     set_clause text NOT NULL,
@@ -318,11 +323,12 @@ CREATE PROCEDURE schemashift.backfill(
     target_batch_time interval DEFAULT NULL,
     lock_timeout interval DEFAULT '2s',
     batch_timeout interval DEFAULT '1min',
-    retries integer DEFAULT 10)
+    retries integer DEFAULT 10,
+    rerun boolean DEFAULT false)
 AS 'MODULE_PATHNAME', 'schemashift_backfill'
 LANGUAGE C;
-COMMENT ON PROCEDURE schemashift.backfill(regclass, text, text, integer, interval, interval, interval, interval, interval, integer) IS
-'UPDATE tbl SET set_clause [WHERE where_clause] in committed batches by key range, resumable, throttled';
+COMMENT ON PROCEDURE schemashift.backfill(regclass, text, text, integer, interval, interval, interval, interval, interval, integer, boolean) IS
+'UPDATE tbl SET set_clause [WHERE where_clause] in committed batches by key range, resumable, throttled; once: a finished job is not run again unless rerun';
 
 CREATE PROCEDURE schemashift.expand_alter_column_type(
     tbl regclass, col text, new_type text, using_expr text DEFAULT NULL,
