@@ -37,7 +37,6 @@
 #include "commands/dbcommands.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
-#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "fmgr.h"
@@ -45,6 +44,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
@@ -609,22 +609,52 @@ name_datum(const char *s)
 
 /*
  * The next audit row id, from the log's own sequence: unlike transaction
- * ids, its position is dumped with the log (pg_extension_config_dump) and
- * so survives a dump and restore into another cluster, and it never runs
- * into the next transaction's ids.
+ * ids, its position is dumped with the log (pg_extension_config_dump), so
+ * ids go on after a dump and restore into another cluster, and no
+ * transaction can run into the next one's ids.  Not nextval(): that would
+ * make the sequence the session's lastval(), and the guard must not change
+ * what lastval() returns.  So: read the sequence and setval() it (which
+ * leaves lastval() alone), one backend at a time under a lock released at
+ * once.  Both are non-transactional and WAL-logged before the row commits.
  */
 static int64
-audit_row_id(Oid logid)
+audit_row_id(Relation log)
 {
-	Oid			seqid = get_relname_relid("ddl_log_id_seq", get_rel_namespace(logid));
+	Oid			seqid = get_relname_relid("ddl_log_id_seq", RelationGetNamespace(log));
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		last;
+	int64		next;
+	Oid			save_userid;
+	int			save_sec;
 
 	if (!OidIsValid(seqid) || get_rel_relkind(seqid) != RELKIND_SEQUENCE)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("the schemashift audit log's sequence schemashift.ddl_log_id_seq does not exist"),
 				 errhint("Restore the audit log's definition, or recreate the extension.")));
-	/* the log's owner may use it, whoever runs the DDL */
-	return nextval_internal(seqid, false);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(log->rd_rel->relowner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	LockDatabaseObject(RelationRelationId, seqid, 1, ExclusiveLock);
+	PG_TRY();
+	{
+		InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = ObjectIdGetDatum(seqid);
+		fcinfo->args[0].isnull = false;
+		last = pg_sequence_last_value(fcinfo);
+		/* NULL: never called, start at its start value (1) */
+		next = fcinfo->isnull ? 1 : DatumGetInt64(last) + 1;
+		(void) DirectFunctionCall2(setval_oid, ObjectIdGetDatum(seqid),
+								   Int64GetDatum(next));
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+	UnlockDatabaseObject(RelationRelationId, seqid, 1, ExclusiveLock);
+	return next;
 }
 
 /*
@@ -664,7 +694,8 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 		database_name = MemoryContextStrdup(TopMemoryContext,
 											get_database_name(MyDatabaseId));
 
-	AUDIT_COLUMN("id", INT8OID, Int64GetDatum(audit_row_id(relid)), false);
+	rel = table_open(relid, RowExclusiveLock);
+	AUDIT_COLUMN("id", INT8OID, Int64GetDatum(audit_row_id(rel)), false);
 	AUDIT_COLUMN("logged_at", TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
 	AUDIT_COLUMN("role_name", NAMEOID,
 				 name_datum(GetUserNameFromId(GetUserId(), false)), false);
@@ -705,7 +736,6 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 									 TimestampTzGetDatum(start)), false);
 #undef AUDIT_COLUMN
 
-	rel = table_open(relid, RowExclusiveLock);
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
