@@ -26,10 +26,13 @@
 #include "errcodes.h"
 #include "executor.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -56,6 +59,9 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
@@ -608,14 +614,53 @@ name_datum(const char *s)
 }
 
 /*
- * The next audit row id, from the log's own sequence: unlike transaction
- * ids, its position is dumped with the log (pg_extension_config_dump), so
- * ids go on after a dump and restore into another cluster, and no
- * transaction can run into the next one's ids.  Not nextval(): that would
- * make the sequence the session's lastval(), and the guard must not change
- * what lastval() returns.  So: read the sequence and setval() it (which
- * leaves lastval() alone), one backend at a time under a lock released at
- * once.  Both are non-transactional and WAL-logged before the row commits.
+ * The largest id in the audit log's primary key, of any row, committed or
+ * not: the last entry of its btree, read from the index alone.  0 when the
+ * log has no rows or no such key.
+ */
+static int64
+audit_max_id(Relation log)
+{
+	Oid			pk = RelationGetPrimaryKeyIndex(log);
+	Relation	idx;
+	IndexScanDesc scan;
+	int64		max = 0;
+
+	if (!OidIsValid(pk))
+		return 0;
+	idx = index_open(pk, AccessShareLock);
+	if (idx->rd_rel->relam == BTREE_AM_OID &&
+		TupleDescAttr(RelationGetDescr(idx), 0)->atttypid == INT8OID)
+	{
+		scan = index_beginscan(log, idx, SnapshotAny, 0, 0);
+		scan->xs_want_itup = true;
+		index_rescan(scan, NULL, 0, NULL, 0);
+		if (index_getnext_tid(scan, BackwardScanDirection) != NULL && scan->xs_itup)
+		{
+			bool		isnull;
+			Datum		d = index_getattr(scan->xs_itup, 1, scan->xs_itupdesc, &isnull);
+
+			if (!isnull)
+				max = DatumGetInt64(d);
+		}
+		index_endscan(scan);
+	}
+	index_close(idx, AccessShareLock);
+	return max;
+}
+
+/*
+ * The next audit row id, from the log's own sequence, which the install
+ * script starts at the time of installation in microseconds, so that two
+ * installations hand out disjoint ranges: rows restored from a dump of one
+ * never meet the rows the restore's own DDL wrote in the other.  Each id
+ * is above every id in the log, so a sequence set back by a restore, or
+ * rows copied in, cannot lead to a duplicate; and no transaction can run
+ * into another's ids, whatever it writes.  Not nextval(): that would make
+ * the sequence the session's lastval(), and the guard must not change what
+ * lastval() returns; setval() leaves it alone.  Reading and setting happen
+ * one backend at a time, under a lock released at once; both are
+ * non-transactional, and WAL-logged before the row commits.
  */
 static int64
 audit_row_id(Relation log)
@@ -643,8 +688,8 @@ audit_row_id(Relation log)
 		fcinfo->args[0].value = ObjectIdGetDatum(seqid);
 		fcinfo->args[0].isnull = false;
 		last = pg_sequence_last_value(fcinfo);
-		/* NULL: never called, start at its start value (1) */
-		next = fcinfo->isnull ? 1 : DatumGetInt64(last) + 1;
+		/* NULL: never called; its start value is then free */
+		next = Max(fcinfo->isnull ? 0 : DatumGetInt64(last), audit_max_id(log)) + 1;
 		(void) DirectFunctionCall2(setval_oid, ObjectIdGetDatum(seqid),
 								   Int64GetDatum(next));
 	}
