@@ -74,6 +74,7 @@ typedef struct MigrationPlan
 	const char *script;
 	const char *migration_id;
 	List	   *approvals;		/* of SSApproval */
+	List	   *names_given;	/* of NameGiven: relation names the script binds */
 	bool		expand_types;
 	List	   *steps;
 	/* an open BEGIN ... COMMIT in the script */
@@ -131,10 +132,111 @@ relation_of(RangeVar *rv)
 	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 }
 
+/*
+ * A relation name an earlier statement of the migration gives to a
+ * relation (CREATE, RENAME TO, SET SCHEMA); nspid InvalidOid: the schema
+ * is not known before the statement runs, so any.
+ */
+typedef struct NameGiven
+{
+	Oid			nspid;
+	char	   *relname;
+} NameGiven;
+
+static void
+note_name_given(MigrationPlan *p, RangeVar *rv, Oid nspid, const char *relname)
+{
+	NameGiven  *n = palloc(sizeof(NameGiven));
+
+	if (!OidIsValid(nspid) && rv && rv->schemaname)
+		nspid = get_namespace_oid(rv->schemaname, true);
+	n->nspid = nspid;
+	n->relname = pstrdup(relname);
+	p->names_given = lappend(p->names_given, n);
+}
+
+/* Record the relation names a statement of the script gives. */
+static void
+note_names_given(MigrationPlan *p, Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_CreateStmt:
+			note_name_given(p, ((CreateStmt *) node)->relation, InvalidOid,
+							((CreateStmt *) node)->relation->relname);
+			break;
+		case T_CreateTableAsStmt:
+			note_name_given(p, ((CreateTableAsStmt *) node)->into->rel, InvalidOid,
+							((CreateTableAsStmt *) node)->into->rel->relname);
+			break;
+		case T_ViewStmt:
+			note_name_given(p, ((ViewStmt *) node)->view, InvalidOid,
+							((ViewStmt *) node)->view->relname);
+			break;
+		case T_CreateSeqStmt:
+			note_name_given(p, ((CreateSeqStmt *) node)->sequence, InvalidOid,
+							((CreateSeqStmt *) node)->sequence->relname);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *is = (IndexStmt *) node;
+				Oid			relid = relation_of(is->relation);
+
+				if (is->idxname)
+					note_name_given(p, NULL, OidIsValid(relid) ? get_rel_namespace(relid) : InvalidOid,
+									is->idxname);
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) node;
+				Oid			relid = relation_of(rs->relation);
+
+				if (rs->relation && rs->subname == NULL && rs->newname)
+					note_name_given(p, rs->relation,
+									OidIsValid(relid) ? get_rel_namespace(relid) : InvalidOid,
+									rs->newname);
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) node;
+
+				if (as->relation)
+					note_name_given(p, NULL, get_namespace_oid(as->newschema, true),
+									as->relation->relname);
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
+ * The approval that covers a finding.  Approvals name relations as they
+ * are when apply() is called; once an earlier statement of the migration
+ * has given an approved relation's name to a relation (renamed another one
+ * into it, say), the name no longer means the relation approved, and the
+ * statements after it are not covered: the guard, which resolves the name
+ * again when the step runs, would otherwise find the other relation.
+ */
 static SSApproval *
 approval_for(MigrationPlan *p, SSScriptFinding *f)
 {
-	return ss_approval_find(p->approvals, f->rule, f->object);
+	SSApproval *a = ss_approval_find(p->approvals, f->rule, f->object);
+	ListCell   *lc;
+
+	if (a == NULL || !OidIsValid(a->relid))
+		return a;
+	foreach(lc, p->names_given)
+	{
+		NameGiven  *n = lfirst(lc);
+
+		if ((!OidIsValid(n->nspid) || n->nspid == get_rel_namespace(a->relid)) &&
+			strcmp(n->relname, get_rel_name(a->relid)) == 0)
+			return NULL;
+	}
+	return a;
 }
 
 static bool
@@ -496,6 +598,7 @@ plan_script(MigrationPlan *p)
 	int			i;
 	SSScriptStatement *stmts = schemashift_lint_statements(p->script, NULL, &n);
 	bool		need_approver = false;
+	Node	   *previous = NULL;
 
 	for (i = 0; i < n; i++)
 	{
@@ -528,6 +631,10 @@ plan_script(MigrationPlan *p)
 		if (list_length(raw) != 1)
 			elog(ERROR, "statement %d holds %d statements", st->number, list_length(raw));
 		node = linitial_node(RawStmt, raw)->stmt;
+		/* names the statement before gave, for the approvals of this one */
+		if (previous)
+			note_names_given(p, previous);
+		previous = node;
 
 		if (IsA(node, TransactionStmt))
 		{

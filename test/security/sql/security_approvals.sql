@@ -149,6 +149,78 @@ COMMIT;
 RESET ROLE;
 SELECT * FROM security_victims();
 
+-- 8b. Other multi-object statements: one approval per object.  DROP INDEX
+-- of two indexes with an approval for one; DROP SCHEMA of two schemas with
+-- an approval for one; an object text that lists two tables approves none.
+SET client_min_messages = warning;
+SET schemashift.mode = off;
+CREATE INDEX victim_n ON public.victim (n);
+CREATE INDEX victim2_n ON public.victim2 (n);
+CREATE SCHEMA appschema2 AUTHORIZATION regress_app;
+RESET schemashift.mode;
+RESET client_min_messages;
+BEGIN;
+SET ROLE regress_approver;
+SELECT schemashift.approve('require-concurrent-index-deletion', 'victim2_n', reason => 'one index');
+SET ROLE regress_app;
+DROP INDEX victim2_n, victim_n;
+\echo :SQLSTATE
+COMMIT;
+RESET ROLE;
+BEGIN;
+SET ROLE regress_approver;
+SELECT schemashift.approve('ban-drop-schema', 'appschema2', reason => 'the empty one');
+SET ROLE regress_app;
+DROP SCHEMA appschema2, appschema CASCADE;
+\echo :SQLSTATE
+COMMIT;
+RESET ROLE;
+BEGIN;
+SET ROLE regress_approver;
+SELECT schemashift.approve('ban-drop-table', 'victim2, victim', reason => 'a list is no name');
+SET ROLE regress_app;
+DROP TABLE victim2, victim;
+\echo :SQLSTATE
+COMMIT;
+RESET ROLE;
+SELECT count(*) AS indexes FROM pg_class WHERE relname IN ('victim_n', 'victim2_n');
+SELECT count(*) AS appschema_victim_rows FROM appschema.victim;
+
+-- 8c. A column dropped by cascade (DROP TYPE ... CASCADE) is matched by its
+-- table's OID: a table approval for victim2 does not cover victim's column.
+SET client_min_messages = warning;
+SET schemashift.mode = off;
+CREATE TYPE public.mood AS ENUM ('ok', 'bad');
+ALTER TYPE public.mood OWNER TO regress_app;
+ALTER TABLE public.victim ADD COLUMN mood public.mood;
+RESET schemashift.mode;
+RESET client_min_messages;
+BEGIN;
+SET ROLE regress_approver;
+SELECT schemashift.approve('ban-drop-column', 'victim2', reason => 'columns of victim2');
+SET ROLE regress_app;
+DROP TYPE public.mood CASCADE;
+\echo :SQLSTATE
+COMMIT;
+RESET ROLE;
+SELECT count(*) AS mood_columns FROM pg_attribute
+ WHERE attrelid = 'public.victim'::regclass AND attname = 'mood' AND NOT attisdropped;
+-- ... while an approval of victim's own column does
+BEGIN;
+SET ROLE regress_approver;
+SELECT schemashift.approve('ban-drop-column', 'victim.mood', reason => 'the enum goes');
+SET ROLE regress_app;
+DROP TYPE public.mood CASCADE;
+COMMIT;
+RESET ROLE;
+SET client_min_messages = warning;
+SET schemashift.mode = off;
+DROP INDEX public.victim_n, public.victim2_n;
+DROP SCHEMA appschema2;
+RESET schemashift.mode;
+RESET client_min_messages;
+SELECT * FROM security_victims();
+
 -- 9. apply() with approve => array[...]: the same matcher plans the
 -- migration; victim2's approval does not carry DROP TABLE victim2, victim,
 -- nor does 'appschema' carry DROP TABLE appschema.victim.
@@ -161,6 +233,14 @@ CALL schemashift.apply('DROP TABLE appschema.victim;', 'sec-approvals-2',
 -- an approval in the script itself is no wider
 CALL schemashift.apply($s$SELECT schemashift.approve('ban-drop-table', 'victim2', reason => 'in the script');
 DROP TABLE victim2, victim;$s$, 'sec-approvals-3');
+\echo :SQLSTATE
+-- the approvals of apply() name the relations as they are when apply()
+-- is called: a script that renames victim into victim2's name cannot drop
+-- it under victim2's approval
+CALL schemashift.apply($s$DROP TABLE victim2;
+ALTER TABLE victim RENAME TO victim2;
+DROP TABLE victim2;$s$, 'sec-approvals-5',
+                       approve => array['ban-drop-table:victim2', 'renaming-table:victim']);
 \echo :SQLSTATE
 SELECT * FROM security_victims();
 SELECT count(*) AS appschema_victim_rows FROM appschema.victim;
