@@ -225,8 +225,13 @@ SSApproval *
 ss_approval_find(List *approvals, SSRuleId rule, const char *object)
 {
 	Target		t;
+	ListCell   *lc;
+	bool		any = false;
 
-	if (approvals == NIL)
+	/* resolve the object only when some approval of the rule could match */
+	foreach(lc, approvals)
+		any |= ((SSApproval *) lfirst(lc))->rule == rule;
+	if (!any)
 		return NULL;
 	if (object == NULL)
 		return find(approvals, rule, NULL);

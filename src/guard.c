@@ -14,10 +14,11 @@
  * predicted; sql_drop sees what a DROP removed by cascade.
  *
  * State: a stack of frames, one per DDL statement in progress (DDL can
- * nest: a function called by DDL may run DDL), and the approvals of the
- * current transaction.  Both live in TopTransactionContext and are
+ * nest: a function called by DDL may run DDL), in TopTransactionContext,
  * forgotten at transaction end; frames of an aborted subtransaction are
- * popped by the subtransaction callback.
+ * popped by the subtransaction callback.  The approvals of the current
+ * transaction, and the matcher that decides what they cover, are in
+ * approvals.c.
  *
  *-------------------------------------------------------------------------
  */
