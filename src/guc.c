@@ -7,7 +7,9 @@
  * through is PGC_SUSET, so that an ordinary role can neither loosen nor
  * silence it (not with SET, ALTER ROLE/DATABASE SET, PGOPTIONS or
  * set_config()), and the "schemashift" prefix is reserved so that a
- * misspelt setting is an error, not a silent placeholder.
+ * misspelt setting is an error, not a silent placeholder.  When the library
+ * loads late and the server refuses a placeholder an ordinary role set, the
+ * session gets the administrator's value back (fail_closed()).
  *
  *-------------------------------------------------------------------------
  */
