@@ -24,6 +24,7 @@ OBJS = \
 	src/rules_drop.o \
 	src/rules_misc.o \
 	src/guard.o \
+	src/approvals.o \
 	src/hooks.o \
 	src/executor.o \
 	src/procs.o \

@@ -24,6 +24,7 @@
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
+#include "approvals.h"
 #include "executor.h"
 #include "schemashift.h"
 
@@ -53,13 +54,6 @@ PG_FUNCTION_INFO_V1(schemashift_apply);
 #define SS_BACKFILL_ROWS_PER_S	50000.0
 
 
-typedef struct Approval
-{
-	char	   *rule;
-	char	   *object;			/* NULL: any object */
-	char	   *reason;
-} Approval;
-
 typedef struct Step
 {
 	int			number;
@@ -79,7 +73,8 @@ typedef struct MigrationPlan
 {
 	const char *script;
 	const char *migration_id;
-	List	   *approvals;
+	List	   *approvals;		/* of SSApproval */
+	List	   *names_given;	/* of NameGiven: relation names the script binds */
 	bool		expand_types;
 	List	   *steps;
 	/* an open BEGIN ... COMMIT in the script */
@@ -137,40 +132,111 @@ relation_of(RangeVar *rv)
 	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 }
 
-static bool
-object_matches(const char *approved, const char *object)
+/*
+ * A relation name an earlier statement of the migration gives to a
+ * relation (CREATE, RENAME TO, SET SCHEMA); nspid InvalidOid: the schema
+ * is not known before the statement runs, so any.
+ */
+typedef struct NameGiven
 {
-	size_t		len;
+	Oid			nspid;
+	char	   *relname;
+} NameGiven;
 
-	if (approved == NULL)
-		return true;
-	if (object == NULL)
-		return false;
-	if (strncmp(object, "public.", 7) == 0 && strncmp(approved, "public.", 7) != 0)
-		object += 7;
-	if (pg_strcasecmp(approved, object) == 0)
-		return true;
-	len = strlen(approved);
-	return pg_strncasecmp(approved, object, len) == 0 && object[len] == '.';
+static void
+note_name_given(MigrationPlan *p, RangeVar *rv, Oid nspid, const char *relname)
+{
+	NameGiven  *n = palloc(sizeof(NameGiven));
+
+	if (!OidIsValid(nspid) && rv && rv->schemaname)
+		nspid = get_namespace_oid(rv->schemaname, true);
+	n->nspid = nspid;
+	n->relname = pstrdup(relname);
+	p->names_given = lappend(p->names_given, n);
 }
 
-static Approval *
+/* Record the relation names a statement of the script gives. */
+static void
+note_names_given(MigrationPlan *p, Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_CreateStmt:
+			note_name_given(p, ((CreateStmt *) node)->relation, InvalidOid,
+							((CreateStmt *) node)->relation->relname);
+			break;
+		case T_CreateTableAsStmt:
+			note_name_given(p, ((CreateTableAsStmt *) node)->into->rel, InvalidOid,
+							((CreateTableAsStmt *) node)->into->rel->relname);
+			break;
+		case T_ViewStmt:
+			note_name_given(p, ((ViewStmt *) node)->view, InvalidOid,
+							((ViewStmt *) node)->view->relname);
+			break;
+		case T_CreateSeqStmt:
+			note_name_given(p, ((CreateSeqStmt *) node)->sequence, InvalidOid,
+							((CreateSeqStmt *) node)->sequence->relname);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *is = (IndexStmt *) node;
+				Oid			relid = relation_of(is->relation);
+
+				if (is->idxname)
+					note_name_given(p, NULL, OidIsValid(relid) ? get_rel_namespace(relid) : InvalidOid,
+									is->idxname);
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) node;
+				Oid			relid = relation_of(rs->relation);
+
+				if (rs->relation && rs->subname == NULL && rs->newname)
+					note_name_given(p, rs->relation,
+									OidIsValid(relid) ? get_rel_namespace(relid) : InvalidOid,
+									rs->newname);
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *as = (AlterObjectSchemaStmt *) node;
+
+				if (as->relation)
+					note_name_given(p, NULL, get_namespace_oid(as->newschema, true),
+									as->relation->relname);
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
+ * The approval that covers a finding.  Approvals name relations as they
+ * are when apply() is called; once an earlier statement of the migration
+ * has given an approved relation's name to a relation (renamed another one
+ * into it, say), the name no longer means the relation approved, and the
+ * statements after it are not covered: the guard, which resolves the name
+ * again when the step runs, would otherwise find the other relation.
+ */
+static SSApproval *
 approval_for(MigrationPlan *p, SSScriptFinding *f)
 {
+	SSApproval *a = ss_approval_find(p->approvals, f->rule, f->object);
 	ListCell   *lc;
 
-	foreach(lc, p->approvals)
+	if (a == NULL || !OidIsValid(a->relid))
+		return a;
+	foreach(lc, p->names_given)
 	{
-		Approval   *a = lfirst(lc);
-		SSRuleId	ids[SS_NUM_RULES];
-		int			n = schemashift_rule_expand(a->rule, ids);
-		int			i;
+		NameGiven  *n = lfirst(lc);
 
-		for (i = 0; i < n; i++)
-			if (ids[i] == f->rule && object_matches(a->object, f->object))
-				return a;
+		if ((!OidIsValid(n->nspid) || n->nspid == get_rel_namespace(a->relid)) &&
+			strcmp(n->relname, get_rel_name(a->relid)) == 0)
+			return NULL;
 	}
-	return NULL;
+	return a;
 }
 
 static bool
@@ -182,83 +248,6 @@ has_rule(List *findings, SSRuleId rule)
 		if (((SSScriptFinding *) lfirst(lc))->rule == rule)
 			return true;
 	return false;
-}
-
-/* "schemashift.approve('rule', 'object', reason => '...')" in the script */
-static bool
-script_approval(Node *node, Approval *out)
-{
-	SelectStmt *sel = (SelectStmt *) node;
-	ResTarget  *rt;
-	FuncCall   *fc;
-	char	   *args[3] = {NULL, NULL, NULL};
-	static const char *const names[3] = {"rule", "object", "reason"};
-	ListCell   *lc;
-	int			pos = 0;
-
-	if (!IsA(node, SelectStmt) || sel->fromClause || sel->whereClause ||
-		list_length(sel->targetList) != 1)
-		return false;
-	rt = linitial_node(ResTarget, sel->targetList);
-	if (!IsA(rt->val, FuncCall))
-		return false;
-	fc = (FuncCall *) rt->val;
-	if (strcmp(strVal(llast(fc->funcname)), "approve") != 0 ||
-		(list_length(fc->funcname) == 2 && strcmp(strVal(linitial(fc->funcname)), "schemashift") != 0) ||
-		list_length(fc->funcname) > 2)
-		return false;
-	foreach(lc, fc->args)
-	{
-		Node	   *arg = lfirst(lc);
-		int			slot = pos++;
-
-		if (IsA(arg, NamedArgExpr))
-		{
-			NamedArgExpr *na = (NamedArgExpr *) arg;
-			int			i;
-
-			slot = -1;
-			for (i = 0; i < 3; i++)
-				if (strcmp(na->name, names[i]) == 0)
-					slot = i;
-			arg = (Node *) na->arg;
-		}
-		if (slot < 0 || slot > 2 || !IsA(arg, A_Const))
-			return false;
-		if (((A_Const *) arg)->isnull)
-			continue;
-		if (!IsA(&((A_Const *) arg)->val, String))
-			return false;
-		args[slot] = pstrdup(strVal(&((A_Const *) arg)->val));
-	}
-	if (args[0] == NULL)
-		return false;
-	out->rule = args[0];
-	out->object = args[1];
-	out->reason = args[2];
-	return true;
-}
-
-static void
-add_approval(MigrationPlan *p, const char *rule, const char *object, const char *reason,
-			 const char *origin)
-{
-	Approval   *a = palloc0(sizeof(Approval));
-	SSRuleId	ids[SS_NUM_RULES];
-
-	if (schemashift_rule_expand(rule, ids) == 0)
-	{
-		const char *s = schemashift_rule_suggest(rule);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown schemashift rule \"%s\" in %s", rule, origin),
-				 s ? errhint("Did you mean \"%s\"?", s) : 0));
-	}
-	a->rule = pstrdup(rule);
-	a->object = object ? pstrdup(object) : NULL;
-	a->reason = reason ? pstrdup(reason) : NULL;
-	p->approvals = lappend(p->approvals, a);
 }
 
 static char *
@@ -510,7 +499,7 @@ approval_calls(MigrationPlan *p, List *findings)
 	foreach(lc, findings)
 	{
 		SSScriptFinding *f = lfirst(lc);
-		Approval   *a;
+		SSApproval *a;
 
 		if (f->level != SS_LEVEL_ERROR || (a = approval_for(p, f)) == NULL)
 			continue;
@@ -609,6 +598,7 @@ plan_script(MigrationPlan *p)
 	int			i;
 	SSScriptStatement *stmts = schemashift_lint_statements(p->script, NULL, &n);
 	bool		need_approver = false;
+	Node	   *previous = NULL;
 
 	for (i = 0; i < n; i++)
 	{
@@ -619,7 +609,9 @@ plan_script(MigrationPlan *p)
 		List	   *blocking = NIL;
 		List	   *approved = NIL;
 		ListCell   *lc;
-		Approval	a;
+		char	   *a_rule;
+		char	   *a_object;
+		char	   *a_reason;
 		const char *recipe;
 		Step	   *s;
 
@@ -639,6 +631,10 @@ plan_script(MigrationPlan *p)
 		if (list_length(raw) != 1)
 			elog(ERROR, "statement %d holds %d statements", st->number, list_length(raw));
 		node = linitial_node(RawStmt, raw)->stmt;
+		/* names the statement before gave, for the approvals of this one */
+		if (previous)
+			note_names_given(p, previous);
+		previous = node;
 
 		if (IsA(node, TransactionStmt))
 		{
@@ -668,17 +664,18 @@ plan_script(MigrationPlan *p)
 					 errmsg("apply does not run %s (line %d)", CreateCommandName(node), st->line),
 					 errhint("apply runs each step in its own transaction; group statements with BEGIN ... COMMIT.")));
 		}
-		if (script_approval(node, &a))
+		if (ss_approval_call(node, &a_rule, &a_object, &a_reason))
 		{
-			add_approval(p, a.rule, a.object, a.reason, "schemashift.approve()");
-			if (a.reason == NULL)
+			p->approvals = ss_approval_add(p->approvals, a_rule, a_object, a_reason,
+										   "schemashift.approve()");
+			if (a_reason == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("the approval at line %d needs a reason", st->line)));
 			s = new_step(p, st, text);
 			s->recipe = "approval";
-			s->run = psprintf("-- approves %s on %s for the statements after it", a.rule,
-							  a.object ? a.object : "any object");
+			s->run = psprintf("-- approves %s on %s for the statements after it", a_rule,
+							  a_object ? a_object : "any object");
 			need_approver = true;
 			continue;
 		}
@@ -778,15 +775,7 @@ plan_script(MigrationPlan *p)
 				 errmsg("the transaction block opened at line %d is never committed", p->block->line)));
 
 	if (need_approver)
-	{
-		Oid			approver = get_role_oid("schemashift_approver", true);
-
-		if (!superuser() && !(OidIsValid(approver) && has_privs_of_role(GetUserId(), approver)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to approve schemashift findings"),
-					 errdetail("The migration approves findings; only superusers and members of schemashift_approver can approve.")));
-	}
+		ss_require_approver("The migration approves findings; only superusers and members of schemashift_approver can approve.");
 }
 
 static void
@@ -816,7 +805,8 @@ init_plan(MigrationPlan *p, FunctionCallInfo fcinfo, int approve_arg, int expand
 			colon = strchr(e, ':');
 			if (colon)
 				*colon = '\0';
-			add_approval(p, e, colon ? colon + 1 : NULL, NULL, "approve");
+			p->approvals = ss_approval_add(p->approvals, e, colon ? colon + 1 : NULL,
+										   NULL, "approve");
 		}
 	}
 }

@@ -14,21 +14,26 @@
  * predicted; sql_drop sees what a DROP removed by cascade.
  *
  * State: a stack of frames, one per DDL statement in progress (DDL can
- * nest: a function called by DDL may run DDL), and the approvals of the
- * current transaction.  Both live in TopTransactionContext and are
+ * nest: a function called by DDL may run DDL), in TopTransactionContext,
  * forgotten at transaction end; frames of an aborted subtransaction are
- * popped by the subtransaction callback.
+ * popped by the subtransaction callback.  The approvals of the current
+ * transaction, and the matcher that decides what they cover, are in
+ * approvals.c.
  *
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "approvals.h"
 #include "errcodes.h"
 #include "exemptions.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -43,6 +48,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
@@ -54,6 +60,9 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
@@ -63,18 +72,6 @@ PG_FUNCTION_INFO_V1(schemashift_guard_ddl_start);
 PG_FUNCTION_INFO_V1(schemashift_guard_ddl_end);
 PG_FUNCTION_INFO_V1(schemashift_guard_table_rewrite);
 PG_FUNCTION_INFO_V1(schemashift_guard_sql_drop);
-PG_FUNCTION_INFO_V1(schemashift_approve);
-
-typedef struct Approval
-{
-	SSRuleId	rule;
-	char	   *object;			/* NULL: any object */
-	char	   *qualified;		/* schema-qualified spelling, or NULL */
-	char	   *key;			/* "#relid[.column]", or NULL */
-	char	   *reason;
-	int			nest_level;		/* subtransaction that made it */
-	bool		used;
-} Approval;
 
 typedef struct GuardFrame
 {
@@ -90,8 +87,6 @@ typedef struct GuardFrame
 	StringInfoData approvals;	/* JSON array of approvals used */
 } GuardFrame;
 
-static List *approvals = NIL;	/* of Approval, in TopTransactionContext */
-static uint32 audit_rows_in_xact = 0;	/* for ddl_log ids */
 static List *frames = NIL;		/* of GuardFrame, innermost first */
 
 TimestampTz schemashift_hook_start_time = 0;
@@ -109,9 +104,7 @@ guard_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			/* the memory goes with TopTransactionContext */
-			approvals = NIL;
 			frames = NIL;
-			audit_rows_in_xact = 0;
 			break;
 		default:
 			break;
@@ -123,31 +116,12 @@ guard_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
 	int			level = GetCurrentTransactionNestLevel();
-	ListCell   *lc;
 
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
 		while (frames != NIL &&
 			   ((GuardFrame *) linitial(frames))->nest_level >= level)
 			frames = list_delete_first(frames);
-
-		/* ROLLBACK TO SAVEPOINT takes back the approvals made after it */
-		foreach(lc, approvals)
-		{
-			if (((Approval *) lfirst(lc))->nest_level >= level)
-				approvals = foreach_delete_current(approvals, lc);
-		}
-	}
-	else if (event == SUBXACT_EVENT_COMMIT_SUB)
-	{
-		/* RELEASE hands them to the parent, which may still roll back */
-		foreach(lc, approvals)
-		{
-			Approval   *a = lfirst(lc);
-
-			if (a->nest_level >= level)
-				a->nest_level = level - 1;
-		}
 	}
 }
 
@@ -156,6 +130,7 @@ schemashift_guard_init(void)
 {
 	RegisterXactCallback(guard_xact_callback, NULL);
 	RegisterSubXactCallback(guard_subxact_callback, NULL);
+	schemashift_approvals_init();
 }
 
 /* ---------- when to stand aside ---------- */
@@ -225,97 +200,6 @@ schemashift_guard_applies(void)
 
 /* ---------- reporting ---------- */
 
-static bool
-object_matches(const char *approved, const char *object)
-{
-	size_t		len;
-
-	if (approved == NULL)
-		return true;
-	if (object == NULL)
-		return false;
-	if (strcmp(approved, object) == 0)
-		return true;
-	/* approving a table covers its columns: "t" matches "t.col" */
-	len = strlen(approved);
-	return strncmp(approved, object, len) == 0 && object[len] == '.';
-}
-
-/*
- * The catalog's view of an object name, so that "t", "public.t" and
- * "\"t\"" approve the same table: "#relid" or "#relid.column" when the
- * name (or all but its last part) resolves to a relation, else NULL.
- * *qualified gets the schema-qualified spelling, for objects the statement
- * drops before their findings are reported.
- */
-static char *
-object_key(const char *name, char **qualified)
-{
-	char	   *copy = pstrdup(name);
-	List	   *parts;
-	int			ncol;
-
-	if (qualified)
-		*qualified = NULL;
-	if (!SplitIdentifierString(copy, '.', &parts) || parts == NIL)
-		return NULL;
-	for (ncol = 0; ncol <= 1; ncol++)
-	{
-		int			nrel = list_length(parts) - ncol;
-		RangeVar   *rv;
-		Oid			relid;
-		char	   *relname;
-		const char *col = ncol ? quote_identifier(llast(parts)) : NULL;
-
-		if (nrel < 1 || nrel > 3)
-			continue;
-		/* SplitIdentifierString gives plain strings, not String nodes */
-		rv = makeRangeVar(nrel >= 2 ? list_nth(parts, nrel - 2) : NULL,
-						  list_nth(parts, nrel - 1), -1);
-		if (nrel == 3)
-			rv->catalogname = linitial(parts);
-		relid = ss_lookup_relation(NULL, rv);
-		if (!OidIsValid(relid))
-			continue;
-		relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											 get_rel_name(relid));
-		if (qualified)
-			*qualified = col ? psprintf("%s.%s", relname, col) : relname;
-		return col ? psprintf("#%u.%s", relid, col) : psprintf("#%u", relid);
-	}
-	return NULL;
-}
-
-static Approval *
-find_approval(SSRuleId rule, const char *object)
-{
-	ListCell   *lc;
-	char	   *key = NULL;
-	bool		key_done = false;
-
-	foreach(lc, approvals)
-	{
-		Approval   *a = lfirst(lc);
-
-		if (a->rule != rule)
-			continue;
-		if (object_matches(a->object, object) ||
-			(a->qualified && object && object_matches(a->qualified, object)))
-			return a;
-		if (a->key && object)
-		{
-			if (!key_done)
-			{
-				key = object_key(object, NULL);
-				key_done = true;
-			}
-			if (key && object_matches(a->key, key))
-				return a;
-		}
-	}
-	return NULL;
-}
-
 static void
 json_finding(StringInfo buf, const SSFinding *f, const char *outcome)
 {
@@ -341,6 +225,8 @@ typedef struct GuardRun
 {
 	GuardFrame *frame;
 	List	   *blocked;		/* SSFinding copies at level error, enforce */
+	Oid			dropped_relid;	/* sql_drop: the relation the finding is about */
+	AttrNumber	dropped_attnum; /* ... and its column, or 0 */
 } GuardRun;
 
 static void
@@ -348,7 +234,10 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 {
 	GuardRun   *run = (GuardRun *) cxt->emit_arg;
 	const SSRule *r = &schemashift_rules[f->rule];
-	Approval   *a = find_approval(f->rule, f->object);
+	SSApproval *a = OidIsValid(run->dropped_relid) ?
+		schemashift_approval_for_dropped(f->rule, f->object, run->dropped_relid,
+										 run->dropped_attnum) :
+		schemashift_approval_for(f->rule, f->object);
 	MemoryContext old;
 
 	if (f->rewrites)
@@ -364,12 +253,16 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 	}
 	if (a)
 	{
-		a->used = true;
 		json_finding(&run->frame->findings, f, "approved");
 		if (run->frame->approvals.len > 1)
 			appendStringInfoChar(&run->frame->approvals, ',');
 		appendStringInfoString(&run->frame->approvals, "{\"rule\":");
 		escape_json(&run->frame->approvals, r->id);
+		appendStringInfoString(&run->frame->approvals, ",\"object\":");
+		if (f->object)
+			escape_json(&run->frame->approvals, f->object);
+		else
+			appendStringInfoString(&run->frame->approvals, "null");
 		appendStringInfoString(&run->frame->approvals, ",\"reason\":");
 		escape_json(&run->frame->approvals, a->reason);
 		appendStringInfoChar(&run->frame->approvals, '}');
@@ -470,9 +363,11 @@ raise_blocked(List *blocked, Node *stmt)
 						schemashift_rules[f->rule].id,
 						f->object ? f->object : "(statement)"),
 				 errhidestmt(false)));
+		/* each object needs its own approval: name them all */
 		if (f != first)
-			appendStringInfo(&others, " Also: %s (rule \"%s\").", f->message,
-							 schemashift_rules[f->rule].id);
+			appendStringInfo(&others, " Also: %s (rule \"%s\"%s%s).", f->message,
+							 schemashift_rules[f->rule].id,
+							 f->object ? " on " : "", f->object ? f->object : "");
 	}
 
 	/*
@@ -577,6 +472,8 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 	run.frame = push_frame(from_hook);
 	run.frame->exempt = exempt;
 	run.blocked = NIL;
+	run.dropped_relid = InvalidOid;
+	run.dropped_attnum = InvalidAttrNumber;
 
 	schemashift_context_init(&cxt, false, true);
 	cxt.in_transaction = IsTransactionBlock();
@@ -733,6 +630,95 @@ name_datum(const char *s)
 }
 
 /*
+ * The largest id in the audit log's primary key, of any row, committed or
+ * not: the last entry of its btree, read from the index alone.  0 when the
+ * log has no rows or no such key.
+ */
+static int64
+audit_max_id(Relation log)
+{
+	Oid			pk = RelationGetPrimaryKeyIndex(log);
+	Relation	idx;
+	IndexScanDesc scan;
+	int64		max = 0;
+
+	if (!OidIsValid(pk))
+		return 0;
+	idx = index_open(pk, AccessShareLock);
+	if (idx->rd_rel->relam == BTREE_AM_OID &&
+		TupleDescAttr(RelationGetDescr(idx), 0)->atttypid == INT8OID)
+	{
+		scan = index_beginscan(log, idx, SnapshotAny, 0, 0);
+		scan->xs_want_itup = true;
+		index_rescan(scan, NULL, 0, NULL, 0);
+		if (index_getnext_tid(scan, BackwardScanDirection) != NULL && scan->xs_itup)
+		{
+			bool		isnull;
+			Datum		d = index_getattr(scan->xs_itup, 1, scan->xs_itupdesc, &isnull);
+
+			if (!isnull)
+				max = DatumGetInt64(d);
+		}
+		index_endscan(scan);
+	}
+	index_close(idx, AccessShareLock);
+	return max;
+}
+
+/*
+ * The next audit row id, from the log's own sequence, which the install
+ * script starts at the time of installation in microseconds, so that two
+ * installations hand out disjoint ranges: rows restored from a dump of one
+ * never meet the rows the restore's own DDL wrote in the other.  Each id
+ * is above every id in the log, so a sequence set back by a restore, or
+ * rows copied in, cannot lead to a duplicate; and no transaction can run
+ * into another's ids, whatever it writes.  Not nextval(): that would make
+ * the sequence the session's lastval(), and the guard must not change what
+ * lastval() returns; setval() leaves it alone.  Reading and setting happen
+ * one backend at a time, under a lock released at once; both are
+ * non-transactional, and WAL-logged before the row commits.
+ */
+static int64
+audit_row_id(Relation log)
+{
+	Oid			seqid = get_relname_relid("ddl_log_id_seq", RelationGetNamespace(log));
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		last;
+	int64		next;
+	Oid			save_userid;
+	int			save_sec;
+
+	if (!OidIsValid(seqid) || get_rel_relkind(seqid) != RELKIND_SEQUENCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the schemashift audit log's sequence schemashift.ddl_log_id_seq does not exist"),
+				 errhint("Restore the audit log's definition, or recreate the extension.")));
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(log->rd_rel->relowner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	LockDatabaseObject(RelationRelationId, seqid, 1, ExclusiveLock);
+	PG_TRY();
+	{
+		InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = ObjectIdGetDatum(seqid);
+		fcinfo->args[0].isnull = false;
+		last = pg_sequence_last_value(fcinfo);
+		/* NULL: never called; its start value is then free */
+		next = Max(fcinfo->isnull ? 0 : DatumGetInt64(last), audit_max_id(log)) + 1;
+		(void) DirectFunctionCall2(setval_oid, ObjectIdGetDatum(seqid),
+								   Int64GetDatum(next));
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+	UnlockDatabaseObject(RelationRelationId, seqid, 1, ExclusiveLock);
+	return next;
+}
+
+/*
  * Insert one audit row.  Ordinary roles cannot write the log; the guard
  * inserts directly (no query to parse, plan and run for every DDL
  * statement), through the same executor routine logical replication uses,
@@ -769,9 +755,8 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 		database_name = MemoryContextStrdup(TopMemoryContext,
 											get_database_name(MyDatabaseId));
 
-	AUDIT_COLUMN("id", INT8OID,
-				 Int64GetDatum((int64) ((U64FromFullTransactionId(xid) << 20) +
-										audit_rows_in_xact++)), false);
+	rel = table_open(relid, RowExclusiveLock);
+	AUDIT_COLUMN("id", INT8OID, Int64GetDatum(audit_row_id(rel)), false);
 	AUDIT_COLUMN("logged_at", TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
 	AUDIT_COLUMN("role_name", NAMEOID,
 				 name_datum(GetUserNameFromId(GetUserId(), false)), false);
@@ -812,7 +797,6 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 									 TimestampTzGetDatum(start)), false);
 #undef AUDIT_COLUMN
 
-	rel = table_open(relid, RowExclusiveLock);
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
@@ -875,6 +859,16 @@ write_audit_row(const char *tag, const char *statement, const char *findings,
 	}
 	PG_END_TRY();
 	table_close(rel, NoLock);
+}
+
+/* The audit row of an approval (approvals.c). */
+void
+schemashift_audit_row(const char *tag, const char *statement, const char *findings,
+					  const char *approvals_json, TimestampTz start,
+					  bool with_ddl_commands, const char *object)
+{
+	write_audit_row(tag, statement, findings, approvals_json, start,
+					with_ddl_commands, object);
 }
 
 /*
@@ -999,6 +993,8 @@ schemashift_guard_table_rewrite(PG_FUNCTION_ARGS)
 	schemashift_context_init(&cxt, false, true);
 	run.frame = frames != NIL ? linitial(frames) : push_frame(false);
 	run.blocked = NIL;
+	run.dropped_relid = InvalidOid;
+	run.dropped_attnum = InvalidAttrNumber;
 	cxt.emit = guard_emit;
 	cxt.emit_arg = &run;
 	memset(&f, 0, sizeof(f));
@@ -1031,6 +1027,8 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 	int			col_temporary;
 	int			col_type;
 	int			col_identity;
+	int			col_objid;
+	int			col_objsubid;
 
 	CHECK_EVENT_TRIGGER(fcinfo);
 	if (!schemashift_guard_applies() || frames == NIL)
@@ -1046,10 +1044,14 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 	col_temporary = event_trigger_column(desc, "is_temporary");
 	col_type = event_trigger_column(desc, "object_type");
 	col_identity = event_trigger_column(desc, "object_identity");
+	col_objid = event_trigger_column(desc, "objid");
+	col_objsubid = event_trigger_column(desc, "objsubid");
 
 	schemashift_context_init(&cxt, false, true);
 	run.frame = linitial(frames);
 	run.blocked = NIL;
+	run.dropped_relid = InvalidOid;
+	run.dropped_attnum = InvalidAttrNumber;
 	cxt.emit = guard_emit;
 	cxt.emit_arg = &run;
 
@@ -1080,6 +1082,9 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 		f.message = psprintf("this DROP also removes %s %s by cascade, with its data",
 							 type, ident);
 		f.hint = schemashift_rules[f.rule].hint;
+		/* gone from the catalog: approvals match it by OID */
+		run.dropped_relid = DatumGetObjectId(slot_getattr(slot, col_objid, &null));
+		run.dropped_attnum = (AttrNumber) DatumGetInt32(slot_getattr(slot, col_objsubid, &null));
 		if (f.level != SS_LEVEL_OFF)
 			guard_emit(&cxt, &f);
 	}
@@ -1090,92 +1095,4 @@ schemashift_guard_sql_drop(PG_FUNCTION_ARGS)
 		raise_blocked(run.blocked, NULL);
 	MemoryContextDelete(cxt.state_cxt);
 	PG_RETURN_NULL();
-}
-
-/* ---------- approvals ---------- */
-
-/*
- * schemashift.approve(rule, object, reason): let findings of one rule (on
- * one object, or any) through for the rest of the transaction.
- */
-Datum
-schemashift_approve(PG_FUNCTION_ARGS)
-{
-	char	   *rule_id;
-	char	   *object;
-	char	   *reason;
-	Oid			approver;
-	SSRuleId	ids[2];
-	int			n;
-	int			i;
-	char	   *key;
-	char	   *qualified = NULL;
-	MemoryContext old;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("rule must not be null")));
-	rule_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	object = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
-	reason = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-	approver = get_role_oid("schemashift_approver", true);
-	if (!superuser() &&
-		!(OidIsValid(approver) && has_privs_of_role(GetUserId(), approver)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to approve schemashift findings"),
-				 errdetail("Only superusers and members of schemashift_approver can approve.")));
-	if (reason == NULL || reason[strspn(reason, " \t\n\r\f\v")] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an approval needs a reason"),
-				 errhint("Say why the change is safe: schemashift.approve('%s', ..., reason => '...').", rule_id)));
-	n = schemashift_rule_expand(rule_id, ids);
-	if (n == 0)
-	{
-		const char *s = schemashift_rule_suggest(rule_id);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown schemashift rule \"%s\"", rule_id),
-				 s ? errhint("Did you mean \"%s\"?", s) : 0));
-	}
-	if (!IsTransactionBlock())
-		ereport(WARNING,
-				(errmsg("approval outside a transaction block ends with this statement"),
-				 errhint("Run schemashift.approve() after BEGIN, in the transaction that runs the change.")));
-
-	key = object ? object_key(object, &qualified) : NULL;
-	old = MemoryContextSwitchTo(TopTransactionContext);
-	for (i = 0; i < n; i++)
-	{
-		Approval   *a = palloc0(sizeof(Approval));
-
-		a->rule = ids[i];
-		a->object = object ? pstrdup(object) : NULL;
-		a->qualified = qualified ? pstrdup(qualified) : NULL;
-		a->key = key ? pstrdup(key) : NULL;
-		a->reason = pstrdup(reason);
-		a->nest_level = GetCurrentTransactionNestLevel();
-		approvals = lappend(approvals, a);
-	}
-	MemoryContextSwitchTo(old);
-
-	ereport(LOG,
-			(errmsg("schemashift approval by role \"%s\": rule \"%s\" on %s: %s",
-					GetUserNameFromId(GetUserId(), false), rule_id,
-					object ? object : "any object", reason)));
-	{
-		StringInfoData js;
-
-		initStringInfo(&js);
-		appendStringInfoString(&js, "[{\"rule\":");
-		escape_json(&js, rule_id);
-		appendStringInfoString(&js, ",\"outcome\":\"approval\"}]");
-		write_audit_row("schemashift.approve", reason, js.data, "[]",
-						GetCurrentTimestamp(), false, object);
-	}
-	PG_RETURN_VOID();
 }

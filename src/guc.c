@@ -7,7 +7,9 @@
  * through is PGC_SUSET, so that an ordinary role can neither loosen nor
  * silence it (not with SET, ALTER ROLE/DATABASE SET, PGOPTIONS or
  * set_config()), and the "schemashift" prefix is reserved so that a
- * misspelt setting is an error, not a silent placeholder.
+ * misspelt setting is an error, not a silent placeholder.  When the library
+ * loads late and the server refuses a placeholder an ordinary role set, the
+ * session gets the administrator's value back (fail_closed()).
  *
  *-------------------------------------------------------------------------
  */
@@ -15,7 +17,20 @@
 
 #include <limits.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_db_role_setting.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/rel.h"
 
 char	   *schemashift_rules_setting = NULL;
 int			schemashift_mode = SS_MODE_WARN;
@@ -47,19 +62,211 @@ check_rules_setting(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/*
+ * The settings that enforce policy.  Loaded late (not preloaded), the
+ * library may find a placeholder for one of them that a role without the
+ * right to set it set, with PGOPTIONS: the server refuses it when the real
+ * setting is defined, but then falls back to the built-in default, not to
+ * what the administrator configured, since the placeholder's value from
+ * PGOPTIONS replaced the configured one.  (A placeholder from SET is
+ * different: the configured value stays underneath and holds.)  Such a
+ * refusal must not loosen anything: see fail_closed().
+ */
+static const char *const policy_settings[] = {
+	"schemashift.mode",
+	"schemashift.rules",
+	"schemashift.lock_timeout",
+};
+
+#define NUM_POLICY_SETTINGS lengthof(policy_settings)
+
+/* the source of a setting's (or a placeholder's) current value */
+static GucSource
+setting_source(const char *name)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (pg_strcasecmp(vars[i]->name, name) == 0)
+			return vars[i]->source;
+	}
+	return PGC_S_DEFAULT;
+}
+
+/* name's value in one row of pg_db_role_setting, or NULL */
+static char *
+db_role_value(Relation rel, Oid dbid, Oid roleid, const char *name)
+{
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *value = NULL;
+
+	ScanKeyInit(&keys[0], Anum_pg_db_role_setting_setdatabase,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(dbid));
+	ScanKeyInit(&keys[1], Anum_pg_db_role_setting_setrole,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(roleid));
+	scan = systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true, NULL, 2, keys);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_db_role_setting_setconfig,
+									 RelationGetDescr(rel), &isnull);
+		Datum	   *elems;
+		int			nelems;
+		int			i;
+
+		if (isnull)
+			continue;
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, NULL, &nelems);
+		for (i = 0; i < nelems; i++)
+		{
+			char	   *item = TextDatumGetCString(elems[i]);
+			char	   *n;
+			char	   *v;
+
+			ParseLongOption(item, &n, &v);
+			if (v && pg_strcasecmp(n, name) == 0)
+				value = v;
+		}
+	}
+	systable_endscan(scan);
+	return value;
+}
+
+/*
+ * What the administrator configured for name, with the source the server
+ * gives it: the configuration files (postgresql.conf, then
+ * postgresql.auto.conf from ALTER SYSTEM), then pg_db_role_setting, in the
+ * server's order of precedence.  Returns false when that cannot be read
+ * (no transaction to read the catalog in); *value is NULL when nothing is
+ * configured.  Command-line options of the server are not seen.
+ */
+static bool
+configured_value(const char *name, char **value, GucSource *source)
+{
+	ConfigVariable *head = NULL;
+	ConfigVariable *tail = NULL;
+	ConfigVariable *item;
+	static const struct
+	{
+		bool		db;
+		bool		role;
+		GucSource	source;
+	}			rows[] = {
+		{false, false, PGC_S_GLOBAL},
+		{true, false, PGC_S_DATABASE},
+		{false, true, PGC_S_USER},
+		{true, true, PGC_S_DATABASE_USER},
+	};
+	Relation	rel;
+	int			i;
+
+	*value = NULL;
+	*source = PGC_S_DEFAULT;
+	if (!IsTransactionState())
+		return false;
+	if (ConfigFileName &&
+		ParseConfigFile(ConfigFileName, true, NULL, 0, 0, DEBUG1, &head, &tail) &&
+		DataDir)
+		(void) ParseConfigFile(PG_AUTOCONF_FILENAME, false, NULL, 0, 0, DEBUG1,
+							   &head, &tail);
+	for (item = head; item; item = item->next)
+	{
+		if (pg_strcasecmp(item->name, name) == 0)
+		{
+			*value = pstrdup(item->value);
+			*source = PGC_S_FILE;
+		}
+	}
+	FreeConfigVariables(head);
+
+	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	for (i = 0; i < lengthof(rows); i++)
+	{
+		char	   *v = db_role_value(rel, rows[i].db ? MyDatabaseId : InvalidOid,
+									  rows[i].role ? GetSessionUserId() : InvalidOid,
+									  name);
+
+		if (v)
+		{
+			*value = v;
+			*source = rows[i].source;
+		}
+	}
+	table_close(rel, AccessShareLock);
+	return true;
+}
+
+/*
+ * A placeholder of a policy setting was refused: this session gets the
+ * administrator's value back; when that cannot be read, or does not apply,
+ * the strictest value instead (enforce; every rule at level error; the
+ * built-in lock_timeout), never the looser built-in default.
+ */
+static void
+fail_closed(const char *name, const char *refused)
+{
+	char	   *value;
+	GucSource	source;
+	const char *strict;
+
+	if (configured_value(name, &value, &source))
+	{
+		if (value == NULL ||
+			set_config_option(name, value, PGC_SUSET, source, GUC_ACTION_SET,
+							  true, WARNING, false) > 0)
+		{
+			ereport(WARNING,
+					(errmsg("%s = \"%s\" was refused; this session keeps the configured value \"%s\"",
+							name, refused, GetConfigOption(name, false, false)),
+					 errhint("Only superusers and roles granted SET on %s can change it.", name)));
+			return;
+		}
+	}
+
+	if (strcmp(name, "schemashift.mode") == 0)
+		strict = "enforce";
+	else if (strcmp(name, "schemashift.rules") == 0)
+	{
+		StringInfoData buf;
+		int			i;
+
+		initStringInfo(&buf);
+		for (i = 0; i < SS_NUM_RULES; i++)
+			appendStringInfo(&buf, "%s%s=error", i ? ", " : "", schemashift_rules[i].id);
+		strict = buf.data;
+	}
+	else
+		strict = NULL;			/* the built-in default stays */
+	if (strict)
+		(void) set_config_option(name, strict, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, 0, false);
+	ereport(WARNING,
+			(errmsg("%s = \"%s\" was refused; this session runs with %s = \"%s\"",
+					name, refused, name, GetConfigOption(name, false, false)),
+			 errhint("Only superusers and roles granted SET on %s can change it.", name)));
+}
+
 void
 schemashift_define_gucs(void)
 {
-	/*
-	 * Loaded late (not preloaded), the library may find a placeholder an
-	 * ordinary role set, e.g. with PGOPTIONS.  The server refuses it when
-	 * the real setting is defined, but then falls back to the built-in
-	 * default, not to what the administrator configured.  Remember the
-	 * placeholder to notice that below.
-	 */
-	const char *placeholder = GetConfigOption("schemashift.mode", true, false);
-	char	   *before = placeholder ? pstrdup(placeholder) : NULL;
-	const char *after;
+	char	   *before[NUM_POLICY_SETTINGS];
+	GucSource	before_source[NUM_POLICY_SETTINGS];
+	int			i;
+
+	/* the placeholders an earlier SET, ALTER ... SET or PGOPTIONS made */
+	for (i = 0; i < NUM_POLICY_SETTINGS; i++)
+	{
+		const char *v = GetConfigOption(policy_settings[i], true, false);
+
+		before[i] = v ? pstrdup(v) : NULL;
+		before_source[i] = v ? setting_source(policy_settings[i]) : PGC_S_DEFAULT;
+	}
 
 	DefineCustomEnumVariable("schemashift.mode",
 							 "What the guard does with dangerous DDL: off, warn or enforce.",
@@ -104,19 +311,16 @@ schemashift_define_gucs(void)
 	schemashift_reserve_guc_prefix("schemashift");
 
 	/*
-	 * A refused placeholder: fail closed.  This session enforces, whatever
-	 * the configured mode was; preloading the library avoids the question
-	 * (the setting is then checked when the session starts).
+	 * A placeholder that had a value and left the setting at its built-in
+	 * default was refused.  Preloading the library avoids the question: the
+	 * settings are then checked when the session starts.
 	 */
-	after = GetConfigOption("schemashift.mode", false, false);
-	if (before && pg_strcasecmp(before, after) != 0)
+	for (i = 0; i < NUM_POLICY_SETTINGS; i++)
 	{
-		(void) set_config_option("schemashift.mode", "enforce", PGC_SUSET,
-								 PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
-		ereport(WARNING,
-				(errmsg("schemashift.mode = \"%s\" was refused; this session runs in enforce mode", before),
-				 errhint("Only superusers can change schemashift.mode.")));
+		if (before[i] && before_source[i] != PGC_S_DEFAULT &&
+			setting_source(policy_settings[i]) == PGC_S_DEFAULT)
+			fail_closed(policy_settings[i], before[i]);
+		if (before[i])
+			pfree(before[i]);
 	}
-	if (before)
-		pfree(before);
 }

@@ -19,10 +19,12 @@ check_drop(SSContext *cxt, Node *stmt)
 	DropStmt   *s = (DropStmt *) stmt;
 	ListCell   *lc;
 
+	/* one finding per object: each needs its own approval */
 	if (s->removeType == OBJECT_SCHEMA)
 	{
-		ss_report(cxt, SS_BAN_DROP_SCHEMA, -1,
-				  pstrdup(quote_identifier(strVal(linitial(s->objects)))), NULL);
+		foreach(lc, s->objects)
+			ss_report(cxt, SS_BAN_DROP_SCHEMA, -1,
+					  pstrdup(quote_identifier(strVal(lfirst(lc)))), NULL);
 		return;
 	}
 	if (s->removeType != OBJECT_TABLE)
@@ -34,7 +36,6 @@ check_drop(SSContext *cxt, Node *stmt)
 		if (ss_relation_is_new(cxt, rv))
 			continue;
 		ss_report(cxt, SS_BAN_DROP_TABLE, -1, ss_relation_name(rv), NULL);
-		break;
 	}
 }
 
@@ -51,20 +52,16 @@ check_truncate(SSContext *cxt, Node *stmt)
 	TruncateStmt *s = (TruncateStmt *) stmt;
 	ListCell   *lc;
 
-	if (s->behavior == DROP_CASCADE)
-	{
-		ss_report(cxt, SS_BAN_TRUNCATE_CASCADE, -1, cxt->stmt_lock_object, NULL);
-		return;
-	}
+	/* one finding per table: each needs its own approval */
 	foreach(lc, s->relations)
 	{
 		RangeVar   *rv = lfirst_node(RangeVar, lc);
 
-		if (ss_relation_is_new(cxt, rv))
-			continue;
-		ss_report_full(cxt, SS_BAN_TRUNCATE, -1, ss_relation_name(rv),
-					   AccessExclusiveLock, false, NULL, NULL);
-		break;
+		if (s->behavior == DROP_CASCADE)
+			ss_report(cxt, SS_BAN_TRUNCATE_CASCADE, -1, ss_relation_name(rv), NULL);
+		else if (!ss_relation_is_new(cxt, rv))
+			ss_report_full(cxt, SS_BAN_TRUNCATE, -1, ss_relation_name(rv),
+						   AccessExclusiveLock, false, NULL, NULL);
 	}
 }
 

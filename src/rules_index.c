@@ -99,9 +99,9 @@ check_drop_index(SSContext *cxt, Node *stmt)
 		/* an index the script created is not in anyone's way */
 		if (ss_relation_is_new(cxt, rv))
 			continue;
+		/* one finding per index: each needs its own approval */
 		ss_report(cxt, SS_REQUIRE_CONCURRENT_INDEX_DELETION, -1,
 				  ss_relation_name(rv), NULL);
-		break;
 	}
 }
 

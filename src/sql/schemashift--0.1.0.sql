@@ -84,11 +84,13 @@ END
 $roles$;
 
 -- Every DDL statement that committed, and every approval.  Written only by
--- schemashift's own C code, as the extension's owner.  The id is the
--- transaction's id times 2^20 plus the row's place in that transaction: no
--- sequence, so the guard never changes the session's lastval().
+-- schemashift's own C code, as the extension's owner.  The id comes from
+-- the log's own sequence (src/guard.c, audit_row_id), which starts at the
+-- time of installation in microseconds: a dump restored into another
+-- installation brings ids from a range that installation's own rows do not
+-- use, and later ids go on above all of them.
 CREATE TABLE schemashift.ddl_log (
-    id bigint PRIMARY KEY,
+    id bigserial PRIMARY KEY,
     logged_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     role_name name NOT NULL,
     session_role name NOT NULL,
@@ -105,7 +107,12 @@ COMMENT ON TABLE schemashift.ddl_log IS
 'schemashift audit log: DDL that committed, with its findings and the approvals it used';
 REVOKE ALL ON schemashift.ddl_log FROM PUBLIC;
 GRANT SELECT ON schemashift.ddl_log TO schemashift_approver, schemashift_auditor;
+SELECT pg_catalog.setval('schemashift.ddl_log_id_seq',
+    pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())
+                     OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, true);
+REVOKE ALL ON SEQUENCE schemashift.ddl_log_id_seq FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('schemashift.ddl_log', '');
+SELECT pg_catalog.pg_extension_config_dump('schemashift.ddl_log_id_seq', '');
 
 CREATE FUNCTION schemashift.approve(rule text, object text DEFAULT NULL, reason text DEFAULT NULL)
 RETURNS void
