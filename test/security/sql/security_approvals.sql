@@ -269,7 +269,7 @@ SELECT * FROM security_victims();
 SELECT security_reset();
 SET client_min_messages = warning;
 SET schemashift.mode = off;
-DROP TABLE appschema.victim, public."Victim";
+DROP TABLE IF EXISTS appschema.victim, public."Victim";
 RESET schemashift.mode;
 RESET client_min_messages;
 SELECT * FROM security_victims();

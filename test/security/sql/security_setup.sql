@@ -16,6 +16,8 @@ LANGUAGE plpgsql SET schemashift.mode = off SET search_path = public
     SET client_min_messages = warning AS $$
 BEGIN
     DROP TABLE IF EXISTS public.victim, public.victim2 CASCADE;
+    DROP SCHEMA appschema CASCADE;
+    CREATE SCHEMA appschema AUTHORIZATION regress_app;
     CREATE TABLE public.victim (id int PRIMARY KEY, n int NOT NULL, secret text);
     INSERT INTO public.victim SELECT g, g, 'secret ' || g FROM generate_series(1, 1000) g;
     CREATE TABLE public.victim2 (id int PRIMARY KEY, n int);
