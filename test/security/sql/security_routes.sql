@@ -97,3 +97,22 @@ SELECT attname FROM pg_attribute WHERE attrelid = 'r_ren'::regclass AND attnum >
 ALTER TABLE r_ren DROP COLUMN m;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+
+-- 1f. a table the migration created is new, but an existing table it
+-- makes a partition (or child) of it is not: the recursion is guarded
+SELECT security_reset();
+SET ROLE regress_app;
+CALL schemashift.apply('CREATE TABLE newp (id int, n int, secret text) PARTITION BY RANGE (id);
+ALTER TABLE newp ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+ALTER TABLE newp DROP COLUMN secret;', 'x6');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT * FROM security_victims();
+SELECT security_reset();
+SET ROLE regress_app;
+CALL schemashift.apply('CREATE TABLE newi (id int, n int, secret text);
+ALTER TABLE victim INHERIT newi;
+ALTER TABLE newi RENAME COLUMN secret TO s2;', 'x7');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT * FROM security_victims();
