@@ -34,7 +34,9 @@ OBJS = \
 	src/lock_retries.o \
 	src/constraints.o \
 	src/apply.o \
-	src/exemptions.o
+	src/exemptions.o \
+	src/audit.o \
+	src/event_triggers.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

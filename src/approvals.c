@@ -25,6 +25,7 @@
  *-------------------------------------------------------------------------
  */
 #include "approvals.h"
+#include "audit.h"
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -451,7 +452,7 @@ schemashift_approve(PG_FUNCTION_ARGS)
 	appendStringInfoString(&js, "[{\"rule\":");
 	escape_json(&js, rule_id);
 	appendStringInfoString(&js, ",\"outcome\":\"approval\"}]");
-	schemashift_audit_row("schemashift.approve", reason, js.data, "[]",
+	ss_audit_write("schemashift.approve", reason, js.data, "[]",
 						  GetCurrentTimestamp(), false, object);
 	PG_RETURN_VOID();
 }

@@ -53,10 +53,4 @@ extern SSApproval *schemashift_approval_for_dropped(SSRuleId rule,
 													const char *object,
 													Oid relid, AttrNumber attnum);
 
-/* guard.c: one row of the audit log */
-extern void schemashift_audit_row(const char *tag, const char *statement,
-								  const char *findings, const char *approvals,
-								  TimestampTz start, bool with_ddl_commands,
-								  const char *object);
-
 #endif							/* SCHEMASHIFT_APPROVALS_H */

@@ -149,6 +149,10 @@ extern bool schemashift_guard_applies(void);
 extern void schemashift_guard_statement(Node *stmt, bool from_hook);
 /* how many guarded statements are in progress (DDL nests) */
 extern int	schemashift_guard_depth(void);
+/* what the event triggers report (event_triggers.c) */
+extern void schemashift_guard_statement_end(const char *tag);
+extern void schemashift_guard_rewrite(Oid relid, int reason);
+extern void schemashift_guard_dropped(void);
 
 /* what the hook keeps of a guarded statement until it has run */
 typedef struct SSGuardRecord
