@@ -4,6 +4,7 @@
  *	  The schemashift command-line program: what its parts offer each other.
  *
  *	  main.c      options, .schemashift.conf, the lint/apply/rules commands
+ *	  util.c      memory, messages, "did you mean"
  *	  files.c     which files to lint and in what order
  *	  output.c    findings as text, compact, json, sarif, github, gitlab
  *	  tmpserver.c the throw-away PostgreSQL started when no database is given
@@ -126,10 +127,13 @@ extern bool tmpserver_built_template(TmpServer *server);
 extern void tmpserver_clear_pg_environment(void);
 extern void tmpserver_signal_stop(void);
 
-/* main.c: messages in the style of PostgreSQL's client programs */
+/* util.c: messages in the style of PostgreSQL's client programs */
 extern const char *progname;
 extern void *pg_malloc_or_die(size_t size);
 extern char *pg_strdup_or_die(const char *s);
 extern void cli_error(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+extern void cli_hint(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+/* the candidate closest to word (at most two edits), or NULL */
+extern const char *suggest(const char *word, const char *const *candidates);
 
 #endif							/* SCHEMASHIFT_CLI_H */
