@@ -42,8 +42,15 @@ DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -Wall -Werror
 
-# The pg_regress suites (test/schedule) need the library preloaded: test/run
-# starts its own temporary instance for them, so there is no REGRESS here.
+# make installcheck runs the pg_regress and isolation suites (test/schedule,
+# test/isolation_schedule) against an installed, running server, as PGXS
+# users expect.  That server needs shared_preload_libraries = 'schemashift',
+# timezone = 'UTC' and lc_messages = 'C' (test/regress.conf), and the tests
+# create the extension in contrib_regression and isolation_regression.
+# make test (test/run) starts temporary instances of its own instead.
+REGRESS = $(shell sed -n 's/^test: *//p' test/schedule)
+ISOLATION = $(shell sed -n 's/^test: *//p' test/isolation_schedule)
+ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
