@@ -32,6 +32,7 @@ OBJS = \
 	src/expand.o \
 	src/lock_retries.o \
 	src/constraints.o \
+	src/owner.o \
 	src/apply.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)

@@ -13,6 +13,13 @@
  * did it, so an interrupted change can be resumed (by calling expand again)
  * or aborted from any point.
  *
+ * The steps that evaluate the table owner's code (VALIDATE of the copied
+ * CHECK constraints, an in-place ALTER COLUMN TYPE that re-checks them)
+ * run as the owner (owner.c).  The caller's expressions (using_expr,
+ * default_expr) must each be exactly one expression, and are placed into
+ * the statements we build in parentheses, on lines of their own when they
+ * hold a comment, so that they cannot end or comment out what follows.
+ *
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
@@ -124,6 +131,47 @@ dollar_quote(const char *body)
 	while (strstr(body, tag) != NULL)
 		tag = psprintf("$ss%d$", ++n);
 	return psprintf("%s%s%s", tag, body, tag);
+}
+
+/*
+ * An expression argument must be one expression and nothing else: no
+ * second statement, no clause of a SELECT, no comma.
+ */
+static void
+require_one_expression(const char *text, const char *what)
+{
+	List	   *raw = raw_parser(psprintf("SELECT %s", text), RAW_PARSE_DEFAULT);
+	SelectStmt *sel;
+
+	if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+	{
+		sel = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
+		if (sel->op == SETOP_NONE && list_length(sel->targetList) == 1 &&
+			linitial_node(ResTarget, sel->targetList)->name == NULL &&
+			sel->fromClause == NIL && sel->whereClause == NULL &&
+			sel->groupClause == NIL && sel->havingClause == NULL &&
+			sel->windowClause == NIL && sel->sortClause == NIL &&
+			sel->limitCount == NULL && sel->limitOffset == NULL &&
+			sel->lockingClause == NIL && sel->withClause == NULL &&
+			sel->distinctClause == NIL && sel->valuesLists == NIL &&
+			sel->intoClause == NULL)
+			return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be one expression, and nothing else", what)));
+}
+
+/*
+ * The caller's expression (one, checked) inside a statement we build: in
+ * parentheses, on lines of its own if it holds a line comment.
+ */
+static char *
+embedded_expression(const char *text)
+{
+	if (strstr(text, "--") != NULL)
+		return psprintf("(\n%s\n)", text);
+	return psprintf("(%s)", text);
 }
 
 static char *
@@ -775,7 +823,8 @@ run_backfill_step(Change *c)
 	spec.change_id = c->id;
 	if (c->kind == CHANGE_ADD_COLUMN)
 	{
-		spec.set_clause = psprintf("%s = %s", quoted_column(c->column), c->default_expr);
+		spec.set_clause = psprintf("%s = %s", quoted_column(c->column),
+								   embedded_expression(c->default_expr));
 		spec.where_clause = psprintf("%s IS NULL", quoted_column(c->column));
 	}
 	else if (c->kind == CHANGE_ALTER_TYPE)
@@ -822,11 +871,15 @@ run_steps(Change *c)
 		}
 		else
 		{
+			/* VALIDATE evaluates the owner's CHECK constraints: as the owner */
+			Oid			run_as = strcmp(s->action, "validate constraint") == 0 ?
+				ss_table_owner(c->relid) : InvalidOid;
+
 			ereport(NOTICE,
 					(errmsg("change %lld: %s", (long long) c->id, s->action),
 					 errdetail("Statement: %s", s->statement)));
-			ss_run_locked(psprintf("change %lld: %s", (long long) c->id, s->action),
-						  s->statement, SS_STEP_RETRIES, true, stamp_step, &ref);
+			ss_run_locked_as(run_as, psprintf("change %lld: %s", (long long) c->id, s->action),
+							 s->statement, SS_STEP_RETRIES, true, stamp_step, &ref);
 		}
 	}
 	set_state(c, "ready");
@@ -1017,6 +1070,8 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 		edata = ss_try(check_conversion, &c, true);
 		if (edata)
 			throw_in_expression(edata, c.using_expr ? c.using_expr : "");
+		if (c.using_expr)
+			require_one_expression(c.using_expr, "using_expr");
 
 		tn = schemashift_type_string_to_typename(new_type_text);
 		if (c.using_expr)
@@ -1031,7 +1086,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			char	   *sql = psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s",
 									   c.relname, quoted_column(c.column), c.new_type,
 									   c.using_expr ? " USING " : "",
-									   c.using_expr ? c.using_expr : "");
+									   c.using_expr ? embedded_expression(c.using_expr) : "");
 
 			c.new_column = c.column;
 			c.in_place = true;
@@ -1039,7 +1094,9 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("changing %s of %s to %s needs no rewrite: altering in place",
 							quoted_column(c.column), c.relname, c.new_type)));
-			ss_run_locked("alter column type", sql, SS_STEP_RETRIES, true, NULL, NULL);
+			/* re-checks the owner's CHECK constraints on the column: as the owner */
+			ss_run_locked_as(ss_table_owner(c.relid), "alter column type", sql,
+							 SS_STEP_RETRIES, true, NULL, NULL);
 			create_change(&c, steps, "contracted");
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
@@ -1188,6 +1245,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 
 			if (edata)
 				throw_in_expression(edata, c.default_expr);
+			require_one_expression(c.default_expr, "default_expr");
 			raw = raw_parser(psprintf("SELECT %s", c.default_expr), RAW_PARSE_DEFAULT);
 			volatile_default = list_length(raw) != 1 ||
 				ss_expr_is_volatile(linitial_node(ResTarget,
@@ -1200,7 +1258,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			char	   *sql = psprintf("ALTER TABLE %s ADD COLUMN %s %s%s%s%s", c.relname, col,
 									   c.new_type,
 									   c.default_expr ? " DEFAULT " : "",
-									   c.default_expr ? c.default_expr : "",
+									   c.default_expr ? embedded_expression(c.default_expr) : "",
 									   c.not_null ? " NOT NULL" : "");
 
 			c.in_place = true;
@@ -1208,7 +1266,9 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("adding %s to %s needs no rewrite: %s", col, c.relname,
 							c.default_expr ? "its default is not volatile" : "it has no default")));
-			ss_run_locked("add column", sql, SS_STEP_RETRIES, true, NULL, NULL);
+			/* evaluates the default once, which may call the owner's functions */
+			ss_run_locked_as(ss_table_owner(c.relid), "add column", sql,
+							 SS_STEP_RETRIES, true, NULL, NULL);
 			create_change(&c, steps, "contracted");
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
@@ -1218,7 +1278,8 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 		c.id = id;
 		add_step(&steps, "add column",
 				 psprintf("ALTER TABLE %s ADD COLUMN %s %s;\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-						  c.relname, col, c.new_type, c.relname, col, c.default_expr),
+						  c.relname, col, c.new_type, c.relname, col,
+						  embedded_expression(c.default_expr)),
 				 NULL, c.column);
 		add_step(&steps, "backfill", NULL, NULL, NULL);
 		if (c.not_null)

@@ -103,10 +103,7 @@ attempt_step(void *arg)
 	schemashift_executor_bypass = a->run->bypass_guard;
 	PG_TRY();
 	{
-		int			rc = SPI_execute(a->run->sql, false, 0);
-
-		if (rc < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		ss_execute_as(a->run->run_as, a->run->sql);
 	}
 	PG_FINALLY();
 	{
