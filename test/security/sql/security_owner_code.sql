@@ -200,6 +200,15 @@ SELECT * FROM owner_code_ran();
 SELECT * FROM security_victims();
 SELECT owner_code_forget();
 
+-- a default the caller asks for that calls the owner's functions: the
+-- in-place ADD COLUMN evaluates it once (as the owner), a volatile one is
+-- backfilled (as the owner)
+CALL schemashift.expand_add_column('public.ex2', 'w', 'bigint', 'public.escalate_int(7)', false, 10, NULL);
+CALL schemashift.expand_add_column('public.ex2', 'w2', 'int', $$CASE WHEN public.escalate('volatile default') THEN 1 END$$, false, 10, NULL);
+SELECT * FROM owner_code_ran();
+SELECT * FROM security_victims();
+SELECT owner_code_forget();
+
 -- 8. the recipes' steps work inside the security-restricted operation:
 -- a validated FK and NOT NULL, as the owner, with the owner's tables
 CALL schemashift.add_constraint('ALTER TABLE victim ALTER COLUMN secret SET NOT NULL');
