@@ -204,7 +204,7 @@ primary_key_columns(Oid relid)
 	uint64		i;
 
 	ss_state_exec("SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_index i "
-				  "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+				  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid "
 				  "AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey) "
 				  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisprimary "
 				  "ORDER BY pg_catalog.array_position(i.indkey::pg_catalog.int2[], a.attnum)",
@@ -917,7 +917,7 @@ existing_constraint(Oid relid, const char *name, bool *validated)
 
 	*validated = false;
 	if (ss_state_exec("SELECT contype::pg_catalog.text, convalidated FROM pg_catalog.pg_constraint "
-					  "WHERE conrelid = $1 AND conname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
+					  "WHERE conrelid OPERATOR(pg_catalog.=) $1 AND conname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
 					  2, types, values, NULL) == 0)
 		return '\0';
 	t = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

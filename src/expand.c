@@ -257,7 +257,7 @@ load_change(Change *c, int64 id)
 	values[0] = Int64GetDatum(id);
 	if (ss_state_exec("SELECT kind, relid, column_name, new_column, new_type, using_expr, "
 					  "default_expr, not_null, state, in_place, sync_function, sync_trigger "
-					  "FROM schemashift.changes WHERE id = $1",
+					  "FROM schemashift.changes WHERE id OPERATOR(pg_catalog.=) $1",
 					  1, types, values, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -302,8 +302,8 @@ find_open_change(ChangeKind kind, Oid relid, const char *column)
 	values[0] = CStringGetTextDatum(kind_names[kind]);
 	values[1] = ObjectIdGetDatum(relid);
 	values[2] = CStringGetTextDatum(column);
-	if (ss_state_exec("SELECT id FROM schemashift.changes WHERE kind = $1 AND relid = $2 "
-					  "AND column_name = $3 AND state <> ALL (ARRAY['contracted', 'aborted']) "
+	if (ss_state_exec("SELECT id FROM schemashift.changes WHERE kind OPERATOR(pg_catalog.=) $1 AND relid OPERATOR(pg_catalog.=) $2 "
+					  "AND column_name OPERATOR(pg_catalog.=) $3 AND state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted']) "
 					  "ORDER BY id DESC LIMIT 1", 3, types, values, NULL) != 1)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -318,9 +318,9 @@ refuse_other_open_change(Oid relid, const char *column, const char *relname)
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(column);
-	if (ss_state_exec("SELECT id, kind FROM schemashift.changes WHERE relid = $1 "
-					  "AND (column_name = $2 OR new_column = $2) "
-					  "AND state <> ALL (ARRAY['contracted', 'aborted'])",
+	if (ss_state_exec("SELECT id, kind FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
+					  "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
+					  "AND state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted'])",
 					  2, types, values, NULL) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -341,8 +341,8 @@ set_state(Change *c, const char *state)
 	values[1] = CStringGetTextDatum(state);
 	ss_state_exec("UPDATE schemashift.changes SET state = $2, "
 				  "updated_at = pg_catalog.clock_timestamp(), "
-				  "finished_at = CASE WHEN $2 = ANY (ARRAY['contracted', 'aborted']) "
-				  "THEN pg_catalog.clock_timestamp() END WHERE id = $1",
+				  "finished_at = CASE WHEN $2 OPERATOR(pg_catalog.=) ANY (ARRAY['contracted', 'aborted']) "
+				  "THEN pg_catalog.clock_timestamp() END WHERE id OPERATOR(pg_catalog.=) $1",
 				  2, types, values, NULL);
 	c->state = pstrdup(state);
 }
@@ -407,8 +407,8 @@ create_change(Change *c, List *steps, const char *state)
 	if (ss_state_exec("INSERT INTO schemashift.changes (id, kind, relid, target, column_name, "
 					  "new_column, new_type, using_expr, default_expr, not_null, state, in_place, "
 					  "sync_function, sync_trigger, created_by, finished_at) "
-					  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, "
-					  "$9, $10, $11, $12, $13, $14, CASE WHEN $10 = 'contracted' "
+					  "SELECT COALESCE(pg_catalog.max(id), 0) OPERATOR(pg_catalog.+) 1, $1, $2, $3, $4, $5, $6, $7, $8, "
+					  "$9, $10, $11, $12, $13, $14, CASE WHEN $10 OPERATOR(pg_catalog.=) 'contracted' "
 					  "THEN pg_catalog.clock_timestamp() END FROM schemashift.changes RETURNING id",
 					  14, types, values, nulls) != 1)
 		elog(ERROR, "could not record the change");
@@ -457,7 +457,7 @@ stamp_step(void *arg)
 	values[0] = Int64GetDatum(r->change);
 	values[1] = Int32GetDatum(r->step);
 	ss_state_exec("UPDATE schemashift.change_steps SET done_at = pg_catalog.clock_timestamp() "
-				  "WHERE change_id = $1 AND step = $2", 2, types, values, NULL);
+				  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND step OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 }
 
 /* ---------- checks and plans ---------- */
@@ -536,17 +536,17 @@ refuse_dependents(Change *c, AttrNumber attnum)
 	values[1] = Int32GetDatum(attnum);
 	n = ss_state_exec("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
 					  "FROM pg_catalog.pg_depend d "
-					  "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "AND d.refobjid = $1 AND d.refobjsubid = $2 "
-					  "AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
-					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid = d.objid AND i.indrelid = $1) OR "
-					  "  (d.deptype = 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid = d.objid AND s.relkind = 'S')))) "
-					  "AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2)) "
-					  "AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid AND k.conrelid = $1 "
-					  "  AND k.contype = ANY (ARRAY['c', 'f', 'p', 'u']::\"char\"[]) "
-					  "  AND NOT (k.contype = 'f' AND k.confrelid = $1 AND $2 = ANY (k.confkey)))) "
+					  "WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
+					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
+					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
+					  "  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
+					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
+					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
+					  "  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
+					  "  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
 					  "ORDER BY 1",
 					  2, types, values, NULL);
 	if (n == 0)
@@ -581,12 +581,12 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 	n = ss_state_exec("SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
 					  "k.conname, k.contype, i.indisvalid "
 					  "FROM pg_catalog.pg_index i "
-					  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
-					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = i.indexrelid "
-					  "  AND k.conrelid = i.indrelid AND k.contype = ANY (ARRAY['p', 'u']::\"char\"[]) "
-					  "WHERE i.indrelid = $1 AND ($2 = ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "  AND d.objid = i.indexrelid AND d.refobjid = $1 AND d.refobjsubid = $2)) "
+					  "JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
+					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid "
+					  "  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u']::pg_catalog.\"char\"[]) "
+					  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "  AND d.objid OPERATOR(pg_catalog.=) i.indexrelid AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2)) "
 					  "ORDER BY 1", 2, types, values, NULL);
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
@@ -624,8 +624,8 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 
 	/* CHECK constraints and foreign keys of this table */
 	n = ss_state_exec("SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
-					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid = $1 "
-					  "AND k.contype = ANY (ARRAY['c', 'f']::\"char\"[]) AND $2 = ANY (k.conkey) "
+					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) $1 "
+					  "AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f']::pg_catalog.\"char\"[]) AND $2 OPERATOR(pg_catalog.=) ANY (k.conkey) "
 					  "ORDER BY 1", 2, types, values, NULL);
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
@@ -733,7 +733,7 @@ sync_function_sql(Change *c)
 
 		/* writes through either name are seen through both; the new name wins a tie */
 		appendStringInfo(&body,
-						 "  IF TG_OP = 'INSERT' THEN\n"
+						 "  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
 						 "    IF NEW.%s IS NULL THEN NEW.%s := NEW.%s; ELSE NEW.%s := NEW.%s; END IF;\n"
 						 "  ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n"
 						 "    NEW.%s := NEW.%s;\n"
@@ -794,7 +794,7 @@ open_steps(Change *c)
 
 	values[0] = Int64GetDatum(c->id);
 	n = ss_state_exec("SELECT step, action, statement FROM schemashift.change_steps "
-					  "WHERE change_id = $1 AND phase = 'expand' AND done_at IS NULL ORDER BY step",
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) 'expand' AND done_at IS NULL ORDER BY step",
 					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
@@ -1030,7 +1030,7 @@ next_change_id(void)
 	bool		isnull;
 
 	ss_state_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
-	ss_state_exec("SELECT COALESCE(pg_catalog.max(id), 0) + 1 FROM schemashift.changes",
+	ss_state_exec("SELECT COALESCE(pg_catalog.max(id), 0) OPERATOR(pg_catalog.+) 1 FROM schemashift.changes",
 				  0, NULL, NULL, NULL);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -1325,13 +1325,13 @@ record_finish(void *arg)
 	values[2] = CStringGetTextDatum(f->phase);
 	values[3] = CStringGetTextDatum(f->sql);
 	ss_state_exec("INSERT INTO schemashift.change_steps (change_id, step, phase, action, statement, done_at) "
-				  "SELECT $1, COALESCE(pg_catalog.max(step), 0) + 1, $2, $3, $4, pg_catalog.clock_timestamp() "
-				  "FROM schemashift.change_steps WHERE change_id = $1",
+				  "SELECT $1, COALESCE(pg_catalog.max(step), 0) OPERATOR(pg_catalog.+) 1, $2, $3, $4, pg_catalog.clock_timestamp() "
+				  "FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1",
 				  4, types, values, NULL);
 	if (strcmp(f->state, "aborted") == 0)
 		ss_state_exec("UPDATE schemashift.jobs SET status = 'canceled', "
 					  "updated_at = pg_catalog.clock_timestamp() "
-					  "WHERE change_id = $1 AND status <> 'done'", 1, types, values, NULL);
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) 'done'", 1, types, values, NULL);
 	set_state(f->c, f->state);
 }
 
@@ -1356,8 +1356,8 @@ contract_sql(Change *c)
 	if (c->kind == CHANGE_ADD_COLUMN)
 	{
 		values[0] = Int64GetDatum(c->id);
-		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id = $1 "
-						  "AND action = 'not null check'", 1, types, values, NULL) == 1)
+		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1 "
+						  "AND action OPERATOR(pg_catalog.=) 'not null check'", 1, types, values, NULL) == 1)
 			appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
 							 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
 							 c->relname, col, c->relname,
@@ -1376,11 +1376,11 @@ contract_sql(Change *c)
 	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
 					  "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.relname) "
 					  "FROM pg_catalog.pg_depend d "
-					  "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-					  "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
-					  "JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace "
-					  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' "
-					  "AND d.refobjid = $1 AND a.attname = $2", 2, types, values, NULL);
+					  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.refobjid AND a.attnum OPERATOR(pg_catalog.=) d.refobjsubid "
+					  "JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S' "
+					  "JOIN pg_catalog.pg_namespace sn ON sn.oid OPERATOR(pg_catalog.=) s.relnamespace "
+					  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype OPERATOR(pg_catalog.=) 'a' "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 	for (i = 0; i < n; i++)
 		appendStringInfo(&s, "ALTER SEQUENCE %s OWNED BY %s.%s;\n",
 						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
@@ -1388,8 +1388,8 @@ contract_sql(Change *c)
 	n = ss_state_exec("SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
 					  "pg_catalog.col_description(a.attrelid, a.attnum) "
 					  "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef ad "
-					  "ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
-					  "WHERE a.attrelid = $1 AND a.attname = $2", 2, types, values, NULL);
+					  "ON ad.adrelid OPERATOR(pg_catalog.=) a.attrelid AND ad.adnum OPERATOR(pg_catalog.=) a.attnum "
+					  "WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 	if (n == 1)
 	{
 		char	   *def = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -1413,7 +1413,7 @@ contract_sql(Change *c)
 	values[0] = Int64GetDatum(c->id);
 	types[0] = INT8OID;
 	n = ss_state_exec("SELECT action, old_name, new_name FROM schemashift.change_steps "
-					  "WHERE change_id = $1 AND phase = 'expand' ORDER BY step",
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) 'expand' ORDER BY step",
 					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
