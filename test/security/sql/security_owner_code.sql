@@ -245,5 +245,19 @@ CALL schemashift.expand_alter_column_type('public.victim2', 'n', 'bigint', 'n; D
 SELECT * FROM security_victims();
 SELECT security_reset();
 
+-- 11. a foreign key to a table the owner may not read: the superuser may
+-- add it, VALIDATE (as the owner) still finds the orphan, the count as the
+-- owner is refused, and nothing is left behind
+CREATE TABLE public.su_ref (id int PRIMARY KEY);
+INSERT INTO public.su_ref VALUES (1), (2);
+CALL schemashift.add_constraint('ALTER TABLE pairs ADD CONSTRAINT pairs_su_fkey FOREIGN KEY (a) REFERENCES su_ref');
+SELECT constraint_type, violating_rows FROM schemashift.check_constraint_data('ALTER TABLE pairs ADD CONSTRAINT pairs_su_fkey FOREIGN KEY (a) REFERENCES su_ref');
+SELECT conname FROM pg_constraint WHERE conrelid = 'pairs'::regclass ORDER BY 1;
+DELETE FROM public.pairs WHERE a = 1007;
+CALL schemashift.add_constraint('ALTER TABLE pairs ADD CONSTRAINT pairs_su_fkey FOREIGN KEY (a) REFERENCES su_ref');
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'pairs'::regclass ORDER BY 1;
+SELECT * FROM owner_code_ran();
+SELECT * FROM security_victims();
+
 DROP FUNCTION owner_code_ran(), owner_code_forget();
 RESET client_min_messages;
