@@ -738,6 +738,8 @@ qualified_operator(Oid op)
  * built here, as the caller; they run as the table's owner, since they
  * evaluate the owner's code.
  */
+static void require_owner(ConstraintDef *d);
+
 static void
 check_data(ConstraintDef *d, DataCheck *r)
 {
@@ -746,6 +748,7 @@ check_data(ConstraintDef *d, DataCheck *r)
 	char	   *cols;
 
 	memset(r, 0, sizeof(*r));
+	require_owner(d);
 	switch (d->kind)
 	{
 		case 'n':
@@ -835,13 +838,18 @@ check_data(ConstraintDef *d, DataCheck *r)
 	ss_run_as_owner(d->owner, run_data_queries, r);
 }
 
-/* Only who may act for the owner: its code then runs as the owner. */
+/*
+ * Only who may act for the owner: its code then runs as the owner.  Read
+ * again before each step that switches, as the owner may have changed
+ * between two of the recipe's transactions.
+ */
 static void
 require_owner(ConstraintDef *d)
 {
 	if (!schemashift_table_ownercheck(d->relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(d->relid)),
 					   get_rel_name(d->relid));
+	d->owner = ss_table_owner(d->relid);
 }
 
 /*
@@ -1006,6 +1014,7 @@ add_and_validate(ConstraintDef *d, const char *name, const char *add_sql)
 	else if (validated)
 		return;
 	/* VALIDATE evaluates the owner's CHECK or the key's operators: as the owner */
+	require_owner(d);
 	run_step_as(d, d->owner, "validate it (SHARE UPDATE EXCLUSIVE: reads and writes continue)",
 			 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", d->relname, quote_identifier(name)),
 			 &edata);

@@ -872,8 +872,14 @@ run_steps(Change *c)
 		else
 		{
 			/* VALIDATE evaluates the owner's CHECK constraints: as the owner */
-			Oid			run_as = strcmp(s->action, "validate constraint") == 0 ?
-				ss_table_owner(c->relid) : InvalidOid;
+			Oid			run_as = InvalidOid;
+
+			if (strcmp(s->action, "validate constraint") == 0)
+			{
+				/* the owner may have changed since the last transaction */
+				check_table(c);
+				run_as = ss_table_owner(c->relid);
+			}
 
 			ereport(NOTICE,
 					(errmsg("change %lld: %s", (long long) c->id, s->action),
