@@ -66,6 +66,11 @@ SELECT constraint_type, violating_rows, examples
   FROM schemashift.check_constraint_data('ALTER TABLE cs_child ADD CONSTRAINT cs_child_item_fkey FOREIGN KEY (item) REFERENCES cs_items (id)');
 CALL schemashift.add_constraint('ALTER TABLE cs_child ADD CONSTRAINT cs_child_item_fkey FOREIGN KEY (item) REFERENCES cs_items (id)');
 SELECT count(*) FROM pg_constraint WHERE conrelid = 'cs_child'::regclass AND contype = 'f';
+-- every clause of a foreign key survives the rebuild from the parse tree
+CALL schemashift.add_constraint('ALTER TABLE cs_child ADD CONSTRAINT cs_child_k_fkey FOREIGN KEY (item_k) REFERENCES cs_items (id) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL (item_k) DEFERRABLE INITIALLY DEFERRED NOT VALID');
+SELECT pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conname = 'cs_child_k_fkey';
+ALTER TABLE cs_child DROP CONSTRAINT cs_child_k_fkey;
+SELECT * FROM schemashift.check_constraint_data('ALTER TABLE cs_child ADD FOREIGN KEY (nope) REFERENCES cs_items');
 
 -- 4. SET NOT NULL through a validated check, no scan under the lock
 SELECT constraint_type, violating_rows, examples

@@ -621,6 +621,12 @@ fk_equalities(ConstraintDef *d, FkEquality *eq)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
 				 errmsg("number of referencing and referenced columns for foreign key disagree")));
+	foreach(lc, d->keys)
+		if (get_attnum(d->relid, strVal(lfirst(lc))) == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" referenced in foreign key constraint does not exist",
+							strVal(lfirst(lc)))));
 	i = 0;
 	foreach(lc, d->pk_attrs)
 	{
