@@ -259,5 +259,47 @@ SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'pairs'::regcla
 SELECT * FROM owner_code_ran();
 SELECT * FROM security_victims();
 
+-- 12. an implicit cast the owner defined from its enum to text, which a
+-- foreign key from the enum to a text key must use: the server's VALIDATE
+-- and schemashift's orphan count call it, both as the owner
+SET ROLE regress_app;
+CREATE TYPE public.mood2 AS ENUM ('ok', 'bad');
+CREATE FUNCTION public.mood2_text(m public.mood2) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM public.escalate('implicit cast');
+    RETURN m::name::text;
+END $$;
+CREATE CAST (public.mood2 AS text) WITH FUNCTION public.mood2_text(public.mood2) AS IMPLICIT;
+CREATE TABLE public.words (w text PRIMARY KEY);
+INSERT INTO public.words VALUES ('ok');
+CREATE TABLE public.moods2 (id int PRIMARY KEY, m public.mood2);
+INSERT INTO public.moods2 VALUES (1, 'ok'), (2, 'bad');
+RESET ROLE;
+SELECT owner_code_forget();
+SELECT constraint_type, violating_rows, examples
+  FROM schemashift.check_constraint_data('ALTER TABLE moods2 ADD CONSTRAINT moods2_m_fkey FOREIGN KEY (m) REFERENCES words');
+CALL schemashift.add_constraint('ALTER TABLE moods2 ADD CONSTRAINT moods2_m_fkey FOREIGN KEY (m) REFERENCES words');
+SELECT who, what FROM owner_code_ran();
+SELECT * FROM security_victims();
+SELECT owner_code_forget();
+
+-- 13. row security the owner forces on its table, with a policy that calls
+-- its function: the count runs as the owner without the owner's forced
+-- policies (as VALIDATE, which ignores row security), so the policy does
+-- not run and no row is hidden from the count
+SET ROLE regress_app;
+CREATE TABLE public.rls_t (id int PRIMARY KEY, n int);
+INSERT INTO public.rls_t SELECT g, g FROM generate_series(1, 10) g;
+ALTER TABLE public.rls_t ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.rls_t FORCE ROW LEVEL SECURITY;
+CREATE POLICY rls_p ON public.rls_t USING (public.escalate('policy') AND n < 3);
+RESET ROLE;
+SELECT constraint_type, violating_rows, examples
+  FROM schemashift.check_constraint_data('ALTER TABLE rls_t ADD CONSTRAINT rls_n CHECK (n < 8)');
+CALL schemashift.add_constraint('ALTER TABLE rls_t ADD CONSTRAINT rls_n CHECK (n < 8)');
+SELECT * FROM owner_code_ran();
+SELECT * FROM security_victims();
+
 DROP FUNCTION owner_code_ran(), owner_code_forget();
 RESET client_min_messages;
