@@ -33,6 +33,7 @@
 #include "compat.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "common/keywords.h"
 #include "funcapi.h"
@@ -51,6 +52,7 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timeout.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(schemashift_expand_alter_column_type);
 PG_FUNCTION_INFO_V1(schemashift_expand_rename_column);
@@ -709,6 +711,32 @@ check_assignment_cast(Change *c)
 						 quote_identifier(c->column), c->new_type)));
 }
 
+/*
+ * "new differs from old" for the column's type, with the type's own equality
+ * operator named by its schema: IS DISTINCT FROM would look "=" up through
+ * search_path, where the table's owner may have put one of its own.
+ */
+static char *
+differs_sql(Change *c, const char *newv, const char *oldv)
+{
+	Oid			type = get_atttype(c->relid, get_attnum(c->relid, c->column));
+	TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+	HeapTuple	tup;
+	char	   *op;
+
+	if (!OidIsValid(tc->eq_opr))
+		return psprintf("%s IS DISTINCT FROM %s", newv, oldv);
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
+	op = psprintf("OPERATOR(%s.%s)",
+				  quote_identifier(get_namespace_name(((Form_pg_operator) GETSTRUCT(tup))->oprnamespace)),
+				  NameStr(((Form_pg_operator) GETSTRUCT(tup))->oprname));
+	ReleaseSysCache(tup);
+	return psprintf("((%s IS NULL) OPERATOR(pg_catalog.<>) (%s IS NULL) OR NOT (%s %s %s))",
+					newv, oldv, newv, op, oldv);
+}
+
 static char *
 sync_function_sql(Change *c)
 {
@@ -735,13 +763,13 @@ sync_function_sql(Change *c)
 		appendStringInfo(&body,
 						 "  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
 						 "    IF NEW.%s IS NULL THEN NEW.%s := NEW.%s; ELSE NEW.%s := NEW.%s; END IF;\n"
-						 "  ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n"
+						 "  ELSIF %s THEN\n"
 						 "    NEW.%s := NEW.%s;\n"
 						 "  ELSE\n"
 						 "    NEW.%s := NEW.%s;\n"
 						 "  END IF;\n",
 						 n, n, o, o, n,
-						 n, n,
+						 differs_sql(c, psprintf("NEW.%s", n), psprintf("OLD.%s", n)),
 						 o, n,
 						 n, o);
 	}

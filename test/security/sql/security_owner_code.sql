@@ -301,5 +301,15 @@ CALL schemashift.add_constraint('ALTER TABLE rls_t ADD CONSTRAINT rls_n CHECK (n
 SELECT * FROM owner_code_ran();
 SELECT * FROM security_victims();
 
+-- 14. expand_rename_column's sync trigger compares the old and new values:
+-- with the column type's own equality operator, never the owner's public.=
+-- an IS DISTINCT FROM would find; a superuser writing to the table during
+-- the change runs that trigger as itself
+SELECT owner_code_forget();
+CALL schemashift.expand_rename_column('public.moods', 'm', 'feeling', 10, NULL);
+UPDATE public.moods SET n = n + 1;
+SELECT DISTINCT who, what FROM public.owner_log ORDER BY 1, 2;
+SELECT * FROM security_victims();
+
 DROP FUNCTION owner_code_ran(), owner_code_forget();
 RESET client_min_messages;
