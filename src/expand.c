@@ -1040,7 +1040,9 @@ canonical_type(const char *type_text)
 	int32		typmod;
 
 	schemashift_parse_type_string(type_text, &typid, &typmod);
-	return format_type_with_typemod(typid, typmod);
+	/* qualified: the statements built with it run under other search_paths */
+	return format_type_extended(typid, typmod,
+								FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 }
 
 /* the sync trigger's function (a name no function has yet) and name */
@@ -1198,7 +1200,8 @@ schemashift_expand_rename_column(PG_FUNCTION_ARGS)
 		refuse_dependents(&c, attnum);
 		tup = SearchSysCacheAttName(c.relid, c.column);
 		att = (Form_pg_attribute) GETSTRUCT(tup);
-		type = format_type_with_typemod(att->atttypid, att->atttypmod);
+		type = format_type_extended(att->atttypid, att->atttypmod,
+									FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 		if (OidIsValid(att->attcollation) && att->attcollation != get_typcollation(att->atttypid))
 			collation = psprintf(" COLLATE %s", generate_collation_name(att->attcollation));
 		ReleaseSysCache(tup);
