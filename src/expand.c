@@ -774,7 +774,7 @@ sync_function_sql(Change *c)
 						 n, o);
 	}
 	appendStringInfoString(&body, "  RETURN NEW;\nEND\n");
-	return psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql "
+	return psprintf("CREATE FUNCTION %s() RETURNS pg_catalog.trigger LANGUAGE plpgsql "
 					"SET search_path FROM CURRENT AS %s;\n"
 					"CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
 					"FOR EACH ROW EXECUTE FUNCTION %s()",
