@@ -908,6 +908,15 @@ run_steps(Change *c)
 				check_table(c);
 				run_as = ss_table_owner(c->relid);
 			}
+			else if (strcmp(s->action, "copy constraint") == 0)
+			{
+				/*
+				 * The definition was printed under search_path pg_catalog,
+				 * pg_temp (names outside it qualified): run it under the
+				 * same path, as the caller, for it to mean the same.
+				 */
+				run_as = GetUserId();
+			}
 
 			ereport(NOTICE,
 					(errmsg("change %lld: %s", (long long) c->id, s->action),

@@ -311,5 +311,22 @@ UPDATE public.moods SET n = n + 1;
 SELECT DISTINCT who, what FROM public.owner_log ORDER BY 1, 2;
 SELECT * FROM security_victims();
 
+-- 15. expand copies a CHECK constraint by its printed definition: with a
+-- caller whose search_path puts public first, "=" in the copy must still be
+-- pg_catalog's, not the owner's public.= (int, int), which the copy would
+-- keep for good and run on every write after contract
+SET ROLE regress_app;
+CREATE TABLE public.ex3 (id int PRIMARY KEY, n smallint, k int, CONSTRAINT ex3_nk CHECK (n = k));
+INSERT INTO public.ex3 SELECT g, g, g FROM generate_series(1, 5) g;
+RESET ROLE;
+SELECT owner_code_forget();
+SET search_path = public, pg_catalog;
+CALL schemashift.expand_alter_column_type('public.ex3', 'n', 'int', NULL, 10, NULL);
+RESET search_path;
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+ WHERE conrelid = 'public.ex3'::regclass AND contype = 'c' ORDER BY 1;
+SELECT * FROM owner_code_ran();
+SELECT * FROM security_victims();
+
 DROP FUNCTION owner_code_ran(), owner_code_forget();
 RESET client_min_messages;
