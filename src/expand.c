@@ -47,7 +47,6 @@
 #include "parser/scanner.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
@@ -863,32 +862,6 @@ run_backfill_step(Change *c)
 	(void) schemashift_backfill_run(&spec);
 }
 
-/*
- * Build a copied index.  Its definition was printed under search_path
- * pg_catalog, pg_temp (names outside it qualified); the build runs in a
- * worker that takes the session's search_path, so the session's is that
- * one while it runs: the caller's own path could find an operator the
- * table's owner planted in public and bind the copy to it.
- */
-static void
-build_index_copy(const char *statement)
-{
-	char	   *save = pstrdup(GetConfigOption("search_path", false, false));
-
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
-	PG_TRY();
-	{
-		schemashift_build_index(statement, SS_STEP_RETRIES);
-	}
-	PG_FINALLY();
-	{
-		(void) set_config_option("search_path", save, PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
-	}
-	PG_END_TRY();
-}
-
 static void
 run_steps(Change *c)
 {
@@ -914,7 +887,7 @@ run_steps(Change *c)
 		}
 		else if (strcmp(s->action, "copy index") == 0)
 		{
-			build_index_copy(s->statement);
+			schemashift_build_index(s->statement, SS_STEP_RETRIES);
 			stamp_step(&ref);
 			SPI_commit();
 		}
