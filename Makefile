@@ -33,6 +33,7 @@ OBJS = \
 	src/expand.o \
 	src/lock_retries.o \
 	src/constraints.o \
+	src/owner.o \
 	src/apply.o \
 	src/exemptions.o \
 	src/audit.o \

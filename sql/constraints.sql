@@ -47,6 +47,14 @@ SELECT count(*) FROM pg_constraint WHERE conname = 'cs_qty_small';
 CALL schemashift.add_constraint('ALTER TABLE cs_items ADD CONSTRAINT cs_qty_nv CHECK (qty < 40) NOT VALID');
 SELECT conname, convalidated FROM pg_constraint WHERE conname = 'cs_qty_nv';
 
+-- a CHECK calling a function found through the caller's search_path: the
+-- count resolves it as ALTER TABLE would, then runs as the table's owner
+-- with search_path pg_catalog, pg_temp (the query names the function's schema)
+CREATE FUNCTION cs_small(q int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT q < 45';
+SELECT constraint_type, violating_rows, examples, query
+  FROM schemashift.check_constraint_data('ALTER TABLE cs_items ADD CONSTRAINT cs_fn CHECK (cs_small(qty) OR code = ''c50'')');
+DROP FUNCTION cs_small(int);
+
 -- 3. FOREIGN KEY, referenced columns taken from the primary key
 CALL schemashift.add_constraint('ALTER TABLE cs_items ADD FOREIGN KEY (parent_id) REFERENCES cs_parent');
 SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint
@@ -58,6 +66,11 @@ SELECT constraint_type, violating_rows, examples
   FROM schemashift.check_constraint_data('ALTER TABLE cs_child ADD CONSTRAINT cs_child_item_fkey FOREIGN KEY (item) REFERENCES cs_items (id)');
 CALL schemashift.add_constraint('ALTER TABLE cs_child ADD CONSTRAINT cs_child_item_fkey FOREIGN KEY (item) REFERENCES cs_items (id)');
 SELECT count(*) FROM pg_constraint WHERE conrelid = 'cs_child'::regclass AND contype = 'f';
+-- every clause of a foreign key survives the rebuild from the parse tree
+CALL schemashift.add_constraint('ALTER TABLE cs_child ADD CONSTRAINT cs_child_k_fkey FOREIGN KEY (item_k) REFERENCES cs_items (id) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL (item_k) DEFERRABLE INITIALLY DEFERRED NOT VALID');
+SELECT pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conname = 'cs_child_k_fkey';
+ALTER TABLE cs_child DROP CONSTRAINT cs_child_k_fkey;
+SELECT * FROM schemashift.check_constraint_data('ALTER TABLE cs_child ADD FOREIGN KEY (nope) REFERENCES cs_items');
 
 -- 4. SET NOT NULL through a validated check, no scan under the lock
 SELECT constraint_type, violating_rows, examples

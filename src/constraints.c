@@ -20,6 +20,16 @@
  * catalog first, so calling again after an interruption picks up where the
  * last call stopped.
  *
+ * The table owner's code (the CHECK, the functions, casts and operators it
+ * reaches) runs as the owner (owner.c): VALIDATE, and the queries that
+ * count violations and list examples.  Examples are built in C from each
+ * column's output function, never through a cast the owner may define
+ * (to_jsonb() would call a cast to json), and show the table's primary key
+ * and the constraint's columns only.  The user's statement is parsed and
+ * every statement the recipe runs is rebuilt from the parse tree: nothing
+ * is appended to the user's text, so a trailing comment cannot swallow a
+ * NOT VALID.
+ *
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
@@ -27,17 +37,31 @@
 #include "schemashift.h"
 
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/sysattr.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_relation.h"
 #include "parser/parser.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 
@@ -50,14 +74,16 @@ typedef struct ConstraintDef
 {
 	const char *definition;
 	Oid			relid;
+	Oid			owner;			/* the table's: its code runs as this role */
 	char	   *relname;		/* qualified, quoted */
 	char	   *rel_only;		/* "ONLY " or "" */
 	char		kind;			/* c, f, u, p, n (SET NOT NULL) */
 	char	   *conname;		/* given or chosen */
 	bool		named;
 	bool		not_valid;		/* the user asked for NOT VALID only */
-	char	   *clause;			/* the constraint's own text */
-	char	   *check_expr;		/* inside CHECK ( ... ) */
+	char	   *body;			/* CHECK/FOREIGN KEY clause rebuilt from the
+								 * parse tree, without NOT VALID */
+	Node	   *raw_check;		/* the CHECK expression's parse tree */
 	List	   *keys;			/* column names (String) */
 	List	   *including;
 	bool		nulls_not_distinct;
@@ -79,12 +105,42 @@ refuse(const char *msg, const char *hint)
 			 hint ? errhint("%s", hint) : 0));
 }
 
+/*
+ * The user's text of an expression the parser accepted, to be placed inside
+ * a statement we build: in parentheses, and on lines of its own when it
+ * holds a line comment, so that nothing after it can be commented out.
+ */
 static char *
-trim_end(const char *s, int start, int end)
+embedded_expression(const char *text)
 {
-	while (end > start && (isspace((unsigned char) s[end - 1]) || s[end - 1] == ';'))
+	int			start = 0;
+	int			end = strlen(text);
+
+	while (start < end && isspace((unsigned char) text[start]))
+		start++;
+	while (end > start && isspace((unsigned char) text[end - 1]))
 		end--;
-	return pnstrdup(s + start, end - start);
+	if (strstr(text, "--") != NULL)
+		return psprintf("(\n%s\n)", pnstrdup(text + start, end - start));
+	return psprintf("(%s)", pnstrdup(text + start, end - start));
+}
+
+static const char *
+fk_action(char action)
+{
+	switch (action)
+	{
+		case FKCONSTR_ACTION_RESTRICT:
+			return "RESTRICT";
+		case FKCONSTR_ACTION_CASCADE:
+			return "CASCADE";
+		case FKCONSTR_ACTION_SETNULL:
+			return "SET NULL";
+		case FKCONSTR_ACTION_SETDEFAULT:
+			return "SET DEFAULT";
+		default:
+			return "NO ACTION";
+	}
 }
 
 static char *
@@ -148,9 +204,9 @@ primary_key_columns(Oid relid)
 	uint64		i;
 
 	ss_state_exec("SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_index i "
-				  "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+				  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid "
 				  "AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey) "
-				  "WHERE i.indrelid = $1 AND i.indisprimary "
+				  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisprimary "
 				  "ORDER BY pg_catalog.array_position(i.indkey::pg_catalog.int2[], a.attnum)",
 				  1, types, values, NULL);
 	for (i = 0; i < SPI_processed; i++)
@@ -193,6 +249,7 @@ parse_definition(ConstraintDef *d, const char *definition)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", get_rel_name(d->relid))));
 	d->relname = ss_qualified_relname(d->relid);
+	d->owner = ss_table_owner(d->relid);
 	relname = get_rel_name(d->relid);
 	d->rel_only = stmt->relation->inh ? "" : "ONLY ";
 	d->deferrable = "";
@@ -246,16 +303,21 @@ parse_definition(ConstraintDef *d, const char *definition)
 	if (con->deferrable)
 		d->deferrable = con->initdeferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
 
-	/* the constraint's text runs from its location to the statement's end */
-	d->clause = trim_end(definition, con->location, strlen(definition));
-	ntok = ss_scan_tokens(d->clause, &tok);
 	if (d->kind == 'c')
 	{
 		char	   *col = NULL;
+		const char *clause = definition + con->location;
+		char	   *expr;
 
+		/*
+		 * The expression's own text: from CHECK's "(" to its matching ")",
+		 * found by the server's scanner (a raw parse tree does not say where
+		 * an expression ends).
+		 */
+		ntok = ss_scan_tokens(clause, &tok);
 		i = ss_find_keyword(tok, ntok, 0, "check");
 		if (i < 0 || i + 1 >= ntok || tok[i + 1].tok != '(')
-			elog(ERROR, "could not find the CHECK expression in \"%s\"", d->clause);
+			elog(ERROR, "could not find the CHECK expression in \"%s\"", clause);
 		{
 			int			open = i + 1;
 			int			close = open + 1;
@@ -263,16 +325,21 @@ parse_definition(ConstraintDef *d, const char *definition)
 			while (close < ntok && !(tok[close].tok == ')' && tok[close].depth == 0))
 				close++;
 			if (close >= ntok)
-				elog(ERROR, "unbalanced CHECK expression in \"%s\"", d->clause);
-			d->check_expr = pnstrdup(d->clause + tok[open].start + 1,
-									 tok[close].start - tok[open].start - 1);
+				elog(ERROR, "unbalanced CHECK expression in \"%s\"", clause);
+			expr = pnstrdup(clause + tok[open].start + 1,
+							tok[close].start - tok[open].start - 1);
 		}
+		d->raw_check = con->raw_expr;
+		d->body = psprintf("CHECK %s%s", embedded_expression(expr),
+						   con->is_no_inherit ? " NO INHERIT" : "");
 		(void) first_column_ref(con->raw_expr, &col);
 		if (!d->named)
 			d->conname = makeObjectName(relname, col, "check");
 	}
 	else if (d->kind == 'f')
 	{
+		StringInfoData body;
+
 		d->pk_relid = RangeVarGetRelid(con->pktable, NoLock, false);
 		d->pk_attrs = con->pk_attrs != NIL ? con->pk_attrs : primary_key_columns(d->pk_relid);
 		if (d->pk_attrs == NIL)
@@ -284,6 +351,24 @@ parse_definition(ConstraintDef *d, const char *definition)
 		d->matchtype = con->fk_matchtype;
 		if (!d->named)
 			d->conname = makeObjectName(relname, joined_names(con->fk_attrs), "fkey");
+
+		initStringInfo(&body);
+		appendStringInfo(&body, "FOREIGN KEY (%s) REFERENCES %s", key_list(con->fk_attrs, ""),
+						 ss_qualified_relname(d->pk_relid));
+		if (con->pk_attrs != NIL)
+			appendStringInfo(&body, " (%s)", key_list(con->pk_attrs, ""));
+		if (con->fk_matchtype == FKCONSTR_MATCH_FULL)
+			appendStringInfoString(&body, " MATCH FULL");
+		else if (con->fk_matchtype == FKCONSTR_MATCH_PARTIAL)
+			appendStringInfoString(&body, " MATCH PARTIAL");
+		if (con->fk_upd_action != FKCONSTR_ACTION_NOACTION)
+			appendStringInfo(&body, " ON UPDATE %s", fk_action(con->fk_upd_action));
+		if (con->fk_del_action != FKCONSTR_ACTION_NOACTION)
+			appendStringInfo(&body, " ON DELETE %s", fk_action(con->fk_del_action));
+		if (con->fk_del_set_cols != NIL)
+			appendStringInfo(&body, " (%s)", key_list(con->fk_del_set_cols, ""));
+		appendStringInfoString(&body, d->deferrable);
+		d->body = body.data;
 	}
 	else if (!d->named)
 		d->conname = d->kind == 'p' ? makeObjectName(relname, NULL, "pkey")
@@ -300,6 +385,11 @@ typedef struct DataCheck
 	int64		violations;
 	char	   *examples;		/* jsonb text */
 	char	   *query;			/* what counts them */
+	/* run as the owner */
+	char	   *count_sql;
+	char	   *examples_sql;
+	char	   *nulls_sql;		/* PRIMARY KEY: NULL keys, counted apart */
+	char	   *null_examples_sql;
 } DataCheck;
 
 static char *
@@ -330,96 +420,442 @@ count_of(const char *sql)
 	return isnull ? 0 : DatumGetInt64(d);
 }
 
+/*
+ * One value of an example, as JSON.  The text comes from the type's output
+ * function (owners cannot define one: base types need a superuser), never
+ * from a cast to json or text, which an owner can define on its own types.
+ */
+static void
+append_json_value(StringInfo buf, SPITupleTable *tt, int row, int col)
+{
+	char	   *v = SPI_getvalue(tt->vals[row], tt->tupdesc, col);
+	Oid			type = getBaseType(SPI_gettypeid(tt->tupdesc, col));
+
+	if (v == NULL)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	switch (type)
+	{
+		case BOOLOID:
+			appendStringInfoString(buf, v[0] == 't' ? "true" : "false");
+			return;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			/* NaN and Infinity are not JSON numbers */
+			if (strspn(v, "0123456789.-+eE") == strlen(v) &&
+				isdigit((unsigned char) v[v[0] == '-' ? 1 : 0]))
+			{
+				appendStringInfoString(buf, v);
+				return;
+			}
+			break;
+		default:
+			break;
+	}
+	escape_json(buf, v);
+}
+
+/* The examples query's rows as a JSON array of objects, column -> value. */
 static char *
 examples_of(const char *sql)
 {
-	char	   *v;
+	StringInfoData buf;
+	SPITupleTable *tt;
+	uint64		i;
+	int			j;
 
-	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list examples: %s", sql);
-	v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	return v ? v : pstrdup("[]");
+	tt = SPI_tuptable;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (i = 0; i < SPI_processed; i++)
+	{
+		appendStringInfoString(&buf, i > 0 ? ", {" : "{");
+		for (j = 1; j <= tt->tupdesc->natts; j++)
+		{
+			if (j > 1)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, NameStr(TupleDescAttr(tt->tupdesc, j - 1)->attname));
+			appendStringInfoString(&buf, ": ");
+			append_json_value(&buf, tt, i, j);
+		}
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	/* through jsonb: the same key order and spacing as jsonb prints */
+	return DatumGetCString(DirectFunctionCall1(jsonb_out,
+											   DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))));
+}
+
+/* The queries of check_data, as the table's owner. */
+static void
+run_data_queries(void *arg)
+{
+	DataCheck  *r = (DataCheck *) arg;
+
+	r->violations = count_of(r->count_sql);
+	r->examples = examples_of(r->examples_sql);
+	if (r->nulls_sql)
+	{
+		int64		n = count_of(r->nulls_sql);
+
+		if (n > 0 && strcmp(r->examples, "[]") == 0)
+			r->examples = examples_of(r->null_examples_sql);
+		r->violations += n;
+	}
+}
+
+static List *
+add_name(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(strVal(lfirst(lc)), name) == 0)
+			return names;
+	return lappend(names, makeString(pstrdup(name)));
+}
+
+/*
+ * The columns an example shows: the table's primary key, then the
+ * constraint's own columns; never the whole row.
+ */
+static char *
+sample_columns(ConstraintDef *d, List *constraint_cols)
+{
+	List	   *cols = primary_key_columns(d->relid);
+	ListCell   *lc;
+
+	foreach(lc, constraint_cols)
+		cols = add_name(cols, strVal(lfirst(lc)));
+	if (cols == NIL)
+		return pstrdup("");
+	return key_list(cols, "t.");
+}
+
+/*
+ * The CHECK expression as the server would store it: analysed against the
+ * table with the caller's search_path (as ALTER TABLE ADD CONSTRAINT does),
+ * then printed with every name qualified that pg_catalog, pg_temp does not
+ * reach, so that it means the same under the owner's safe search_path.
+ */
+static char *
+cooked_check(ConstraintDef *d, List **cols)
+{
+	ParseState *pstate = make_parsestate(NULL);
+	Relation	rel = table_open(d->relid, AccessShareLock);
+	ParseNamespaceItem *nsitem;
+	Node	   *expr;
+	Bitmapset  *attrs = NULL;
+	char	   *text = NULL;
+	int			x = -1;
+	int			nest;
+
+	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, true);
+	addNSItemToQuery(pstate, nsitem, true, true, true);
+	expr = transformExpr(pstate, copyObject(d->raw_check), EXPR_KIND_CHECK_CONSTRAINT);
+	expr = coerce_to_boolean(pstate, expr, "CHECK");
+	assign_expr_collations(pstate, expr);
+	pull_varattnos(expr, 1, &attrs);
+	*cols = NIL;
+	while ((x = bms_next_member(attrs, x)) >= 0)
+	{
+		AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
+
+		if (attnum > 0)
+			*cols = lappend(*cols, makeString(get_attname(d->relid, attnum, false)));
+	}
+
+	nest = NewGUCNestLevel();
+	PG_TRY();
+	{
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		text = deparse_expression(expr, deparse_context_for(RelationGetRelationName(rel), d->relid),
+								  false, false);
+	}
+	PG_FINALLY();
+	{
+		AtEOXact_GUC(false, nest);
+	}
+	PG_END_TRY();
+	table_close(rel, NoLock);
+	return text;
+}
+
+/*
+ * Find the unique index of the referenced table the foreign key would use
+ * (as ALTER TABLE does: the primary key, or the unique index on exactly the
+ * referenced columns), and for each column the equality operator the
+ * constraint would get from the index's operator family: the operator the
+ * server's own check uses, never one found through search_path.
+ */
+typedef struct FkEquality
+{
+	Oid			op;
+	Oid			left_type;		/* the referenced column is cast to this */
+	Oid			right_type;		/* the referencing column is cast to this */
+} FkEquality;
+
+static void
+fk_equalities(ConstraintDef *d, FkEquality *eq)
+{
+	Relation	pkrel = table_open(d->pk_relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(pkrel);
+	int			nkeys = list_length(d->pk_attrs);
+	AttrNumber	pkatt[INDEX_MAX_KEYS];
+	Oid			opclass[INDEX_MAX_KEYS];
+	bool		found = false;
+	ListCell   *lc;
+	int			i;
+
+	if (nkeys > INDEX_MAX_KEYS || nkeys != list_length(d->keys))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
+				 errmsg("number of referencing and referenced columns for foreign key disagree")));
+	foreach(lc, d->keys)
+		if (get_attnum(d->relid, strVal(lfirst(lc))) == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" referenced in foreign key constraint does not exist",
+							strVal(lfirst(lc)))));
+	i = 0;
+	foreach(lc, d->pk_attrs)
+	{
+		pkatt[i] = get_attnum(d->pk_relid, strVal(lfirst(lc)));
+		if (pkatt[i] == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" referenced in foreign key constraint does not exist",
+							strVal(lfirst(lc)))));
+		i++;
+	}
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index idx;
+		oidvector  *indclass;
+		bool		isnull;
+		int			j;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup,
+																 Anum_pg_index_indclass, &isnull));
+		if (idx->indnkeyatts == nkeys && idx->indisunique && idx->indimmediate &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL) &&
+			heap_attisnull(tup, Anum_pg_index_indexprs, NULL))
+		{
+			found = true;
+			for (i = 0; i < nkeys && found; i++)
+			{
+				found = false;
+				for (j = 0; j < nkeys; j++)
+					if (idx->indkey.values[j] == pkatt[i])
+					{
+						opclass[i] = indclass->values[j];
+						found = true;
+						break;
+					}
+			}
+		}
+		ReleaseSysCache(tup);
+		if (found)
+			break;
+	}
+	table_close(pkrel, NoLock);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
+				 errmsg("there is no unique constraint matching given keys for referenced table \"%s\"",
+						get_rel_name(d->pk_relid))));
+
+	for (i = 0; i < nkeys; i++)
+	{
+		Oid			family = get_opclass_family(opclass[i]);
+		Oid			opcintype = get_opclass_input_type(opclass[i]);
+		Oid			pktype = get_atttype(d->pk_relid, pkatt[i]);
+		Oid			fktype = get_atttype(d->relid, get_attnum(d->relid, strVal(list_nth(d->keys, i))));
+		Oid			fktyped = getBaseType(fktype);
+		Oid			ppeqop = get_opfamily_member(family, opcintype, opcintype, BTEqualStrategyNumber);
+		Oid			pfeqop = get_opfamily_member(family, opcintype, fktyped, BTEqualStrategyNumber);
+		Oid			ffeqop = OidIsValid(pfeqop) ?
+			get_opfamily_member(family, fktyped, fktyped, BTEqualStrategyNumber) : InvalidOid;
+
+		eq[i].left_type = opcintype;
+		eq[i].right_type = fktyped;
+		eq[i].op = pfeqop;
+		if (!(OidIsValid(pfeqop) && OidIsValid(ffeqop)))
+		{
+			Oid			input[2] = {pktype, fktype};
+			Oid			target[2] = {opcintype, opcintype};
+
+			if (!OidIsValid(ppeqop) || !can_coerce_type(2, input, target, COERCION_IMPLICIT))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("foreign key constraint \"%s\" cannot be implemented", d->conname),
+						 errdetail("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.",
+								   strVal(list_nth(d->keys, i)), strVal(list_nth(d->pk_attrs, i)),
+								   format_type_be(fktype), format_type_be(pktype))));
+			eq[i].op = ppeqop;
+			eq[i].right_type = opcintype;
+		}
+	}
+}
+
+/* (expr)::type, unless expr is of that type already or type is polymorphic */
+static char *
+cast_to(const char *expr, Oid from, Oid to)
+{
+	if (from == to || IsPolymorphicType(to))
+		return pstrdup(expr);
+	return psprintf("%s::%s", expr, format_type_be_qualified(to));
+}
+
+/* OPERATOR(schema.name), read from the catalog */
+static char *
+qualified_operator(Oid op)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op));
+	Form_pg_operator form;
+	char	   *s;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", op);
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	s = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(form->oprnamespace)),
+				 NameStr(form->oprname));
+	ReleaseSysCache(tup);
+	return s;
 }
 
 /*
  * Count the rows that violate the constraint, with examples, by plain
- * SELECTs (ACCESS SHARE: writers are not blocked), as the caller.
+ * SELECTs (ACCESS SHARE: writers are not blocked).  The statements are
+ * built here, as the caller; they run as the table's owner, since they
+ * evaluate the owner's code.
  */
+static void require_owner(ConstraintDef *d);
+
 static void
 check_data(ConstraintDef *d, DataCheck *r)
 {
 	char	   *rows;
 	char	   *from = psprintf("%s%s AS t", d->rel_only, d->relname);
+	char	   *cols;
 
 	memset(r, 0, sizeof(*r));
+	require_owner(d);
 	switch (d->kind)
 	{
 		case 'n':
 			r->kind = "not null";
 			rows = psprintf("FROM %s WHERE %s", from, not_null_filter(d->keys, "t.", "IS NULL", " OR "));
+			cols = sample_columns(d, d->keys);
 			break;
 		case 'c':
-			r->kind = "check";
-			rows = psprintf("FROM %s WHERE NOT (%s)", from, d->check_expr);
-			break;
+			{
+				List	   *check_cols;
+				char	   *expr = cooked_check(d, &check_cols);
+
+				r->kind = "check";
+				rows = psprintf("FROM %s WHERE NOT (%s)", from, expr);
+				cols = sample_columns(d, check_cols);
+				break;
+			}
 		case 'f':
 			{
 				StringInfoData match;
-				ListCell   *fk;
-				ListCell   *pk;
+				FkEquality	eq[INDEX_MAX_KEYS];
+				int			i;
 
 				r->kind = "foreign key";
+				fk_equalities(d, eq);
 				initStringInfo(&match);
-				forboth(fk, d->keys, pk, d->pk_attrs)
+				for (i = 0; i < list_length(d->keys); i++)
 				{
+					const char *pk = strVal(list_nth(d->pk_attrs, i));
+					const char *fk = strVal(list_nth(d->keys, i));
+
 					if (match.len > 0)
 						appendStringInfoString(&match, " AND ");
-					appendStringInfo(&match, "p.%s = t.%s",
-									 quote_identifier(strVal(lfirst(pk))),
-									 quote_identifier(strVal(lfirst(fk))));
+					appendStringInfo(&match, "%s %s %s",
+									 cast_to(psprintf("p.%s", quote_identifier(pk)),
+											 get_atttype(d->pk_relid, get_attnum(d->pk_relid, pk)),
+											 eq[i].left_type),
+									 qualified_operator(eq[i].op),
+									 cast_to(psprintf("t.%s", quote_identifier(fk)),
+											 get_atttype(d->relid, get_attnum(d->relid, fk)),
+											 eq[i].right_type));
 				}
-				rows = psprintf("FROM %s WHERE (%s AND NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s))%s",
+				rows = psprintf("FROM %s WHERE (%s AND NOT EXISTS (SELECT 1 FROM %s%s AS p WHERE %s))%s",
 								from, not_null_filter(d->keys, "t.", "IS NOT NULL", " AND "),
+								get_rel_relkind(d->pk_relid) == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
 								ss_qualified_relname(d->pk_relid), match.data,
 								d->matchtype == FKCONSTR_MATCH_FULL && list_length(d->keys) > 1 ?
-								psprintf(" OR (pg_catalog.num_nulls(%s) BETWEEN 1 AND %d)",
-										 key_list(d->keys, "t."), list_length(d->keys) - 1) : "");
+								psprintf(" OR (pg_catalog.num_nulls(%s) OPERATOR(pg_catalog.>=) 1"
+										 " AND pg_catalog.num_nulls(%s) OPERATOR(pg_catalog.<=) %d)",
+										 key_list(d->keys, "t."), key_list(d->keys, "t."),
+										 list_length(d->keys) - 1) : "");
+				cols = sample_columns(d, d->keys);
 				break;
 			}
 		default:
 			{
 				char	   *keys = key_list(d->keys, "t.");
-				char	   *groups = psprintf("SELECT %s, pg_catalog.count(*) AS rows FROM %s%s%s GROUP BY %s HAVING pg_catalog.count(*) > 1",
+				char	   *groups = psprintf("SELECT %s, pg_catalog.count(*) AS rows FROM %s%s%s GROUP BY %s HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1",
 											  keys, from,
 											  d->nulls_not_distinct ? "" : " WHERE ",
 											  d->nulls_not_distinct ? "" : not_null_filter(d->keys, "t.", "IS NOT NULL", " AND "),
 											  keys);
 
 				r->kind = d->kind == 'p' ? "primary key" : "unique";
-				r->query = psprintf("SELECT pg_catalog.sum(rows)::pg_catalog.int8 FROM (%s) AS d", groups);
-				r->violations = count_of(r->query);
-				r->examples = examples_of(psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(d)), '[]') FROM (%s ORDER BY pg_catalog.count(*) DESC LIMIT %d) AS d",
-												   groups, SS_EXAMPLES));
+				r->count_sql = psprintf("SELECT pg_catalog.sum(rows)::pg_catalog.int8 FROM (%s) AS d", groups);
+				r->examples_sql = psprintf("%s ORDER BY pg_catalog.count(*) DESC LIMIT %d",
+										   groups, SS_EXAMPLES);
+				r->query = r->count_sql;
 				if (d->kind == 'p')
 				{
 					/* a primary key also refuses NULLs */
 					char	   *where = not_null_filter(d->keys, "t.", "IS NULL", " OR ");
-					char	   *nulls = psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s", from, where);
-					int64		n = count_of(nulls);
 
-					if (n > 0 && strcmp(r->examples, "[]") == 0)
-						r->examples = examples_of(psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t)), '[]') FROM (SELECT t.* FROM %s WHERE %s LIMIT %d) AS t",
-														   from, where, SS_EXAMPLES));
-					r->violations += n;
-					r->query = psprintf("%s;\n%s", r->query, nulls);
+					r->nulls_sql = psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s", from, where);
+					r->null_examples_sql = psprintf("SELECT %s FROM %s WHERE %s LIMIT %d",
+													sample_columns(d, d->keys), from, where,
+													SS_EXAMPLES);
+					r->query = psprintf("%s;\n%s", r->count_sql, r->nulls_sql);
 				}
+				ss_run_as_owner(d->owner, run_data_queries, r);
 				return;
 			}
 	}
-	r->query = psprintf("SELECT pg_catalog.count(*) %s", rows);
-	r->violations = count_of(r->query);
-	r->examples = examples_of(psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t)), '[]') FROM (SELECT t.* %s LIMIT %d) AS t",
-									   rows, SS_EXAMPLES));
+	r->count_sql = psprintf("SELECT pg_catalog.count(*) %s", rows);
+	r->examples_sql = psprintf("SELECT %s %s LIMIT %d", cols, rows, SS_EXAMPLES);
+	r->query = r->count_sql;
+	ss_run_as_owner(d->owner, run_data_queries, r);
+}
+
+/*
+ * Only who may act for the owner: its code then runs as the owner.  Read
+ * again before each step that switches, as the owner may have changed
+ * between two of the recipe's transactions.
+ */
+static void
+require_owner(ConstraintDef *d)
+{
+	if (!schemashift_table_ownercheck(d->relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(d->relid)),
+					   get_rel_name(d->relid));
+	d->owner = ss_table_owner(d->relid);
 }
 
 /*
@@ -443,6 +879,7 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	require_owner(&d);
 	check_data(&d, &r);
 	values[0] = CStringGetTextDatum(r.kind);
 	values[1] = Int64GetDatum(r.violations);
@@ -456,8 +893,13 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 
 /* ---------- running the recipe ---------- */
 
+/*
+ * One step under lock retries; run_as: InvalidOid for the caller, or the
+ * table's owner for a step that evaluates the owner's code.
+ */
 static void
-run_step(ConstraintDef *d, const char *what, const char *sql, ErrorData **error)
+run_step_as(ConstraintDef *d, Oid run_as, const char *what, const char *sql,
+			ErrorData **error)
 {
 	SSRetryRun	run;
 
@@ -465,11 +907,18 @@ run_step(ConstraintDef *d, const char *what, const char *sql, ErrorData **error)
 	ss_retry_schedule_default(&run.schedule);
 	run.label = psprintf("constraint %s: %s", d->conname, what);
 	run.sql = sql;
+	run.run_as = run_as;
 	run.exempt = ss_no_exemption;
 	ereport(NOTICE,
 			(errmsg("constraint %s on %s: %s", d->conname, d->relname, what),
 			 errdetail("Statement: %s", sql)));
 	(void) ss_with_lock_retries(&run, error);
+}
+
+static void
+run_step(ConstraintDef *d, const char *what, const char *sql, ErrorData **error)
+{
+	run_step_as(d, InvalidOid, what, sql, error);
 }
 
 /* contype and convalidated of a constraint on the table; '\0' if none */
@@ -482,7 +931,7 @@ existing_constraint(Oid relid, const char *name, bool *validated)
 
 	*validated = false;
 	if (ss_state_exec("SELECT contype::pg_catalog.text, convalidated FROM pg_catalog.pg_constraint "
-					  "WHERE conrelid = $1 AND conname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
+					  "WHERE conrelid OPERATOR(pg_catalog.=) $1 AND conname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
 					  2, types, values, NULL) == 0)
 		return '\0';
 	t = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -510,18 +959,46 @@ column_not_null(Oid relid, const char *col)
  * The violation a VALIDATE found: drop what was added, then report the
  * offending rows.
  */
+typedef struct CheckDataArgs
+{
+	ConstraintDef *d;
+	DataCheck  *r;
+} CheckDataArgs;
+
+static void
+check_data_step(void *arg)
+{
+	CheckDataArgs *a = (CheckDataArgs *) arg;
+
+	check_data(a->d, a->r);
+}
+
 static void
 report_violation(ConstraintDef *d, ErrorData *edata, List *drop_names)
 {
 	DataCheck	r;
+	CheckDataArgs args = {d, &r};
+	ErrorData  *count_error;
 	ListCell   *lc;
 
 	SPI_commit();
-	check_data(d, &r);
+
+	/*
+	 * Counting runs as the owner, who may lack what the caller has (SELECT
+	 * on a referenced table): what was added is dropped all the same.
+	 */
+	count_error = ss_try(check_data_step, &args, true);
 	foreach(lc, drop_names)
 		run_step(d, "drop it again",
 				 psprintf("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s", d->relname,
 						  quote_identifier(strVal(lfirst(lc)))), NULL);
+	if (count_error)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("existing rows of %s violate constraint \"%s\"", d->relname, d->conname),
+				 errdetail("Nothing was changed: what add_constraint added is dropped again (%s). Counting the violating rows as the table's owner failed: %s.",
+						   edata->message, count_error->message),
+				 errhint("Fix those rows, then call add_constraint again.")));
 	ereport(ERROR,
 			(errcode(edata->sqlerrcode),
 			 errmsg("%lld existing rows of %s violate %s constraint \"%s\"",
@@ -542,7 +1019,9 @@ add_and_validate(ConstraintDef *d, const char *name, const char *add_sql)
 		run_step(d, "add it NOT VALID (no scan)", add_sql, NULL);
 	else if (validated)
 		return;
-	run_step(d, "validate it (SHARE UPDATE EXCLUSIVE: reads and writes continue)",
+	/* VALIDATE evaluates the owner's CHECK or the key's operators: as the owner */
+	require_owner(d);
+	run_step_as(d, d->owner, "validate it (SHARE UPDATE EXCLUSIVE: reads and writes continue)",
 			 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", d->relname, quote_identifier(name)),
 			 &edata);
 	if (edata)
@@ -667,9 +1146,7 @@ schemashift_add_constraint(PG_FUNCTION_ARGS)
 	disable_timeout(STATEMENT_TIMEOUT, false);
 	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	/* the ALTER's own privilege check would come later, after the scans */
-	if (!schemashift_table_ownercheck(d.relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(d.relid)),
-					   get_rel_name(d.relid));
+	require_owner(&d);
 
 	switch (d.kind)
 	{
@@ -681,16 +1158,16 @@ schemashift_add_constraint(PG_FUNCTION_ARGS)
 			add_unique(&d);
 			break;
 		default:
-			add_sql = psprintf("ALTER TABLE %s%s ADD %s%s%s", d.rel_only, d.relname,
-							   d.named ? "" : "CONSTRAINT ",
-							   d.named ? "" : quote_identifier(d.conname),
-							   d.named ? d.clause : psprintf(" %s", d.clause));
+			/* rebuilt from the parse tree: the user's text is never extended */
+			add_sql = psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s %s", d.rel_only, d.relname,
+							   quote_identifier(d.conname), d.body);
 			if (d.not_valid)
 			{
 				bool		validated;
 
 				if (existing_constraint(d.relid, d.conname, &validated) == '\0')
-					run_step(&d, "add it NOT VALID, as asked", add_sql, NULL);
+					run_step(&d, "add it NOT VALID, as asked",
+							 psprintf("%s NOT VALID", add_sql), NULL);
 				break;
 			}
 			add_and_validate(&d, d.conname, psprintf("%s NOT VALID", add_sql));

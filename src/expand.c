@@ -13,6 +13,13 @@
  * did it, so an interrupted change can be resumed (by calling expand again)
  * or aborted from any point.
  *
+ * The steps that evaluate the table owner's code (VALIDATE of the copied
+ * CHECK constraints, an in-place ALTER COLUMN TYPE that re-checks them)
+ * run as the owner (owner.c).  The caller's expressions (using_expr,
+ * default_expr) must each be exactly one expression, and are placed into
+ * the statements we build in parentheses, on lines of their own when they
+ * hold a comment, so that they cannot end or comment out what follows.
+ *
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
@@ -26,6 +33,7 @@
 #include "compat.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "common/keywords.h"
 #include "funcapi.h"
@@ -44,6 +52,7 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timeout.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(schemashift_expand_alter_column_type);
 PG_FUNCTION_INFO_V1(schemashift_expand_rename_column);
@@ -124,6 +133,47 @@ dollar_quote(const char *body)
 	while (strstr(body, tag) != NULL)
 		tag = psprintf("$ss%d$", ++n);
 	return psprintf("%s%s%s", tag, body, tag);
+}
+
+/*
+ * An expression argument must be one expression and nothing else: no
+ * second statement, no clause of a SELECT, no comma.
+ */
+static void
+require_one_expression(const char *text, const char *what)
+{
+	List	   *raw = raw_parser(psprintf("SELECT %s", text), RAW_PARSE_DEFAULT);
+	SelectStmt *sel;
+
+	if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+	{
+		sel = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
+		if (sel->op == SETOP_NONE && list_length(sel->targetList) == 1 &&
+			linitial_node(ResTarget, sel->targetList)->name == NULL &&
+			sel->fromClause == NIL && sel->whereClause == NULL &&
+			sel->groupClause == NIL && sel->havingClause == NULL &&
+			sel->windowClause == NIL && sel->sortClause == NIL &&
+			sel->limitCount == NULL && sel->limitOffset == NULL &&
+			sel->lockingClause == NIL && sel->withClause == NULL &&
+			sel->distinctClause == NIL && sel->valuesLists == NIL &&
+			sel->intoClause == NULL)
+			return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be one expression, and nothing else", what)));
+}
+
+/*
+ * The caller's expression (one, checked) inside a statement we build: in
+ * parentheses, on lines of its own if it holds a line comment.
+ */
+static char *
+embedded_expression(const char *text)
+{
+	if (strstr(text, "--") != NULL)
+		return psprintf("(\n%s\n)", text);
+	return psprintf("(%s)", text);
 }
 
 static char *
@@ -209,7 +259,7 @@ load_change(Change *c, int64 id)
 	values[0] = Int64GetDatum(id);
 	if (ss_state_exec("SELECT kind, relid, column_name, new_column, new_type, using_expr, "
 					  "default_expr, not_null, state, in_place, sync_function, sync_trigger "
-					  "FROM schemashift.changes WHERE id = $1",
+					  "FROM schemashift.changes WHERE id OPERATOR(pg_catalog.=) $1",
 					  1, types, values, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -254,8 +304,8 @@ find_open_change(ChangeKind kind, Oid relid, const char *column)
 	values[0] = CStringGetTextDatum(kind_names[kind]);
 	values[1] = ObjectIdGetDatum(relid);
 	values[2] = CStringGetTextDatum(column);
-	if (ss_state_exec("SELECT id FROM schemashift.changes WHERE kind = $1 AND relid = $2 "
-					  "AND column_name = $3 AND state <> ALL (ARRAY['contracted', 'aborted']) "
+	if (ss_state_exec("SELECT id FROM schemashift.changes WHERE kind OPERATOR(pg_catalog.=) $1 AND relid OPERATOR(pg_catalog.=) $2 "
+					  "AND column_name OPERATOR(pg_catalog.=) $3 AND state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted']) "
 					  "ORDER BY id DESC LIMIT 1", 3, types, values, NULL) != 1)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -270,9 +320,9 @@ refuse_other_open_change(Oid relid, const char *column, const char *relname)
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(column);
-	if (ss_state_exec("SELECT id, kind FROM schemashift.changes WHERE relid = $1 "
-					  "AND (column_name = $2 OR new_column = $2) "
-					  "AND state <> ALL (ARRAY['contracted', 'aborted'])",
+	if (ss_state_exec("SELECT id, kind FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
+					  "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
+					  "AND state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted'])",
 					  2, types, values, NULL) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -293,8 +343,8 @@ set_state(Change *c, const char *state)
 	values[1] = CStringGetTextDatum(state);
 	ss_state_exec("UPDATE schemashift.changes SET state = $2, "
 				  "updated_at = pg_catalog.clock_timestamp(), "
-				  "finished_at = CASE WHEN $2 = ANY (ARRAY['contracted', 'aborted']) "
-				  "THEN pg_catalog.clock_timestamp() END WHERE id = $1",
+				  "finished_at = CASE WHEN $2 OPERATOR(pg_catalog.=) ANY (ARRAY['contracted', 'aborted']) "
+				  "THEN pg_catalog.clock_timestamp() END WHERE id OPERATOR(pg_catalog.=) $1",
 				  2, types, values, NULL);
 	c->state = pstrdup(state);
 }
@@ -359,8 +409,8 @@ create_change(Change *c, List *steps, const char *state)
 	if (ss_state_exec("INSERT INTO schemashift.changes (id, kind, relid, target, column_name, "
 					  "new_column, new_type, using_expr, default_expr, not_null, state, in_place, "
 					  "sync_function, sync_trigger, created_by, finished_at) "
-					  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, "
-					  "$9, $10, $11, $12, $13, $14, CASE WHEN $10 = 'contracted' "
+					  "SELECT COALESCE(pg_catalog.max(id), 0) OPERATOR(pg_catalog.+) 1, $1, $2, $3, $4, $5, $6, $7, $8, "
+					  "$9, $10, $11, $12, $13, $14, CASE WHEN $10 OPERATOR(pg_catalog.=) 'contracted' "
 					  "THEN pg_catalog.clock_timestamp() END FROM schemashift.changes RETURNING id",
 					  14, types, values, nulls) != 1)
 		elog(ERROR, "could not record the change");
@@ -409,7 +459,7 @@ stamp_step(void *arg)
 	values[0] = Int64GetDatum(r->change);
 	values[1] = Int32GetDatum(r->step);
 	ss_state_exec("UPDATE schemashift.change_steps SET done_at = pg_catalog.clock_timestamp() "
-				  "WHERE change_id = $1 AND step = $2", 2, types, values, NULL);
+				  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND step OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 }
 
 /* ---------- checks and plans ---------- */
@@ -488,17 +538,17 @@ refuse_dependents(Change *c, AttrNumber attnum)
 	values[1] = Int32GetDatum(attnum);
 	n = ss_state_exec("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
 					  "FROM pg_catalog.pg_depend d "
-					  "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "AND d.refobjid = $1 AND d.refobjsubid = $2 "
-					  "AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
-					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid = d.objid AND i.indrelid = $1) OR "
-					  "  (d.deptype = 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid = d.objid AND s.relkind = 'S')))) "
-					  "AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid AND ad.adrelid = $1 AND ad.adnum = $2)) "
-					  "AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid AND k.conrelid = $1 "
-					  "  AND k.contype = ANY (ARRAY['c', 'f', 'p', 'u']::\"char\"[]) "
-					  "  AND NOT (k.contype = 'f' AND k.confrelid = $1 AND $2 = ANY (k.confkey)))) "
+					  "WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
+					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
+					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
+					  "  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
+					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
+					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
+					  "  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
+					  "  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
 					  "ORDER BY 1",
 					  2, types, values, NULL);
 	if (n == 0)
@@ -533,12 +583,12 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 	n = ss_state_exec("SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
 					  "k.conname, k.contype, i.indisvalid "
 					  "FROM pg_catalog.pg_index i "
-					  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
-					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid = i.indexrelid "
-					  "  AND k.conrelid = i.indrelid AND k.contype = ANY (ARRAY['p', 'u']::\"char\"[]) "
-					  "WHERE i.indrelid = $1 AND ($2 = ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "  AND d.objid = i.indexrelid AND d.refobjid = $1 AND d.refobjsubid = $2)) "
+					  "JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
+					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid "
+					  "  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u']::pg_catalog.\"char\"[]) "
+					  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
+					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "  AND d.objid OPERATOR(pg_catalog.=) i.indexrelid AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2)) "
 					  "ORDER BY 1", 2, types, values, NULL);
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
@@ -576,8 +626,8 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 
 	/* CHECK constraints and foreign keys of this table */
 	n = ss_state_exec("SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
-					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid = $1 "
-					  "AND k.contype = ANY (ARRAY['c', 'f']::\"char\"[]) AND $2 = ANY (k.conkey) "
+					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) $1 "
+					  "AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f']::pg_catalog.\"char\"[]) AND $2 OPERATOR(pg_catalog.=) ANY (k.conkey) "
 					  "ORDER BY 1", 2, types, values, NULL);
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
@@ -661,6 +711,32 @@ check_assignment_cast(Change *c)
 						 quote_identifier(c->column), c->new_type)));
 }
 
+/*
+ * "new differs from old" for the column's type, with the type's own equality
+ * operator named by its schema: IS DISTINCT FROM would look "=" up through
+ * search_path, where the table's owner may have put one of its own.
+ */
+static char *
+differs_sql(Change *c, const char *newv, const char *oldv)
+{
+	Oid			type = get_atttype(c->relid, get_attnum(c->relid, c->column));
+	TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+	HeapTuple	tup;
+	char	   *op;
+
+	if (!OidIsValid(tc->eq_opr))
+		return psprintf("%s IS DISTINCT FROM %s", newv, oldv);
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
+	op = psprintf("OPERATOR(%s.%s)",
+				  quote_identifier(get_namespace_name(((Form_pg_operator) GETSTRUCT(tup))->oprnamespace)),
+				  NameStr(((Form_pg_operator) GETSTRUCT(tup))->oprname));
+	ReleaseSysCache(tup);
+	return psprintf("((%s IS NULL) OPERATOR(pg_catalog.<>) (%s IS NULL) OR NOT (%s %s %s))",
+					newv, oldv, newv, op, oldv);
+}
+
 static char *
 sync_function_sql(Change *c)
 {
@@ -685,20 +761,20 @@ sync_function_sql(Change *c)
 
 		/* writes through either name are seen through both; the new name wins a tie */
 		appendStringInfo(&body,
-						 "  IF TG_OP = 'INSERT' THEN\n"
+						 "  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN\n"
 						 "    IF NEW.%s IS NULL THEN NEW.%s := NEW.%s; ELSE NEW.%s := NEW.%s; END IF;\n"
-						 "  ELSIF NEW.%s IS DISTINCT FROM OLD.%s THEN\n"
+						 "  ELSIF %s THEN\n"
 						 "    NEW.%s := NEW.%s;\n"
 						 "  ELSE\n"
 						 "    NEW.%s := NEW.%s;\n"
 						 "  END IF;\n",
 						 n, n, o, o, n,
-						 n, n,
+						 differs_sql(c, psprintf("NEW.%s", n), psprintf("OLD.%s", n)),
 						 o, n,
 						 n, o);
 	}
 	appendStringInfoString(&body, "  RETURN NEW;\nEND\n");
-	return psprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql "
+	return psprintf("CREATE FUNCTION %s() RETURNS pg_catalog.trigger LANGUAGE plpgsql "
 					"SET search_path FROM CURRENT AS %s;\n"
 					"CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
 					"FOR EACH ROW EXECUTE FUNCTION %s()",
@@ -746,7 +822,7 @@ open_steps(Change *c)
 
 	values[0] = Int64GetDatum(c->id);
 	n = ss_state_exec("SELECT step, action, statement FROM schemashift.change_steps "
-					  "WHERE change_id = $1 AND phase = 'expand' AND done_at IS NULL ORDER BY step",
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) 'expand' AND done_at IS NULL ORDER BY step",
 					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
@@ -775,7 +851,8 @@ run_backfill_step(Change *c)
 	spec.change_id = c->id;
 	if (c->kind == CHANGE_ADD_COLUMN)
 	{
-		spec.set_clause = psprintf("%s = %s", quoted_column(c->column), c->default_expr);
+		spec.set_clause = psprintf("%s = %s", quoted_column(c->column),
+								   embedded_expression(c->default_expr));
 		spec.where_clause = psprintf("%s IS NULL", quoted_column(c->column));
 	}
 	else if (c->kind == CHANGE_ALTER_TYPE)
@@ -822,11 +899,30 @@ run_steps(Change *c)
 		}
 		else
 		{
+			/* VALIDATE evaluates the owner's CHECK constraints: as the owner */
+			Oid			run_as = InvalidOid;
+
+			if (strcmp(s->action, "validate constraint") == 0)
+			{
+				/* the owner may have changed since the last transaction */
+				check_table(c);
+				run_as = ss_table_owner(c->relid);
+			}
+			else if (strcmp(s->action, "copy constraint") == 0)
+			{
+				/*
+				 * The definition was printed under search_path pg_catalog,
+				 * pg_temp (names outside it qualified): run it under the
+				 * same path, as the caller, for it to mean the same.
+				 */
+				run_as = GetUserId();
+			}
+
 			ereport(NOTICE,
 					(errmsg("change %lld: %s", (long long) c->id, s->action),
 					 errdetail("Statement: %s", s->statement)));
-			ss_run_locked(psprintf("change %lld: %s", (long long) c->id, s->action),
-						  s->statement, SS_STEP_RETRIES, &ss_no_exemption, stamp_step, &ref);
+			ss_run_locked_as(run_as, psprintf("change %lld: %s", (long long) c->id, s->action),
+							 s->statement, SS_STEP_RETRIES, &ss_no_exemption, stamp_step, &ref);
 		}
 	}
 	set_state(c, "ready");
@@ -953,7 +1049,9 @@ canonical_type(const char *type_text)
 	int32		typmod;
 
 	schemashift_parse_type_string(type_text, &typid, &typmod);
-	return format_type_with_typemod(typid, typmod);
+	/* qualified: the statements built with it run under other search_paths */
+	return format_type_extended(typid, typmod,
+								FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 }
 
 /* the sync trigger's function (a name no function has yet) and name */
@@ -977,7 +1075,7 @@ next_change_id(void)
 	bool		isnull;
 
 	ss_state_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
-	ss_state_exec("SELECT COALESCE(pg_catalog.max(id), 0) + 1 FROM schemashift.changes",
+	ss_state_exec("SELECT COALESCE(pg_catalog.max(id), 0) OPERATOR(pg_catalog.+) 1 FROM schemashift.changes",
 				  0, NULL, NULL, NULL);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -1017,6 +1115,8 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 		edata = ss_try(check_conversion, &c, true);
 		if (edata)
 			throw_in_expression(edata, c.using_expr ? c.using_expr : "");
+		if (c.using_expr)
+			require_one_expression(c.using_expr, "using_expr");
 
 		tn = schemashift_type_string_to_typename(new_type_text);
 		if (c.using_expr)
@@ -1031,7 +1131,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			char	   *sql = psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s",
 									   c.relname, quoted_column(c.column), c.new_type,
 									   c.using_expr ? " USING " : "",
-									   c.using_expr ? c.using_expr : "");
+									   c.using_expr ? embedded_expression(c.using_expr) : "");
 
 			c.new_column = c.column;
 			c.in_place = true;
@@ -1039,7 +1139,9 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("changing %s of %s to %s needs no rewrite: altering in place",
 							quoted_column(c.column), c.relname, c.new_type)));
-			ss_run_locked("alter column type", sql, SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
+			/* re-checks the owner's CHECK constraints on the column: as the owner */
+			ss_run_locked_as(ss_table_owner(c.relid), "alter column type", sql,
+							 SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
 			create_change(&c, steps, "contracted");
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
@@ -1107,7 +1209,8 @@ schemashift_expand_rename_column(PG_FUNCTION_ARGS)
 		refuse_dependents(&c, attnum);
 		tup = SearchSysCacheAttName(c.relid, c.column);
 		att = (Form_pg_attribute) GETSTRUCT(tup);
-		type = format_type_with_typemod(att->atttypid, att->atttypmod);
+		type = format_type_extended(att->atttypid, att->atttypmod,
+									FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 		if (OidIsValid(att->attcollation) && att->attcollation != get_typcollation(att->atttypid))
 			collation = psprintf(" COLLATE %s", generate_collation_name(att->attcollation));
 		ReleaseSysCache(tup);
@@ -1188,6 +1291,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 
 			if (edata)
 				throw_in_expression(edata, c.default_expr);
+			require_one_expression(c.default_expr, "default_expr");
 			raw = raw_parser(psprintf("SELECT %s", c.default_expr), RAW_PARSE_DEFAULT);
 			volatile_default = list_length(raw) != 1 ||
 				ss_expr_is_volatile(linitial_node(ResTarget,
@@ -1200,7 +1304,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			char	   *sql = psprintf("ALTER TABLE %s ADD COLUMN %s %s%s%s%s", c.relname, col,
 									   c.new_type,
 									   c.default_expr ? " DEFAULT " : "",
-									   c.default_expr ? c.default_expr : "",
+									   c.default_expr ? embedded_expression(c.default_expr) : "",
 									   c.not_null ? " NOT NULL" : "");
 
 			c.in_place = true;
@@ -1208,7 +1312,9 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("adding %s to %s needs no rewrite: %s", col, c.relname,
 							c.default_expr ? "its default is not volatile" : "it has no default")));
-			ss_run_locked("add column", sql, SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
+			/* evaluates the default once, which may call the owner's functions */
+			ss_run_locked_as(ss_table_owner(c.relid), "add column", sql,
+							 SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
 			create_change(&c, steps, "contracted");
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
@@ -1218,7 +1324,8 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 		c.id = id;
 		add_step(&steps, "add column",
 				 psprintf("ALTER TABLE %s ADD COLUMN %s %s;\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-						  c.relname, col, c.new_type, c.relname, col, c.default_expr),
+						  c.relname, col, c.new_type, c.relname, col,
+						  embedded_expression(c.default_expr)),
 				 NULL, c.column);
 		add_step(&steps, "backfill", NULL, NULL, NULL);
 		if (c.not_null)
@@ -1264,13 +1371,13 @@ record_finish(void *arg)
 	values[2] = CStringGetTextDatum(f->phase);
 	values[3] = CStringGetTextDatum(f->sql);
 	ss_state_exec("INSERT INTO schemashift.change_steps (change_id, step, phase, action, statement, done_at) "
-				  "SELECT $1, COALESCE(pg_catalog.max(step), 0) + 1, $2, $3, $4, pg_catalog.clock_timestamp() "
-				  "FROM schemashift.change_steps WHERE change_id = $1",
+				  "SELECT $1, COALESCE(pg_catalog.max(step), 0) OPERATOR(pg_catalog.+) 1, $2, $3, $4, pg_catalog.clock_timestamp() "
+				  "FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1",
 				  4, types, values, NULL);
 	if (strcmp(f->state, "aborted") == 0)
 		ss_state_exec("UPDATE schemashift.jobs SET status = 'canceled', "
 					  "updated_at = pg_catalog.clock_timestamp() "
-					  "WHERE change_id = $1 AND status <> 'done'", 1, types, values, NULL);
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) 'done'", 1, types, values, NULL);
 	set_state(f->c, f->state);
 }
 
@@ -1295,8 +1402,8 @@ contract_sql(Change *c)
 	if (c->kind == CHANGE_ADD_COLUMN)
 	{
 		values[0] = Int64GetDatum(c->id);
-		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id = $1 "
-						  "AND action = 'not null check'", 1, types, values, NULL) == 1)
+		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1 "
+						  "AND action OPERATOR(pg_catalog.=) 'not null check'", 1, types, values, NULL) == 1)
 			appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
 							 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
 							 c->relname, col, c->relname,
@@ -1315,11 +1422,11 @@ contract_sql(Change *c)
 	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
 					  "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.relname) "
 					  "FROM pg_catalog.pg_depend d "
-					  "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-					  "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
-					  "JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace "
-					  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a' "
-					  "AND d.refobjid = $1 AND a.attname = $2", 2, types, values, NULL);
+					  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.refobjid AND a.attnum OPERATOR(pg_catalog.=) d.refobjsubid "
+					  "JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S' "
+					  "JOIN pg_catalog.pg_namespace sn ON sn.oid OPERATOR(pg_catalog.=) s.relnamespace "
+					  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype OPERATOR(pg_catalog.=) 'a' "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 	for (i = 0; i < n; i++)
 		appendStringInfo(&s, "ALTER SEQUENCE %s OWNED BY %s.%s;\n",
 						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
@@ -1327,8 +1434,8 @@ contract_sql(Change *c)
 	n = ss_state_exec("SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
 					  "pg_catalog.col_description(a.attrelid, a.attnum) "
 					  "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef ad "
-					  "ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
-					  "WHERE a.attrelid = $1 AND a.attname = $2", 2, types, values, NULL);
+					  "ON ad.adrelid OPERATOR(pg_catalog.=) a.attrelid AND ad.adnum OPERATOR(pg_catalog.=) a.attnum "
+					  "WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 	if (n == 1)
 	{
 		char	   *def = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -1352,7 +1459,7 @@ contract_sql(Change *c)
 	values[0] = Int64GetDatum(c->id);
 	types[0] = INT8OID;
 	n = ss_state_exec("SELECT action, old_name, new_name FROM schemashift.change_steps "
-					  "WHERE change_id = $1 AND phase = 'expand' ORDER BY step",
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) 'expand' ORDER BY step",
 					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{

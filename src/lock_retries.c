@@ -103,10 +103,7 @@ attempt_step(void *arg)
 	previous = ss_exemption_arm(&a->run->exempt, a->run->sql);
 	PG_TRY();
 	{
-		int			rc = SPI_execute(a->run->sql, false, 0);
-
-		if (rc < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		ss_execute_as(a->run->run_as, a->run->sql);
 	}
 	PG_FINALLY();
 	{

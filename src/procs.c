@@ -291,6 +291,7 @@ typedef struct LockedStep
 	const SSExemption *exempt;
 	SSStepFn	then;
 	void	   *then_arg;
+	Oid			run_as;
 } LockedStep;
 
 static void
@@ -307,10 +308,7 @@ locked_step(void *arg)
 	previous = ss_exemption_arm(s->exempt, s->sql);
 	PG_TRY();
 	{
-		int			rc = SPI_execute(s->sql, false, 0);
-
-		if (rc < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		ss_execute_as(s->run_as, s->sql);
 	}
 	PG_FINALLY();
 	{
@@ -325,7 +323,14 @@ void
 ss_run_locked(const char *label, const char *sql, int retries,
 			  const SSExemption *exempt, SSStepFn then, void *then_arg)
 {
-	LockedStep	s = {sql, exempt, then, then_arg};
+	ss_run_locked_as(InvalidOid, label, sql, retries, exempt, then, then_arg);
+}
+
+void
+ss_run_locked_as(Oid run_as, const char *label, const char *sql, int retries,
+				 const SSExemption *exempt, SSStepFn then, void *then_arg)
+{
+	LockedStep	s = {sql, exempt, then, then_arg, run_as};
 	int			attempt;
 
 	for (attempt = 1;; attempt++)

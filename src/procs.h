@@ -80,6 +80,10 @@ extern ErrorData *ss_abort_failed_transaction(MemoryContext cxt);
  */
 extern void ss_run_locked(const char *label, const char *sql, int retries,
 						  const SSExemption *exempt, SSStepFn then, void *then_arg);
+/* the same, the statements run as run_as (owner.c) unless InvalidOid */
+extern void ss_run_locked_as(Oid run_as, const char *label, const char *sql,
+							 int retries, const SSExemption *exempt, SSStepFn then,
+							 void *then_arg);
 
 /*
  * Lock retries (lock_retries.c): each attempt in its own transaction with a
@@ -108,6 +112,8 @@ typedef struct SSRetryRun
 	const char *statement;		/* recorded; NULL: sql */
 	SSRetrySchedule schedule;
 	SSExemption exempt;			/* see ss_run_locked() */
+	Oid			run_as;			/* InvalidOid: the caller; else this role (the
+								 * table's owner), as ss_run_as_owner() runs */
 	SSStepFn	then;			/* runs in the attempt's transaction */
 	void	   *then_arg;
 	const char *migration_id;	/* NULL outside apply() */
@@ -157,6 +163,17 @@ extern List *ss_parse_argument(const char *sql, const char *what);
 
 /* index of the first keyword kw at depth 0 from token i on, or -1 */
 extern int	ss_find_keyword(SSToken *t, int n, int from, const char *kw);
+
+/*
+ * A table owner's code, run as the owner (owner.c): fn(arg) with the
+ * owner's identity in a security-restricted operation, search_path
+ * pg_catalog, pg_temp, every setting restored afterwards.  The caller must
+ * have checked, as itself, that it may act for the owner.
+ */
+extern Oid	ss_table_owner(Oid relid);
+extern void ss_run_as_owner(Oid owner, SSStepFn fn, void *arg);
+/* SPI_execute(sql) as run_as that way, or as the caller if InvalidOid */
+extern void ss_execute_as(Oid run_as, const char *sql);
 
 /* ---------- batched backfill (backfill.c) ---------- */
 
