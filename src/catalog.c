@@ -311,6 +311,7 @@ ss_expr_is_volatile(Node *raw_expr)
 static bool
 expr_proves_not_null(Node *expr, AttrNumber attnum)
 {
+	check_stack_depth();
 	if (expr == NULL)
 		return false;
 	if (IsA(expr, List))

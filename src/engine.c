@@ -83,7 +83,7 @@ ss_table_state(SSContext *cxt, const char *relname, bool create)
 	if (ts && !found)
 	{
 		ts->constraints = NIL;
-		ts->index_columns = NIL;
+		ts->index_keys = NULL;
 	}
 	return ts;
 }

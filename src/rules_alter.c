@@ -424,45 +424,24 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 
 /* ---------- ADD CONSTRAINT ---------- */
 
+/* Did the script make an index leading with exactly these columns? */
 static bool
 script_indexed(SSContext *cxt, const char *rel, List *cols)
 {
 	SSTableState *ts = ss_table_state(cxt, rel, false);
+	const char *names[INDEX_MAX_KEYS];
+	int			n = 0;
+	uint64		key;
 	ListCell   *lc;
-	int			ncols = list_length(cols);
 
-	if (ts == NULL)
+	/* more columns than a key can have: the server refuses the statement */
+	if (ts == NULL || ts->index_keys == NULL ||
+		cols == NIL || list_length(cols) > INDEX_MAX_KEYS)
 		return false;
-	foreach(lc, ts->index_columns)
-	{
-		char	   *entry = lfirst(lc);
-		int			matched = 0;
-		int			nidx = 0;
-		char	   *p;
-		char	   *copy;
-		char	   *tok;
-		char	   *save = NULL;
-		ListCell   *lc2;
-
-		copy = pstrdup(entry);
-		for (tok = strtok_r(copy, ",", &save); tok && nidx < ncols;
-			 tok = strtok_r(NULL, ",", &save), nidx++)
-		{
-			foreach(lc2, cols)
-			{
-				if (strcmp(strVal(lfirst(lc2)), tok) == 0)
-				{
-					matched++;
-					break;
-				}
-			}
-		}
-		p = copy;
-		pfree(p);
-		if (matched == ncols)
-			return true;
-	}
-	return false;
+	foreach(lc, cols)
+		names[n++] = strVal(lfirst(lc));
+	key = ss_column_set_key(names, n);
+	return hash_search(ts->index_keys, &key, HASH_FIND, NULL) != NULL;
 }
 
 static void

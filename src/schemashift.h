@@ -196,7 +196,8 @@ typedef struct SSTableState
 {
 	char		relname[NAMEDATALEN];	/* hash key, as written */
 	List	   *constraints;	/* SSTrackedConstraint, in order added */
-	List	   *index_columns;	/* "col,col," of indexes the script made */
+	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
+								 * prefix of the indexes the script made */
 } SSTableState;
 
 typedef struct SSContext
@@ -301,6 +302,7 @@ extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
+extern uint64 ss_column_set_key(const char **names, int n);
 extern bool ss_column_proved_not_null(Oid relid, const char *column);
 extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
 										  const char *column, bool *known);
