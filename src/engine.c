@@ -334,6 +334,8 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 
 		for (c = checker_families[f]; c->check != NULL; c++)
 		{
+			/* each checker is linear in the statement: check between them */
+			CHECK_FOR_INTERRUPTS();
 			if (c->tag == T_Invalid || c->tag == nodeTag(stmt))
 				c->check(cxt, stmt);
 		}
