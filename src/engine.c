@@ -84,6 +84,8 @@ ss_table_state(SSContext *cxt, const char *relname, bool create)
 	{
 		ts->constraints = NIL;
 		ts->index_keys = NULL;
+		ts->proved_columns = NULL;
+		ts->catalog_proofs = NIL;
 	}
 	return ts;
 }

@@ -186,6 +186,7 @@ typedef struct SSTrackedConstraint
 	bool		not_valid_in_tx;	/* added NOT VALID in the current tx */
 	bool		validated;		/* validated (or added valid) */
 	bool		is_foreign_key;
+	bool		in_catalog_proofs;	/* listed in its table's catalog_proofs */
 } SSTrackedConstraint;
 
 /*
@@ -198,6 +199,10 @@ typedef struct SSTableState
 	List	   *constraints;	/* SSTrackedConstraint, in order added */
 	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
 								 * prefix of the indexes the script made */
+	HTAB	   *proved_columns; /* column -> validated constraints proving it
+								 * NOT NULL, as written in the script */
+	List	   *catalog_proofs; /* validated CHECKs the script cannot read:
+								 * asked of the catalog */
 } SSTableState;
 
 typedef struct SSContext
