@@ -112,15 +112,11 @@ DROP TABLE a5; -- schemashift:ignore ban-drop-column
 $$, rules => 'require-timeout-settings=off, prefer-robust-stmts=off, require-table-schema=off')
  ORDER BY line, rule;
 
-RESET ROLE;
-SELECT * FROM security_victims();
-
 -- 10. SET NOT NULL proved by the script's own CHECK constraints, counted
 -- per column now instead of walking every constraint: a validated
 -- "col IS NOT NULL" proves it, a NOT VALID one does not until validated,
 -- one on another column does not, and a CHECK the catalog does not know
 -- either gets the benefit of the doubt.  Must hold: a finding on line 3 only.
-SET ROLE regress_app;
 SELECT line, rule
   FROM schemashift.lint($$ALTER TABLE victim2 ADD CONSTRAINT c1 CHECK (n IS NOT NULL) NOT VALID;
 ALTER TABLE victim2 ADD CONSTRAINT c2 CHECK (secret IS NOT NULL);
@@ -132,4 +128,6 @@ ALTER TABLE victim ADD CONSTRAINT c3 CHECK (n > 0), ALTER COLUMN secret SET NOT 
 $$, rules => 'require-timeout-settings=off, prefer-robust-stmts=off, constraint-missing-not-valid=off')
  WHERE rule = 'adding-not-nullable-field'
  ORDER BY line, rule;
+
 RESET ROLE;
+SELECT * FROM security_victims();

@@ -62,6 +62,8 @@ my %lint_inputs = (
 	# many statements on one line, each with findings, after many ignore
 	# comments and unknown rule names on that line
 	statements_one_line => "(SELECT string_agg('/* schemashift:ignore ban-drop-column, no-such-rule */', ' ') FROM generate_series(1, 1000) g) || ' ' || (SELECT string_agg(format('ALTER TABLE victim ADD COLUMN cé%s bigint DEFAULT random()::bigint;', g), ' ') FROM generate_series(1, $N / 10) g)",
+	# SET NOT NULL after many CHECKs that prove another column
+	not_null_proofs => "'ALTER TABLE victim ' || (SELECT string_agg(format('ADD CONSTRAINT k%s CHECK (id IS NOT NULL)', g), ', ') FROM generate_series(1, $N / 2) g) || ', ' || (SELECT string_agg('ALTER COLUMN secret SET NOT NULL', ', ') FROM generate_series(1, $N / 2) g)",
 	# foreign keys and the indexes the script made for them
 	foreign_keys => "(SELECT string_agg(format('CREATE INDEX CONCURRENTLY i%s ON victim (n, c%s);', g, g), E'\\n') FROM generate_series(1, $N / 10) g) || E'\\n' || (SELECT string_agg(format('ALTER TABLE victim ADD CONSTRAINT f%s FOREIGN KEY (c%s, n) REFERENCES victim NOT VALID;', g, g), E'\\n') FROM generate_series(1, $N / 10) g)",
 );
@@ -181,6 +183,15 @@ for my $preload (1, 0)
 		extra_params => [ '-U', 'regress_app' ]);
 	is($got, '0 0', "$mode, lint of " . ($N / 10) . ' foreign keys on script-made indexes: none reported');
 	cmp_ok(time - $start, '<', $LINT_BOUND, "$mode, lint of foreign keys: within ${LINT_BOUND}s");
+
+	# Every SET NOT NULL is reported (the CHECKs prove id, not secret).
+	$start = time;
+	$got = $node->safe_psql('postgres', q{
+		SELECT count(*) FROM schemashift.lint((SELECT script FROM public.inputs WHERE name = 'not_null_proofs'))
+		 WHERE rule = 'adding-not-nullable-field'},
+		extra_params => [ '-U', 'regress_app' ]);
+	is($got, $N / 2, "$mode, lint of " . ($N / 2) . ' SET NOT NULL after as many CHECKs: each reported');
+	cmp_ok(time - $start, '<', $LINT_BOUND, "$mode, lint of SET NOT NULL proofs: within ${LINT_BOUND}s");
 
 	# the victim is untouched and the server still answers
 	is($node->safe_psql('postgres', q{
