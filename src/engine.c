@@ -82,7 +82,6 @@ ss_table_state(SSContext *cxt, const char *relname, bool create)
 	ts = hash_search(cxt->per_table, key, create ? HASH_ENTER : HASH_FIND, &found);
 	if (ts && !found)
 	{
-		ts->constraints = NIL;
 		ts->index_keys = NULL;
 		ts->proved_columns = NULL;
 		ts->catalog_proofs = NIL;

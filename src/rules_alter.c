@@ -96,17 +96,11 @@ track_constraint(SSContext *cxt, const char *rel, const char *conname)
 	tc = hash_search(cxt->constraints, key, HASH_ENTER, &found);
 	if (!found)
 	{
-		SSTableState *ts = ss_table_state(cxt, rel, true);
-		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
-
 		tc->column[0] = '\0';
 		tc->not_valid_in_tx = false;
 		tc->validated = false;
 		tc->is_foreign_key = false;
 		tc->in_catalog_proofs = false;
-		/* dynahash never moves an entry: the pointer stays good */
-		ts->constraints = lappend(ts->constraints, tc);
-		MemoryContextSwitchTo(old);
 	}
 	return tc;
 }
@@ -166,7 +160,10 @@ proof_note(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
 
-		/* listed once; whether it still proves anything is looked at on use */
+		/*
+		 * Listed once; whether it still proves anything is looked at on use.
+		 * dynahash never moves an entry: the pointer stays good.
+		 */
 		ts->catalog_proofs = lappend(ts->catalog_proofs, tc);
 		tc->in_catalog_proofs = true;
 		MemoryContextSwitchTo(old);

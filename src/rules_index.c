@@ -12,7 +12,6 @@
 #include "commands/defrem.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
-#include "port.h"
 #include "utils/memutils.h"
 
 static void

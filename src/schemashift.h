@@ -196,7 +196,6 @@ typedef struct SSTrackedConstraint
 typedef struct SSTableState
 {
 	char		relname[NAMEDATALEN];	/* hash key, as written */
-	List	   *constraints;	/* SSTrackedConstraint, in order added */
 	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
 								 * prefix of the indexes the script made */
 	HTAB	   *proved_columns; /* column -> validated constraints proving it
