@@ -442,7 +442,7 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 					   NULL);
 	else if (default_expr && ss_expr_is_volatile(default_expr))
 		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT,
-					   ss_location_of(default_expr, loc), obj, cxt->stmt_lock, true,
+					   ss_expr_location(default_expr, loc), obj, cxt->stmt_lock, true,
 					   "adding a column with a volatile default rewrites the whole table while blocking reads and writes",
 					   NULL);
 

@@ -317,6 +317,7 @@ extern bool ss_type_is_serial(TypeName *tn);
 extern bool ss_type_change_in_place(Oid relid, const char *col, TypeName *tn,
 									Node *using_expr, char **why);
 extern int	ss_location_of(Node *node, int fallback);
+extern int	ss_expr_location(Node *raw_expr, int fallback);
 
 /* ---------- rule families ---------- */
 

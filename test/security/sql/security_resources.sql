@@ -50,6 +50,21 @@ SELECT 'ALTER TABLE victim ADD COLUMN z bigint DEFAULT 1' || repeat('::int', 100
 \set ECHO all
 SELECT * FROM security_victims();
 
+-- 5b. A volatile call over a million casts: the volatility walk stops at
+-- the call, but finding the default's position walked the whole chain with
+-- exprLocation(), which has no stack check: the backend crashed (and the
+-- server restarted every session), through lint() and through the guard.
+-- Must hold: a syntax-error finding in lint(), a stack depth error from the
+-- guard, the server up, the victim unchanged.
+SELECT statement, col, rule
+  FROM schemashift.lint('ALTER TABLE victim ADD COLUMN z bigint DEFAULT random(1'
+       || repeat('::int', 1000000) || E');\nDROP TABLE victim;', rules => 'require-timeout-settings=off')
+ ORDER BY statement, col, rule;
+\set ECHO none
+SELECT 'ALTER TABLE victim ADD COLUMN z bigint DEFAULT random(1' || repeat('::int', 1000000) || ')' \gexec
+\set ECHO all
+SELECT * FROM security_victims();
+
 -- 6. statement_timeout cancels lint() of 100,000 ADD CONSTRAINT clauses
 -- (it took 13 s to 289 s to notice before).  Must hold: cancelled.
 CREATE TEMP TABLE big_input AS
