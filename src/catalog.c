@@ -317,6 +317,7 @@ ss_expr_is_volatile(Node *raw_expr)
 static bool
 expr_proves_not_null(Node *expr, AttrNumber attnum)
 {
+	check_stack_depth();
 	if (expr == NULL)
 		return false;
 	if (IsA(expr, List))
@@ -518,4 +519,32 @@ ss_location_of(Node *node, int fallback)
 	int			loc = node ? exprLocation(node) : -1;
 
 	return loc >= 0 ? loc : fallback;
+}
+
+/* Walk the whole raw expression, for the stack depth checks alone. */
+static bool
+depth_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	(void) raw_expression_tree_walker(node, depth_walker, context);
+	return false;
+}
+
+/*
+ * The location of a raw expression.  exprLocation() recurses down the
+ * expression with no stack check, and a chain of a million casts
+ * (1::int::int...) overflows the stack and crashes the backend; so the
+ * expression is walked first by raw_expression_tree_walker(), which checks
+ * the depth at every level and uses more stack per level than
+ * exprLocation(): too deep an expression is an error ("stack depth limit
+ * exceeded"), never a crash.
+ */
+int
+ss_expr_location(Node *raw_expr, int fallback)
+{
+	if (raw_expr == NULL)
+		return fallback;
+	(void) depth_walker(raw_expr, NULL);
+	return ss_location_of(raw_expr, fallback);
 }

@@ -82,8 +82,9 @@ ss_table_state(SSContext *cxt, const char *relname, bool create)
 	ts = hash_search(cxt->per_table, key, create ? HASH_ENTER : HASH_FIND, &found);
 	if (ts && !found)
 	{
-		ts->constraints = NIL;
-		ts->index_columns = NIL;
+		ts->index_keys = NULL;
+		ts->proved_columns = NULL;
+		ts->catalog_proofs = NIL;
 	}
 	return ts;
 }
@@ -334,6 +335,8 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 
 		for (c = checker_families[f]; c->check != NULL; c++)
 		{
+			/* each checker is linear in the statement: check between them */
+			CHECK_FOR_INTERRUPTS();
 			if (c->tag == T_Invalid || c->tag == nodeTag(stmt))
 				c->check(cxt, stmt);
 		}

@@ -19,6 +19,7 @@
  */
 #include "schemashift.h"
 
+#include "access/xact.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -29,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 /*
@@ -78,12 +80,35 @@ typedef struct LongIdent
 	int			bytes;
 } LongIdent;
 
+/* The ignore directives of one line, merged. */
+typedef struct LineIgnore
+{
+	int			line;
+	bool		all;
+	RuleMask	rules;
+} LineIgnore;
+
+/*
+ * A character count at a byte offset: columns are counted in characters,
+ * and counting from the start of a long line for every finding would be
+ * quadratic, so a mark every COL_MARK_STRIDE bytes bounds each count.
+ */
+typedef struct CharMark
+{
+	int			byte;			/* a character boundary */
+	int			chars;			/* characters before it */
+} CharMark;
+
+#define COL_MARK_STRIDE 256
+
 typedef struct LintState
 {
 	const char *script;
 	int			script_len;
 	int		   *line_starts;	/* offset where each line begins */
 	int			nlines;
+	CharMark   *marks;			/* NULL: one byte per character */
+	int			nmarks;
 
 	StmtSpan   *stmts;
 	int			nstmts;
@@ -91,8 +116,13 @@ typedef struct LintState
 	/* ignore directives */
 	bool		file_ignore_all;
 	RuleMask	file_ignore;
-	IgnoreDirective *ignores;
+	IgnoreDirective *ignores;	/* in script order */
 	int			nignores;
+	LineIgnore *line_ignores;	/* the same, merged per line */
+	int			nline_ignores;
+	int			gap_stmt;		/* statement gap_all/gap_rules are for */
+	bool		gap_all;		/* directives in the comments before it */
+	RuleMask	gap_rules;
 	UnknownIgnore *unknown;
 	int			nunknown;
 	int			next_unknown;	/* next unknown-ignore finding to emit */
@@ -101,6 +131,7 @@ typedef struct LintState
 	/* identifiers the server will truncate, found while scanning */
 	LongIdent  *long_idents;
 	int			nlong_idents;
+	int			next_long_ident;	/* first one not yet reported */
 
 	/* the statement being analysed */
 	int			cur_stmt;
@@ -119,15 +150,20 @@ typedef struct LintState
 	MemoryContext cxt;			/* lives for the whole call: the arrays above */
 } LintState;
 
-/* Grow one of LintState's arrays, always in the call's context. */
+/*
+ * Grow one of LintState's arrays, always in the call's context.  The
+ * capacity doubles (step, 2 step, 4 step, ...; step a power of two), so
+ * filling an array costs linear time whatever the script holds.
+ */
 static void *
 grow_array(LintState *st, void *array, int used, int step, Size elem)
 {
-	if (used % step != 0)
-		return array;
+	Assert((step & (step - 1)) == 0);
 	if (array == NULL)
 		return MemoryContextAlloc(st->cxt, elem * step);
-	return repalloc(array, elem * (used + step));
+	if (used < step || (used & (used - 1)) != 0)
+		return array;
+	return repalloc_huge(array, elem * used * 2);
 }
 
 /* ---------- positions ---------- */
@@ -143,17 +179,67 @@ build_line_index(LintState *st)
 	st->line_starts[0] = 0;
 	for (i = 0; i < st->script_len; i++)
 	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (st->script[i] == '\n')
 		{
 			if (n >= cap)
 			{
 				cap *= 2;
-				st->line_starts = repalloc(st->line_starts, sizeof(int) * cap);
+				st->line_starts = repalloc_huge(st->line_starts, sizeof(int) * cap);
 			}
 			st->line_starts[n++] = i + 1;
 		}
 	}
 	st->nlines = n;
+
+	st->marks = NULL;
+	st->nmarks = 0;
+	if (pg_database_encoding_max_length() > 1)
+	{
+		int			chars = 0;
+		int			next = 0;
+
+		st->nmarks = st->script_len / COL_MARK_STRIDE + 1;
+		st->marks = palloc_extended(sizeof(CharMark) * st->nmarks, MCXT_ALLOC_HUGE);
+		n = 0;
+		for (i = 0; i < st->script_len; i += pg_mblen(st->script + i))
+		{
+			if (i >= next)
+			{
+				CHECK_FOR_INTERRUPTS();
+				st->marks[n].byte = i;
+				st->marks[n].chars = chars;
+				n++;
+				next += COL_MARK_STRIDE;
+			}
+			chars++;
+		}
+		if (n == 0)
+		{
+			st->marks[0].byte = 0;
+			st->marks[0].chars = 0;
+			n = 1;
+		}
+		st->nmarks = n;
+	}
+}
+
+/* Characters before a byte offset (a character boundary). */
+static int
+chars_before(LintState *st, int offset)
+{
+	int			k;
+
+	if (st->marks == NULL)
+		return offset;
+	/* mark k is at the first character boundary at or after k * stride */
+	k = Min(offset / COL_MARK_STRIDE, st->nmarks - 1);
+	while (k > 0 && st->marks[k].byte > offset)
+		k--;
+	return st->marks[k].chars +
+		pg_mbstrlen_with_len(st->script + st->marks[k].byte,
+							 offset - st->marks[k].byte);
 }
 
 /* 1-based line of a byte offset. */
@@ -175,13 +261,13 @@ line_of(LintState *st, int offset)
 	return lo + 1;
 }
 
-/* 1-based column, in characters, of a byte offset. */
+/* 1-based column, in characters, of a byte offset: at most two strides counted. */
 static int
 col_of(LintState *st, int offset, int line)
 {
 	int			start = st->line_starts[line - 1];
 
-	return pg_mbstrlen_with_len(st->script + start, offset - start) + 1;
+	return chars_before(st, offset) - chars_before(st, start) + 1;
 }
 
 /* Byte offset of a 1-based character position in a string. */
@@ -487,6 +573,7 @@ split_script(LintState *st)
 			int			tok;
 			int			tok_end;
 
+			CHECK_FOR_INTERRUPTS();
 			tok = core_yylex(&lval, &lloc, scanner);
 			if (tok == 0)
 				break;
@@ -581,27 +668,101 @@ split_script(LintState *st)
 
 /* ---------- output ---------- */
 
-static bool
-finding_ignored(LintState *st, const SSFinding *f, int line)
+/*
+ * Merge the ignore directives per line, once the script is split, so that a
+ * finding looks at two entries (its line and the one before) however many
+ * directives the script holds.
+ */
+static void
+build_line_ignores(LintState *st)
 {
 	int			i;
-	RuleMask	bit = RULE_BIT(f->rule);
-	StmtSpan   *span = (st->cur_stmt >= 0 && st->cur_stmt < st->nstmts) ?
-		&st->stmts[st->cur_stmt] : NULL;
+	int			n = 0;
 
-	if (st->file_ignore_all || (st->file_ignore & bit))
-		return true;
+	st->gap_stmt = -1;
+	if (st->nignores == 0)
+		return;
+	st->line_ignores = MemoryContextAlloc(st->cxt, sizeof(LineIgnore) * st->nignores);
 	for (i = 0; i < st->nignores; i++)
 	{
 		IgnoreDirective *d = &st->ignores[i];
 
-		if (!d->all && !(d->rules & bit))
-			continue;
-		/* on the finding's line or the line before it */
-		if (d->line == line || d->line == line - 1)
-			return true;
-		/* in the comments right before the statement: the whole statement */
-		if (span && d->location >= span->gap_start && d->location < span->start)
+		if (n == 0 || st->line_ignores[n - 1].line != d->line)
+		{
+			st->line_ignores[n].line = d->line;
+			st->line_ignores[n].all = false;
+			st->line_ignores[n].rules = 0;
+			n++;
+		}
+		st->line_ignores[n - 1].all |= d->all;
+		st->line_ignores[n - 1].rules |= d->rules;
+	}
+	st->nline_ignores = n;
+}
+
+/* The directives in the comments right before the current statement, merged. */
+static void
+gap_ignores(LintState *st)
+{
+	StmtSpan   *span;
+	int			lo = 0;
+	int			hi = st->nignores;
+
+	if (st->gap_stmt == st->cur_stmt)
+		return;
+	st->gap_stmt = st->cur_stmt;
+	st->gap_all = false;
+	st->gap_rules = 0;
+	if (st->cur_stmt < 0 || st->cur_stmt >= st->nstmts)
+		return;
+	span = &st->stmts[st->cur_stmt];
+	/* the first directive at or after the gap; they are in script order */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (st->ignores[mid].location < span->gap_start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < st->nignores && st->ignores[lo].location < span->start; lo++)
+	{
+		st->gap_all |= st->ignores[lo].all;
+		st->gap_rules |= st->ignores[lo].rules;
+	}
+}
+
+static bool
+finding_ignored(LintState *st, const SSFinding *f, int line)
+{
+	RuleMask	bit = RULE_BIT(f->rule);
+	int			lo = 0;
+	int			hi = st->nline_ignores;
+
+	if (st->file_ignore_all || (st->file_ignore & bit))
+		return true;
+	if (st->nignores == 0)
+		return false;
+
+	/* in the comments right before the statement: the whole statement */
+	gap_ignores(st);
+	if (st->gap_all || (st->gap_rules & bit))
+		return true;
+
+	/* on the finding's line or the line before it */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (st->line_ignores[mid].line < line - 1)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < st->nline_ignores && st->line_ignores[lo].line <= line; lo++)
+	{
+		if (st->line_ignores[lo].all || (st->line_ignores[lo].rules & bit))
 			return true;
 	}
 	return false;
@@ -698,6 +859,7 @@ flush_unknown_ignores(LintState *st, SSContext *cxt, int before, int stmt_number
 		UnknownIgnore *u = &st->unknown[st->next_unknown++];
 		SSFinding	f;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!ss_rule_enabled(cxt, SS_UNUSED_IGNORE) || st->file_ignore_all ||
 			(st->file_ignore & RULE_BIT(SS_UNUSED_IGNORE)))
 			continue;
@@ -724,6 +886,7 @@ flush_findings(LintState *st, SSContext *cxt, int stmt_number)
 		qsort(st->buf, st->nbuf, sizeof(SSFinding), finding_cmp);
 	for (i = 0; i < st->nbuf; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		flush_unknown_ignores(st, cxt, st->buf[i].location, stmt_number);
 		put_finding(st, stmt_number, &st->buf[i]);
 	}
@@ -755,7 +918,7 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	List	   *parsetree = NIL;
 	ListCell   *lc;
 	MemoryContext parse_cxt = CurrentMemoryContext;
-	int			i;
+	ResourceOwner owner = CurrentResourceOwner;
 
 	cxt->stmt_offset = span->start;
 	cxt->stmt_number = n + 1;
@@ -780,23 +943,66 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	}
 	PG_END_TRY();
 
-	foreach(lc, parsetree)
+	/*
+	 * A statement nested too deeply for the analysis (the walkers stop at
+	 * max_stack_depth) is a finding like a parser limit, and the script goes
+	 * on.  The analysis reads the catalog, so the error is caught in a
+	 * subtransaction that releases whatever it held; any other error is
+	 * raised again, as it would have been without the subtransaction.
+	 */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(parse_cxt);
+	PG_TRY();
 	{
-		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		foreach(lc, parsetree)
+		{
+			RawStmt    *raw = lfirst_node(RawStmt, lc);
 
-		schemashift_analyze_statement(cxt, raw->stmt, n + 1,
-									  span->start + raw->stmt_location);
-		if (st->collect && cxt->stmt_lock > st->collect[n].lock)
-			st->collect[n].lock = cxt->stmt_lock;
+			schemashift_analyze_statement(cxt, raw->stmt, n + 1,
+										  span->start + raw->stmt_location);
+			if (st->collect && cxt->stmt_lock > st->collect[n].lock)
+				st->collect[n].lock = cxt->stmt_lock;
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(parse_cxt);
+		CurrentResourceOwner = owner;
 	}
-
-	cxt->stmt_offset = span->start;
-	for (i = 0; i < st->nlong_idents; i++)
+	PG_CATCH();
 	{
-		LongIdent  *li = &st->long_idents[i];
+		ErrorData  *edata;
 
-		if (li->location < span->start || li->location >= span->end)
+		MemoryContextSwitchTo(parse_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(parse_cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_STATEMENT_TOO_COMPLEX)
+			ReThrowError(edata);
+		/* what the rules found before they gave up is not worth keeping */
+		st->nbuf = 0;
+		cxt->stmt_offset = span->start;
+		ss_report_full(cxt, SS_SYNTAX_ERROR, 0, NULL, NoLock, false,
+					   psprintf("statement is nested too deeply to be analysed: %s",
+								edata->message),
+					   schemashift_rules[SS_SYNTAX_ERROR].hint);
+		if (st->collect)
+			st->collect[n].syntax_error = true;
+		return;
+	}
+	PG_END_TRY();
+
+	/* long identifiers are in script order, as are the statements */
+	cxt->stmt_offset = span->start;
+	for (; st->next_long_ident < st->nlong_idents; st->next_long_ident++)
+	{
+		LongIdent  *li = &st->long_idents[st->next_long_ident];
+
+		CHECK_FOR_INTERRUPTS();
+		if (li->location < span->start)
 			continue;
+		if (li->location >= span->end)
+			break;
 		ss_report_full(cxt, SS_IDENTIFIER_TOO_LONG, li->location - span->start,
 					   NULL, NoLock, false,
 					   psprintf("identifier is %d bytes long and will be truncated to %d bytes",
@@ -850,6 +1056,7 @@ lint_script(LintState *st, bool in_transaction, const char *rules_spec)
 
 	build_line_index(st);
 	split_script(st);
+	build_line_ignores(st);
 	cxt.stmt_count = st->nstmts;
 	if (st->disable_assume_tx)
 	{

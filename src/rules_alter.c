@@ -13,6 +13,7 @@
 #include "schemashift.h"
 
 #include "catalog/namespace.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "access/htup_details.h"
@@ -95,55 +96,115 @@ track_constraint(SSContext *cxt, const char *rel, const char *conname)
 	tc = hash_search(cxt->constraints, key, HASH_ENTER, &found);
 	if (!found)
 	{
-		SSTableState *ts = ss_table_state(cxt, rel, true);
-		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
-
 		tc->column[0] = '\0';
 		tc->not_valid_in_tx = false;
 		tc->validated = false;
 		tc->is_foreign_key = false;
-		/* dynahash never moves an entry: the pointer stays good */
-		ts->constraints = lappend(ts->constraints, tc);
-		MemoryContextSwitchTo(old);
+		tc->in_catalog_proofs = false;
 	}
 	return tc;
+}
+
+/*
+ * What a tracked constraint proves for SET NOT NULL is kept up to date per
+ * table (proof_forget before a change, proof_note after it), so that a SET
+ * NOT NULL is one hash lookup, not a walk over every constraint the script
+ * tracked: a statement with many of both must not cost quadratic time.
+ */
+typedef struct ColumnProofs
+{
+	char		column[NAMEDATALEN];	/* the key */
+	int			count;			/* validated constraints proving it */
+} ColumnProofs;
+
+static void
+proof_count(SSContext *cxt, SSTableState *ts, const char *column, int delta)
+{
+	ColumnProofs *p;
+	bool		found;
+
+	if (ts->proved_columns == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(ColumnProofs);
+		ctl.hcxt = cxt->state_cxt;
+		ts->proved_columns = hash_create("schemashift proved columns", 16, &ctl,
+										 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	p = hash_search(ts->proved_columns, column, HASH_ENTER, &found);
+	if (!found)
+		p->count = 0;
+	p->count += delta;
+}
+
+static void
+proof_forget(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
+{
+	if (tc->validated && tc->column[0] != '\0')
+		proof_count(cxt, ss_table_state(cxt, rel, true), tc->column, -1);
+}
+
+static void
+proof_note(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
+{
+	SSTableState *ts;
+
+	if (!tc->validated)
+		return;
+	ts = ss_table_state(cxt, rel, true);
+	if (tc->column[0] != '\0')
+		proof_count(cxt, ts, tc->column, 1);
+	else if (!tc->is_foreign_key && !tc->in_catalog_proofs)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
+
+		/*
+		 * Listed once; whether it still proves anything is looked at on use.
+		 * dynahash never moves an entry: the pointer stays good.
+		 */
+		ts->catalog_proofs = lappend(ts->catalog_proofs, tc);
+		tc->in_catalog_proofs = true;
+		MemoryContextSwitchTo(old);
+	}
 }
 
 static bool
 script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *col)
 {
 	SSTableState *ts = ss_table_state(cxt, rel, false);
+	ColumnProofs *p;
 	ListCell   *lc;
 	int			plen;
-	bool		proved = false;
 
 	if (ts == NULL)
 		return false;
+	if (ts->proved_columns != NULL &&
+		(p = hash_search(ts->proved_columns, col, HASH_FIND, NULL)) != NULL &&
+		p->count > 0)
+		return true;
+
+	/*
+	 * Validated here but added elsewhere (an earlier migration): the catalog
+	 * says what it checks; when it does not know the constraint either, give
+	 * the script the benefit of the doubt.  Only constraints the catalog
+	 * knows go on past the first entry, so this is bounded by the table's
+	 * own constraints, not by the script.
+	 */
 	plen = strlen(rel) + 1;		/* the key is "table/constraint" */
-	foreach(lc, ts->constraints)
+	foreach(lc, ts->catalog_proofs)
 	{
 		SSTrackedConstraint *tc = lfirst(lc);
+		bool		known;
 
-		if (!tc->validated)
+		CHECK_FOR_INTERRUPTS();
+		if (!tc->validated || tc->column[0] != '\0' || tc->is_foreign_key)
 			continue;
-		if (tc->column[0] != '\0')
-			proved = strcmp(tc->column, col) == 0;
-		else if (!tc->is_foreign_key)
-		{
-			/*
-			 * Validated here but added elsewhere (an earlier migration): the
-			 * catalog says what it checks; when it does not know the
-			 * constraint either, give the script the benefit of the doubt.
-			 */
-			bool		known;
-			bool		p = ss_constraint_proves_not_null(relid, tc->key + plen, col, &known);
-
-			proved = p || !known;
-		}
-		if (proved)
-			break;
+		if (ss_constraint_proves_not_null(relid, tc->key + plen, col, &known) || !known)
+			return true;
 	}
-	return proved;
+	return false;
 }
 
 /* ---------- column type changes ---------- */
@@ -381,7 +442,7 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 					   NULL);
 	else if (default_expr && ss_expr_is_volatile(default_expr))
 		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT,
-					   ss_location_of(default_expr, loc), obj, cxt->stmt_lock, true,
+					   ss_expr_location(default_expr, loc), obj, cxt->stmt_lock, true,
 					   "adding a column with a volatile default rewrites the whole table while blocking reads and writes",
 					   NULL);
 
@@ -424,45 +485,24 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 
 /* ---------- ADD CONSTRAINT ---------- */
 
+/* Did the script make an index leading with exactly these columns? */
 static bool
 script_indexed(SSContext *cxt, const char *rel, List *cols)
 {
 	SSTableState *ts = ss_table_state(cxt, rel, false);
+	const char *names[INDEX_MAX_KEYS];
+	int			n = 0;
+	uint64		key;
 	ListCell   *lc;
-	int			ncols = list_length(cols);
 
-	if (ts == NULL)
+	/* more columns than a key can have: the server refuses the statement */
+	if (ts == NULL || ts->index_keys == NULL ||
+		cols == NIL || list_length(cols) > INDEX_MAX_KEYS)
 		return false;
-	foreach(lc, ts->index_columns)
-	{
-		char	   *entry = lfirst(lc);
-		int			matched = 0;
-		int			nidx = 0;
-		char	   *p;
-		char	   *copy;
-		char	   *tok;
-		char	   *save = NULL;
-		ListCell   *lc2;
-
-		copy = pstrdup(entry);
-		for (tok = strtok_r(copy, ",", &save); tok && nidx < ncols;
-			 tok = strtok_r(NULL, ",", &save), nidx++)
-		{
-			foreach(lc2, cols)
-			{
-				if (strcmp(strVal(lfirst(lc2)), tok) == 0)
-				{
-					matched++;
-					break;
-				}
-			}
-		}
-		p = copy;
-		pfree(p);
-		if (matched == ncols)
-			return true;
-	}
-	return false;
+	foreach(lc, cols)
+		names[n++] = strVal(lfirst(lc));
+	key = ss_column_set_key(names, n);
+	return hash_search(ts->index_keys, &key, HASH_FIND, NULL) != NULL;
 }
 
 static void
@@ -483,10 +523,12 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		const char *col = c->contype == CONSTR_CHECK ? raw_not_null_column(c->raw_expr) : NULL;
 
 		tc = track_constraint(cxt, rel->relname, c->conname);
+		proof_forget(cxt, rel->relname, tc);
 		if (col)
 			strlcpy(tc->column, col, NAMEDATALEN);
 		tc->is_foreign_key = c->contype == CONSTR_FOREIGN;
 		tc->validated = !c->skip_validation;
+		proof_note(cxt, rel->relname, tc);
 		tc->not_valid_in_tx = c->skip_validation && cxt->in_transaction && !is_new;
 		if (tc->not_valid_in_tx)
 		{
@@ -554,7 +596,9 @@ check_validate_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
 					   NULL);
 	if (!found)
 		tc = track_constraint(cxt, rel->relname, cmd->name);
+	proof_forget(cxt, rel->relname, tc);
 	tc->validated = true;
+	proof_note(cxt, rel->relname, tc);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "catalog/namespace.h"
 #include "commands/defrem.h"
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
@@ -22,29 +23,70 @@ report_concurrent_in_transaction(SSContext *cxt, const char *what)
 				   NULL);
 }
 
-/* Remember "col,col," for the index's leading plain columns. */
+/*
+ * A key for a set of column names, whatever their order: a foreign key on
+ * (a, b) is served by an index leading with (b, a).  A 64-bit hash, so that
+ * a script's indexes cost constant memory each; a collision could only hide
+ * one foreign-key-without-index finding.
+ */
+uint64
+ss_column_set_key(const char **names, int n)
+{
+	const char **sorted = palloc(sizeof(char *) * Max(n, 1));
+	uint64		h = hash_bytes_uint32_extended((uint32) n, 0);
+	int			i;
+
+	memcpy(sorted, names, sizeof(char *) * n);
+	qsort(sorted, n, sizeof(char *), pg_qsort_strcmp);
+	for (i = 0; i < n; i++)
+		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) sorted[i],
+												  strlen(sorted[i]), 0));
+	pfree(sorted);
+	return h;
+}
+
+/*
+ * Remember the index's leading plain columns, as the key of each prefix
+ * (a foreign key on its first k columns uses it).  A key has at most
+ * INDEX_MAX_KEYS columns, so the work per index is bounded and a later
+ * foreign key is one hash lookup, however many indexes the script made.
+ */
 static void
 remember_index_columns(SSContext *cxt, IndexStmt *s)
 {
-	StringInfoData buf;
+	const char *names[INDEX_MAX_KEYS];
+	int			n = 0;
+	int			k;
 	ListCell   *lc;
-	MemoryContext old;
 	SSTableState *ts;
 
-	initStringInfo(&buf);
 	foreach(lc, s->indexParams)
 	{
 		IndexElem  *e = lfirst_node(IndexElem, lc);
 
-		if (e->name == NULL)
+		if (e->name == NULL || n >= INDEX_MAX_KEYS)
 			break;
-		appendStringInfo(&buf, "%s,", e->name);
+		names[n++] = e->name;
 	}
+	if (n == 0)
+		return;
 	ts = ss_table_state(cxt, s->relation->relname, true);
-	old = MemoryContextSwitchTo(cxt->state_cxt);
-	ts->index_columns = lappend(ts->index_columns, pstrdup(buf.data));
-	MemoryContextSwitchTo(old);
-	pfree(buf.data);
+	if (ts->index_keys == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(uint64);
+		ctl.hcxt = cxt->state_cxt;
+		ts->index_keys = hash_create("schemashift script indexes", 16, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	for (k = 1; k <= n; k++)
+	{
+		uint64		key = ss_column_set_key(names, k);
+
+		(void) hash_search(ts->index_keys, &key, HASH_ENTER, NULL);
+	}
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "schemashift.h"
 
 #include "catalog/namespace.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "access/htup_details.h"
@@ -70,64 +71,89 @@ report_duplicate(SSContext *cxt, const char *name, int loc)
 }
 
 /*
+ * Names seen so far in one list.  A hash table, not a pairwise comparison:
+ * a statement can name 100,000 columns, and the work must stay linear.
+ */
+typedef struct SeenName
+{
+	char		name[NAMEDATALEN];	/* the key */
+	bool		plain;			/* seen without a field or subscript */
+} SeenName;
+
+static HTAB *
+seen_names_create(int nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(SeenName);
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create("schemashift column names", Max(nelem, 16), &ctl,
+					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/*
  * SET/INSERT targets: the same column twice is an error unless both
  * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
+ * The first target that clashes with an earlier one is reported.
  */
 static void
 check_targets(SSContext *cxt, List *targets)
 {
 	ListCell   *lc;
-	int			i = 0;
+	HTAB	   *seen;
 
+	if (list_length(targets) < 2)
+		return;
+	seen = seen_names_create(list_length(targets));
 	foreach(lc, targets)
 	{
 		ResTarget  *a = lfirst_node(ResTarget, lc);
-		ListCell   *lc2;
-		int			j = 0;
+		SeenName   *e;
+		bool		found;
 
-		i++;
+		CHECK_FOR_INTERRUPTS();
 		if (a->name == NULL)
 			continue;
-		foreach(lc2, targets)
+		e = hash_search(seen, a->name, HASH_ENTER, &found);
+		if (found && (a->indirection == NIL || e->plain))
 		{
-			ResTarget  *b = lfirst_node(ResTarget, lc2);
-
-			if (++j >= i)
-				break;
-			if (b->name && strcmp(a->name, b->name) == 0 &&
-				(a->indirection == NIL || b->indirection == NIL))
-			{
-				report_duplicate(cxt, a->name, a->location);
-				return;
-			}
+			report_duplicate(cxt, a->name, a->location);
+			break;
 		}
+		if (!found)
+			e->plain = false;
+		if (a->indirection == NIL)
+			e->plain = true;
 	}
+	hash_destroy(seen);
 }
 
+/* The first name equal to an earlier one is reported. */
 static void
 check_names(SSContext *cxt, List *names, List *locations)
 {
 	ListCell   *lc;
-	int			i = 0;
+	HTAB	   *seen;
 
+	if (list_length(names) < 2)
+		return;
+	seen = seen_names_create(list_length(names));
 	foreach(lc, names)
 	{
 		const char *a = lfirst(lc);
-		ListCell   *lc2;
-		int			j = 0;
+		bool		found;
 
-		i++;
-		foreach(lc2, names)
+		CHECK_FOR_INTERRUPTS();
+		(void) hash_search(seen, a, HASH_ENTER, &found);
+		if (found)
 		{
-			if (++j >= i)
-				break;
-			if (strcmp(a, (const char *) lfirst(lc2)) == 0)
-			{
-				report_duplicate(cxt, a, locations ? list_nth_int(locations, i - 1) : -1);
-				return;
-			}
+			report_duplicate(cxt, a, locations ?
+							 list_nth_int(locations, foreach_current_index(lc)) : -1);
+			break;
 		}
 	}
+	hash_destroy(seen);
 }
 
 /* The column name the server would give a SELECT output column. */
@@ -314,6 +340,7 @@ check_table_schema(SSContext *cxt, Node *stmt)
 static bool
 where_has_equality(Node *where)
 {
+	check_stack_depth();
 	if (where == NULL)
 		return false;
 	if (IsA(where, A_Expr))

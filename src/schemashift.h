@@ -192,6 +192,7 @@ typedef struct SSTrackedConstraint
 	bool		not_valid_in_tx;	/* added NOT VALID in the current tx */
 	bool		validated;		/* validated (or added valid) */
 	bool		is_foreign_key;
+	bool		in_catalog_proofs;	/* listed in its table's catalog_proofs */
 } SSTrackedConstraint;
 
 /*
@@ -201,8 +202,12 @@ typedef struct SSTrackedConstraint
 typedef struct SSTableState
 {
 	char		relname[NAMEDATALEN];	/* hash key, as written */
-	List	   *constraints;	/* SSTrackedConstraint, in order added */
-	List	   *index_columns;	/* "col,col," of indexes the script made */
+	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
+								 * prefix of the indexes the script made */
+	HTAB	   *proved_columns; /* column -> validated constraints proving it
+								 * NOT NULL, as written in the script */
+	List	   *catalog_proofs; /* validated CHECKs the script cannot read:
+								 * asked of the catalog */
 } SSTableState;
 
 typedef struct SSContext
@@ -307,6 +312,7 @@ extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
+extern uint64 ss_column_set_key(const char **names, int n);
 extern bool ss_column_proved_not_null(Oid relid, const char *column);
 extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
 										  const char *column, bool *known);
@@ -317,6 +323,7 @@ extern bool ss_type_is_serial(TypeName *tn);
 extern bool ss_type_change_in_place(Oid relid, const char *col, TypeName *tn,
 									Node *using_expr, char **why);
 extern int	ss_location_of(Node *node, int fallback);
+extern int	ss_expr_location(Node *raw_expr, int fallback);
 
 /* ---------- rule families ---------- */
 
