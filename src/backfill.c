@@ -20,6 +20,9 @@
 #include "executor.h"
 #include "schemashift.h"
 
+#include "catalog/pg_operator.h"
+#include "catalog/pg_opclass.h"
+#include "access/stratnum.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -79,10 +82,10 @@ typedef struct SetTarget
 {
 	char	   *column;
 	int			attnum;
-	char	   *type;			/* format_type with typmod */
+	Oid			typid;
+	char	   *type;			/* format_type with typmod, qualified */
 	char	   *expr;			/* the user's expression text */
 	int			expr_char_off;	/* in set_clause */
-	bool		by_text;		/* the type has no equality: compare as text */
 } SetTarget;
 
 typedef struct Backfill
@@ -96,6 +99,7 @@ typedef struct Backfill
 	int			nkeys;			/* 0: block ranges */
 	char	   *keys[INDEX_MAX_KEYS];	/* quoted column names */
 	char	   *keytypes[INDEX_MAX_KEYS];
+	Oid			keytypids[INDEX_MAX_KEYS];
 	char	   *key_list;		/* "a, b" */
 	BlockNumber end_block;		/* block ranges: the table's size at start */
 	int			blocks_per_batch;
@@ -286,9 +290,9 @@ parse_set_clause(Backfill *b, const char *set_clause)
 			Oid			collid;
 
 			get_atttypetypmodcoll(b->spec->relid, t->attnum, &typid, &typmod, &collid);
-			t->type = format_type_with_typemod(typid, typmod);
-			/* point, json, xml...: no "=", so compare what they print */
-			t->by_text = !OidIsValid(lookup_type_cache(typid, TYPECACHE_EQ_OPR)->eq_opr);
+			t->typid = typid;
+			t->type = format_type_extended(typid, typmod,
+										   FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
 		}
 	}
 
@@ -441,6 +445,7 @@ choose_key(Backfill *b, Relation rel)
 
 			b->keys[i] = pstrdup(quote_identifier(NameStr(att->attname)));
 			b->keytypes[i] = format_type_be_qualified(att->atttypid);
+			b->keytypids[i] = att->atttypid;
 			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", b->keys[i]);
 		}
 		b->nkeys = idx->indnkeyatts;
@@ -451,12 +456,62 @@ choose_key(Backfill *b, Relation rel)
 
 /* ---------- the statements ---------- */
 
-/* ROW(k1, k2) op ROW($n::t1, $n+1::t2) */
-static void
-add_key_bound(Backfill *b, StringInfo s, const char *op, int first_param)
+/*
+ * The key's btree operator of a strategy, schema-qualified: the key index
+ * uses each type's default btree operator class, whose operators a row
+ * comparison must use.  NULL when the columns' operators live in different
+ * schemas (one qualified name cannot serve them all).
+ */
+static char *
+key_operator(Backfill *b, int16 strategy)
 {
+	Oid			nsp = InvalidOid;
+	Oid			first = InvalidOid;
 	int			i;
 
+	for (i = 0; i < b->nkeys; i++)
+	{
+		Oid			typid = b->keytypids[i];
+		Oid			opfamily = get_opclass_family(GetDefaultOpClass(typid, BTREE_AM_OID));
+		Oid			op = get_opfamily_member(opfamily, typid, typid, strategy);
+		HeapTuple	tup;
+		Oid			opnsp;
+
+		if (!OidIsValid(op))
+			elog(ERROR, "no btree operator of strategy %d for type %s", strategy,
+				 format_type_be(typid));
+		tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for operator %u", op);
+		opnsp = ((Form_pg_operator) GETSTRUCT(tup))->oprnamespace;
+		ReleaseSysCache(tup);
+		if (i == 0)
+		{
+			nsp = opnsp;
+			first = op;
+		}
+		else if (opnsp != nsp)
+			return NULL;
+	}
+	return ss_qualified_operator(first);
+}
+
+/*
+ * ROW(k1, k2) > ROW($n::t1, $n+1::t2) (or <=), with the keys' own operators
+ * named by their schema: an owner's "<" in public must not be found.
+ */
+static void
+add_key_bound(Backfill *b, StringInfo s, bool greater, int first_param)
+{
+	const char *op = key_operator(b, greater ? BTGreaterStrategyNumber :
+								  BTLessEqualStrategyNumber);
+	int			i;
+
+	if (op == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("backfill cannot batch by a key whose columns' operators are in different schemas"),
+				 errhint("Backfill by a single-column unique key, or without a key (by block ranges).")));
 	appendStringInfo(s, "ROW(%s) %s ROW(", b->key_list, op);
 	for (i = 0; i < b->nkeys; i++)
 		appendStringInfo(s, "%s$%d::%s", i > 0 ? ", " : "", first_param + i,
@@ -484,12 +539,12 @@ build_update(Backfill *b, SqlBuf *s, bool has_lower, bool has_upper,
 		if (has_lower)
 		{
 			sql_add(s, " AND ");
-			add_key_bound(b, &s->buf, ">", 1);
+			add_key_bound(b, &s->buf, true, 1);
 		}
 		if (has_upper)
 		{
 			sql_add(s, " AND ");
-			add_key_bound(b, &s->buf, "<=", b->nkeys + 1);
+			add_key_bound(b, &s->buf, false, b->nkeys + 1);
 		}
 	}
 	else
@@ -502,20 +557,29 @@ build_update(Backfill *b, SqlBuf *s, bool has_lower, bool has_upper,
 					 spec->where_clause, 0);
 		sql_add(s, ")");
 	}
-	/* rows that already hold their target value stay untouched */
-	sql_add(s, " AND ROW(");
-	for (i = 0; i < b->ntargets; i++)
-		appendStringInfo(&s->buf, "%s%s%s", i > 0 ? ", " : "",
-						 quote_identifier(b->targets[i].column),
-						 b->targets[i].by_text ? "::pg_catalog.text" : "");
-	sql_add(s, ") IS DISTINCT FROM ROW(");
+	/*
+	 * Rows that already hold their target value stay untouched: some column
+	 * is not equal to its new value (or one of them is NULL), by the type's
+	 * own equality operator named by its schema, or for a type without one
+	 * (point, json, xml) by what format() prints, which calls no cast a
+	 * table owner could define.  The new value is computed once.
+	 */
+	sql_add(s, " AND (");
 	for (i = 0; i < b->ntargets; i++)
 	{
 		SetTarget  *t = &b->targets[i];
+		Oid			eq = lookup_type_cache(t->typid, TYPECACHE_EQ_OPR)->eq_opr;
 
-		appendStringInfo(&s->buf, "%sCAST((", i > 0 ? ", " : "");
+		if (i > 0)
+			sql_add(s, " OR ");
+		if (OidIsValid(eq))
+			appendStringInfo(&s->buf, "(%s %s CAST((", quote_identifier(t->column),
+							 ss_qualified_operator(eq));
+		else
+			appendStringInfo(&s->buf, "(pg_catalog.format('%%L', %s) OPERATOR(pg_catalog.=) pg_catalog.format('%%L', CAST((",
+							 quote_identifier(t->column));
 		sql_add_user(s, t->expr, strlen(t->expr), spec->set_clause, t->expr_char_off);
-		appendStringInfo(&s->buf, ") AS %s)%s", t->type, t->by_text ? "::pg_catalog.text" : "");
+		appendStringInfo(&s->buf, ") AS %s)%s) IS NOT TRUE", t->type, OidIsValid(eq) ? "" : ")");
 	}
 	sql_add(s, ")");
 }

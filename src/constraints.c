@@ -721,23 +721,6 @@ cast_to(const char *expr, Oid from, Oid to)
 	return psprintf("%s::%s", expr, format_type_be_qualified(to));
 }
 
-/* OPERATOR(schema.name), read from the catalog */
-static char *
-qualified_operator(Oid op)
-{
-	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op));
-	Form_pg_operator form;
-	char	   *s;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for operator %u", op);
-	form = (Form_pg_operator) GETSTRUCT(tup);
-	s = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(form->oprnamespace)),
-				 NameStr(form->oprname));
-	ReleaseSysCache(tup);
-	return s;
-}
-
 /*
  * Count the rows that violate the constraint, with examples, by plain
  * SELECTs (ACCESS SHARE: writers are not blocked).  The statements are
@@ -792,7 +775,7 @@ check_data(ConstraintDef *d, DataCheck *r)
 									 cast_to(psprintf("p.%s", quote_identifier(pk)),
 											 get_atttype(d->pk_relid, get_attnum(d->pk_relid, pk)),
 											 eq[i].left_type),
-									 qualified_operator(eq[i].op),
+									 ss_qualified_operator(eq[i].op),
 									 cast_to(psprintf("t.%s", quote_identifier(fk)),
 											 get_atttype(d->relid, get_attnum(d->relid, fk)),
 											 eq[i].right_type));

@@ -719,22 +719,8 @@ check_assignment_cast(Change *c)
 static char *
 differs_sql(Change *c, const char *newv, const char *oldv)
 {
-	Oid			type = get_atttype(c->relid, get_attnum(c->relid, c->column));
-	TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
-	HeapTuple	tup;
-	char	   *op;
-
-	if (!OidIsValid(tc->eq_opr))
-		return psprintf("%s IS DISTINCT FROM %s", newv, oldv);
-	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
-	op = psprintf("OPERATOR(%s.%s)",
-				  quote_identifier(get_namespace_name(((Form_pg_operator) GETSTRUCT(tup))->oprnamespace)),
-				  NameStr(((Form_pg_operator) GETSTRUCT(tup))->oprname));
-	ReleaseSysCache(tup);
-	return psprintf("((%s IS NULL) OPERATOR(pg_catalog.<>) (%s IS NULL) OR NOT (%s %s %s))",
-					newv, oldv, newv, op, oldv);
+	return ss_differs_sql(get_atttype(c->relid, get_attnum(c->relid, c->column)),
+						  newv, oldv);
 }
 
 static char *

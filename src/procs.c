@@ -15,6 +15,7 @@
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_operator.h"
 #include "jit/jit.h"
 #include "miscadmin.h"
 #include "parser/gramparse.h"
@@ -31,6 +32,7 @@
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #define SS_BACKOFF_FIRST_MS 1000
 #define SS_BACKOFF_MAX_MS 60000
@@ -46,6 +48,43 @@ ss_qualified_relname(Oid relid)
 				 errmsg("relation with OID %u does not exist", relid)));
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 									  rel);
+}
+
+/* OPERATOR(schema.name), read from the catalog: nothing found by search_path */
+char *
+ss_qualified_operator(Oid op)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op));
+	Form_pg_operator form;
+	char	   *s;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", op);
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	s = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(form->oprnamespace)),
+				 NameStr(form->oprname));
+	ReleaseSysCache(tup);
+	return s;
+}
+
+/*
+ * SQL for "a differs from b" (IS DISTINCT FROM) that looks nothing up through
+ * search_path, where a table's owner may have put an "=" of its own: the
+ * type's own equality operator, schema-qualified; for a type without one
+ * (point, json, xml), what the type's output function prints, through
+ * format(), which calls no cast the owner could define.
+ */
+char *
+ss_differs_sql(Oid type, const char *a, const char *b)
+{
+	TypeCacheEntry *tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+
+	if (!OidIsValid(tc->eq_opr))
+		return psprintf("((%s IS NULL) OPERATOR(pg_catalog.<>) (%s IS NULL) OR "
+						"pg_catalog.format('%%s', %s) OPERATOR(pg_catalog.<>) pg_catalog.format('%%s', %s))",
+						a, b, a, b);
+	return psprintf("((%s IS NULL) OPERATOR(pg_catalog.<>) (%s IS NULL) OR NOT (%s %s %s))",
+					a, b, a, ss_qualified_operator(tc->eq_opr), b);
 }
 
 int

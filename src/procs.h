@@ -33,6 +33,8 @@
 #define SS_ADVISORY_MIGRATION 13	/* 0, hash of the migration id */
 
 extern char *ss_qualified_relname(Oid relid);
+extern char *ss_qualified_operator(Oid op);
+extern char *ss_differs_sql(Oid type, const char *a, const char *b);
 extern int	ss_interval_ms(Datum interval, const char *name);
 extern int	ss_backoff_ms(int attempt);
 extern bool ss_sqlstate_retryable(int sqlerrcode);
