@@ -14,6 +14,7 @@
 #include "schemashift.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "miscadmin.h"
@@ -49,11 +50,12 @@ schemashift_context_init(SSContext *cxt, bool assume_in_transaction, bool guard)
 										   ALLOCSET_SMALL_SIZES);
 
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = NAMEDATALEN * 2 + 2;
-	ctl.entrysize = NAMEDATALEN * 2 + 2;
+	ctl.keysize = NAMEDATALEN * 2;
+	ctl.entrysize = sizeof(SSScriptRelation);
 	ctl.hcxt = cxt->state_cxt;
 	cxt->created_relations = hash_create("schemashift created relations", 64,
-										 &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+										 &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = NAMEDATALEN * 2 + 2;
 	/* one byte after the key: 'd' dropped, 'a' added again */
 	ctl.entrysize = NAMEDATALEN * 2 + 3;
 	cxt->dropped_constraints = hash_create("schemashift dropped constraints", 16,
@@ -205,12 +207,29 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 
 				if (s->relation)
 				{
+					char		relkind;
+
 					rv = s->relation;
-					mode = (s->renameType == OBJECT_INDEX) ?
-						ShareUpdateExclusiveLock : AccessExclusiveLock;
+					mode = AccessExclusiveLock;
+
+					/*
+					 * ALTER INDEX renames under SHARE UPDATE EXCLUSIVE, but
+					 * only an index: on a table it takes ACCESS EXCLUSIVE.
+					 */
+					if (s->renameType == OBJECT_INDEX)
+					{
+						relkind = ss_relation_relkind(cxt, rv);
+						if (relkind == '\0' || relkind == RELKIND_INDEX ||
+							relkind == RELKIND_PARTITIONED_INDEX)
+							mode = ShareUpdateExclusiveLock;
+					}
 				}
 				break;
 			}
+		case T_AlterTableMoveAllStmt:
+			/* many relations, each copied under ACCESS EXCLUSIVE */
+			mode = AccessExclusiveLock;
+			break;
 		case T_AlterObjectSchemaStmt:
 			{
 				AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;

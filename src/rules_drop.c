@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * rules_drop.c
- *		Statements that destroy data: DROP TABLE/SCHEMA/DATABASE and
- *		TRUNCATE.  Objects the script created itself may be dropped freely.
+ *		Statements that destroy data: DROP TABLE/SCHEMA/DATABASE, DROP
+ *		OWNED and TRUNCATE; and REASSIGN OWNED, which hands over everything
+ *		a role owns.  Objects the script created itself may be dropped
+ *		freely.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,7 +13,9 @@
 #include "catalog/namespace.h"
 #include "utils/builtins.h"
 
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "utils/acl.h"
 
 static void
 check_drop(SSContext *cxt, Node *stmt)
@@ -68,9 +72,79 @@ check_truncate(SSContext *cxt, Node *stmt)
 	}
 }
 
+/* The role a RoleSpec names, quoted, and its oid (InvalidOid if none). */
+static Oid
+role_of(RoleSpec *spec, char **name)
+{
+	Oid			roleid = get_rolespec_oid(spec, true);
+
+	*name = OidIsValid(roleid) ?
+		pstrdup(quote_identifier(GetUserNameFromId(roleid, false))) : NULL;
+	return roleid;
+}
+
+/*
+ * DROP OWNED BY drops every table the role owns in this database, which no
+ * DROP TABLE names: the catalog says which, before anything is dropped.
+ */
+static void
+check_drop_owned(SSContext *cxt, Node *stmt)
+{
+	DropOwnedStmt *s = (DropOwnedStmt *) stmt;
+	ListCell   *lc;
+
+	foreach(lc, s->roles)
+	{
+		char	   *role;
+		char	   *first;
+		Oid			roleid = role_of(lfirst(lc), &role);
+		int			n;
+
+		if (!OidIsValid(roleid))
+			continue;
+		n = ss_role_tables(roleid, &first);
+		if (n == 0)
+			continue;
+		ss_report_full(cxt, SS_BAN_DROP_TABLE, -1, role, AccessExclusiveLock, false,
+					   n == 1 ?
+					   psprintf("DROP OWNED BY %s drops table %s with its data", role, first) :
+					   psprintf("DROP OWNED BY %s drops %d tables with their data, %s among them",
+								role, n, first),
+					   NULL);
+		return;
+	}
+}
+
+static void
+check_reassign_owned(SSContext *cxt, Node *stmt)
+{
+	ReassignOwnedStmt *s = (ReassignOwnedStmt *) stmt;
+	ListCell   *lc;
+
+	foreach(lc, s->roles)
+	{
+		char	   *role;
+		char	   *first;
+		Oid			roleid = role_of(lfirst(lc), &role);
+		int			n;
+
+		if (!OidIsValid(roleid))
+			continue;
+		n = ss_role_tables(roleid, &first);
+		ss_report_full(cxt, SS_BAN_REASSIGN_OWNED, -1, role,
+					   n > 0 ? AccessExclusiveLock : NoLock, false,
+					   psprintf("REASSIGN OWNED gives every object role %s owns in this database (%d %s) to another role, locking each of its tables",
+								role, n, n == 1 ? "table" : "tables"),
+					   NULL);
+		return;
+	}
+}
+
 const SSChecker schemashift_drop_checkers[] = {
 	{T_DropStmt, check_drop},
 	{T_DropdbStmt, check_dropdb},
 	{T_TruncateStmt, check_truncate},
+	{T_DropOwnedStmt, check_drop_owned},
+	{T_ReassignOwnedStmt, check_reassign_owned},
 	{T_Invalid, NULL}
 };

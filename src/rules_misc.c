@@ -396,45 +396,109 @@ check_backfill(SSContext *cxt, Node *stmt)
 
 /* ---------- what the statement creates ---------- */
 
+/* A type name as the RangeVar of its composite type's pg_class row. */
+static RangeVar *
+type_rangevar(TypeName *tn)
+{
+	if (tn == NULL || tn->names == NIL || list_length(tn->names) > 3)
+		return NULL;
+	return makeRangeVarFromNameList(tn->names);
+}
+
+static void
+remember_create_stmt(SSContext *cxt, CreateStmt *s)
+{
+	ListCell   *lc;
+
+	ss_remember_relation(cxt, s->relation);
+	/* the new table sits below its parents and its type */
+	foreach(lc, s->inhRelations)
+		ss_remember_child(cxt, s->relation, lfirst_node(RangeVar, lc), false);
+	if (s->ofTypename)
+		ss_remember_child(cxt, s->relation, type_rangevar(s->ofTypename), true);
+}
+
+/*
+ * What the statement created, dropped or put below another relation, so
+ * that later statements of the script know what is new (lint only: the
+ * guard sees each statement's effect in the catalog).
+ */
 static void
 remember_created(SSContext *cxt, Node *stmt)
 {
-	RangeVar   *rv = NULL;
+	ListCell   *lc;
 
+	if (cxt->guard)
+		return;
 	switch (nodeTag(stmt))
 	{
 		case T_CreateStmt:
-			rv = ((CreateStmt *) stmt)->relation;
+			remember_create_stmt(cxt, (CreateStmt *) stmt);
 			break;
 		case T_CreateForeignTableStmt:
-			rv = ((CreateForeignTableStmt *) stmt)->base.relation;
+			remember_create_stmt(cxt, &((CreateForeignTableStmt *) stmt)->base);
 			break;
 		case T_CreateTableAsStmt:
-			rv = ((CreateTableAsStmt *) stmt)->into->rel;
+			ss_remember_relation(cxt, ((CreateTableAsStmt *) stmt)->into->rel);
 			break;
 		case T_SelectStmt:
 			if (((SelectStmt *) stmt)->intoClause)
-				rv = ((SelectStmt *) stmt)->intoClause->rel;
+				ss_remember_relation(cxt, ((SelectStmt *) stmt)->intoClause->rel);
 			break;
 		case T_ViewStmt:
-			rv = ((ViewStmt *) stmt)->view;
+			ss_remember_relation(cxt, ((ViewStmt *) stmt)->view);
 			break;
 		case T_CreateSeqStmt:
-			rv = ((CreateSeqStmt *) stmt)->sequence;
+			ss_remember_relation(cxt, ((CreateSeqStmt *) stmt)->sequence);
+			break;
+		case T_CompositeTypeStmt:
+			ss_remember_relation(cxt, ((CompositeTypeStmt *) stmt)->typevar);
 			break;
 		case T_IndexStmt:
+			ss_remember_index(cxt, ((IndexStmt *) stmt)->relation,
+							  ((IndexStmt *) stmt)->idxname);
+			break;
+		case T_DropStmt:
 			{
-				IndexStmt  *s = (IndexStmt *) stmt;
+				DropStmt   *s = (DropStmt *) stmt;
 
-				if (s->idxname)
-					rv = makeRangeVar(s->relation->schemaname, s->idxname, -1);
+				if (s->removeType != OBJECT_TABLE && s->removeType != OBJECT_VIEW &&
+					s->removeType != OBJECT_MATVIEW && s->removeType != OBJECT_INDEX &&
+					s->removeType != OBJECT_SEQUENCE &&
+					s->removeType != OBJECT_FOREIGN_TABLE)
+					break;
+				foreach(lc, s->objects)
+				{
+					List	   *names = (List *) lfirst(lc);
+
+					if (list_length(names) <= 3)
+						ss_forget_relation(cxt, makeRangeVarFromNameList(names));
+				}
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *s = (AlterTableStmt *) stmt;
+
+				foreach(lc, s->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_AddInherit)
+						ss_remember_child(cxt, s->relation, (RangeVar *) cmd->def, false);
+					else if (cmd->subtype == AT_AttachPartition &&
+							 s->objtype != OBJECT_INDEX)
+						ss_remember_child(cxt, ((PartitionCmd *) cmd->def)->name,
+										  s->relation, false);
+					else if (cmd->subtype == AT_AddOf)
+						ss_remember_child(cxt, s->relation,
+										  type_rangevar((TypeName *) cmd->def), true);
+				}
 				break;
 			}
 		default:
 			break;
 	}
-	if (rv)
-		ss_remember_relation(cxt, rv);
 }
 
 const SSChecker schemashift_misc_checkers[] = {

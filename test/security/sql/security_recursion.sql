@@ -1,0 +1,162 @@
+--
+-- Class: recursion into existing relations.  A relation created in this
+-- transaction is new, but a statement on it also reaches its inheritance
+-- children, partitions and typed tables: "new" must hold for all of them.
+-- Also DROP OWNED and REASSIGN OWNED, which reach every relation of a role.
+--
+SELECT security_reset();
+SET ROLE regress_app;
+
+-- Attack: make victim an inheritance child of a new table, then drop the
+-- column through the parent.  Must hold: refused, victim keeps "secret".
+BEGIN;
+CREATE TABLE rec_p1 (LIKE victim);
+ALTER TABLE victim INHERIT rec_p1;
+ALTER TABLE rec_p1 DROP COLUMN secret;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: attach victim as a partition of a new partitioned table, then
+-- drop the column through the parent.  Must hold: refused.
+BEGIN;
+CREATE TABLE rec_p2 (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_p2 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+ALTER TABLE rec_p2 DROP COLUMN secret;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: the same route renames victim's column.  Must hold: refused.
+BEGIN;
+CREATE TABLE rec_p3 (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_p3 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+ALTER TABLE rec_p3 RENAME COLUMN secret TO s2;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: SET NOT NULL through the parent scans victim under ACCESS
+-- EXCLUSIVE.  Must hold: refused, secret stays nullable.
+BEGIN;
+CREATE TABLE rec_p4 (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_p4 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+ALTER TABLE rec_p4 ALTER COLUMN secret SET NOT NULL;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: a validated CHECK through the parent scans victim and adds the
+-- constraint to it.  Must hold: refused, no new constraint on victim.
+BEGIN;
+CREATE TABLE rec_p5 (LIKE victim);
+ALTER TABLE victim INHERIT rec_p5;
+ALTER TABLE rec_p5 ADD CONSTRAINT rec_ck CHECK (n > 0);
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: a plain CREATE INDEX on the new partitioned parent builds an
+-- index on victim while blocking its writers.  Must hold: refused, victim
+-- has only its primary key index.
+BEGIN;
+CREATE TABLE rec_p6 (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_p6 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+CREATE INDEX rec_p6_n ON rec_p6 (n);
+COMMIT;
+SELECT count(*) AS victim_indexes FROM pg_index WHERE indrelid = 'public.victim'::regclass;
+
+-- Attack: a type change through the parent rewrites victim.  Must hold:
+-- refused, n stays integer.
+BEGIN;
+CREATE TABLE rec_p7 (LIKE victim);
+ALTER TABLE victim INHERIT rec_p7;
+ALTER TABLE rec_p7 ALTER COLUMN n TYPE bigint;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: two levels: victim under a new table that is itself under a new
+-- table, the links made in either order.  Must hold: both refused.
+BEGIN;
+CREATE TABLE rec_top (LIKE victim);
+CREATE TABLE rec_mid (LIKE victim);
+ALTER TABLE rec_mid INHERIT rec_top;
+ALTER TABLE victim INHERIT rec_mid;
+ALTER TABLE rec_top DROP COLUMN secret;
+COMMIT;
+BEGIN;
+CREATE TABLE rec_top (LIKE victim);
+CREATE TABLE rec_mid (LIKE victim);
+ALTER TABLE victim INHERIT rec_mid;
+ALTER TABLE rec_mid INHERIT rec_top;
+ALTER TABLE rec_top DROP COLUMN secret;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: dropping the new partitioned parent drops its partitions, victim
+-- among them; DROP ... CASCADE does the same to inheritance children.
+-- Must hold: both refused, victim still there.
+BEGIN;
+CREATE TABLE rec_p8 (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_p8 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+DROP TABLE rec_p8;
+COMMIT;
+BEGIN;
+CREATE TABLE rec_p9 (LIKE victim);
+ALTER TABLE victim INHERIT rec_p9;
+DROP TABLE rec_p9 CASCADE;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: make victim a typed table of a new composite type, then drop the
+-- type's attribute with CASCADE, which drops victim's column.  Must hold:
+-- refused.
+BEGIN;
+CREATE TYPE rec_comp AS (id integer, n integer, secret text);
+ALTER TABLE victim OF rec_comp;
+ALTER TYPE rec_comp DROP ATTRIBUTE secret CASCADE;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Legitimate: a new parent whose children are all new is new.  Must hold:
+-- everything passes.
+BEGIN;
+CREATE TABLE rec_ok (id bigint, note text);
+CREATE TABLE rec_ok_child (extra text) INHERITS (rec_ok);
+CREATE TABLE rec_ok_parted (id bigint, note text) PARTITION BY RANGE (id);
+CREATE TABLE rec_ok_part PARTITION OF rec_ok_parted FOR VALUES FROM (0) TO (10);
+ALTER TABLE rec_ok DROP COLUMN note;
+ALTER TABLE rec_ok_parted DROP COLUMN note;
+CREATE INDEX rec_ok_parted_id ON rec_ok_parted (id);
+ALTER TABLE rec_ok_parted ADD CONSTRAINT rec_ok_ck CHECK (id > 0);
+DROP TABLE rec_ok CASCADE;
+DROP TABLE rec_ok_parted;
+COMMIT;
+
+-- Legitimate: ONLY keeps the statement on the new parent.  Must hold: it
+-- passes and victim keeps its column.
+BEGIN;
+CREATE TABLE rec_only (LIKE victim);
+ALTER TABLE victim INHERIT rec_only;
+ALTER TABLE ONLY rec_only DROP COLUMN secret;
+ALTER TABLE victim NO INHERIT rec_only;
+DROP TABLE rec_only;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: DROP OWNED BY drops every table the role owns.  Must hold:
+-- refused, both victims still there.
+DROP OWNED BY current_user;
+DROP OWNED BY regress_app CASCADE;
+SELECT * FROM security_victims();
+
+-- Legitimate: a role that owns no table may drop what it owns.
+RESET ROLE;
+CREATE ROLE regress_rec_empty;
+SET ROLE regress_rec_empty;
+DROP OWNED BY regress_rec_empty;
+RESET ROLE;
+DROP ROLE regress_rec_empty;
+
+-- REASSIGN OWNED changes the owner of every object of the role (and takes
+-- ACCESS EXCLUSIVE on each of its tables): reported, not refused.
+BEGIN;
+REASSIGN OWNED BY regress_app TO regress_approver;
+SELECT tab, owner FROM security_victims() WHERE owner IS NOT NULL;
+ROLLBACK;
+SELECT * FROM security_victims();
