@@ -702,11 +702,21 @@ check_rename(SSContext *cxt, Node *stmt)
 		ss_report(cxt, SS_RENAMING_COLUMN, -1, obj,
 				  "renaming an attribute with CASCADE renames the column of every typed table of the type, which breaks the running application that still uses the old name");
 	}
-	else if (s->renameType == OBJECT_TABLE ||
-			 (s->renameType == OBJECT_INDEX && is_table))
+	else if (s->renameType == OBJECT_TABLE || s->renameType == OBJECT_INDEX)
 	{
-		/* ALTER VIEW, SEQUENCE, ... RENAME TO refuse other kinds themselves */
-		ss_report(cxt, SS_RENAMING_TABLE, -1, cxt->stmt_lock_object, NULL);
+		/*
+		 * Only these two keywords accept another kind (ALTER VIEW, SEQUENCE,
+		 * ... RENAME TO refuse a table themselves).  ALTER TABLE renaming an
+		 * index or a sequence renames no table; a name the catalog does
+		 * not know is taken for what the keyword says.
+		 */
+		bool		renames_table = is_table ||
+			(s->renameType == OBJECT_TABLE &&
+			 relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX &&
+			 relkind != RELKIND_SEQUENCE);
+
+		if (renames_table)
+			ss_report(cxt, SS_RENAMING_TABLE, -1, cxt->stmt_lock_object, NULL);
 	}
 }
 

@@ -75,13 +75,16 @@ CREATE VIEW forms_view AS SELECT id FROM victim;
 ALTER VIEW forms_view RENAME COLUMN id TO ident;
 ROLLBACK;
 RESET ROLE;
+SET schemashift.mode = off;
 CREATE VIEW forms_view AS SELECT id FROM victim;
-ALTER VIEW forms_view RENAME COLUMN id TO ident;
 CREATE INDEX forms_idx ON victim2 (n);
+RESET schemashift.mode;
+ALTER VIEW forms_view RENAME COLUMN id TO ident;
 ALTER INDEX forms_idx RENAME TO forms_idx2;
+ALTER TABLE forms_idx2 RENAME TO forms_idx3;
 SET schemashift.mode = off;
 DROP VIEW forms_view;
-DROP INDEX forms_idx2;
+DROP INDEX forms_idx3;
 RESET schemashift.mode;
 
 -- lint() sees the same forms.

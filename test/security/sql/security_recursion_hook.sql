@@ -1,6 +1,7 @@
 --
 -- Class: recursion into existing relations, through the statements only
--- the ProcessUtility hook sees (TRUNCATE).  A relation created in this
+-- the ProcessUtility hook sees (TRUNCATE; REASSIGN OWNED, for which event
+-- triggers do not fire).  A relation created in this
 -- transaction is new; its existing children and partitions are not.
 --
 SELECT security_reset();
@@ -43,3 +44,12 @@ RESET ROLE;
 SET schemashift.mode = off;
 DROP TABLE rech_ok CASCADE;
 RESET schemashift.mode;
+
+-- REASSIGN OWNED changes the owner of every object of the role (and takes
+-- ACCESS EXCLUSIVE on each of its tables): reported, not refused, since it
+-- destroys nothing and the guard goes on guarding the new owner.
+BEGIN;
+REASSIGN OWNED BY regress_app TO regress_approver;
+SELECT tab, owner FROM security_victims() WHERE owner IS NOT NULL;
+ROLLBACK;
+SELECT * FROM security_victims();
