@@ -26,3 +26,57 @@ SELECT rule FROM lr('ALTER TABLE otherdb.app.orders ALTER COLUMN id TYPE bigint;
 -- lint() never runs the script
 SELECT count(*) FROM lr('DROP TABLE app.orders;');
 SELECT count(*) FROM app.orders;
+
+-- What a name means at this point of the script: the schema a relation is
+-- created in, CREATE ... IF NOT EXISTS of an existing table, drops.
+CREATE TABLE public.orders (id bigint, note text);
+SELECT stmt, rule, object FROM lr($$
+CREATE TABLE IF NOT EXISTS orders (id bigint);
+ALTER TABLE orders DROP COLUMN note;
+CREATE TABLE app.orders (id bigint);
+ALTER TABLE orders DROP COLUMN note;
+$$);
+SET search_path = app, public;
+SELECT stmt, rule, object FROM lr($$
+DROP TABLE app.orders;
+CREATE TABLE orders (id bigint, total numeric);
+ALTER TABLE orders DROP COLUMN total;
+ALTER TABLE public.orders DROP COLUMN note;
+$$);
+RESET search_path;
+-- a parent the script created is not new once an existing table sits
+-- below it; ONLY stays on the parent
+SELECT stmt, rule, object FROM lr($$
+CREATE TABLE orders_parent (LIKE public.orders);
+CREATE TABLE orders_mid (LIKE public.orders);
+ALTER TABLE orders_mid INHERIT orders_parent;
+ALTER TABLE orders_parent DROP COLUMN note;
+ALTER TABLE public.orders INHERIT orders_mid;
+ALTER TABLE orders_parent DROP COLUMN note;
+ALTER TABLE ONLY orders_parent DROP COLUMN note;
+TRUNCATE orders_mid;
+$$);
+-- the same for a parent created earlier in the caller's transaction, and
+-- for a table the catalog already shows below it
+BEGIN;
+CREATE TABLE made_parent (LIKE public.orders);
+SELECT stmt, rule, object FROM lr($$
+ALTER TABLE made_parent DROP COLUMN note;
+ALTER TABLE public.orders INHERIT made_parent;
+ALTER TABLE made_parent DROP COLUMN note;
+$$);
+ALTER TABLE public.orders INHERIT made_parent;
+SELECT stmt, rule, object, lock FROM lr('TRUNCATE made_parent; TRUNCATE ONLY made_parent;');
+ROLLBACK;
+-- the keyword does not say what kind of relation is renamed
+SELECT stmt, rule, object, lock FROM lr($$
+ALTER INDEX public.orders RENAME TO orders2;
+ALTER VIEW public.orders RENAME COLUMN note TO note2;
+ALTER TABLE app.orders RENAME TO orders3;
+$$);
+CREATE INDEX orders_id_idx ON public.orders (id);
+SELECT stmt, rule, object, lock FROM lr($$
+ALTER INDEX orders_id_idx RENAME TO orders_id_idx2;
+ALTER TABLE orders_id_idx RENAME TO orders_id_idx2;
+$$);
+DROP TABLE public.orders;
