@@ -80,3 +80,17 @@ ALTER INDEX orders_id_idx RENAME TO orders_id_idx2;
 ALTER TABLE orders_id_idx RENAME TO orders_id_idx2;
 $$);
 DROP TABLE public.orders;
+-- DROP TYPE ... CASCADE drops the columns of the type and the typed
+-- tables of a composite type
+CREATE TYPE lc_status AS ENUM ('open', 'closed');
+CREATE TABLE lc_tickets (id bigint, status lc_status);
+CREATE TYPE lc_comp AS (id bigint);
+CREATE TABLE lc_typed OF lc_comp;
+SELECT stmt, rule, object FROM lr($$
+DROP TYPE lc_status;
+DROP TYPE lc_status CASCADE;
+DROP TYPE lc_comp CASCADE;
+DROP DOMAIN IF EXISTS lc_nowhere CASCADE;
+$$);
+DROP TABLE lc_tickets, lc_typed;
+DROP TYPE lc_status, lc_comp;

@@ -28,6 +28,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
@@ -996,6 +998,56 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return n;
+}
+
+/*
+ * What DROP TYPE/DOMAIN ... CASCADE takes with it from tables that existed
+ * before this transaction: a typed table of the type (*attname NULL) or a
+ * column of the type (*attname its name); InvalidOid when none.  The
+ * lowest such table, so that the answer does not depend on the scan.
+ */
+Oid
+ss_type_dependent_table(Oid typid, char **attname)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tup;
+	Oid			found = InvalidOid;
+	int32		subid = 0;
+
+	*attname = NULL;
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char		relkind;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->classid != RelationRelationId || dep->deptype != DEPENDENCY_NORMAL)
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (ss_relid_is_new_ext(dep->objid, false))
+			continue;
+		if (!OidIsValid(found) || dep->objid < found ||
+			(dep->objid == found && dep->objsubid < subid))
+		{
+			found = dep->objid;
+			subid = dep->objsubid;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(found) && subid > 0)
+		*attname = get_attname(found, (AttrNumber) subid, true);
+	return found;
 }
 
 /* ---------- small helpers ---------- */

@@ -15,7 +15,52 @@
 
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_type.h"
+#include "utils/lsyscache.h"
 #include "utils/acl.h"
+
+/*
+ * DROP TYPE/DOMAIN ... CASCADE drops the typed tables of a composite type
+ * and every column of the type.  lint() reports it from the catalog; the
+ * guard sees the same in its sql_drop check, once the objects are known.
+ */
+static void
+check_drop_type_cascade(SSContext *cxt, DropStmt *s)
+{
+	ListCell   *lc;
+
+	if (cxt->guard)
+		return;
+	foreach(lc, s->objects)
+	{
+		TypeName   *tn = lfirst_node(TypeName, lc);
+		Oid			typid = LookupTypeNameOid(NULL, tn, true);
+		Oid			relid;
+		char	   *att;
+		char	   *table;
+
+		if (!OidIsValid(typid))
+			continue;
+		relid = ss_type_dependent_table(typid, &att);
+		if (!OidIsValid(relid))
+			continue;
+		table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										   get_rel_name(relid));
+		if (att == NULL)
+			ss_report_full(cxt, SS_BAN_DROP_TABLE, -1, table, AccessExclusiveLock, false,
+						   psprintf("dropping type %s with CASCADE also drops its typed table %s, with its data",
+									TypeNameToString(tn), table),
+						   NULL);
+		else
+			ss_report_full(cxt, SS_BAN_DROP_COLUMN, -1,
+						   psprintf("%s.%s", table, quote_identifier(att)),
+						   AccessExclusiveLock, false,
+						   psprintf("dropping type %s with CASCADE also drops column %s of table %s, with its data",
+									TypeNameToString(tn), quote_identifier(att), table),
+						   NULL);
+		return;
+	}
+}
 
 static void
 check_drop(SSContext *cxt, Node *stmt)
@@ -27,6 +72,12 @@ check_drop(SSContext *cxt, Node *stmt)
 	{
 		ss_report(cxt, SS_BAN_DROP_SCHEMA, -1,
 				  pstrdup(quote_identifier(strVal(linitial(s->objects)))), NULL);
+		return;
+	}
+	if ((s->removeType == OBJECT_TYPE || s->removeType == OBJECT_DOMAIN) &&
+		s->behavior == DROP_CASCADE)
+	{
+		check_drop_type_cascade(cxt, s);
 		return;
 	}
 	if (s->removeType != OBJECT_TABLE)

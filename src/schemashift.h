@@ -334,6 +334,7 @@ extern void ss_forget_relation(SSContext *cxt, RangeVar *rv);
 extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
 							  bool parent_is_type);
 extern int	ss_role_tables(Oid roleid, char **first);
+extern Oid	ss_type_dependent_table(Oid typid, char **attname);
 extern int	ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);

@@ -114,6 +114,47 @@ ALTER TYPE rec_comp DROP ATTRIBUTE secret CASCADE;
 COMMIT;
 SELECT * FROM security_victims();
 
+-- Attack: the same with a composite type in the temporary schema, which
+-- counts as private.  Must hold: refused.
+BEGIN;
+CREATE TYPE pg_temp.rec_tcomp AS (id integer, n integer, secret text);
+ALTER TABLE victim OF pg_temp.rec_tcomp;
+ALTER TYPE pg_temp.rec_tcomp DROP ATTRIBUTE secret CASCADE;
+COMMIT;
+-- Attack: dropping the new type with CASCADE drops its typed table.  Must
+-- hold: refused (the guard's check of what a DROP removes by cascade).
+BEGIN;
+CREATE TYPE rec_comp2 AS (id integer, n integer, secret text);
+ALTER TABLE victim OF rec_comp2;
+DROP TYPE rec_comp2 CASCADE;
+COMMIT;
+SELECT * FROM security_victims();
+
+-- Attack: the parent made in a released savepoint, the rename in another
+-- savepoint; victim two levels below a new partitioned table (through a
+-- new DEFAULT partition); a column with a volatile default added through a
+-- new parent (rewrites victim).  Must hold: all refused.
+BEGIN;
+SAVEPOINT a;
+CREATE TABLE rec_sp (LIKE victim);
+RELEASE a;
+ALTER TABLE victim INHERIT rec_sp;
+SAVEPOINT b;
+ALTER TABLE rec_sp RENAME COLUMN secret TO s2;
+COMMIT;
+BEGIN;
+CREATE TABLE rec_l1 (LIKE victim) PARTITION BY LIST (id);
+CREATE TABLE rec_l2 PARTITION OF rec_l1 DEFAULT PARTITION BY RANGE (id);
+ALTER TABLE rec_l2 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+ALTER TABLE rec_l1 DROP COLUMN secret;
+COMMIT;
+BEGIN;
+CREATE TABLE rec_vol (LIKE victim);
+ALTER TABLE victim INHERIT rec_vol;
+ALTER TABLE rec_vol ADD COLUMN z bigint DEFAULT (random() * 10)::bigint;
+COMMIT;
+SELECT * FROM security_victims();
+
 -- Legitimate: a new parent whose children are all new is new.  Must hold:
 -- everything passes.  (The children are dropped first: a table dropped by
 -- cascade is checked after the fact, when it is gone and nothing says it

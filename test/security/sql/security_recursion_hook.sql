@@ -1,8 +1,8 @@
 --
 -- Class: recursion into existing relations, through the statements only
 -- the ProcessUtility hook sees (TRUNCATE; REASSIGN OWNED, for which event
--- triggers do not fire).  A relation created in this
--- transaction is new; its existing children and partitions are not.
+-- triggers do not fire).  A relation created in this transaction is new;
+-- its existing children and partitions are not.
 --
 SELECT security_reset();
 SET ROLE regress_app;
