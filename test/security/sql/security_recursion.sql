@@ -9,7 +9,10 @@ SELECT security_reset();
 SET ROLE regress_app;
 
 -- Attack: make victim an inheritance child of a new table, then drop the
--- column through the parent.  Must hold: refused, victim keeps "secret".
+-- column through the parent.  (The server would keep victim's "secret", a
+-- column of its own before INHERIT, but still lock and alter victim; a
+-- partition's columns are not its own: see the next attack.)  Must hold:
+-- refused, victim keeps "secret".
 BEGIN;
 CREATE TABLE rec_p1 (LIKE victim);
 ALTER TABLE victim INHERIT rec_p1;
