@@ -156,6 +156,16 @@ CREATE TABLE victim2 (id bigint, v text);
 ALTER TABLE victim2 DROP COLUMN v;
 $$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
 
+-- The same scripts through apply(), which lints them first (issue 15's x2
+-- and x3).  Must hold: refused, victims unchanged.
+SET ROLE regress_app;
+\set VERBOSITY terse
+CALL schemashift.apply('CREATE TABLE IF NOT EXISTS victim (id bigint); DROP TABLE victim;', 'forms_x2');
+CALL schemashift.apply('CREATE TABLE appschema.victim (id bigint); ALTER TABLE victim DROP COLUMN secret;', 'forms_x3');
+\set VERBOSITY default
+RESET ROLE;
+SELECT * FROM security_victims();
+
 -- Recursion in lint(): a script that makes an existing table a child of a
 -- table it created cannot treat that parent as new (ONLY can).
 SELECT statement, rule, object FROM schemashift.lint($$
