@@ -139,12 +139,74 @@ explicit_namespace(const char *schemaname, const char **key)
 }
 
 /*
+ * Does one schema hold relname at this point of the script?  A relation
+ * the script created there: yes, *e is its record.  One the script dropped
+ * there: no, whatever the catalog says.  Else the catalog decides (*relid,
+ * and *e the script's record of that relation, if any).
+ */
+static bool
+found_in_schema(SSContext *cxt, const char *key, Oid nspid, const char *relname,
+				SSScriptRelation **e, Oid *relid)
+{
+	*e = key ? script_relation(cxt, key, relname, false) : NULL;
+	*relid = InvalidOid;
+	if (*e && (*e)->state == SS_SCRIPT_CREATED)
+		return true;
+	if (*e && (*e)->state == SS_SCRIPT_DROPPED)
+		return false;
+	if (OidIsValid(nspid))
+		*relid = relname_in_namespace(relname, nspid);
+	if (!OidIsValid(*relid))
+		*e = NULL;
+	return OidIsValid(*relid);
+}
+
+/*
+ * The walk of resolve_in_script along the search_path the script set:
+ * the session's temporary schema and pg_catalog first unless listed, then
+ * the schemas in the order written (those that do not exist are skipped).
+ */
+static SSScriptRelation *
+resolve_in_script_path(SSContext *cxt, RangeVar *rv, Oid *relid)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+	bool		temp_listed = false;
+	bool		catalog_listed = false;
+
+	foreach(lc, cxt->script_path)
+	{
+		temp_listed |= strcmp(lfirst(lc), "pg_temp") == 0;
+		catalog_listed |= strcmp(lfirst(lc), "pg_catalog") == 0;
+	}
+	if (!temp_listed)
+		names = lappend(names, "pg_temp");
+	if (!catalog_listed)
+		names = lappend(names, "pg_catalog");
+	names = list_concat(names, cxt->script_path);
+
+	foreach(lc, names)
+	{
+		const char *key;
+		Oid			nspid = explicit_namespace(lfirst(lc), &key);
+		SSScriptRelation *e;
+
+		CHECK_FOR_INTERRUPTS();
+		if (found_in_schema(cxt, key, nspid, rv->relname, &e, relid))
+			return e;
+	}
+	*relid = InvalidOid;
+	return NULL;
+}
+
+/*
  * Resolve a name as the server would at this point of the script: an
  * explicit schema, else the search path, where the first schema in which
- * either the script or the catalog has a relation of that name decides
- * (the session's temporary schema first, as the server searches it).
- * Returns the script's record of the relation, if any; *relid gets the
- * catalog's relation when the catalog decides, else InvalidOid.
+ * the script (having created it) or the catalog (unless the script dropped
+ * it) has a relation of that name decides; the session's temporary schema
+ * comes first, as the server searches it.  Returns the script's record of
+ * the relation, if any; *relid gets the catalog's relation when the
+ * catalog decides, else InvalidOid.
  */
 static SSScriptRelation *
 resolve_in_script(SSContext *cxt, RangeVar *rv, Oid *relid)
@@ -159,34 +221,51 @@ resolve_in_script(SSContext *cxt, RangeVar *rv, Oid *relid)
 		const char *key;
 		Oid			nspid = explicit_namespace(rv->schemaname, &key);
 
-		e = script_relation(cxt, key, rv->relname, false);
-		if (e && e->state != SS_SCRIPT_CATALOG)
-			return e;
-		if (OidIsValid(nspid))
-			*relid = relname_in_namespace(rv->relname, nspid);
-		return OidIsValid(*relid) ? e : NULL;
+		/* a dropped one is returned too: it does not exist */
+		(void) found_in_schema(cxt, key, nspid, rv->relname, &e, relid);
+		return e;
 	}
 
+	/*
+	 * A search_path the script set in a way lint cannot follow: the name
+	 * means what the session's path finds in the catalog, if anything, and
+	 * a relation the script made hides no existing one.
+	 */
+	if (cxt->script_path_unknown)
+	{
+		path = fetch_search_path(true);
+		foreach(lc, path)
+		{
+			*relid = relname_in_namespace(rv->relname, lfirst_oid(lc));
+			if (OidIsValid(*relid))
+				break;
+		}
+		list_free(path);
+		if (OidIsValid(*relid))
+		{
+			const char *key = namespace_key(get_rel_namespace(*relid));
+
+			e = key ? script_relation(cxt, key, rv->relname, false) : NULL;
+			return (e && e->state == SS_SCRIPT_CATALOG) ? e : NULL;
+		}
+	}
+
+	/* the session may have no temporary schema yet: the script's count */
 	e = script_relation(cxt, "pg_temp", rv->relname, false);
-	if (e && e->state != SS_SCRIPT_CATALOG)
+	if (e && e->state == SS_SCRIPT_CREATED)
 		return e;
+	if (cxt->script_path != NIL && !cxt->script_path_unknown)
+		return resolve_in_script_path(cxt, rv, relid);
 	path = fetch_search_path(true);
+	e = NULL;
 	foreach(lc, path)
 	{
 		Oid			nspid = lfirst_oid(lc);
-		const char *key = NULL;
 
 		CHECK_FOR_INTERRUPTS();
-		e = NULL;
-		if (hash_get_num_entries(cxt->created_relations) > 0 &&
-			(key = namespace_key(nspid)) != NULL)
-		{
-			e = script_relation(cxt, key, rv->relname, false);
-			if (e && e->state != SS_SCRIPT_CATALOG)
-				break;
-		}
-		*relid = relname_in_namespace(rv->relname, nspid);
-		if (OidIsValid(*relid))
+		if (found_in_schema(cxt, hash_get_num_entries(cxt->created_relations) > 0 ?
+							namespace_key(nspid) : NULL,
+							nspid, rv->relname, &e, relid))
 			break;
 		e = NULL;
 	}
@@ -474,6 +553,21 @@ ss_remember_relation(SSContext *cxt, RangeVar *rv)
 		nspid = explicit_namespace("pg_temp", &key);
 	else if (rv->schemaname)
 		nspid = explicit_namespace(rv->schemaname, &key);
+	else if (cxt->script_path != NIL && !cxt->script_path_unknown)
+	{
+		ListCell   *lc;
+
+		/* the first schema of the script's search_path that exists */
+		nspid = InvalidOid;
+		foreach(lc, cxt->script_path)
+		{
+			nspid = explicit_namespace(lfirst(lc), &key);
+			if (OidIsValid(nspid) || strcmp(key, "pg_temp") == 0)
+				break;
+		}
+		if (lc == NULL)
+			return;				/* the CREATE fails: nowhere to create */
+	}
 	else
 	{
 		nspid = creation_namespace();
@@ -481,6 +575,58 @@ ss_remember_relation(SSContext *cxt, RangeVar *rv)
 			return;				/* the CREATE fails: nowhere to create */
 	}
 	remember_in(cxt, key, nspid, rv->relname);
+}
+
+/*
+ * SET search_path in the script: later names resolve along it.  "$user"
+ * is the current user's schema; RESET and SET ... TO DEFAULT go back to
+ * the session's path.
+ */
+void
+ss_remember_search_path(SSContext *cxt, VariableSetStmt *s)
+{
+	MemoryContext old;
+	ListCell   *lc;
+	List	   *names = NIL;
+
+	if (cxt->guard)
+		return;
+	if (s->kind == VAR_RESET || s->kind == VAR_SET_DEFAULT ||
+		s->kind == VAR_RESET_ALL)
+	{
+		cxt->script_path = NIL;
+		return;
+	}
+	if (s->kind != VAR_SET_VALUE)
+		return;
+	old = MemoryContextSwitchTo(cxt->state_cxt);
+	foreach(lc, s->args)
+	{
+		Node	   *arg = lfirst(lc);
+		char	   *name;
+
+		if (!IsA(arg, A_Const) || !IsA(&((A_Const *) arg)->val, String))
+		{
+			cxt->script_path_unknown = true;
+			break;
+		}
+		name = strVal(&((A_Const *) arg)->val);
+		if (strcmp(name, "$user") == 0)
+			name = GetUserNameFromId(GetUserId(), false);
+		if (name[0] != '\0')
+			names = lappend(names, pstrdup(name));
+	}
+	MemoryContextSwitchTo(old);
+	/* an empty path: nothing resolves unqualified, nothing is created */
+	cxt->script_path = names != NIL ? names : list_make1("");
+}
+
+/* search_path set in a way the script's text does not show (set_config). */
+void
+ss_forget_search_path(SSContext *cxt)
+{
+	if (!cxt->guard)
+		cxt->script_path_unknown = true;
 }
 
 /* An index the statement creates: it goes to its table's schema. */

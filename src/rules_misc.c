@@ -441,10 +441,6 @@ remember_created(SSContext *cxt, Node *stmt)
 		case T_CreateTableAsStmt:
 			ss_remember_relation(cxt, ((CreateTableAsStmt *) stmt)->into->rel);
 			break;
-		case T_SelectStmt:
-			if (((SelectStmt *) stmt)->intoClause)
-				ss_remember_relation(cxt, ((SelectStmt *) stmt)->intoClause->rel);
-			break;
 		case T_ViewStmt:
 			ss_remember_relation(cxt, ((ViewStmt *) stmt)->view);
 			break;
@@ -473,6 +469,39 @@ remember_created(SSContext *cxt, Node *stmt)
 
 					if (list_length(names) <= 3)
 						ss_forget_relation(cxt, makeRangeVarFromNameList(names));
+				}
+				break;
+			}
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *s = (VariableSetStmt *) stmt;
+
+				if (s->kind == VAR_RESET_ALL ||
+					(s->name && strcmp(s->name, "search_path") == 0))
+					ss_remember_search_path(cxt, s);
+				break;
+			}
+		case T_SelectStmt:
+			{
+				SelectStmt *s = (SelectStmt *) stmt;
+
+				if (s->intoClause)
+					ss_remember_relation(cxt, s->intoClause->rel);
+				foreach(lc, s->targetList)
+				{
+					ResTarget  *rt = lfirst_node(ResTarget, lc);
+					FuncCall   *fc = IsA(rt->val, FuncCall) ? (FuncCall *) rt->val : NULL;
+
+					Node	   *a0;
+
+					/* set_config('search_path', ...): not followed */
+					if (fc == NULL || fc->args == NIL ||
+						strcmp(strVal(llast(fc->funcname)), "set_config") != 0)
+						continue;
+					a0 = linitial(fc->args);
+					if (!IsA(a0, A_Const) || !IsA(&((A_Const *) a0)->val, String) ||
+						strcmp(strVal(&((A_Const *) a0)->val), "search_path") == 0)
+						ss_forget_search_path(cxt);
 				}
 				break;
 			}

@@ -258,6 +258,9 @@ typedef struct SSContext
 	bool		exclusive_lock_reported;
 	char	   *exclusive_lock_object;
 	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
+	List	   *script_path;	/* schema names of the script's own SET
+								 * search_path, or NIL: the session's */
+	bool		script_path_unknown;	/* set in a way lint cannot follow */
 	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
 	HTAB	   *per_table;		/* SSTableState by table name */
 	List	   *tx_not_valid;	/* SSTrackedConstraint added NOT VALID in the
@@ -331,6 +334,8 @@ extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern void ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname);
 extern void ss_forget_relation(SSContext *cxt, RangeVar *rv);
+extern void ss_remember_search_path(SSContext *cxt, VariableSetStmt *s);
+extern void ss_forget_search_path(SSContext *cxt);
 extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
 							  bool parent_is_type);
 extern int	ss_role_tables(Oid roleid, char **first);

@@ -142,6 +142,24 @@ CREATE TABLE victim (id bigint, v text);
 ALTER TABLE victim DROP COLUMN v;
 ALTER TABLE public.victim DROP COLUMN secret;
 $$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
+-- the script's own SET search_path decides, not the session's: here the
+-- unqualified DROP is public.victim's; after set_config() lint() cannot
+-- follow the path and trusts no relation of the script over the catalog's;
+-- a relation the script dropped no longer hides the next schema's
+SELECT statement, rule, object FROM schemashift.lint($$
+CREATE TABLE appschema.victim (id bigint);
+SET search_path = public;
+DROP TABLE victim;
+SET search_path = appschema, public;
+ALTER TABLE victim ADD COLUMN c bigint;
+SELECT set_config('search_path', 'public', false);
+ALTER TABLE victim DROP COLUMN secret;
+$$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
+SELECT statement, rule, object FROM schemashift.lint($$
+CREATE TABLE appschema.victim (id bigint);
+DROP TABLE appschema.victim;
+DROP TABLE victim;
+$$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
 RESET search_path;
 -- a temporary table hides the permanent one of the same name
 SELECT statement, rule, object FROM schemashift.lint($$
