@@ -94,3 +94,10 @@ DROP DOMAIN IF EXISTS lc_nowhere CASCADE;
 $$);
 DROP TABLE lc_tickets, lc_typed;
 DROP TYPE lc_status, lc_comp;
+-- ALL IN TABLESPACE moves what the catalog shows; a tablespace it does not
+-- know may hold anything
+SELECT stmt, rule, object, lock, rewrites FROM lr($$
+ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE pg_default;
+ALTER TABLE ALL IN TABLESPACE nowhere_ts SET TABLESPACE pg_default;
+ALTER INDEX ALL IN TABLESPACE pg_default OWNED BY nobody_role SET TABLESPACE nowhere_ts;
+$$);

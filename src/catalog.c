@@ -1081,7 +1081,9 @@ ss_role_tables(Oid roleid, char **first)
 /*
  * How many relations with storage ALTER TABLE/INDEX/MATERIALIZED VIEW ALL
  * IN TABLESPACE would copy to the new tablespace: the server's own choice
- * (AlterTableMoveAll), leaving out what this transaction created.
+ * (AlterTableMoveAll), leaving out what this transaction created; -1 when
+ * a tablespace is not in this catalog (lint() of a production migration
+ * on another server).
  */
 int
 ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
@@ -1098,7 +1100,7 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 
 	*first = NULL;
 	if (!OidIsValid(orig) || !OidIsValid(dest))
-		return 0;				/* the statement fails */
+		return -1;				/* not this catalog's: anything may move */
 	if (orig == MyDatabaseTableSpace)
 		orig = InvalidOid;
 	if (dest == MyDatabaseTableSpace)

@@ -741,6 +741,9 @@ check_move_all(SSContext *cxt, Node *stmt)
 	ss_report_full(cxt, SS_BAN_TABLE_REWRITE, -1,
 				   pstrdup(quote_identifier(s->orig_tablespacename)),
 				   AccessExclusiveLock, true,
+				   n < 0 ?
+				   psprintf("moving everything in tablespace %s copies every matching relation while blocking reads and writes of each",
+							quote_identifier(s->orig_tablespacename)) :
 				   psprintf("moving everything in tablespace %s copies %d %s (%s first) while blocking reads and writes of each",
 							quote_identifier(s->orig_tablespacename), n, what, first),
 				   NULL);
