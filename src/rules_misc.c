@@ -3,7 +3,9 @@
  * rules_misc.c
  *		Domains, enums, columns named twice, unqualified tables, whole-table
  *		UPDATE/DELETE; and, last of all the checkers, remembering what the
- *		statement created so later statements know it is new.
+ *		statement created, dropped or put below another relation, and the
+ *		search_path it set, so later statements resolve names as the server
+ *		would.
  *
  *-------------------------------------------------------------------------
  */
@@ -491,7 +493,6 @@ remember_created(SSContext *cxt, Node *stmt)
 				{
 					ResTarget  *rt = lfirst_node(ResTarget, lc);
 					FuncCall   *fc = IsA(rt->val, FuncCall) ? (FuncCall *) rt->val : NULL;
-
 					Node	   *a0;
 
 					/* set_config('search_path', ...): not followed */
