@@ -1198,6 +1198,52 @@ ss_type_dependent_table(Oid typid, char **attname)
 	return found;
 }
 
+/*
+ * The key columns of each index of relid, as lists of String names; an
+ * index on an expression is NIL (nothing else can stand in for it).
+ */
+List *
+ss_index_column_lists(Oid relid)
+{
+	Relation	indrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	indrel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		List	   *cols = NIL;
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < idx->indnkeyatts; k++)
+		{
+			char	   *name = idx->indkey.values[k] == 0 ? NULL :
+				get_attname(relid, idx->indkey.values[k], true);
+
+			if (name == NULL)
+			{
+				list_free(cols);
+				cols = NIL;
+				break;
+			}
+			cols = lappend(cols, makeString(name));
+		}
+		result = lappend(result, cols);
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+	return result;
+}
+
 /* ---------- small helpers ---------- */
 
 char *

@@ -19,6 +19,7 @@
 #include "access/xact.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -575,6 +576,65 @@ check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 	ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
 }
 
+/* ---------- ATTACH PARTITION ---------- */
+
+/*
+ * ATTACH PARTITION builds each index of the parent that the new partition
+ * lacks, under the ACCESS EXCLUSIVE lock it holds on the partition: a
+ * parent created empty with its indexes is a way to a plain CREATE INDEX
+ * on an existing table.  An index of the partition on the same columns is
+ * taken to be one ATTACH can use.
+ */
+static void
+check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
+{
+	RangeVar	whole;
+	Oid			partid;
+	List	   *wanted;
+	SSTableState *ts;
+	ListCell   *lc;
+
+	if (pc == NULL || pc->name == NULL)
+		return;
+	whole = *pc->name;
+	whole.inh = true;
+	if (ss_relation_is_new(cxt, &whole))
+		return;
+	partid = ss_lookup_relation(cxt, pc->name);
+	wanted = ss_index_column_lists(ss_lookup_relation(cxt, parent));
+
+	/* and the indexes the script made on the parent ("col,col,") */
+	ts = ss_table_state(cxt, parent->relname, false);
+	if (ts)
+	{
+		foreach(lc, ts->index_columns)
+		{
+			char	   *copy = pstrdup(lfirst(lc));
+			char	   *save = NULL;
+			char	   *tok;
+			List	   *cols = NIL;
+
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				cols = lappend(cols, makeString(tok));
+			wanted = lappend(wanted, cols);
+		}
+	}
+
+	foreach(lc, wanted)
+	{
+		List	   *cols = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (cols != NIL && ss_columns_have_index(partid, cols))
+			continue;
+		ss_report_full(cxt, SS_REQUIRE_CONCURRENT_INDEX_CREATION, -1,
+					   ss_relation_name(pc->name), AccessExclusiveLock, false,
+					   "attaching an existing table as a partition builds the parent's indexes on it while blocking its reads and writes",
+					   "Create each index of the parent on the table with CREATE INDEX CONCURRENTLY first: ATTACH PARTITION then uses it.");
+		return;
+	}
+}
+
 /* ---------- the statement ---------- */
 
 /*
@@ -614,6 +674,8 @@ check_alter_table(SSContext *cxt, Node *stmt)
 			check_add_constraint(cxt, cmd, rel, relid, is_new);
 		else if (SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(cmd->subtype))
 			check_validate_constraint(cxt, cmd, rel);
+		else if (cmd->subtype == AT_AttachPartition && s->objtype != OBJECT_INDEX)
+			check_attach_partition(cxt, rel, (PartitionCmd *) cmd->def);
 		else if (is_new)
 			continue;
 		else if (cmd->subtype == AT_SetNotNull)

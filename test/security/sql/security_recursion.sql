@@ -65,6 +65,22 @@ CREATE INDEX rec_p6_n ON rec_p6 (n);
 COMMIT;
 SELECT count(*) AS victim_indexes FROM pg_index WHERE indrelid = 'public.victim'::regclass;
 
+-- Attack: the other order: the index made on the new parent while it is
+-- empty, then victim attached, which builds the index on victim under
+-- ACCESS EXCLUSIVE.  Must hold: refused; an index of the parent that
+-- victim already has (its primary key's) is no reason to refuse.
+BEGIN;
+CREATE TABLE rec_a1 (LIKE victim) PARTITION BY RANGE (id);
+CREATE INDEX rec_a1_n ON rec_a1 (n);
+ALTER TABLE rec_a1 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+COMMIT;
+SELECT count(*) AS victim_indexes FROM pg_index WHERE indrelid = 'public.victim'::regclass;
+BEGIN;
+CREATE TABLE rec_a2 (LIKE victim) PARTITION BY RANGE (id);
+CREATE INDEX rec_a2_id ON rec_a2 (id);
+ALTER TABLE rec_a2 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+ROLLBACK;
+
 -- Attack: a type change through the parent rewrites victim.  Must hold:
 -- refused, n stays integer.
 BEGIN;
