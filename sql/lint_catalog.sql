@@ -101,3 +101,17 @@ ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE pg_default;
 ALTER TABLE ALL IN TABLESPACE nowhere_ts SET TABLESPACE pg_default;
 ALTER INDEX ALL IN TABLESPACE pg_default OWNED BY nobody_role SET TABLESPACE nowhere_ts;
 $$);
+-- DROP OWNED BY a role: the tables it owns here; a role this catalog does
+-- not know may own any
+CREATE ROLE regress_lc_owner;
+CREATE ROLE regress_lc_nothing;
+CREATE TABLE lc_owned (id bigint);
+ALTER TABLE lc_owned OWNER TO regress_lc_owner;
+SELECT stmt, rule, object, lock FROM lr($$
+DROP OWNED BY regress_lc_nothing;
+DROP OWNED BY regress_lc_owner;
+DROP OWNED BY regress_lc_nobody;
+REASSIGN OWNED BY regress_lc_owner TO regress_lc_nothing;
+$$);
+DROP TABLE lc_owned;
+DROP ROLE regress_lc_owner, regress_lc_nothing;

@@ -28,7 +28,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"CREATE INDEX without CONCURRENTLY on an existing table",
 		"creating an index without CONCURRENTLY blocks writes to the table for the whole build",
 		"Use CREATE INDEX CONCURRENTLY outside a transaction block.",
-		"A plain CREATE INDEX takes a SHARE lock on the table: reads continue, but every INSERT, UPDATE and DELETE waits until the index is built, which takes minutes to hours on a large table.",
+		"A plain CREATE INDEX takes a SHARE lock on the table: reads continue, but every INSERT, UPDATE and DELETE waits until the index is built, which takes minutes to hours on a large table. A CREATE INDEX on a partitioned table builds the index on every partition; ATTACH PARTITION of an existing table builds each index of the parent the table lacks, under an ACCESS EXCLUSIVE lock on the table.",
 		"CREATE INDEX users_email_idx ON users (email);",
 		"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);"},
 	[SS_REQUIRE_CONCURRENT_INDEX_DELETION] = {

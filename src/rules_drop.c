@@ -152,7 +152,21 @@ check_drop_owned(SSContext *cxt, Node *stmt)
 		int			n;
 
 		if (!OidIsValid(roleid))
+		{
+			RoleSpec   *spec = lfirst(lc);
+
+			/* lint() of a role this catalog does not know: it may own any */
+			if (!cxt->guard && spec->roletype == ROLESPEC_CSTRING)
+			{
+				role = pstrdup(quote_identifier(spec->rolename));
+				ss_report_full(cxt, SS_BAN_DROP_TABLE, -1, role, AccessExclusiveLock, false,
+							   psprintf("DROP OWNED BY %s drops every table the role owns, with their data",
+										role),
+							   NULL);
+				return;
+			}
 			continue;
+		}
 		n = ss_role_tables(roleid, &first);
 		if (n == 0)
 			continue;
