@@ -488,6 +488,26 @@ ss_relation_is_new(SSContext *cxt, RangeVar *rv)
 }
 
 /*
+ * ss_relation_is_new as if the statement had (inh) or had not written
+ * ONLY, whatever it wrote.  The copy lives on the stack: no memo is left
+ * pointing at it.
+ */
+bool
+ss_relation_is_new_inh(SSContext *cxt, RangeVar *rv, bool inh)
+{
+	RangeVar	copy;
+	bool		result;
+
+	if (rv == NULL)
+		return false;
+	copy = *rv;
+	copy.inh = inh;
+	result = ss_relation_is_new(cxt, &copy);
+	cxt->memo_rv = NULL;
+	return result;
+}
+
+/*
  * True when the type is a domain with constraints: ADD COLUMN of such a
  * type evaluates them for every row, so the server rewrites the table even
  * with no default.  An unknown or unresolvable name is not one.
@@ -706,7 +726,6 @@ void
 ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
 				  bool parent_is_type)
 {
-	RangeVar	whole;
 	Oid			relid;
 	SSScriptRelation *pe;
 	SSScriptRelation *ce;
@@ -732,17 +751,13 @@ ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
 		pe->is_type = true;
 
 	/* the whole of the child, whatever ONLY the statement wrote */
-	whole = *child;
-	whole.inh = true;
-	if (!ss_relation_is_new(cxt, &whole))
+	if (!ss_relation_is_new_inh(cxt, child, true))
 	{
 		taint(pe);
-		cxt->memo_rv = NULL;
 		return;
 	}
-	relid = cxt->memo_relid;
+	relid = ss_lookup_relation(cxt, child);
 	ce = cxt->memo_script;
-	cxt->memo_rv = NULL;
 	if (ce == NULL)
 	{
 		const char *key;

@@ -588,7 +588,6 @@ check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 static void
 check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
 {
-	RangeVar	whole;
 	Oid			partid;
 	List	   *wanted;
 	SSTableState *ts;
@@ -596,9 +595,7 @@ check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
 
 	if (pc == NULL || pc->name == NULL)
 		return;
-	whole = *pc->name;
-	whole.inh = true;
-	if (ss_relation_is_new(cxt, &whole))
+	if (ss_relation_is_new_inh(cxt, pc->name, true))
 		return;
 	partid = ss_lookup_relation(cxt, pc->name);
 	wanted = ss_index_column_lists(ss_lookup_relation(cxt, parent));
@@ -734,6 +731,10 @@ check_rename(SSContext *cxt, Node *stmt)
 		default:
 			return;
 	}
+	/* renaming the relation itself leaves its children alone */
+	if (s->renameType != OBJECT_COLUMN && s->renameType != OBJECT_ATTRIBUTE &&
+		ss_relation_is_new_inh(cxt, s->relation, false))
+		return;
 	if (reaches_only_new(cxt, s->relation))
 		return;
 	relkind = ss_relation_relkind(cxt, s->relation);

@@ -327,6 +327,7 @@ extern SSScriptStatement *schemashift_lint_statements(const char *script,
 extern Oid	ss_lookup_relation(SSContext *cxt, RangeVar *rv);
 extern char ss_relation_relkind(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_new(SSContext *cxt, RangeVar *rv);
+extern bool ss_relation_is_new_inh(SSContext *cxt, RangeVar *rv, bool inh);
 extern bool ss_relid_is_new(Oid relid);
 extern bool ss_relid_is_new_ext(Oid relid, bool recurse);
 extern Oid	ss_first_existing_typed_table(Oid typrelid);

@@ -193,14 +193,16 @@ DROP TABLE rec_ok_part;
 DROP TABLE rec_ok_parted;
 COMMIT;
 
--- Legitimate: ONLY keeps the statement on the new parent.  Must hold: it
--- passes and victim keeps its column.
+-- Legitimate: ONLY keeps the statement on the new parent, and renaming the
+-- new parent itself leaves its children alone.  Must hold: it passes and
+-- victim keeps its column.
 BEGIN;
 CREATE TABLE rec_only (LIKE victim);
 ALTER TABLE victim INHERIT rec_only;
 ALTER TABLE ONLY rec_only DROP COLUMN secret;
-ALTER TABLE victim NO INHERIT rec_only;
-DROP TABLE rec_only;
+ALTER TABLE rec_only RENAME TO rec_only2;
+ALTER TABLE victim NO INHERIT rec_only2;
+DROP TABLE rec_only2;
 COMMIT;
 SELECT * FROM security_victims();
 
