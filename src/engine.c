@@ -142,6 +142,31 @@ rangevar_from_names(List *names)
 }
 
 /*
+ * The first relation of a list (RangeVars, or VacuumRelations) that is not
+ * new, else the first one: the one a statement naming several is judged
+ * by.  VACUUM FULL tmp, t must not pass for a temporary table's.
+ */
+static RangeVar *
+first_existing(SSContext *cxt, List *rels, bool vacuum)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		RangeVar   *rv = vacuum ? lfirst_node(VacuumRelation, lc)->relation :
+			lfirst_node(RangeVar, lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (rv && !ss_relation_is_new(cxt, rv))
+			return rv;
+	}
+	if (rels == NIL)
+		return NULL;
+	return vacuum ? linitial_node(VacuumRelation, rels)->relation :
+		linitial_node(RangeVar, rels);
+}
+
+/*
  * The strongest lock the statement takes on a relation that already exists,
  * and that relation.  Relations the script created itself are invisible to
  * other sessions, so a lock on them costs nothing: NoLock then.
@@ -198,7 +223,7 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 				break;
 			}
 		case T_TruncateStmt:
-			rv = linitial_node(RangeVar, ((TruncateStmt *) stmt)->relations);
+			rv = first_existing(cxt, ((TruncateStmt *) stmt)->relations, false);
 			mode = AccessExclusiveLock;
 			break;
 		case T_RenameStmt:
@@ -275,8 +300,7 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 					if (strcmp(opt->defname, "full") == 0)
 						full = defGetBoolean(opt);
 				}
-				if (s->rels != NIL)
-					rv = linitial_node(VacuumRelation, s->rels)->relation;
+				rv = first_existing(cxt, s->rels, true);
 				mode = full ? AccessExclusiveLock : ShareUpdateExclusiveLock;
 				break;
 			}
@@ -292,8 +316,7 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 			{
 				LockStmt   *s = (LockStmt *) stmt;
 
-				if (s->relations != NIL)
-					rv = linitial_node(RangeVar, s->relations);
+				rv = first_existing(cxt, s->relations, false);
 				mode = s->mode;
 				break;
 			}
