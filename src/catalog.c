@@ -676,9 +676,13 @@ ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname)
 	}
 }
 
-/* A relation the statement drops: the name means nothing until created. */
+/*
+ * A relation the statement drops: the name means nothing until created.
+ * A catalog relation of another kind than the statement drops stays (DROP
+ * VIEW of a table fails, IF EXISTS or not).
+ */
 void
-ss_forget_relation(SSContext *cxt, RangeVar *rv)
+ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind)
 {
 	Oid			relid;
 	SSScriptRelation *e;
@@ -687,13 +691,48 @@ ss_forget_relation(SSContext *cxt, RangeVar *rv)
 		return;
 	relid = ss_lookup_relation(cxt, rv);
 	e = cxt->memo_script;
-	if (e == NULL && OidIsValid(relid))
+	if (OidIsValid(relid))
 	{
-		const char *key = namespace_key(get_rel_namespace(relid));
+		char		relkind = get_rel_relkind(relid);
+		bool		matches;
+		const char *key;
 
-		if (key == NULL)
+		switch (kind)
+		{
+			case OBJECT_TABLE:
+				matches = relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+				break;
+			case OBJECT_INDEX:
+				matches = relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX;
+				break;
+			case OBJECT_VIEW:
+				matches = relkind == RELKIND_VIEW;
+				break;
+			case OBJECT_MATVIEW:
+				matches = relkind == RELKIND_MATVIEW;
+				break;
+			case OBJECT_SEQUENCE:
+				matches = relkind == RELKIND_SEQUENCE;
+				break;
+			case OBJECT_FOREIGN_TABLE:
+				matches = relkind == RELKIND_FOREIGN_TABLE;
+				break;
+			default:
+				matches = false;
+				break;
+		}
+		if (!matches)
+		{
+			cxt->memo_rv = NULL;
 			return;
-		e = script_relation(cxt, key, rv->relname, true);
+		}
+		if (e == NULL)
+		{
+			key = namespace_key(get_rel_namespace(relid));
+			if (key == NULL)
+				return;
+			e = script_relation(cxt, key, rv->relname, true);
+		}
 	}
 	if (e)
 	{

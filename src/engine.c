@@ -218,8 +218,27 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 					default:
 						break;
 				}
-				if (mode != NoLock && s->objects != NIL)
-					rv = rangevar_from_names(linitial(s->objects));
+				if (mode != NoLock)
+				{
+					ListCell   *lc;
+
+					/* judged by the first one that is not new */
+					foreach(lc, s->objects)
+					{
+						RangeVar   *one = rangevar_from_names(lfirst(lc));
+
+						CHECK_FOR_INTERRUPTS();
+						if (one == NULL)
+							continue;
+						if (rv == NULL)
+							rv = one;
+						if (!ss_relation_is_new(cxt, one))
+						{
+							rv = one;
+							break;
+						}
+					}
+				}
 				break;
 			}
 		case T_TruncateStmt:

@@ -470,7 +470,8 @@ remember_created(SSContext *cxt, Node *stmt)
 					List	   *names = (List *) lfirst(lc);
 
 					if (list_length(names) <= 3)
-						ss_forget_relation(cxt, makeRangeVarFromNameList(names));
+						ss_forget_relation(cxt, makeRangeVarFromNameList(names),
+										   s->removeType);
 				}
 				break;
 			}

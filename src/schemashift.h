@@ -334,7 +334,7 @@ extern Oid	ss_first_existing_typed_table(Oid typrelid);
 extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern void ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname);
-extern void ss_forget_relation(SSContext *cxt, RangeVar *rv);
+extern void ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind);
 extern void ss_remember_search_path(SSContext *cxt, VariableSetStmt *s);
 extern void ss_forget_search_path(SSContext *cxt);
 extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,

@@ -160,6 +160,20 @@ CREATE TABLE appschema.victim (id bigint);
 DROP TABLE appschema.victim;
 DROP TABLE victim;
 $$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
+-- DROP VIEW of a table fails, IF EXISTS or not: the table stays (a tool
+-- that goes on after an error would otherwise truncate a table lint() took
+-- for gone)
+SET schemashift.mode = off;
+CREATE TABLE appschema.forms_t (id bigint);
+RESET schemashift.mode;
+SELECT statement, rule, object FROM schemashift.lint($$
+DROP VIEW IF EXISTS appschema.forms_t;
+CREATE TABLE public.forms_t (id bigint);
+TRUNCATE forms_t;
+$$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
+SET schemashift.mode = off;
+DROP TABLE appschema.forms_t;
+RESET schemashift.mode;
 RESET search_path;
 -- a temporary table hides the permanent one of the same name
 SELECT statement, rule, object FROM schemashift.lint($$
