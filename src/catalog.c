@@ -598,9 +598,10 @@ ss_remember_relation(SSContext *cxt, RangeVar *rv)
 }
 
 /*
- * SET search_path in the script: later names resolve along it.  "$user"
- * is the current user's schema; RESET and SET ... TO DEFAULT go back to
- * the session's path.
+ * SET search_path in the script: later names resolve along it.  Each value
+ * is one schema name, as written (SET search_path = 'a, b' names a single
+ * schema "a, b"); "$user" is the current user's schema.  RESET and SET ...
+ * TO DEFAULT go back to the session's path.
  */
 void
 ss_remember_search_path(SSContext *cxt, VariableSetStmt *s)
@@ -636,9 +637,9 @@ ss_remember_search_path(SSContext *cxt, VariableSetStmt *s)
 		if (name[0] != '\0')
 			names = lappend(names, pstrdup(name));
 	}
-	MemoryContextSwitchTo(old);
 	/* an empty path: nothing resolves unqualified, nothing is created */
-	cxt->script_path = names != NIL ? names : list_make1("");
+	cxt->script_path = names != NIL ? names : list_make1(pstrdup(""));
+	MemoryContextSwitchTo(old);
 }
 
 /* search_path set in a way the script's text does not show (set_config). */
