@@ -174,6 +174,26 @@ ALTER TABLE rec_vol ADD COLUMN z bigint DEFAULT (random() * 10)::bigint;
 COMMIT;
 SELECT * FROM security_victims();
 
+-- Attack sweep: every rule about an existing table applies through a new
+-- partitioned parent (primary key, foreign key, stored generated column,
+-- NOT NULL column, type change); each tried in a savepoint, the attach
+-- rolled back at the end.  Must hold: each refused.
+BEGIN;
+CREATE TABLE rec_s (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_s ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+SAVEPOINT s;
+ALTER TABLE rec_s ADD PRIMARY KEY (id);
+ROLLBACK TO s;
+ALTER TABLE rec_s ADD CONSTRAINT rec_s_fk FOREIGN KEY (id) REFERENCES victim2 (id);
+ROLLBACK TO s;
+ALTER TABLE rec_s ADD COLUMN g bigint GENERATED ALWAYS AS (n * 2) STORED;
+ROLLBACK TO s;
+ALTER TABLE rec_s ADD COLUMN x bigint NOT NULL;
+ROLLBACK TO s;
+ALTER TABLE rec_s ALTER COLUMN secret TYPE varchar(3);
+ROLLBACK;
+SELECT * FROM security_victims();
+
 -- Legitimate: a new parent whose children are all new is new.  Must hold:
 -- everything passes.  (The children are dropped first: a table dropped by
 -- cascade is checked after the fact, when it is gone and nothing says it
