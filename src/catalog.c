@@ -1299,6 +1299,30 @@ ss_index_column_lists(Oid relid)
 	return result;
 }
 
+/* Does relid have a foreign key of its own (what ATTACH PARTITION clones)? */
+bool
+ss_relation_has_foreign_key(Oid relid)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+		found = ((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_FOREIGN;
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
+}
+
 /* ---------- small helpers ---------- */
 
 char *

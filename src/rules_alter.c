@@ -583,7 +583,9 @@ check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
  * lacks, under the ACCESS EXCLUSIVE lock it holds on the partition: a
  * parent created empty with its indexes is a way to a plain CREATE INDEX
  * on an existing table.  An index of the partition on the same columns is
- * taken to be one ATTACH can use.
+ * taken to be one ATTACH can use.  It also clones the parent's foreign
+ * keys onto the partition and checks every row against them (a foreign
+ * key of a partitioned table cannot be NOT VALID).
  */
 static void
 check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
@@ -592,6 +594,7 @@ check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
 	List	   *wanted;
 	SSTableState *ts;
 	ListCell   *lc;
+	bool		has_fk;
 
 	if (pc == NULL || pc->name == NULL)
 		return;
@@ -600,8 +603,21 @@ check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
 	partid = ss_lookup_relation(cxt, pc->name);
 	wanted = ss_index_column_lists(ss_lookup_relation(cxt, parent));
 
-	/* and the indexes the script made on the parent ("col,col,") */
+	/* foreign keys of the parent, in the catalog or added by the script */
+	has_fk = ss_relation_has_foreign_key(ss_lookup_relation(cxt, parent));
 	ts = ss_table_state(cxt, parent->relname, false);
+	if (ts && !has_fk)
+	{
+		foreach(lc, ts->constraints)
+			has_fk |= ((SSTrackedConstraint *) lfirst(lc))->is_foreign_key;
+	}
+	if (has_fk)
+		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1,
+					   ss_relation_name(pc->name), AccessExclusiveLock, false,
+					   "attaching an existing table as a partition checks every row against the parent's foreign keys while blocking its reads and writes",
+					   "Add the foreign keys to the table itself first (NOT VALID, then VALIDATE CONSTRAINT), so that ATTACH PARTITION finds them validated.");
+
+	/* and the indexes the script made on the parent ("col,col,") */
 	if (ts)
 	{
 		foreach(lc, ts->index_columns)

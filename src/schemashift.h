@@ -349,6 +349,7 @@ extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
 										  const char *column, bool *known);
 extern bool ss_columns_have_index(Oid relid, List *colnames);
 extern List *ss_index_column_lists(Oid relid);
+extern bool ss_relation_has_foreign_key(Oid relid);
 extern char *ss_typename_last(TypeName *tn);
 extern bool ss_type_is_serial(TypeName *tn);
 /* Would ALTER COLUMN ... TYPE keep the data as it is (no rewrite)? */

@@ -81,6 +81,16 @@ CREATE INDEX rec_a2_id ON rec_a2 (id);
 ALTER TABLE rec_a2 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
 ROLLBACK;
 
+-- Attack: a foreign key added to the new parent while it is empty, then
+-- victim attached: the key is cloned onto victim and every row checked
+-- under ACCESS EXCLUSIVE.  Must hold: refused, victim gains no constraint.
+BEGIN;
+CREATE TABLE rec_f1 (LIKE victim) PARTITION BY RANGE (id);
+ALTER TABLE rec_f1 ADD CONSTRAINT rec_f1_fk FOREIGN KEY (id) REFERENCES victim2 (id);
+ALTER TABLE rec_f1 ATTACH PARTITION victim FOR VALUES FROM (0) TO (100000);
+COMMIT;
+SELECT * FROM security_victims();
+
 -- Attack: a type change through the parent rewrites victim.  Must hold:
 -- refused, n stays integer.
 BEGIN;
