@@ -102,7 +102,8 @@ ALTER TABLE ALL IN TABLESPACE nowhere_ts SET TABLESPACE pg_default;
 ALTER INDEX ALL IN TABLESPACE pg_default OWNED BY nobody_role SET TABLESPACE nowhere_ts;
 $$);
 -- DROP OWNED BY a role: the tables it owns here; a role this catalog does
--- not know may own any
+-- not know may own any; PUBLIC owns nothing, and names that do not resolve
+-- never make lint() fail
 CREATE ROLE regress_lc_owner;
 CREATE ROLE regress_lc_nothing;
 CREATE TABLE lc_owned (id bigint);
@@ -112,6 +113,10 @@ DROP OWNED BY regress_lc_nothing;
 DROP OWNED BY regress_lc_owner;
 DROP OWNED BY regress_lc_nobody;
 REASSIGN OWNED BY regress_lc_owner TO regress_lc_nothing;
+DROP OWNED BY public;
+REASSIGN OWNED BY public TO regress_lc_nothing;
+ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY public SET TABLESPACE nowhere_ts;
+DROP TYPE nowhere_schema.nowhere_type CASCADE;
 $$);
 DROP TABLE lc_owned;
 DROP ROLE regress_lc_owner, regress_lc_nothing;

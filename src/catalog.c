@@ -1164,8 +1164,13 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 		return 0;
 	foreach(lc, s->roles)
 	{
-		Oid			roleid = get_rolespec_oid(lfirst(lc), true);
+		RoleSpec   *spec = lfirst(lc);
+		Oid			roleid;
 
+		/* get_rolespec_oid raises an error for PUBLIC, which owns nothing */
+		if (spec->roletype == ROLESPEC_PUBLIC)
+			continue;
+		roleid = get_rolespec_oid(spec, true);
 		if (OidIsValid(roleid))
 			roles = lappend_oid(roles, roleid);
 	}

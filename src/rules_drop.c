@@ -127,7 +127,13 @@ check_truncate(SSContext *cxt, Node *stmt)
 static Oid
 role_of(RoleSpec *spec, char **name)
 {
-	Oid			roleid = get_rolespec_oid(spec, true);
+	Oid			roleid;
+
+	/* PUBLIC owns nothing (and get_rolespec_oid raises an error for it) */
+	*name = NULL;
+	if (spec->roletype == ROLESPEC_PUBLIC)
+		return InvalidOid;
+	roleid = get_rolespec_oid(spec, true);
 
 	*name = OidIsValid(roleid) ?
 		pstrdup(quote_identifier(GetUserNameFromId(roleid, false))) : NULL;
