@@ -120,3 +120,14 @@ DROP TYPE nowhere_schema.nowhere_type CASCADE;
 $$);
 DROP TABLE lc_owned;
 DROP ROLE regress_lc_owner, regress_lc_nothing;
+-- a schema the caller may not use does not make lint() fail
+CREATE SCHEMA lc_hidden;
+CREATE ROLE regress_lc_reader;
+SET ROLE regress_lc_reader;
+SELECT stmt, rule FROM lr($$
+DROP TYPE lc_hidden.t CASCADE;
+ALTER TABLE lc_nowhere ADD COLUMN z lc_hidden.t;
+$$);
+RESET ROLE;
+DROP ROLE regress_lc_reader;
+DROP SCHEMA lc_hidden;

@@ -508,6 +508,28 @@ ss_relation_is_new_inh(SSContext *cxt, RangeVar *rv, bool inh)
 }
 
 /*
+ * The type a TypeName names, or InvalidOid.  The server's lookup raises an
+ * error for a schema the caller may not use: lint() must go on, and such a
+ * type is not the caller's to use anyway.
+ */
+Oid
+ss_lookup_type(TypeName *tn)
+{
+	if (tn == NULL || tn->pct_type || list_length(tn->names) > 3)
+		return InvalidOid;
+	if (list_length(tn->names) >= 2)
+	{
+		char	   *schema = strVal(list_nth(tn->names, list_length(tn->names) - 2));
+		Oid			nspid = get_namespace_oid(schema, true);
+
+		if (!OidIsValid(nspid) ||
+			pg_namespace_aclcheck(nspid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+			return InvalidOid;
+	}
+	return LookupTypeNameOid(NULL, tn, true);
+}
+
+/*
  * True when the type is a domain with constraints: ADD COLUMN of such a
  * type evaluates them for every row, so the server rewrites the table even
  * with no default.  An unknown or unresolvable name is not one.
@@ -519,7 +541,7 @@ ss_type_is_checked_domain(TypeName *tn)
 
 	if (tn == NULL || tn->pct_type || list_length(tn->names) > 2)
 		return false;
-	typid = LookupTypeNameOid(NULL, tn, true);
+	typid = ss_lookup_type(tn);
 	return OidIsValid(typid) && DomainHasConstraints(typid);
 }
 

@@ -34,11 +34,12 @@ check_drop_type_cascade(SSContext *cxt, DropStmt *s)
 	foreach(lc, s->objects)
 	{
 		TypeName   *tn = lfirst_node(TypeName, lc);
-		Oid			typid = LookupTypeNameOid(NULL, tn, true);
+		Oid			typid;
 		Oid			relid;
 		char	   *att;
 		char	   *table;
 
+		typid = ss_lookup_type(tn);
 		if (!OidIsValid(typid))
 			continue;
 		relid = ss_type_dependent_table(typid, &att);

@@ -331,6 +331,7 @@ extern bool ss_relation_is_new_inh(SSContext *cxt, RangeVar *rv, bool inh);
 extern bool ss_relid_is_new(Oid relid);
 extern bool ss_relid_is_new_ext(Oid relid, bool recurse);
 extern Oid	ss_first_existing_typed_table(Oid typrelid);
+extern Oid	ss_lookup_type(TypeName *tn);
 extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern void ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname);
