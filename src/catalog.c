@@ -20,9 +20,18 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_shdepend.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_tablespace.h"
+#include "catalog/catalog.h"
+#include "commands/tablespace.h"
+#include "utils/acl.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
@@ -44,16 +53,6 @@ ss_relation_name(RangeVar *rv)
 	if (rv->schemaname)
 		return quote_qualified_identifier(rv->schemaname, rv->relname);
 	return pstrdup(quote_identifier(rv->relname));
-}
-
-/* Hash key for a relation name as written: "schema.rel" or "rel". */
-static void
-relation_key(char *key, const char *schema, const char *rel)
-{
-	if (schema)
-		snprintf(key, NAMEDATALEN * 2 + 2, "%s.%s", schema, rel);
-	else
-		strlcpy(key, rel, NAMEDATALEN * 2 + 2);
 }
 
 /*
@@ -87,6 +86,195 @@ relname_in_namespace(const char *relname, Oid nspid)
 	return relid;
 }
 
+/* ---------- the script's own relations ---------- */
+
+/*
+ * The script's record of schema.relname; with create, a new record starts
+ * as a catalog relation tracked for its children.
+ */
+static SSScriptRelation *
+script_relation(SSContext *cxt, const char *nspname, const char *relname,
+				bool create)
+{
+	char		key[NAMEDATALEN * 2];
+	bool		found;
+	SSScriptRelation *e;
+
+	if (!create && hash_get_num_entries(cxt->created_relations) == 0)
+		return NULL;
+	memset(key, 0, sizeof(key));
+	strlcpy(key, nspname, NAMEDATALEN);
+	strlcpy(key + NAMEDATALEN, relname, NAMEDATALEN);
+	e = hash_search(cxt->created_relations, key, create ? HASH_ENTER : HASH_FIND,
+					&found);
+	if (e && !found)
+	{
+		e->state = SS_SCRIPT_CATALOG;
+		e->reaches_existing = false;
+		e->is_type = false;
+		e->parents = NIL;
+	}
+	return e;
+}
+
+/* The schema name a namespace's relations are tracked under. */
+static const char *
+namespace_key(Oid nspid)
+{
+	if (isTempNamespace(nspid))
+		return "pg_temp";
+	return get_namespace_name(nspid);
+}
+
+/* A schema written in the script: its oid (no privilege check), its key. */
+static Oid
+explicit_namespace(const char *schemaname, const char **key)
+{
+	if (strcmp(schemaname, "pg_temp") == 0)
+	{
+		/* the session's temporary schema, if it has one yet */
+		*key = "pg_temp";
+		return LookupExplicitNamespace("pg_temp", true);
+	}
+	*key = schemaname;
+	return get_namespace_oid(schemaname, true);
+}
+
+/*
+ * Does one schema hold relname at this point of the script?  A relation
+ * the script created there: yes, *e is its record.  One the script dropped
+ * there: no, whatever the catalog says.  Else the catalog decides (*relid,
+ * and *e the script's record of that relation, if any).
+ */
+static bool
+found_in_schema(SSContext *cxt, const char *key, Oid nspid, const char *relname,
+				SSScriptRelation **e, Oid *relid)
+{
+	*e = key ? script_relation(cxt, key, relname, false) : NULL;
+	*relid = InvalidOid;
+	if (*e && (*e)->state == SS_SCRIPT_CREATED)
+		return true;
+	if (*e && (*e)->state == SS_SCRIPT_DROPPED)
+		return false;
+	if (OidIsValid(nspid))
+		*relid = relname_in_namespace(relname, nspid);
+	if (!OidIsValid(*relid))
+		*e = NULL;
+	return OidIsValid(*relid);
+}
+
+/*
+ * The walk of resolve_in_script along the search_path the script set:
+ * the session's temporary schema and pg_catalog first unless listed, then
+ * the schemas in the order written (those that do not exist are skipped).
+ */
+static SSScriptRelation *
+resolve_in_script_path(SSContext *cxt, RangeVar *rv, Oid *relid)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+	bool		temp_listed = false;
+	bool		catalog_listed = false;
+
+	foreach(lc, cxt->script_path)
+	{
+		temp_listed |= strcmp(lfirst(lc), "pg_temp") == 0;
+		catalog_listed |= strcmp(lfirst(lc), "pg_catalog") == 0;
+	}
+	if (!temp_listed)
+		names = lappend(names, "pg_temp");
+	if (!catalog_listed)
+		names = lappend(names, "pg_catalog");
+	names = list_concat(names, cxt->script_path);
+
+	foreach(lc, names)
+	{
+		const char *key;
+		Oid			nspid = explicit_namespace(lfirst(lc), &key);
+		SSScriptRelation *e;
+
+		CHECK_FOR_INTERRUPTS();
+		if (found_in_schema(cxt, key, nspid, rv->relname, &e, relid))
+			return e;
+	}
+	*relid = InvalidOid;
+	return NULL;
+}
+
+/*
+ * Resolve a name as the server would at this point of the script: an
+ * explicit schema, else the search path, where the first schema in which
+ * the script (having created it) or the catalog (unless the script dropped
+ * it) has a relation of that name decides; the session's temporary schema
+ * comes first, as the server searches it.  Returns the script's record of
+ * the relation, if any; *relid gets the catalog's relation when the
+ * catalog decides, else InvalidOid.
+ */
+static SSScriptRelation *
+resolve_in_script(SSContext *cxt, RangeVar *rv, Oid *relid)
+{
+	SSScriptRelation *e = NULL;
+	List	   *path;
+	ListCell   *lc;
+
+	*relid = InvalidOid;
+	if (rv->schemaname)
+	{
+		const char *key;
+		Oid			nspid = explicit_namespace(rv->schemaname, &key);
+
+		/* a dropped one is returned too: it does not exist */
+		(void) found_in_schema(cxt, key, nspid, rv->relname, &e, relid);
+		return e;
+	}
+
+	/*
+	 * A search_path the script set in a way lint cannot follow: the name
+	 * means what the session's path finds in the catalog, if anything, and
+	 * a relation the script made hides no existing one.
+	 */
+	if (cxt->script_path_unknown)
+	{
+		path = fetch_search_path(true);
+		foreach(lc, path)
+		{
+			*relid = relname_in_namespace(rv->relname, lfirst_oid(lc));
+			if (OidIsValid(*relid))
+				break;
+		}
+		list_free(path);
+		if (OidIsValid(*relid))
+		{
+			const char *key = namespace_key(get_rel_namespace(*relid));
+
+			e = key ? script_relation(cxt, key, rv->relname, false) : NULL;
+			return (e && e->state == SS_SCRIPT_CATALOG) ? e : NULL;
+		}
+	}
+
+	/* the session may have no temporary schema yet: the script's count */
+	e = script_relation(cxt, "pg_temp", rv->relname, false);
+	if (e && e->state == SS_SCRIPT_CREATED)
+		return e;
+	if (cxt->script_path != NIL && !cxt->script_path_unknown)
+		return resolve_in_script_path(cxt, rv, relid);
+	path = fetch_search_path(true);
+	e = NULL;
+	foreach(lc, path)
+	{
+		Oid			nspid = lfirst_oid(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (found_in_schema(cxt, hash_get_num_entries(cxt->created_relations) > 0 ?
+							namespace_key(nspid) : NULL,
+							nspid, rv->relname, &e, relid))
+			break;
+		e = NULL;
+	}
+	list_free(path);
+	return e;
+}
+
 /*
  * The relation a RangeVar names, or InvalidOid, resolved like the server
  * does (explicit schema, else the search path).  No lock is taken on it:
@@ -94,11 +282,15 @@ relname_in_namespace(const char *relname, Oid nspid)
  * (cxt NULL or cxt->guard) asks the syscache: the server resolves the same
  * name through it a moment later, so no extra negative entry stays behind,
  * and it is several times cheaper than an index scan per namespace.
+ * lint() also knows what the script created and dropped before this
+ * statement: a relation the script made hides the catalog's where the
+ * server would find it first, and InvalidOid is the answer then.
  */
 Oid
 ss_lookup_relation(SSContext *cxt, RangeVar *rv)
 {
 	Oid			relid = InvalidOid;
+	SSScriptRelation *e = NULL;
 
 	/* a reference to another database cannot be resolved here */
 	if (rv->catalogname &&
@@ -114,33 +306,25 @@ ss_lookup_relation(SSContext *cxt, RangeVar *rv)
 		if (!(rv->relpersistence == RELPERSISTENCE_TEMP && rv->schemaname))
 			relid = RangeVarGetRelid(rv, NoLock, true);
 	}
-	else if (rv->schemaname)
-	{
-		Oid			nspid = LookupExplicitNamespace(rv->schemaname, true);
-
-		if (OidIsValid(nspid))
-			relid = relname_in_namespace(rv->relname, nspid);
-	}
 	else
-	{
-		List	   *path = fetch_search_path(true);
-		ListCell   *lc;
-
-		foreach(lc, path)
-		{
-			relid = relname_in_namespace(rv->relname, lfirst_oid(lc));
-			if (OidIsValid(relid))
-				break;
-		}
-		list_free(path);
-	}
+		e = resolve_in_script(cxt, rv, &relid);
 	if (cxt)
 	{
 		cxt->memo_rv = rv;
 		cxt->memo_relid = relid;
+		cxt->memo_script = e;
 		cxt->memo_is_new = -1;
 	}
 	return relid;
+}
+
+/* The relkind of the relation a RangeVar names, or '\0' when unknown. */
+char
+ss_relation_relkind(SSContext *cxt, RangeVar *rv)
+{
+	Oid			relid = ss_lookup_relation(cxt, rv);
+
+	return OidIsValid(relid) ? get_rel_relkind(relid) : '\0';
 }
 
 /*
@@ -148,11 +332,13 @@ ss_lookup_relation(SSContext *cxt, RangeVar *rv)
  * count too): no other session can see it yet.  The pg_class row's xmin is
  * only a first filter, since any ALTER or GRANT earlier in the transaction
  * rewrites that row; the relcache knows which subtransaction created it.
+ * Also says whether it may have children, and its kind.
  */
-bool
-ss_relid_is_new(Oid relid)
+static bool
+relid_created_here(Oid relid, bool *hassubclass, char *relkind)
 {
 	HeapTuple	tup;
+	Form_pg_class form;
 	bool		touched = false;
 	Relation	rel;
 	bool		created;
@@ -164,7 +350,12 @@ ss_relid_is_new(Oid relid)
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
 		return false;
-	if (((Form_pg_class) GETSTRUCT(tup))->relpersistence == RELPERSISTENCE_TEMP)
+	form = (Form_pg_class) GETSTRUCT(tup);
+	if (hassubclass)
+		*hassubclass = form->relhassubclass;
+	if (relkind)
+		*relkind = form->relkind;
+	if (form->relpersistence == RELPERSISTENCE_TEMP)
 	{
 		ReleaseSysCache(tup);
 		return true;
@@ -183,33 +374,165 @@ ss_relid_is_new(Oid relid)
 }
 
 /*
+ * The first typed table of a composite type (given as its pg_class row)
+ * that was not created in this transaction, with its children: ALTER TYPE
+ * ... CASCADE changes them all.  pg_class has no index on reloftype, so
+ * this reads all of it, as the server does for the same question; callers
+ * ask only for a composite type, which is rare.
+ */
+Oid
+ss_first_existing_typed_table(Oid typrelid)
+{
+	Oid			typid = get_rel_type_id(typrelid);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	Oid			found = InvalidOid;
+
+	if (!OidIsValid(typid))
+		return InvalidOid;
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_reloftype, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Oid			relid = ((Form_pg_class) GETSTRUCT(tup))->oid;
+
+		CHECK_FOR_INTERRUPTS();
+		/* the oldest, so that the answer does not depend on the scan */
+		if (!ss_relid_is_new_ext(relid, true) &&
+			(!OidIsValid(found) || relid < found))
+			found = relid;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * True when the current transaction created the relation and, with
+ * recurse, everything a statement on it without ONLY reaches: inheritance
+ * children and partitions at any depth; for a composite type, always its
+ * typed tables.  relhassubclass is checked first, so the common case
+ * costs one syscache lookup.
+ */
+bool
+ss_relid_is_new_ext(Oid relid, bool recurse)
+{
+	bool		hassubclass = false;
+	char		relkind = '\0';
+
+	if (!relid_created_here(relid, &hassubclass, &relkind))
+		return false;
+	/* ALTER TYPE ... CASCADE has no ONLY: its RangeVar says inh = false */
+	if (relkind == RELKIND_COMPOSITE_TYPE)
+		return !OidIsValid(ss_first_existing_typed_table(relid));
+	if (!recurse)
+		return true;
+	if (hassubclass)
+	{
+		List	   *children = find_all_inheritors(relid, NoLock, NULL);
+		ListCell   *lc;
+
+		foreach(lc, children)
+		{
+			Oid			child = lfirst_oid(lc);
+
+			CHECK_FOR_INTERRUPTS();
+			if (child != relid && !relid_created_here(child, NULL, NULL))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* New, with everything below it: what a statement without ONLY reaches. */
+bool
+ss_relid_is_new(Oid relid)
+{
+	return ss_relid_is_new_ext(relid, true);
+}
+
+/*
  * True when the relation was created earlier in the script, or by the
- * current transaction: nothing done to it can block anyone.
+ * current transaction: nothing done to it can block anyone.  Unless the
+ * statement says ONLY (rv->inh false), whatever sits below the relation
+ * must be new too, in the catalog and in what the script did.
  */
 bool
 ss_relation_is_new(SSContext *cxt, RangeVar *rv)
 {
-	char		key[NAMEDATALEN * 2 + 2];
-	bool		found;
 	Oid			relid;
+	SSScriptRelation *e;
+	bool		is_new;
 
 	if (rv == NULL || rv->relname == NULL)
 		return false;
 	if (rv->relpersistence == RELPERSISTENCE_TEMP)
 		return true;
 
-	relation_key(key, rv->schemaname, rv->relname);
-	hash_search(cxt->created_relations, key, HASH_FIND, &found);
-	if (found)
-		return true;
-
 	relid = ss_lookup_relation(cxt, rv);
-	if (!OidIsValid(relid))
-		return false;
-	if (cxt->memo_rv == rv && cxt->memo_is_new >= 0)
+	if (cxt->memo_rv != rv)
+		return false;			/* another database's: not looked up */
+	if (cxt->memo_is_new >= 0)
 		return cxt->memo_is_new == 1;
-	cxt->memo_is_new = ss_relid_is_new(relid) ? 1 : 0;
-	return cxt->memo_is_new == 1;
+	e = cxt->memo_script;
+	if (e && e->state == SS_SCRIPT_CREATED)
+		is_new = true;
+	else if (e && e->state == SS_SCRIPT_DROPPED)
+		is_new = false;
+	else if (!OidIsValid(relid))
+		is_new = false;
+	else
+		is_new = ss_relid_is_new_ext(relid, rv->inh);
+	if (is_new && e && (rv->inh || e->is_type) && e->reaches_existing)
+		is_new = false;
+	cxt->memo_is_new = is_new ? 1 : 0;
+	return is_new;
+}
+
+/*
+ * ss_relation_is_new as if the statement had (inh) or had not written
+ * ONLY, whatever it wrote.  The copy lives on the stack: no memo is left
+ * pointing at it.
+ */
+bool
+ss_relation_is_new_inh(SSContext *cxt, RangeVar *rv, bool inh)
+{
+	RangeVar	copy;
+	bool		result;
+
+	if (rv == NULL)
+		return false;
+	copy = *rv;
+	copy.inh = inh;
+	result = ss_relation_is_new(cxt, &copy);
+	cxt->memo_rv = NULL;
+	return result;
+}
+
+/*
+ * The type a TypeName names, or InvalidOid.  The server's lookup raises an
+ * error for a schema the caller may not use: lint() must go on, and such a
+ * type is not the caller's to use anyway.
+ */
+Oid
+ss_lookup_type(TypeName *tn)
+{
+	if (tn == NULL || tn->pct_type || list_length(tn->names) > 3)
+		return InvalidOid;
+	if (list_length(tn->names) >= 2)
+	{
+		char	   *schema = strVal(list_nth(tn->names, list_length(tn->names) - 2));
+		Oid			nspid = get_namespace_oid(schema, true);
+
+		if (!OidIsValid(nspid) ||
+			pg_namespace_aclcheck(nspid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+			return InvalidOid;
+	}
+	return LookupTypeNameOid(NULL, tn, true);
 }
 
 /*
@@ -224,22 +547,297 @@ ss_type_is_checked_domain(TypeName *tn)
 
 	if (tn == NULL || tn->pct_type || list_length(tn->names) > 2)
 		return false;
-	typid = LookupTypeNameOid(NULL, tn, true);
+	typid = ss_lookup_type(tn);
 	return OidIsValid(typid) && DomainHasConstraints(typid);
 }
 
+/*
+ * The namespace an unqualified CREATE would use: the first schema of
+ * search_path that exists (RangeVarGetCreationNamespace's choice, read
+ * without its side effects), or InvalidOid.
+ */
+static Oid
+creation_namespace(void)
+{
+	List	   *path = fetch_search_path(false);
+	Oid			nspid = path != NIL ? linitial_oid(path) : InvalidOid;
+
+	list_free(path);
+	return nspid;
+}
+
+/*
+ * Record that the script creates relname in a schema, unless a relation of
+ * that name is already there: then CREATE ... IF NOT EXISTS creates
+ * nothing and a plain CREATE fails, so the name keeps meaning the old one.
+ */
+static void
+remember_in(SSContext *cxt, const char *nspname, Oid nspid, const char *relname)
+{
+	SSScriptRelation *e = script_relation(cxt, nspname, relname, false);
+
+	if (e && e->state == SS_SCRIPT_CREATED)
+		return;
+	if ((e == NULL || e->state == SS_SCRIPT_CATALOG) && OidIsValid(nspid) &&
+		OidIsValid(relname_in_namespace(relname, nspid)))
+		return;
+	e = script_relation(cxt, nspname, relname, true);
+	e->state = SS_SCRIPT_CREATED;
+	e->reaches_existing = false;
+	e->is_type = false;
+	e->parents = NIL;
+}
+
+/* A relation the statement creates (lint only: the guard sees the catalog). */
 void
 ss_remember_relation(SSContext *cxt, RangeVar *rv)
 {
-	char		key[NAMEDATALEN * 2 + 2];
+	const char *key;
+	Oid			nspid;
 
-	relation_key(key, NULL, rv->relname);
-	hash_search(cxt->created_relations, key, HASH_ENTER, NULL);
-	if (rv->schemaname)
+	if (cxt->guard || rv == NULL || rv->relname == NULL)
+		return;
+	if (rv->relpersistence == RELPERSISTENCE_TEMP)
+		nspid = explicit_namespace("pg_temp", &key);
+	else if (rv->schemaname)
+		nspid = explicit_namespace(rv->schemaname, &key);
+	else if (cxt->script_path != NIL && !cxt->script_path_unknown)
 	{
-		relation_key(key, rv->schemaname, rv->relname);
-		hash_search(cxt->created_relations, key, HASH_ENTER, NULL);
+		ListCell   *lc;
+
+		/* the first schema of the script's search_path that exists */
+		nspid = InvalidOid;
+		foreach(lc, cxt->script_path)
+		{
+			nspid = explicit_namespace(lfirst(lc), &key);
+			if (OidIsValid(nspid) || strcmp(key, "pg_temp") == 0)
+				break;
+		}
+		if (lc == NULL)
+			return;				/* the CREATE fails: nowhere to create */
 	}
+	else
+	{
+		nspid = creation_namespace();
+		if (!OidIsValid(nspid) || (key = namespace_key(nspid)) == NULL)
+			return;				/* the CREATE fails: nowhere to create */
+	}
+	remember_in(cxt, key, nspid, rv->relname);
+}
+
+/*
+ * SET search_path in the script: later names resolve along it.  Each value
+ * is one schema name, as written (SET search_path = 'a, b' names a single
+ * schema "a, b"); "$user" is the current user's schema.  RESET and SET ...
+ * TO DEFAULT go back to the session's path.
+ */
+void
+ss_remember_search_path(SSContext *cxt, VariableSetStmt *s)
+{
+	MemoryContext old;
+	ListCell   *lc;
+	List	   *names = NIL;
+
+	if (cxt->guard)
+		return;
+	if (s->kind == VAR_RESET || s->kind == VAR_SET_DEFAULT ||
+		s->kind == VAR_RESET_ALL)
+	{
+		cxt->script_path = NIL;
+		return;
+	}
+	if (s->kind != VAR_SET_VALUE)
+		return;
+	old = MemoryContextSwitchTo(cxt->state_cxt);
+	foreach(lc, s->args)
+	{
+		Node	   *arg = lfirst(lc);
+		char	   *name;
+
+		if (!IsA(arg, A_Const) || !IsA(&((A_Const *) arg)->val, String))
+		{
+			cxt->script_path_unknown = true;
+			break;
+		}
+		name = strVal(&((A_Const *) arg)->val);
+		if (strcmp(name, "$user") == 0)
+			name = GetUserNameFromId(GetUserId(), false);
+		if (name[0] != '\0')
+			names = lappend(names, pstrdup(name));
+	}
+	/* an empty path: nothing resolves unqualified, nothing is created */
+	cxt->script_path = names != NIL ? names : list_make1(pstrdup(""));
+	MemoryContextSwitchTo(old);
+}
+
+/* search_path set in a way the script's text does not show (set_config). */
+void
+ss_forget_search_path(SSContext *cxt)
+{
+	if (!cxt->guard)
+		cxt->script_path_unknown = true;
+}
+
+/* An index the statement creates: it goes to its table's schema. */
+void
+ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname)
+{
+	Oid			relid;
+	SSScriptRelation *e;
+
+	if (cxt->guard || table == NULL || idxname == NULL)
+		return;
+	relid = ss_lookup_relation(cxt, table);
+	e = cxt->memo_script;
+	if (e && e->state == SS_SCRIPT_CREATED)
+	{
+		const char *key;
+
+		remember_in(cxt, e->nspname, explicit_namespace(e->nspname, &key), idxname);
+	}
+	else if (OidIsValid(relid))
+	{
+		Oid			nspid = get_rel_namespace(relid);
+		const char *key = namespace_key(nspid);
+
+		if (key)
+			remember_in(cxt, key, nspid, idxname);
+	}
+}
+
+/*
+ * A relation the statement drops: the name means nothing until created.
+ * A catalog relation of another kind than the statement drops stays (DROP
+ * VIEW of a table fails, IF EXISTS or not).
+ */
+void
+ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind)
+{
+	Oid			relid;
+	SSScriptRelation *e;
+
+	if (cxt->guard)
+		return;
+	relid = ss_lookup_relation(cxt, rv);
+	e = cxt->memo_script;
+	if (OidIsValid(relid))
+	{
+		char		relkind = get_rel_relkind(relid);
+		bool		matches;
+		const char *key;
+
+		switch (kind)
+		{
+			case OBJECT_TABLE:
+				matches = relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+				break;
+			case OBJECT_INDEX:
+				matches = relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX;
+				break;
+			case OBJECT_VIEW:
+				matches = relkind == RELKIND_VIEW;
+				break;
+			case OBJECT_MATVIEW:
+				matches = relkind == RELKIND_MATVIEW;
+				break;
+			case OBJECT_SEQUENCE:
+				matches = relkind == RELKIND_SEQUENCE;
+				break;
+			case OBJECT_FOREIGN_TABLE:
+				matches = relkind == RELKIND_FOREIGN_TABLE;
+				break;
+			default:
+				matches = false;
+				break;
+		}
+		if (!matches)
+		{
+			cxt->memo_rv = NULL;
+			return;
+		}
+		if (e == NULL)
+		{
+			key = namespace_key(get_rel_namespace(relid));
+			if (key == NULL)
+				return;
+			e = script_relation(cxt, key, rv->relname, true);
+		}
+	}
+	if (e)
+	{
+		e->state = SS_SCRIPT_DROPPED;
+		e->reaches_existing = false;
+		e->parents = NIL;
+	}
+	cxt->memo_rv = NULL;
+}
+
+static void
+taint(SSScriptRelation *e)
+{
+	ListCell   *lc;
+
+	if (e->reaches_existing)
+		return;
+	e->reaches_existing = true;
+	foreach(lc, e->parents)
+		taint(lfirst(lc));
+}
+
+/*
+ * The statement puts child below parent (INHERIT, ATTACH PARTITION, OF
+ * type, CREATE TABLE ... INHERITS/PARTITION OF/OF).  A parent that counts
+ * as new stops being new once an existing relation sits below it, however
+ * deep: statements on it reach that relation.
+ */
+void
+ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
+				  bool parent_is_type)
+{
+	Oid			relid;
+	SSScriptRelation *pe;
+	SSScriptRelation *ce;
+	MemoryContext old;
+
+	if (cxt->guard || child == NULL || parent == NULL)
+		return;
+	relid = ss_lookup_relation(cxt, parent);
+	pe = cxt->memo_script;
+	if (pe == NULL)
+	{
+		const char *key;
+
+		/* only a parent that counts as new can be misjudged */
+		if (!OidIsValid(relid) || !ss_relid_is_new_ext(relid, false) ||
+			(key = namespace_key(get_rel_namespace(relid))) == NULL)
+			return;
+		pe = script_relation(cxt, key, parent->relname, true);
+	}
+	else if (pe->state == SS_SCRIPT_DROPPED)
+		return;
+	if (parent_is_type)
+		pe->is_type = true;
+
+	/* the whole of the child, whatever ONLY the statement wrote */
+	if (!ss_relation_is_new_inh(cxt, child, true))
+	{
+		taint(pe);
+		return;
+	}
+	relid = ss_lookup_relation(cxt, child);
+	ce = cxt->memo_script;
+	if (ce == NULL)
+	{
+		const char *key;
+
+		if (!OidIsValid(relid) ||
+			(key = namespace_key(get_rel_namespace(relid))) == NULL)
+			return;
+		ce = script_relation(cxt, key, child->relname, true);
+	}
+	old = MemoryContextSwitchTo(cxt->state_cxt);
+	ce->parents = lappend(ce->parents, pe);
+	MemoryContextSwitchTo(old);
 }
 
 bool
@@ -500,6 +1098,262 @@ ss_columns_have_index(Oid relid, List *colnames)
 	}
 	systable_endscan(scan);
 	table_close(indrel, AccessShareLock);
+	return found;
+}
+
+/* ---------- what DROP OWNED and ALTER ... ALL IN TABLESPACE reach ---------- */
+
+/* Keep the alphabetically first name seen in *first. */
+static void
+keep_first(char **first, Oid relid)
+{
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+	char	   *name;
+
+	if (nsp == NULL || rel == NULL)
+		return;
+	name = quote_qualified_identifier(nsp, rel);
+	if (*first == NULL || strcmp(name, *first) < 0)
+		*first = name;
+}
+
+/*
+ * How many tables (ordinary and partitioned) of this database the role
+ * owns that were not created in this transaction: what DROP OWNED BY the
+ * role drops with their data.  Ownership is in pg_shdepend, read through
+ * its index on the role.  *first gets one of them, for the message.
+ */
+int
+ss_role_tables(Oid roleid, char **first)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tup;
+	int			n = 0;
+
+	*first = NULL;
+	rel = table_open(SharedDependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(AuthIdRelationId));
+	ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(roleid));
+	scan = systable_beginscan(rel, SharedDependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_shdepend dep = (Form_pg_shdepend) GETSTRUCT(tup);
+		char		relkind;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->dbid != MyDatabaseId || dep->classid != RelationRelationId ||
+			dep->deptype != SHARED_DEPENDENCY_OWNER || dep->objsubid != 0)
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (ss_relid_is_new_ext(dep->objid, false))
+			continue;
+		n++;
+		keep_first(first, dep->objid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
+ * How many relations with storage ALTER TABLE/INDEX/MATERIALIZED VIEW ALL
+ * IN TABLESPACE would copy to the new tablespace: the server's own choice
+ * (AlterTableMoveAll), leaving out what this transaction created; -1 when
+ * a tablespace is not in this catalog (lint() of a production migration
+ * on another server).
+ */
+int
+ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
+{
+	Oid			orig = get_tablespace_oid(s->orig_tablespacename, true);
+	Oid			dest = get_tablespace_oid(s->new_tablespacename, true);
+	List	   *roles = NIL;
+	ListCell   *lc;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	int			n = 0;
+
+	*first = NULL;
+	if (!OidIsValid(orig) || !OidIsValid(dest))
+		return -1;				/* not this catalog's: anything may move */
+	if (orig == MyDatabaseTableSpace)
+		orig = InvalidOid;
+	if (dest == MyDatabaseTableSpace)
+		dest = InvalidOid;
+	if (orig == dest)
+		return 0;
+	foreach(lc, s->roles)
+	{
+		RoleSpec   *spec = lfirst(lc);
+		Oid			roleid;
+
+		/* get_rolespec_oid raises an error for PUBLIC, which owns nothing */
+		if (spec->roletype == ROLESPEC_PUBLIC)
+			continue;
+		roleid = get_rolespec_oid(spec, true);
+		if (OidIsValid(roleid))
+			roles = lappend_oid(roles, roleid);
+	}
+	if (s->roles != NIL && roles == NIL)
+		return 0;
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_reltablespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(orig));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+		char		want;
+
+		CHECK_FOR_INTERRUPTS();
+		if (IsCatalogNamespace(form->relnamespace) || form->relisshared ||
+			isAnyTempNamespace(form->relnamespace) ||
+			IsToastNamespace(form->relnamespace))
+			continue;
+		want = s->objtype == OBJECT_INDEX ? RELKIND_INDEX :
+			s->objtype == OBJECT_MATVIEW ? RELKIND_MATVIEW : RELKIND_RELATION;
+		/* partitioned tables and indexes have no storage to copy */
+		if (form->relkind != want)
+			continue;
+		if (roles != NIL && !list_member_oid(roles, form->relowner))
+			continue;
+		if (ss_relid_is_new_ext(form->oid, false))
+			continue;
+		n++;
+		keep_first(first, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
+ * What DROP TYPE/DOMAIN ... CASCADE takes with it from tables that existed
+ * before this transaction: a typed table of the type (*attname NULL) or a
+ * column of the type (*attname its name); InvalidOid when none.  The
+ * lowest such table, so that the answer does not depend on the scan.
+ */
+Oid
+ss_type_dependent_table(Oid typid, char **attname)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tup;
+	Oid			found = InvalidOid;
+	int32		subid = 0;
+
+	*attname = NULL;
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char		relkind;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->classid != RelationRelationId || dep->deptype != DEPENDENCY_NORMAL)
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (ss_relid_is_new_ext(dep->objid, false))
+			continue;
+		if (!OidIsValid(found) || dep->objid < found ||
+			(dep->objid == found && dep->objsubid < subid))
+		{
+			found = dep->objid;
+			subid = dep->objsubid;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(found) && subid > 0)
+		*attname = get_attname(found, (AttrNumber) subid, true);
+	return found;
+}
+
+/*
+ * The key columns of each index of relid, as lists of String names; an
+ * index on an expression is NIL (nothing else can stand in for it).
+ */
+List *
+ss_index_column_lists(Oid relid)
+{
+	Relation	indrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	indrel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		List	   *cols = NIL;
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < idx->indnkeyatts; k++)
+		{
+			char	   *name = idx->indkey.values[k] == 0 ? NULL :
+				get_attname(relid, idx->indkey.values[k], true);
+
+			if (name == NULL)
+			{
+				list_free(cols);
+				cols = NIL;
+				break;
+			}
+			cols = lappend(cols, makeString(name));
+		}
+		result = lappend(result, cols);
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+	return result;
+}
+
+/* Does relid have a foreign key of its own (what ATTACH PARTITION clones)? */
+bool
+ss_relation_has_foreign_key(Oid relid)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+		found = ((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_FOREIGN;
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
 	return found;
 }
 

@@ -14,6 +14,7 @@
 #include "schemashift.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "miscadmin.h"
@@ -49,11 +50,12 @@ schemashift_context_init(SSContext *cxt, bool assume_in_transaction, bool guard)
 										   ALLOCSET_SMALL_SIZES);
 
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = NAMEDATALEN * 2 + 2;
-	ctl.entrysize = NAMEDATALEN * 2 + 2;
+	ctl.keysize = NAMEDATALEN * 2;
+	ctl.entrysize = sizeof(SSScriptRelation);
 	ctl.hcxt = cxt->state_cxt;
 	cxt->created_relations = hash_create("schemashift created relations", 64,
-										 &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+										 &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = NAMEDATALEN * 2 + 2;
 	/* one byte after the key: 'd' dropped, 'a' added again */
 	ctl.entrysize = NAMEDATALEN * 2 + 3;
 	cxt->dropped_constraints = hash_create("schemashift dropped constraints", 16,
@@ -141,6 +143,31 @@ rangevar_from_names(List *names)
 }
 
 /*
+ * The first relation of a list (RangeVars, or VacuumRelations) that is not
+ * new, else the first one: the one a statement naming several is judged
+ * by.  VACUUM FULL tmp, t must not pass for a temporary table's.
+ */
+static RangeVar *
+first_existing(SSContext *cxt, List *rels, bool vacuum)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		RangeVar   *rv = vacuum ? lfirst_node(VacuumRelation, lc)->relation :
+			lfirst_node(RangeVar, lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (rv && !ss_relation_is_new(cxt, rv))
+			return rv;
+	}
+	if (rels == NIL)
+		return NULL;
+	return vacuum ? linitial_node(VacuumRelation, rels)->relation :
+		linitial_node(RangeVar, rels);
+}
+
+/*
  * The strongest lock the statement takes on a relation that already exists,
  * and that relation.  Relations the script created itself are invisible to
  * other sessions, so a lock on them costs nothing: NoLock then.
@@ -192,12 +219,31 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 					default:
 						break;
 				}
-				if (mode != NoLock && s->objects != NIL)
-					rv = rangevar_from_names(linitial(s->objects));
+				if (mode != NoLock)
+				{
+					ListCell   *lc;
+
+					/* judged by the first one that is not new */
+					foreach(lc, s->objects)
+					{
+						RangeVar   *one = rangevar_from_names(lfirst(lc));
+
+						CHECK_FOR_INTERRUPTS();
+						if (one == NULL)
+							continue;
+						if (rv == NULL)
+							rv = one;
+						if (!ss_relation_is_new(cxt, one))
+						{
+							rv = one;
+							break;
+						}
+					}
+				}
 				break;
 			}
 		case T_TruncateStmt:
-			rv = linitial_node(RangeVar, ((TruncateStmt *) stmt)->relations);
+			rv = first_existing(cxt, ((TruncateStmt *) stmt)->relations, false);
 			mode = AccessExclusiveLock;
 			break;
 		case T_RenameStmt:
@@ -206,12 +252,29 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 
 				if (s->relation)
 				{
+					char		relkind;
+
 					rv = s->relation;
-					mode = (s->renameType == OBJECT_INDEX) ?
-						ShareUpdateExclusiveLock : AccessExclusiveLock;
+					mode = AccessExclusiveLock;
+
+					/*
+					 * ALTER INDEX renames under SHARE UPDATE EXCLUSIVE, but
+					 * only an index: on a table it takes ACCESS EXCLUSIVE.
+					 */
+					if (s->renameType == OBJECT_INDEX)
+					{
+						relkind = ss_relation_relkind(cxt, rv);
+						if (relkind == '\0' || relkind == RELKIND_INDEX ||
+							relkind == RELKIND_PARTITIONED_INDEX)
+							mode = ShareUpdateExclusiveLock;
+					}
 				}
 				break;
 			}
+		case T_AlterTableMoveAllStmt:
+			/* many relations, each copied under ACCESS EXCLUSIVE */
+			mode = AccessExclusiveLock;
+			break;
 		case T_AlterObjectSchemaStmt:
 			{
 				AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;
@@ -257,8 +320,7 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 					if (strcmp(opt->defname, "full") == 0)
 						full = defGetBoolean(opt);
 				}
-				if (s->rels != NIL)
-					rv = linitial_node(VacuumRelation, s->rels)->relation;
+				rv = first_existing(cxt, s->rels, true);
 				mode = full ? AccessExclusiveLock : ShareUpdateExclusiveLock;
 				break;
 			}
@@ -274,8 +336,7 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 			{
 				LockStmt   *s = (LockStmt *) stmt;
 
-				if (s->relations != NIL)
-					rv = linitial_node(RangeVar, s->relations);
+				rv = first_existing(cxt, s->relations, false);
 				mode = s->mode;
 				break;
 			}

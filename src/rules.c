@@ -28,7 +28,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"CREATE INDEX without CONCURRENTLY on an existing table",
 		"creating an index without CONCURRENTLY blocks writes to the table for the whole build",
 		"Use CREATE INDEX CONCURRENTLY outside a transaction block.",
-		"A plain CREATE INDEX takes a SHARE lock on the table: reads continue, but every INSERT, UPDATE and DELETE waits until the index is built, which takes minutes to hours on a large table.",
+		"A plain CREATE INDEX takes a SHARE lock on the table: reads continue, but every INSERT, UPDATE and DELETE waits until the index is built, which takes minutes to hours on a large table. A CREATE INDEX on a partitioned table builds the index on every partition; ATTACH PARTITION of an existing table builds each index of the parent the table lacks, under an ACCESS EXCLUSIVE lock on the table.",
 		"CREATE INDEX users_email_idx ON users (email);",
 		"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);"},
 	[SS_REQUIRE_CONCURRENT_INDEX_DELETION] = {
@@ -204,7 +204,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"DROP TABLE",
 		"dropping a table loses its data and breaks code that still uses it",
 		"Stop using the table in the application first; rename it aside and drop it in a later release.",
-		"The data is gone once the transaction commits, and every query that names the table fails.",
+		"The data is gone once the transaction commits, and every query that names the table fails. DROP OWNED BY a role drops every table the role owns at once: it is reported under this rule, with the role as the object. A table dropped by cascade (the partitions of a partitioned table, the children of DROP ... CASCADE) is reported too.",
 		"DROP TABLE users;",
 		NULL},
 	[SS_BAN_DROP_DATABASE] = {
@@ -247,6 +247,14 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"CASCADE follows foreign keys and truncates tables the author may not have had in mind.",
 		"TRUNCATE users CASCADE;",
 		"TRUNCATE users, sessions;"},
+	[SS_BAN_REASSIGN_OWNED] = {
+		"ban-reassign-owned", SS_LEVEL_WARNING, AEL, false,
+		"REASSIGN OWNED",
+		"REASSIGN OWNED gives every object the role owns in this database to another role, locking each of its tables",
+		"Change the owner of the objects you mean one by one (ALTER TABLE ... OWNER TO), or run REASSIGN OWNED outside the migration.",
+		"REASSIGN OWNED changes the owner of every table, sequence, view, function, type and schema the role owns in this database (and of its databases and tablespaces). The owner decides who may alter, drop and grant on an object, so this moves that right wholesale, including for objects the migration never names; and it takes an ACCESS EXCLUSIVE lock on each table it changes, all in one transaction. It destroys no data, so it is a warning, not an error.",
+		"REASSIGN OWNED BY app_old TO app_new;",
+		"ALTER TABLE users OWNER TO app_new;"},
 	[SS_RENAMING_COLUMN] = {
 		"renaming-column", SS_LEVEL_ERROR, AEL, false,
 		"RENAME COLUMN",

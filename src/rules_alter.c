@@ -19,6 +19,8 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -396,7 +398,7 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 /* ---------- ADD COLUMN ---------- */
 
 static void
-check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
+check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 {
 	ColumnDef  *def = (ColumnDef *) cmd->def;
 	ListCell   *lc;
@@ -433,7 +435,7 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 	}
 
 	/* the rest is about existing tables */
-	if (ss_relation_is_new(cxt, rel))
+	if (is_new)
 		return;
 
 	if (generated_stored)
@@ -471,6 +473,13 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 			case CONSTR_PRIMARY:
 				ss_report(cxt, SS_ADDING_SERIAL_PRIMARY_KEY_FIELD, cloc, obj, NULL);
 				break;
+			case CONSTR_CHECK:
+				/* a column constraint cannot be NOT VALID: checked at once */
+				ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, cloc, obj,
+							   cxt->stmt_lock, false,
+							   "adding a column with a CHECK constraint scans the whole table while blocking reads and writes",
+							   "Add the column without the CHECK, then add the constraint with ALTER TABLE ... ADD CONSTRAINT ... NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
+				break;
 			case CONSTR_FOREIGN:
 				if (!c->skip_validation)
 					ss_report_full(cxt, SS_ADDING_FOREIGN_KEY_CONSTRAINT, cloc, obj,
@@ -506,10 +515,10 @@ script_indexed(SSContext *cxt, const char *rel, List *cols)
 }
 
 static void
-check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
+check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
+					 bool is_new)
 {
 	Constraint *c = (Constraint *) cmd->def;
-	bool		is_new = ss_relation_is_new(cxt, rel);
 	int			loc = c->location;
 	char	   *obj = cxt->stmt_lock_object;
 	SSTrackedConstraint *tc;
@@ -604,8 +613,6 @@ check_validate_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
 static void
 check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 {
-	if (ss_relation_is_new(cxt, rel))
-		return;
 	if (ss_column_proved_not_null(relid, cmd->name))
 		return;
 	if (script_proves_not_null(cxt, rel->relname, relid, cmd->name))
@@ -613,14 +620,104 @@ check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 	ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
 }
 
+/* ---------- ATTACH PARTITION ---------- */
+
+/*
+ * ATTACH PARTITION builds each index of the parent that the new partition
+ * lacks, under the ACCESS EXCLUSIVE lock it holds on the partition: a
+ * parent created empty with its indexes is a way to a plain CREATE INDEX
+ * on an existing table.  An index of the partition on the same columns is
+ * taken to be one ATTACH can use.  It also clones the parent's foreign
+ * keys onto the partition and checks every row against them (a foreign
+ * key of a partitioned table cannot be NOT VALID).
+ */
+static void
+check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
+{
+	Oid			partid;
+	List	   *wanted;
+	SSTableState *ts;
+	ListCell   *lc;
+	bool		has_fk;
+
+	if (pc == NULL || pc->name == NULL)
+		return;
+	if (ss_relation_is_new_inh(cxt, pc->name, true))
+		return;
+	partid = ss_lookup_relation(cxt, pc->name);
+	wanted = ss_index_column_lists(ss_lookup_relation(cxt, parent));
+
+	/* foreign keys of the parent, in the catalog or added by the script */
+	has_fk = ss_relation_has_foreign_key(ss_lookup_relation(cxt, parent));
+	ts = ss_table_state(cxt, parent->relname, false);
+	if (ts && !has_fk)
+	{
+		foreach(lc, ts->constraints)
+			has_fk |= ((SSTrackedConstraint *) lfirst(lc))->is_foreign_key;
+	}
+	if (has_fk)
+		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1,
+					   ss_relation_name(pc->name), AccessExclusiveLock, false,
+					   "attaching an existing table as a partition checks every row against the parent's foreign keys while blocking its reads and writes",
+					   "Add the foreign keys to the table itself first (NOT VALID, then VALIDATE CONSTRAINT), so that ATTACH PARTITION finds them validated.");
+
+	/* and the indexes the script made on the parent ("col,col,") */
+	if (ts)
+	{
+		foreach(lc, ts->index_columns)
+		{
+			char	   *copy = pstrdup(lfirst(lc));
+			char	   *save = NULL;
+			char	   *tok;
+			List	   *cols = NIL;
+
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				cols = lappend(cols, makeString(tok));
+			wanted = lappend(wanted, cols);
+		}
+	}
+
+	foreach(lc, wanted)
+	{
+		List	   *cols = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (cols != NIL && ss_columns_have_index(partid, cols))
+			continue;
+		ss_report_full(cxt, SS_REQUIRE_CONCURRENT_INDEX_CREATION, -1,
+					   ss_relation_name(pc->name), AccessExclusiveLock, false,
+					   "attaching an existing table as a partition builds the parent's indexes on it while blocking its reads and writes",
+					   "Create each index of the parent on the table with CREATE INDEX CONCURRENTLY first: ATTACH PARTITION then uses it.");
+		return;
+	}
+}
+
 /* ---------- the statement ---------- */
+
+/*
+ * Does a statement on this relation reach only what this transaction or
+ * the script created?  Besides the relation and what sits below it
+ * (ss_relation_is_new), a composite type's own row holds no data: what
+ * counts is its typed tables, which ALTER TYPE ... CASCADE changes.
+ */
+static bool
+reaches_only_new(SSContext *cxt, RangeVar *rv)
+{
+	Oid			relid;
+
+	if (ss_relation_is_new(cxt, rv))
+		return true;
+	relid = ss_lookup_relation(cxt, rv);
+	return OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_COMPOSITE_TYPE &&
+		!OidIsValid(ss_first_existing_typed_table(relid));
+}
 
 static void
 check_alter_table(SSContext *cxt, Node *stmt)
 {
 	AlterTableStmt *s = (AlterTableStmt *) stmt;
 	RangeVar   *rel = s->relation;
-	bool		is_new = ss_relation_is_new(cxt, rel);
+	bool		is_new = reaches_only_new(cxt, rel);
 	Oid			relid = is_new ? InvalidOid : ss_lookup_relation(cxt, rel);
 	ListCell   *lc;
 
@@ -629,11 +726,13 @@ check_alter_table(SSContext *cxt, Node *stmt)
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
 		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
-			check_add_column(cxt, cmd, rel, relid);
+			check_add_column(cxt, cmd, is_new);
 		else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype))
-			check_add_constraint(cxt, cmd, rel, relid);
+			check_add_constraint(cxt, cmd, rel, relid, is_new);
 		else if (SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(cmd->subtype))
 			check_validate_constraint(cxt, cmd, rel);
+		else if (cmd->subtype == AT_AttachPartition && s->objtype != OBJECT_INDEX)
+			check_attach_partition(cxt, rel, (PartitionCmd *) cmd->def);
 		else if (is_new)
 			continue;
 		else if (cmd->subtype == AT_SetNotNull)
@@ -663,17 +762,114 @@ check_alter_table(SSContext *cxt, Node *stmt)
 	}
 }
 
+/*
+ * Renames.  The keyword does not restrict the kind of relation: ALTER INDEX
+ * renames a table, ALTER VIEW, MATERIALIZED VIEW and FOREIGN TABLE rename a
+ * table's column, so the kind comes from the catalog.  ALTER TYPE ...
+ * RENAME ATTRIBUTE ... CASCADE renames the column of every typed table.
+ */
 static void
 check_rename(SSContext *cxt, Node *stmt)
 {
 	RenameStmt *s = (RenameStmt *) stmt;
+	char		relkind;
+	bool		is_table;
 
-	if (s->relation == NULL || ss_relation_is_new(cxt, s->relation))
+	if (s->relation == NULL)
 		return;
-	if (s->renameType == OBJECT_COLUMN && s->relationType == OBJECT_TABLE)
-		ss_report(cxt, SS_RENAMING_COLUMN, -1, column_object(cxt, s->subname), NULL);
-	else if (s->renameType == OBJECT_TABLE)
-		ss_report(cxt, SS_RENAMING_TABLE, -1, cxt->stmt_lock_object, NULL);
+	switch (s->renameType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_INDEX:
+		case OBJECT_SEQUENCE:
+		case OBJECT_COLUMN:
+		case OBJECT_ATTRIBUTE:
+			break;
+		default:
+			return;
+	}
+	/* renaming the relation itself leaves its children alone */
+	if (s->renameType != OBJECT_COLUMN && s->renameType != OBJECT_ATTRIBUTE &&
+		ss_relation_is_new_inh(cxt, s->relation, false))
+		return;
+	if (reaches_only_new(cxt, s->relation))
+		return;
+	relkind = ss_relation_relkind(cxt, s->relation);
+	is_table = relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+
+	if (s->renameType == OBJECT_COLUMN)
+	{
+		if (s->relationType == OBJECT_TABLE || is_table)
+			ss_report(cxt, SS_RENAMING_COLUMN, -1, column_object(cxt, s->subname), NULL);
+	}
+	else if (s->renameType == OBJECT_ATTRIBUTE)
+	{
+		Oid			typed;
+		char	   *obj;
+
+		/* without CASCADE the server refuses when typed tables exist */
+		if (s->behavior != DROP_CASCADE)
+			return;
+		typed = relkind == RELKIND_COMPOSITE_TYPE ?
+			ss_first_existing_typed_table(ss_lookup_relation(cxt, s->relation)) :
+			InvalidOid;
+		obj = OidIsValid(typed) ?
+			psprintf("%s.%s",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(typed)),
+												get_rel_name(typed)),
+					 quote_identifier(s->subname)) :
+			column_object(cxt, s->subname);
+		ss_report(cxt, SS_RENAMING_COLUMN, -1, obj,
+				  "renaming an attribute with CASCADE renames the column of every typed table of the type, which breaks the running application that still uses the old name");
+	}
+	else if (s->renameType == OBJECT_TABLE || s->renameType == OBJECT_INDEX)
+	{
+		/*
+		 * Only these two keywords accept another kind (ALTER VIEW, SEQUENCE,
+		 * ... RENAME TO refuse a table themselves).  ALTER TABLE renaming an
+		 * index or a sequence renames no table; a name the catalog does
+		 * not know is taken for what the keyword says.
+		 */
+		bool		renames_table = is_table ||
+			(s->renameType == OBJECT_TABLE &&
+			 relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX &&
+			 relkind != RELKIND_SEQUENCE);
+
+		if (renames_table)
+			ss_report(cxt, SS_RENAMING_TABLE, -1, cxt->stmt_lock_object, NULL);
+	}
+}
+
+/*
+ * ALTER TABLE/INDEX/MATERIALIZED VIEW ALL IN TABLESPACE ... SET TABLESPACE
+ * copies every matching relation, each under ACCESS EXCLUSIVE.  The
+ * object is the tablespace: approving one table must not move them all.
+ */
+static void
+check_move_all(SSContext *cxt, Node *stmt)
+{
+	AlterTableMoveAllStmt *s = (AlterTableMoveAllStmt *) stmt;
+	char	   *first;
+	int			n = ss_tablespace_move_targets(s, &first);
+	const char *what;
+
+	if (n == 0)
+		return;
+	what = s->objtype == OBJECT_INDEX ? (n == 1 ? "index" : "indexes") :
+		s->objtype == OBJECT_MATVIEW ? (n == 1 ? "materialized view" : "materialized views") :
+		(n == 1 ? "table" : "tables");
+	ss_report_full(cxt, SS_BAN_TABLE_REWRITE, -1,
+				   pstrdup(quote_identifier(s->orig_tablespacename)),
+				   AccessExclusiveLock, true,
+				   n < 0 ?
+				   psprintf("moving everything in tablespace %s copies every matching relation while blocking reads and writes of each",
+							quote_identifier(s->orig_tablespacename)) :
+				   psprintf("moving everything in tablespace %s copies %d %s (%s first) while blocking reads and writes of each",
+							quote_identifier(s->orig_tablespacename), n, what, first),
+				   NULL);
 }
 
 static void
@@ -693,6 +889,7 @@ check_cluster_vacuum(SSContext *cxt, Node *stmt)
 const SSChecker schemashift_alter_checkers[] = {
 	{T_AlterTableStmt, check_alter_table},
 	{T_RenameStmt, check_rename},
+	{T_AlterTableMoveAllStmt, check_move_all},
 	{T_ClusterStmt, check_cluster_vacuum},
 	{T_VacuumStmt, check_cluster_vacuum},
 	{T_Invalid, NULL}

@@ -3,7 +3,9 @@
  * rules_misc.c
  *		Domains, enums, columns named twice, unqualified tables, whole-table
  *		UPDATE/DELETE; and, last of all the checkers, remembering what the
- *		statement created so later statements know it is new.
+ *		statement created, dropped or put below another relation, and the
+ *		search_path it set, so later statements resolve names as the server
+ *		would.
  *
  *-------------------------------------------------------------------------
  */
@@ -423,45 +425,138 @@ check_backfill(SSContext *cxt, Node *stmt)
 
 /* ---------- what the statement creates ---------- */
 
+/* A type name as the RangeVar of its composite type's pg_class row. */
+static RangeVar *
+type_rangevar(TypeName *tn)
+{
+	if (tn == NULL || tn->names == NIL || list_length(tn->names) > 3)
+		return NULL;
+	return makeRangeVarFromNameList(tn->names);
+}
+
+static void
+remember_create_stmt(SSContext *cxt, CreateStmt *s)
+{
+	ListCell   *lc;
+
+	ss_remember_relation(cxt, s->relation);
+	/* the new table sits below its parents and its type */
+	foreach(lc, s->inhRelations)
+		ss_remember_child(cxt, s->relation, lfirst_node(RangeVar, lc), false);
+	if (s->ofTypename)
+		ss_remember_child(cxt, s->relation, type_rangevar(s->ofTypename), true);
+}
+
+/*
+ * What the statement created, dropped or put below another relation, so
+ * that later statements of the script know what is new (lint only: the
+ * guard sees each statement's effect in the catalog).
+ */
 static void
 remember_created(SSContext *cxt, Node *stmt)
 {
-	RangeVar   *rv = NULL;
+	ListCell   *lc;
 
+	if (cxt->guard)
+		return;
 	switch (nodeTag(stmt))
 	{
 		case T_CreateStmt:
-			rv = ((CreateStmt *) stmt)->relation;
+			remember_create_stmt(cxt, (CreateStmt *) stmt);
 			break;
 		case T_CreateForeignTableStmt:
-			rv = ((CreateForeignTableStmt *) stmt)->base.relation;
+			remember_create_stmt(cxt, &((CreateForeignTableStmt *) stmt)->base);
 			break;
 		case T_CreateTableAsStmt:
-			rv = ((CreateTableAsStmt *) stmt)->into->rel;
-			break;
-		case T_SelectStmt:
-			if (((SelectStmt *) stmt)->intoClause)
-				rv = ((SelectStmt *) stmt)->intoClause->rel;
+			ss_remember_relation(cxt, ((CreateTableAsStmt *) stmt)->into->rel);
 			break;
 		case T_ViewStmt:
-			rv = ((ViewStmt *) stmt)->view;
+			ss_remember_relation(cxt, ((ViewStmt *) stmt)->view);
 			break;
 		case T_CreateSeqStmt:
-			rv = ((CreateSeqStmt *) stmt)->sequence;
+			ss_remember_relation(cxt, ((CreateSeqStmt *) stmt)->sequence);
+			break;
+		case T_CompositeTypeStmt:
+			ss_remember_relation(cxt, ((CompositeTypeStmt *) stmt)->typevar);
 			break;
 		case T_IndexStmt:
+			ss_remember_index(cxt, ((IndexStmt *) stmt)->relation,
+							  ((IndexStmt *) stmt)->idxname);
+			break;
+		case T_DropStmt:
 			{
-				IndexStmt  *s = (IndexStmt *) stmt;
+				DropStmt   *s = (DropStmt *) stmt;
 
-				if (s->idxname)
-					rv = makeRangeVar(s->relation->schemaname, s->idxname, -1);
+				if (s->removeType != OBJECT_TABLE && s->removeType != OBJECT_VIEW &&
+					s->removeType != OBJECT_MATVIEW && s->removeType != OBJECT_INDEX &&
+					s->removeType != OBJECT_SEQUENCE &&
+					s->removeType != OBJECT_FOREIGN_TABLE)
+					break;
+				foreach(lc, s->objects)
+				{
+					List	   *names = (List *) lfirst(lc);
+
+					if (list_length(names) <= 3)
+						ss_forget_relation(cxt, makeRangeVarFromNameList(names),
+										   s->removeType);
+				}
+				break;
+			}
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *s = (VariableSetStmt *) stmt;
+
+				if (s->kind == VAR_RESET_ALL ||
+					(s->name && strcmp(s->name, "search_path") == 0))
+					ss_remember_search_path(cxt, s);
+				break;
+			}
+		case T_SelectStmt:
+			{
+				SelectStmt *s = (SelectStmt *) stmt;
+
+				if (s->intoClause)
+					ss_remember_relation(cxt, s->intoClause->rel);
+				foreach(lc, s->targetList)
+				{
+					ResTarget  *rt = lfirst_node(ResTarget, lc);
+					FuncCall   *fc = IsA(rt->val, FuncCall) ? (FuncCall *) rt->val : NULL;
+					Node	   *a0;
+
+					/* set_config('search_path', ...): not followed */
+					if (fc == NULL || fc->args == NIL ||
+						strcmp(strVal(llast(fc->funcname)), "set_config") != 0)
+						continue;
+					a0 = linitial(fc->args);
+					if (!IsA(a0, A_Const) || !IsA(&((A_Const *) a0)->val, String) ||
+						strcmp(strVal(&((A_Const *) a0)->val), "search_path") == 0)
+						ss_forget_search_path(cxt);
+				}
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *s = (AlterTableStmt *) stmt;
+
+				foreach(lc, s->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_AddInherit)
+						ss_remember_child(cxt, s->relation, (RangeVar *) cmd->def, false);
+					else if (cmd->subtype == AT_AttachPartition &&
+							 s->objtype != OBJECT_INDEX)
+						ss_remember_child(cxt, ((PartitionCmd *) cmd->def)->name,
+										  s->relation, false);
+					else if (cmd->subtype == AT_AddOf)
+						ss_remember_child(cxt, s->relation,
+										  type_rangevar((TypeName *) cmd->def), true);
+				}
 				break;
 			}
 		default:
 			break;
 	}
-	if (rv)
-		ss_remember_relation(cxt, rv);
 }
 
 const SSChecker schemashift_misc_checkers[] = {

@@ -67,6 +67,7 @@ typedef enum SSRuleId
 	SS_BAN_DROP_NOT_NULL,
 	SS_BAN_TRUNCATE,
 	SS_BAN_TRUNCATE_CASCADE,
+	SS_BAN_REASSIGN_OWNED,
 	SS_RENAMING_COLUMN,
 	SS_RENAMING_TABLE,
 	SS_UNBATCHED_BACKFILL,
@@ -196,6 +197,30 @@ typedef struct SSTrackedConstraint
 } SSTrackedConstraint;
 
 /*
+ * A relation the script created, dropped, or made the parent of another
+ * one, by the schema it lives in and its name.  A relation counts as new
+ * only while nothing that existed before the script sits below it
+ * (inheritance child, partition, typed table): statements on it recurse.
+ */
+typedef enum SSScriptRelState
+{
+	SS_SCRIPT_CREATED,			/* created by the script */
+	SS_SCRIPT_DROPPED,			/* dropped by the script, not created again */
+	SS_SCRIPT_CATALOG			/* exists in the catalog; tracked for its
+								 * children only */
+} SSScriptRelState;
+
+typedef struct SSScriptRelation
+{
+	char		nspname[NAMEDATALEN];	/* hash key: schema ... */
+	char		relname[NAMEDATALEN];	/* ... and name */
+	SSScriptRelState state;
+	bool		reaches_existing;	/* an existing relation sits below it */
+	bool		is_type;		/* a composite type: ONLY does not apply */
+	List	   *parents;		/* SSScriptRelation above it */
+} SSScriptRelation;
+
+/*
  * What the script did to one table, so that per-statement checks look at
  * that table only: a long script must not cost quadratic time.
  */
@@ -225,9 +250,11 @@ typedef struct SSContext
 	Node	   *stmt;			/* raw parse tree of the current statement */
 	LOCKMODE	stmt_lock;		/* strongest lock on an existing relation */
 	char	   *stmt_lock_object;
-	/* the last catalog lookup of this statement: rules ask several times */
+	/* the last lookup of this statement: rules ask several times */
 	RangeVar   *memo_rv;
 	Oid			memo_relid;
+	struct SSScriptRelation *memo_script;	/* the script's relation, if it
+											 * decided the name */
 	int			memo_is_new;	/* -1 not known yet, else 0 or 1 */
 
 	/* state carried from statement to statement */
@@ -241,7 +268,10 @@ typedef struct SSContext
 	bool		exclusive_lock_held;	/* ACCESS EXCLUSIVE held in this tx */
 	bool		exclusive_lock_reported;
 	char	   *exclusive_lock_object;
-	HTAB	   *created_relations;	/* names of relations made by the script */
+	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
+	List	   *script_path;	/* schema names of the script's own SET
+								 * search_path, or NIL: the session's */
+	bool		script_path_unknown;	/* set in a way lint cannot follow */
 	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
 	HTAB	   *per_table;		/* SSTableState by table name */
 	List	   *tx_not_valid;	/* SSTrackedConstraint added NOT VALID in the
@@ -306,10 +336,24 @@ extern SSScriptStatement *schemashift_lint_statements(const char *script,
 													  const char *rules_spec,
 													  int *nstmts);
 extern Oid	ss_lookup_relation(SSContext *cxt, RangeVar *rv);
+extern char ss_relation_relkind(SSContext *cxt, RangeVar *rv);
 extern bool ss_relation_is_new(SSContext *cxt, RangeVar *rv);
+extern bool ss_relation_is_new_inh(SSContext *cxt, RangeVar *rv, bool inh);
 extern bool ss_relid_is_new(Oid relid);
+extern bool ss_relid_is_new_ext(Oid relid, bool recurse);
+extern Oid	ss_first_existing_typed_table(Oid typrelid);
+extern Oid	ss_lookup_type(TypeName *tn);
 extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
+extern void ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname);
+extern void ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind);
+extern void ss_remember_search_path(SSContext *cxt, VariableSetStmt *s);
+extern void ss_forget_search_path(SSContext *cxt);
+extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
+							  bool parent_is_type);
+extern int	ss_role_tables(Oid roleid, char **first);
+extern Oid	ss_type_dependent_table(Oid typid, char **attname);
+extern int	ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
 extern uint64 ss_column_set_key(const char **names, int n);
@@ -317,6 +361,8 @@ extern bool ss_column_proved_not_null(Oid relid, const char *column);
 extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
 										  const char *column, bool *known);
 extern bool ss_columns_have_index(Oid relid, List *colnames);
+extern List *ss_index_column_lists(Oid relid);
+extern bool ss_relation_has_foreign_key(Oid relid);
 extern char *ss_typename_last(TypeName *tn);
 extern bool ss_type_is_serial(TypeName *tn);
 /* Would ALTER COLUMN ... TYPE keep the data as it is (no rewrite)? */
