@@ -536,6 +536,8 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		if (col)
 			strlcpy(tc->column, col, NAMEDATALEN);
 		tc->is_foreign_key = c->contype == CONSTR_FOREIGN;
+		if (tc->is_foreign_key)
+			ss_table_state(cxt, rel->relname, true)->has_foreign_key = true;
 		tc->validated = !c->skip_validation;
 		proof_note(cxt, rel->relname, tc);
 		tc->not_valid_in_tx = c->skip_validation && cxt->in_transaction && !is_new;
@@ -650,11 +652,8 @@ check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
 	/* foreign keys of the parent, in the catalog or added by the script */
 	has_fk = ss_relation_has_foreign_key(ss_lookup_relation(cxt, parent));
 	ts = ss_table_state(cxt, parent->relname, false);
-	if (ts && !has_fk)
-	{
-		foreach(lc, ts->constraints)
-			has_fk |= ((SSTrackedConstraint *) lfirst(lc))->is_foreign_key;
-	}
+	if (ts)
+		has_fk |= ts->has_foreign_key;
 	if (has_fk)
 		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1,
 					   ss_relation_name(pc->name), AccessExclusiveLock, false,
@@ -663,19 +662,7 @@ check_attach_partition(SSContext *cxt, RangeVar *parent, PartitionCmd *pc)
 
 	/* and the indexes the script made on the parent ("col,col,") */
 	if (ts)
-	{
-		foreach(lc, ts->index_columns)
-		{
-			char	   *copy = pstrdup(lfirst(lc));
-			char	   *save = NULL;
-			char	   *tok;
-			List	   *cols = NIL;
-
-			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-				cols = lappend(cols, makeString(tok));
-			wanted = lappend(wanted, cols);
-		}
-	}
+		wanted = list_concat(wanted, ts->index_columns);
 
 	foreach(lc, wanted)
 	{

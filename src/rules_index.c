@@ -87,6 +87,16 @@ remember_index_columns(SSContext *cxt, IndexStmt *s)
 
 		(void) hash_search(ts->index_keys, &key, HASH_ENTER, NULL);
 	}
+	/* and the columns themselves, for ATTACH PARTITION (rules_alter.c) */
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
+		List	   *cols = NIL;
+
+		for (k = 0; k < n; k++)
+			cols = lappend(cols, makeString(pstrdup(names[k])));
+		ts->index_columns = lappend(ts->index_columns, cols);
+		MemoryContextSwitchTo(old);
+	}
 }
 
 static void

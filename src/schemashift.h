@@ -233,6 +233,9 @@ typedef struct SSTableState
 								 * NOT NULL, as written in the script */
 	List	   *catalog_proofs; /* validated CHECKs the script cannot read:
 								 * asked of the catalog */
+	List	   *index_columns;	/* each index the script made: a List of its
+								 * leading plain columns (String) */
+	bool		has_foreign_key;	/* the script added one to the table */
 } SSTableState;
 
 typedef struct SSContext
