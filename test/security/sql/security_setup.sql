@@ -15,9 +15,8 @@ CREATE FUNCTION security_reset() RETURNS void
 LANGUAGE plpgsql SET schemashift.mode = off SET search_path = public
     SET client_min_messages = warning AS $$
 BEGIN
-    -- whatever an earlier attack left behind (functions, operators, casts)
-    DROP OWNED BY regress_app CASCADE;
-    GRANT CREATE ON SCHEMA public TO regress_app;
+    DROP TABLE IF EXISTS public.victim, public.victim2 CASCADE;
+    DROP SCHEMA appschema CASCADE;
     CREATE SCHEMA appschema AUTHORIZATION regress_app;
     CREATE TABLE public.victim (id int PRIMARY KEY, n int NOT NULL, secret text);
     INSERT INTO public.victim SELECT g, g, 'secret ' || g FROM generate_series(1, 1000) g;
