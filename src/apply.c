@@ -67,6 +67,9 @@ typedef struct Step
 	char	   *notes;
 	char	   *status;
 	int64		change_id;		/* expand recipes, once known */
+	List	   *approved_objects;	/* what its approvals name (char *) ... */
+	List	   *approved_relids;	/* ... and the relation each meant when
+									 * planned (Oid), or InvalidOid */
 } Step;
 
 typedef struct MigrationPlan
@@ -490,7 +493,7 @@ new_step(MigrationPlan *p, SSScriptStatement *st, const char *text)
 }
 
 static char *
-approval_calls(MigrationPlan *p, List *findings)
+approval_calls(MigrationPlan *p, Step *s, List *findings)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -503,6 +506,14 @@ approval_calls(MigrationPlan *p, List *findings)
 
 		if (f->level != SS_LEVEL_ERROR || (a = approval_for(p, f)) == NULL)
 			continue;
+		if (a->object || f->object)
+		{
+			const char *object = a->object ? a->object : f->object;
+
+			s->approved_objects = lappend(s->approved_objects, pstrdup(object));
+			s->approved_relids = lappend_oid(s->approved_relids,
+											 ss_approval_object_relid(object));
+		}
 		appendStringInfo(&buf, "SELECT schemashift.approve(%s, %s, %s);\n",
 						 quote_literal_cstr(schemashift_rules[f->rule].id),
 						 literal_or_null(a->object ? a->object : f->object),
@@ -701,7 +712,7 @@ plan_script(MigrationPlan *p)
 			{
 				p->block_approved = true;
 				p->block->run = psprintf("%s%s", p->block->run ? p->block->run : "",
-										 approval_calls(p, st->findings));
+										 approval_calls(p, p->block, st->findings));
 				need_approver = true;
 			}
 			appendStringInfo(&p->block_sql, "%s;\n", text);
@@ -730,7 +741,7 @@ plan_script(MigrationPlan *p)
 		else if (approved)
 		{
 			s->recipe = "approved";
-			s->run = psprintf("%s%s", approval_calls(p, st->findings), text);
+			s->run = psprintf("%s%s", approval_calls(p, s, st->findings), text);
 			need_approver = true;
 		}
 		else
@@ -877,8 +888,8 @@ record_plan(MigrationPlan *p, const char *checksum)
 {
 	Oid			mtypes[3] = {TEXTOID, TEXTOID, INT4OID};
 	Datum		mvalues[3];
-	Oid			types[10] = {TEXTOID, INT4OID, INT4OID, INT4OID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, INT8OID, TEXTOID};
+	Oid			types[12] = {TEXTOID, INT4OID, INT4OID, INT4OID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, OIDARRAYOID};
 	ListCell   *lc;
 
 	mvalues[0] = CStringGetTextDatum(p->migration_id);
@@ -890,8 +901,8 @@ record_plan(MigrationPlan *p, const char *checksum)
 	foreach(lc, p->steps)
 	{
 		Step	   *s = lfirst(lc);
-		Datum		values[10];
-		char		nulls[10];
+		Datum		values[12];
+		char		nulls[12];
 
 		memset(nulls, ' ', sizeof(nulls));
 		values[0] = CStringGetTextDatum(p->migration_id);
@@ -912,10 +923,30 @@ record_plan(MigrationPlan *p, const char *checksum)
 			values[9] = CStringGetTextDatum(s->notes);
 		else
 			nulls[9] = 'n';
+		nulls[10] = nulls[11] = 'n';
+		if (s->approved_objects != NIL)
+		{
+			int			n = list_length(s->approved_objects);
+			Datum	   *objects = palloc(sizeof(Datum) * n);
+			Datum	   *relids = palloc(sizeof(Datum) * n);
+			int			i;
+
+			for (i = 0; i < n; i++)
+			{
+				objects[i] = CStringGetTextDatum(list_nth(s->approved_objects, i));
+				relids[i] = ObjectIdGetDatum(list_nth_oid(s->approved_relids, i));
+			}
+			values[10] = PointerGetDatum(construct_array(objects, n, TEXTOID, -1, false,
+														 TYPALIGN_INT));
+			values[11] = PointerGetDatum(construct_array(relids, n, OIDOID, sizeof(Oid), true,
+														 TYPALIGN_INT));
+			nulls[10] = nulls[11] = ' ';
+		}
 		ss_state_exec("INSERT INTO schemashift.migration_steps (migration_id, step, line, col, "
-					  "statement, recipe, run, locks, estimate, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-					  "$9 OPERATOR(pg_catalog.*) '1 ms'::pg_catalog.interval, 'pending')",
-					  10, types, values, nulls);
+					  "statement, recipe, run, locks, estimate, status, approved_objects, approved_relations) "
+					  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+					  "$9 OPERATOR(pg_catalog.*) '1 ms'::pg_catalog.interval, 'pending', $11, $12)",
+					  12, types, values, nulls);
 	}
 }
 
@@ -927,7 +958,8 @@ load_steps(const char *id)
 	List	   *steps = NIL;
 	uint64		i;
 
-	ss_state_exec("SELECT step, line, col, statement, recipe, run, status, change_id "
+	ss_state_exec("SELECT step, line, col, statement, recipe, run, status, change_id, "
+				  "approved_objects, approved_relations "
 				  "FROM schemashift.migration_steps WHERE migration_id = $1 ORDER BY step",
 				  1, types, values, NULL);
 	for (i = 0; i < SPI_processed; i++)
@@ -945,6 +977,31 @@ load_steps(const char *id)
 		s->run = SPI_getvalue(tup, td, 6);
 		s->status = SPI_getvalue(tup, td, 7);
 		s->change_id = change ? strtoi64(change, NULL, 10) : 0;
+		{
+			bool		null1,
+						null2;
+			Datum		objects = SPI_getbinval(tup, td, 9, &null1);
+			Datum		relids = SPI_getbinval(tup, td, 10, &null2);
+
+			if (!null1 && !null2)
+			{
+				Datum	   *o;
+				Datum	   *r;
+				int			no;
+				int			nr;
+				int			k;
+
+				deconstruct_array(DatumGetArrayTypeP(objects), TEXTOID, -1, false,
+								  TYPALIGN_INT, &o, NULL, &no);
+				deconstruct_array(DatumGetArrayTypeP(relids), OIDOID, sizeof(Oid), true,
+								  TYPALIGN_INT, &r, NULL, &nr);
+				for (k = 0; k < no && k < nr; k++)
+				{
+					s->approved_objects = lappend(s->approved_objects, TextDatumGetCString(o[k]));
+					s->approved_relids = lappend_oid(s->approved_relids, DatumGetObjectId(r[k]));
+				}
+			}
+		}
 		steps = lappend(steps, s);
 	}
 	return steps;
@@ -1234,6 +1291,34 @@ fail_step(const char *id, Step *s, MemoryContext cxt)
 	ReThrowError(edata);
 }
 
+/*
+ * An approval was reviewed for the relations its object named when the
+ * migration was planned; the step gives it again by name in its own
+ * transaction, perhaps much later.  Refuse the step if a name now means
+ * another relation (SET SCHEMA, RENAME, DROP and CREATE), rather than let
+ * the approval cover a table nobody approved.
+ */
+static void
+check_approved_relations(Step *s)
+{
+	ListCell   *lo;
+	ListCell   *lr;
+
+	forboth(lo, s->approved_objects, lr, s->approved_relids)
+	{
+		const char *object = lfirst(lo);
+		Oid			then = lfirst_oid(lr);
+
+		if (ss_approval_object_relid(object) != then)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("\"%s\" no longer names the relation approved when migration step %d was planned",
+							object, s->number),
+					 errdetail("The approval covers only what was reviewed."),
+					 errhint("Review the change again and approve it in a new migration.")));
+	}
+}
+
 static void
 run_step(const char *id, Step *s, int nsteps)
 {
@@ -1250,6 +1335,7 @@ run_step(const char *id, Step *s, int nsteps)
 		mark(id, s, "done", 0, NULL);
 		return;
 	}
+	check_approved_relations(s);
 	mark(id, s, "running", 0, NULL);
 
 	/* apply's SPI procedure context: it lives as long as the CALL */

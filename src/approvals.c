@@ -120,6 +120,18 @@ resolve(const char *text, bool relations, Target *t)
 	}
 }
 
+/* The relation an approval's object names now (or its column's table). */
+Oid
+ss_approval_object_relid(const char *object)
+{
+	Target		t;
+
+	if (object == NULL)
+		return InvalidOid;
+	resolve(object, true, &t);
+	return t.relid;
+}
+
 static bool
 same_name(List *a, List *b)
 {

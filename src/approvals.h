@@ -34,6 +34,8 @@ typedef struct SSApproval
 } SSApproval;
 
 /* approvals.c */
+/* the relation an approval's object names now, or InvalidOid */
+extern Oid	ss_approval_object_relid(const char *object);
 extern List *ss_approval_add(List *approvals, const char *rule_id,
 							 const char *object, const char *reason,
 							 const char *origin);

@@ -15,6 +15,7 @@
 #include "exemptions.h"
 #include "compat.h"
 
+#include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
@@ -127,6 +128,27 @@ ss_exemption_restore(SSArmedExemption *previous)
 	}
 }
 
+/*
+ * The relation an ALTER TABLE or a RENAME names, resolved now: the recipe
+ * built its statements from names, and a name can be handed to another
+ * table between the build and the run (SET SCHEMA, RENAME).
+ */
+static bool
+names_the_recipes_table(Node *stmt, Oid relid)
+{
+	RangeVar   *rv = NULL;
+
+	if (!OidIsValid(relid))
+		return true;
+	if (IsA(stmt, AlterTableStmt))
+		rv = ((AlterTableStmt *) stmt)->relation;
+	else if (IsA(stmt, RenameStmt))
+		rv = ((RenameStmt *) stmt)->relation;
+	if (rv == NULL)
+		return true;
+	return RangeVarGetRelid(rv, NoLock, true) == relid;
+}
+
 SSExemption
 ss_exemption_claim(Node *stmt, int depth)
 {
@@ -138,7 +160,8 @@ ss_exemption_claim(Node *stmt, int depth)
 	foreach(lc, armed->stmts)
 	{
 		/* equal() ignores locations: the same statement, however spelt */
-		if (!armed->claimed[i] && equal(lfirst(lc), stmt))
+		if (!armed->claimed[i] && equal(lfirst(lc), stmt) &&
+			names_the_recipes_table(stmt, armed->rules.relid))
 		{
 			armed->claimed[i] = true;
 			return armed->rules;

@@ -33,6 +33,9 @@ typedef struct SSExemption
 								 * text (more means the text ended it
 								 * early), 0 when the recipe built every
 								 * statement from catalog names itself */
+	Oid			relid;			/* the table the recipe acts on: a statement
+								 * whose relation's name now means another
+								 * one is not the recipe's (InvalidOid: any) */
 } SSExemption;
 
 /* An exemption from no rule: the step is guarded like any statement. */

@@ -458,8 +458,41 @@ stamp_step(void *arg)
 
 	values[0] = Int64GetDatum(r->change);
 	values[1] = Int32GetDatum(r->step);
-	ss_state_exec("UPDATE schemashift.change_steps SET done_at = pg_catalog.clock_timestamp() "
-				  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND step OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
+	/*
+	 * The column an "add column" step added is remembered by number too:
+	 * abort drops that column, not whatever holds its name by then.
+	 */
+	ss_state_exec("UPDATE schemashift.change_steps s SET done_at = pg_catalog.clock_timestamp(), "
+				  "attnum = CASE WHEN s.action OPERATOR(pg_catalog.=) 'add column' THEN "
+				  "(SELECT a.attnum FROM pg_catalog.pg_attribute a, schemashift.changes c "
+				  "WHERE c.id OPERATOR(pg_catalog.=) s.change_id AND a.attrelid OPERATOR(pg_catalog.=) c.relid "
+				  "AND a.attname OPERATOR(pg_catalog.=) s.new_name AND NOT a.attisdropped) END "
+				  "WHERE s.change_id OPERATOR(pg_catalog.=) $1 AND s.step OPERATOR(pg_catalog.=) $2",
+				  2, types, values, NULL);
+}
+
+/*
+ * The column the change's "add column" step added, if it is still there
+ * under its name: the same number as when it was added.  False when the
+ * step never ran, or the name now belongs to another column.
+ */
+static bool
+change_added_column(Change *c, const char *column)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(c->id)};
+	AttrNumber	now = get_attnum(c->relid, column);
+	bool		isnull;
+	Datum		d;
+
+	if (now == InvalidAttrNumber)
+		return false;
+	if (ss_state_exec("SELECT attnum FROM schemashift.change_steps "
+					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND action OPERATOR(pg_catalog.=) 'add column' "
+					  "AND done_at IS NOT NULL", 1, types, values, NULL) != 1)
+		return false;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return !isnull && DatumGetInt16(d) == now;
 }
 
 /* ---------- checks and plans ---------- */
@@ -1533,6 +1566,7 @@ schemashift_contract(PG_FUNCTION_ARGS)
 			 */
 			exempt = ss_exempt_from2(SS_BAN_DROP_COLUMN, SS_RENAMING_COLUMN);
 			SS_ANY_STATEMENTS(exempt);
+			exempt.relid = c.relid;
 			ss_run_locked(psprintf("contract change %lld", (long long) id), f.sql, retries,
 						  &exempt, record_finish, &f);
 			ereport(NOTICE,
@@ -1577,20 +1611,34 @@ schemashift_abort(PG_FUNCTION_ARGS)
 			Finish		f = {&c, "aborted", "abort", NULL};
 			SSExemption exempt;
 
+			const char *added;
+
 			check_table(&c);
+			added = c.kind == CHANGE_ADD_COLUMN ? c.column : c.new_column;
+			if (!change_added_column(&c, added))
+			{
+				/* nothing of it to drop: never drop a column by its name alone */
+				ereport(NOTICE,
+						(errmsg("change %lld did not add a column %s to %s: no column is dropped",
+								(long long) id, quoted_column(added), c.relname)));
+				added = NULL;
+			}
 			if (c.kind == CHANGE_ADD_COLUMN)
-				f.sql = psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s",
-								 c.relname, quoted_column(c.column));
+				f.sql = added ? psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s",
+										 c.relname, quoted_column(added)) :
+					psprintf("LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE", c.relname);
 			else
 				f.sql = psprintf("DROP TRIGGER IF EXISTS %s ON %s;\n"
-								 "DROP FUNCTION IF EXISTS %s();\n"
-								 "ALTER TABLE %s DROP COLUMN IF EXISTS %s",
+								 "DROP FUNCTION IF EXISTS %s()%s%s%s%s",
 								 c.sync_trigger, c.relname, c.sync_function,
-								 c.relname, quoted_column(c.new_column));
+								 added ? ";\nALTER TABLE " : "", added ? c.relname : "",
+								 added ? " DROP COLUMN IF EXISTS " : "",
+								 added ? quoted_column(added) : "");
 			SPI_commit();
 			/* dropping the column this change added is what abort is for */
 			exempt = ss_exempt_from(SS_BAN_DROP_COLUMN);
 			SS_ANY_STATEMENTS(exempt);
+			exempt.relid = c.relid;
 			ss_run_locked(psprintf("abort change %lld", (long long) id), f.sql, retries,
 						  &exempt, record_finish, &f);
 			ereport(NOTICE,

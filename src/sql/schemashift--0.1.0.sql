@@ -309,6 +309,7 @@ CREATE TABLE schemashift.change_steps (
     statement text,
     old_name text,
     new_name text,
+    attnum smallint,
     done_at timestamptz,
     PRIMARY KEY (change_id, step)
 );
@@ -497,6 +498,8 @@ CREATE TABLE schemashift.migration_steps (
     attempts integer NOT NULL DEFAULT 0,
     change_id bigint,
     created_relations oid[],
+    approved_objects text[],
+    approved_relations oid[],
     started_at timestamptz,
     finished_at timestamptz,
     duration interval,
