@@ -348,14 +348,7 @@ check_where_clause(const char *where_clause)
 	if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
 	{
 		sel = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
-		if (sel->op == SETOP_NONE && sel->targetList == NIL &&
-			sel->fromClause == NIL && sel->whereClause != NULL &&
-			sel->groupClause == NIL && sel->havingClause == NULL &&
-			sel->windowClause == NIL && sel->sortClause == NIL &&
-			sel->limitCount == NULL && sel->limitOffset == NULL &&
-			sel->lockingClause == NIL && sel->withClause == NULL &&
-			sel->distinctClause == NIL && sel->valuesLists == NIL &&
-			sel->intoClause == NULL)
+		if (ss_bare_select(sel) && sel->targetList == NIL && sel->whereClause != NULL)
 			return;
 	}
 	refuse_at(where_clause, -1, "where_clause must be a boolean expression, and nothing else", NULL);

@@ -148,15 +148,9 @@ require_one_expression(const char *text, const char *what)
 	if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
 	{
 		sel = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
-		if (sel->op == SETOP_NONE && list_length(sel->targetList) == 1 &&
+		if (ss_bare_select(sel) && list_length(sel->targetList) == 1 &&
 			linitial_node(ResTarget, sel->targetList)->name == NULL &&
-			sel->fromClause == NIL && sel->whereClause == NULL &&
-			sel->groupClause == NIL && sel->havingClause == NULL &&
-			sel->windowClause == NIL && sel->sortClause == NIL &&
-			sel->limitCount == NULL && sel->limitOffset == NULL &&
-			sel->lockingClause == NIL && sel->withClause == NULL &&
-			sel->distinctClause == NIL && sel->valuesLists == NIL &&
-			sel->intoClause == NULL)
+			sel->whereClause == NULL)
 			return;
 	}
 	ereport(ERROR,

@@ -43,24 +43,20 @@ ss_table_owner(Oid relid)
 	return owner;
 }
 
+/*
+ * fn(arg) as role, in a security-restricted operation with extra_sec added,
+ * search_path pg_catalog and pg_temp, every setting put back afterwards.
+ */
 void
-ss_run_as_owner(Oid owner, SSStepFn fn, void *arg)
+ss_run_as(Oid role, int extra_sec, SSStepFn fn, void *arg)
 {
 	Oid			save_uid;
 	int			save_sec;
 	int			nest;
 
-	Assert(OidIsValid(owner));
+	Assert(OidIsValid(role));
 	GetUserIdAndSecContext(&save_uid, &save_sec);
-
-	/*
-	 * SECURITY_NOFORCE_RLS: the owner's own FORCE ROW LEVEL SECURITY does
-	 * not hide rows from a count that VALIDATE (which ignores row security)
-	 * must agree with, and runs no policy expression; as the server's
-	 * foreign-key checks do.
-	 */
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_RESTRICTED_OPERATION |
-						   SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(role, save_sec | SECURITY_RESTRICTED_OPERATION | extra_sec);
 	nest = NewGUCNestLevel();
 	PG_TRY();
 	{
@@ -75,6 +71,18 @@ ss_run_as_owner(Oid owner, SSStepFn fn, void *arg)
 		SetUserIdAndSecContext(save_uid, save_sec);
 	}
 	PG_END_TRY();
+}
+
+void
+ss_run_as_owner(Oid owner, SSStepFn fn, void *arg)
+{
+	/*
+	 * SECURITY_NOFORCE_RLS: the owner's own FORCE ROW LEVEL SECURITY does
+	 * not hide rows from a count that VALIDATE (which ignores row security)
+	 * must agree with, and runs no policy expression; as the server's
+	 * foreign-key checks do.
+	 */
+	ss_run_as(owner, SECURITY_NOFORCE_RLS, fn, arg);
 }
 
 static void

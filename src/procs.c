@@ -50,6 +50,23 @@ ss_qualified_relname(Oid relid)
 									  rel);
 }
 
+/*
+ * A SELECT with nothing but a target list and a WHERE clause: what
+ * "SELECT expr" or "SELECT WHERE cond" parses to when the user's text is one
+ * expression and nothing else.
+ */
+bool
+ss_bare_select(SelectStmt *sel)
+{
+	return sel->op == SETOP_NONE && sel->fromClause == NIL &&
+		sel->groupClause == NIL && sel->havingClause == NULL &&
+		sel->windowClause == NIL && sel->sortClause == NIL &&
+		sel->limitCount == NULL && sel->limitOffset == NULL &&
+		sel->lockingClause == NIL && sel->withClause == NULL &&
+		sel->distinctClause == NIL && sel->valuesLists == NIL &&
+		sel->intoClause == NULL;
+}
+
 /* OPERATOR(schema.name), read from the catalog: nothing found by search_path */
 char *
 ss_qualified_operator(Oid op)
@@ -139,52 +156,44 @@ state_owner(void)
 {
 	Oid			nsp = get_namespace_oid("schemashift", false);
 	Oid			relid = get_relname_relid("jobs", nsp);
-	HeapTuple	tup;
-	Oid			owner;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table schemashift.jobs is missing"),
 				 errhint("Recreate the extension: DROP EXTENSION schemashift; CREATE EXTENSION schemashift;")));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+	return ss_table_owner(relid);
+}
+
+typedef struct StateQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid		   *argtypes;
+	Datum	   *values;
+	const char *nulls;
+	int			rc;
+} StateQuery;
+
+static void
+state_query(void *arg)
+{
+	StateQuery *q = (StateQuery *) arg;
+
+	q->rc = SPI_execute_with_args(q->sql, q->nargs, q->argtypes, q->values, q->nulls,
+								  false, 0);
 }
 
 uint64
 ss_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 			  const char *nulls)
 {
-	Oid			save_uid;
-	int			save_sec;
-	int			nest;
-	int			rc = 0;
+	StateQuery	q = {sql, nargs, argtypes, values, nulls, 0};
 
-	GetUserIdAndSecContext(&save_uid, &save_sec);
 	/* the owner's rights, no object the caller planted on the search_path */
-	SetUserIdAndSecContext(state_owner(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	nest = NewGUCNestLevel();
-	PG_TRY();
-	{
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
-	}
-	PG_FINALLY();
-	{
-		AtEOXact_GUC(false, nest);
-		SetUserIdAndSecContext(save_uid, save_sec);
-	}
-	PG_END_TRY();
-	if (rc < 0)
-		elog(ERROR, "schemashift state query failed: %s", SPI_result_code_string(rc));
+	ss_run_as(state_owner(), SECURITY_LOCAL_USERID_CHANGE, state_query, &q);
+	if (q.rc < 0)
+		elog(ERROR, "schemashift state query failed: %s", SPI_result_code_string(q.rc));
 	return SPI_processed;
 }
 

@@ -18,6 +18,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 
 #include "exemptions.h"
 
@@ -34,6 +35,7 @@
 
 extern char *ss_qualified_relname(Oid relid);
 extern char *ss_qualified_operator(Oid op);
+extern bool ss_bare_select(SelectStmt *sel);
 extern char *ss_differs_sql(Oid type, const char *a, const char *b);
 extern int	ss_interval_ms(Datum interval, const char *name);
 extern int	ss_backoff_ms(int attempt);
@@ -173,6 +175,7 @@ extern int	ss_find_keyword(SSToken *t, int n, int from, const char *kw);
  * have checked, as itself, that it may act for the owner.
  */
 extern Oid	ss_table_owner(Oid relid);
+extern void ss_run_as(Oid role, int extra_sec, SSStepFn fn, void *arg);
 extern void ss_run_as_owner(Oid owner, SSStepFn fn, void *arg);
 /* SPI_execute(sql) as run_as that way, or as the caller if InvalidOid */
 extern void ss_execute_as(Oid run_as, const char *sql);

@@ -38,16 +38,22 @@ pg_strdup_or_die(const char *s)
 	return p;
 }
 
+static void
+message(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s: ", progname, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cli_error(const char *fmt,...)
 {
 	va_list		ap;
 
-	fprintf(stderr, "%s: error: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message("error", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -55,11 +61,9 @@ cli_hint(const char *fmt,...)
 {
 	va_list		ap;
 
-	fprintf(stderr, "%s: hint: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message("hint", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Levenshtein distance, for "did you mean". */
