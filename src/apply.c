@@ -1335,7 +1335,6 @@ run_step(const char *id, Step *s, int nsteps)
 		mark(id, s, "done", 0, NULL);
 		return;
 	}
-	check_approved_relations(s);
 	mark(id, s, "running", 0, NULL);
 
 	/* apply's SPI procedure context: it lives as long as the CALL */
@@ -1344,6 +1343,7 @@ run_step(const char *id, Step *s, int nsteps)
 	{
 		ss_current_migration_id = id;
 		ss_current_migration_step = s->number;
+		check_approved_relations(s);
 		if (!recipe_is_call(s->recipe))
 			attempts = run_as_written(id, s, &recorded);
 		else if (recipe_is_expand(s->recipe))

@@ -93,7 +93,7 @@ typedef struct Backfill
 	const SSBackfillSpec *spec;
 	char	   *relname;		/* qualified, quoted */
 	Oid			owner;
-	bool		as_owner;		/* a superuser on another role's table */
+	bool		as_owner;		/* run the batches as the table's owner */
 	int			ntargets;
 	SetTarget  *targets;
 	int			nkeys;			/* 0: block ranges */
@@ -1144,7 +1144,15 @@ setup(Backfill *b, double *reltuples)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("cannot backfill %s: not a table", b->relname)));
 	b->owner = rel->rd_rel->relowner;
-	b->as_owner = superuser() && b->owner != GetUserId();
+	/*
+	 * The owner's triggers, defaults and casts run as the owner whenever the
+	 * caller may act for the owner anyway (a superuser, or a member of the
+	 * owning role) and is someone else: running them as the caller could
+	 * only hand the owner the caller's other rights.  A caller with no more
+	 * than UPDATE on the table runs the batches as itself, as its own
+	 * UPDATE would: as the owner, its set_clause would gain the owner's.
+	 */
+	b->as_owner = b->owner != GetUserId() && has_privs_of_role(GetUserId(), b->owner);
 	choose_key(b, rel);
 	*reltuples = rel->rd_rel->reltuples;
 	if (b->nkeys == 0)

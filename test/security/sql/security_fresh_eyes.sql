@@ -181,6 +181,37 @@ SELECT * FROM security_victims();
 SELECT step, recipe, status FROM schemashift.migration_steps
  WHERE migration_id = 'fresh_eyes_approved' ORDER BY step;
 
+-- 5. the same with no second session: the approved step fails once (a view
+-- of the owner's reads the column), the owner drops the view and hands the
+-- name to victim, and the approver runs the same apply() again, as the
+-- error advises.  The resumed step is refused.
+SELECT security_reset();
+SET client_min_messages = warning;
+SET schemashift.mode = off;
+DROP SCHEMA IF EXISTS attic CASCADE;
+RESET schemashift.mode;
+CREATE SCHEMA attic AUTHORIZATION regress_app;
+RESET client_min_messages;
+SET ROLE regress_app;
+CREATE TABLE appschema.victim (id int PRIMARY KEY, secret text);
+CREATE VIEW appschema.victim_v AS SELECT secret FROM appschema.victim;
+RESET ROLE;
+CALL schemashift.apply('ALTER TABLE appschema.victim DROP COLUMN secret;', 'fresh_eyes_resumed',
+    approve => ARRAY['ban-drop-column:appschema.victim.secret']);
+\echo :LAST_ERROR_SQLSTATE
+SET schemashift.mode = off;
+DROP VIEW appschema.victim_v;
+ALTER TABLE appschema.victim SET SCHEMA attic;
+ALTER TABLE public.victim SET SCHEMA appschema;
+RESET schemashift.mode;
+CALL schemashift.apply('ALTER TABLE appschema.victim DROP COLUMN secret;', 'fresh_eyes_resumed',
+    approve => ARRAY['ban-drop-column:appschema.victim.secret']);
+\echo :LAST_ERROR_SQLSTATE
+SET schemashift.mode = off;
+ALTER TABLE appschema.victim SET SCHEMA public;
+RESET schemashift.mode;
+SELECT * FROM security_victims();
+
 -- clean up for the files that follow
 SELECT dblink_disconnect('other');
 SET client_min_messages = warning;

@@ -52,6 +52,32 @@ SELECT who = current_user AS by_superuser, op FROM public.op_log;
 -- every row changed exactly once by each
 SELECT count(*), sum(n) FROM public.victim2;
 
+-- a member of the owning role who has rights of its own backfills: the
+-- owner's trigger runs as the owner, not with the member's other rights
+CREATE ROLE regress_member;
+GRANT regress_app TO regress_member;
+GRANT USAGE ON SCHEMA public TO regress_member;
+SET client_min_messages = warning;
+SET ROLE regress_app;
+CREATE FUNCTION public.spy_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.op_log VALUES (current_user, 'trigger'); RETURN NEW; END $$;
+CREATE TRIGGER spy BEFORE UPDATE ON public.victim2 FOR EACH STATEMENT
+    EXECUTE FUNCTION public.spy_trigger();
+RESET ROLE;
+RESET client_min_messages;
+SET ROLE regress_member;
+CALL schemashift.backfill('public.victim2', 'n = n - 1', batch_size => 500);
+RESET ROLE;
+SELECT who, op, count(*) FROM public.op_log GROUP BY 1, 2 ORDER BY 1, 2;
+SET client_min_messages = warning;
+SET schemashift.mode = off;
+DROP TRIGGER spy ON public.victim2;
+DROP FUNCTION public.spy_trigger();
+REVOKE USAGE ON SCHEMA public FROM regress_member;
+DROP ROLE regress_member;
+RESET schemashift.mode;
+RESET client_min_messages;
+
 -- clean up
 SET client_min_messages = warning;
 SET schemashift.mode = off;
