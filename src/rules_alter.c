@@ -387,12 +387,29 @@ type_change_verdict_ext(Oid relid, const char *col, TypeName *tn,
 	return verdict;
 }
 
+/*
+ * In place: no rewrite, and no index on the column built again either (the
+ * new collation is the new type's own: the caller writes no COLLATE).
+ */
 bool
 ss_type_change_in_place(Oid relid, const char *col, TypeName *tn, Node *using_expr,
 						char **why)
 {
-	return type_change_verdict_ext(relid, col, tn, NULL, using_expr, why,
-								   NULL, NULL) == TYPE_CHANGE_NO_REWRITE;
+	Oid			newtyp;
+	Oid			newcoll;
+	bool		collation_changes;
+	char	   *first;
+
+	if (type_change_verdict_ext(relid, col, tn, NULL, using_expr, why,
+								&newtyp, &newcoll) != TYPE_CHANGE_NO_REWRITE)
+		return false;
+	if (ss_type_change_rebuilt_indexes(relid, col, newtyp, newcoll,
+									   &collation_changes, &first) > 0)
+	{
+		*why = psprintf("it rebuilds index %s on the column", first);
+		return false;
+	}
+	return true;
 }
 
 static void

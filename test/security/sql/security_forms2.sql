@@ -140,7 +140,8 @@ $$, false, 'require-timeout-settings=off, prefer-robust-stmts=off, prefer-bigint
 -- lint() follows SET SCHEMA: a decoy the script made and moved away no
 -- longer hides public.victim (x3 with a move), and a parent the script
 -- made is still judged by what sits below it after its move.  Must hold:
--- both reported.
+-- the DROP and the TRUNCATE reported; the moved new table is still new
+-- (its ADD COLUMN ... NOT NULL is not).
 SELECT statement, rule, object FROM schemashift.lint($$
 SET search_path = appschema, public;
 CREATE TABLE appschema.victim (id bigint);
