@@ -59,23 +59,25 @@ check_alter_domain(SSContext *cxt, Node *stmt)
 		 * SET NOT NULL scans every column of the domain (and of domains over
 		 * it) for nulls under a SHARE lock on each table: nothing to scan
 		 * when no existing table uses it, or when it is NOT NULL already.
-		 * A domain the catalog does not know is taken to be in use.
+		 * A domain the catalog does not know (lint of a script that creates
+		 * it) has no column in an existing table: the guard, which runs
+		 * after the script's earlier statements, sees the columns it got.
 		 */
-		if (OidIsValid(typid))
+		HeapTuple	tup;
+		bool		skip = true;
+
+		if (!OidIsValid(typid))
+			return;
+		tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		if (HeapTupleIsValid(tup))
 		{
-			HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-			bool		skip = true;
+			Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
 
-			if (HeapTupleIsValid(tup))
-			{
-				Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
-
-				skip = typ->typtype != TYPTYPE_DOMAIN || typ->typnotnull;
-				ReleaseSysCache(tup);
-			}
-			if (skip || !OidIsValid(ss_domain_column(typid, &column)))
-				return;
+			skip = typ->typtype != TYPTYPE_DOMAIN || typ->typnotnull;
+			ReleaseSysCache(tup);
 		}
+		if (skip || !OidIsValid(ss_domain_column(typid, &column)))
+			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
 					   NameListToString(s->typeName), ShareLock, false,
 					   column ?
