@@ -123,3 +123,34 @@ ALTER TABLE brand_new ALTER COLUMN id TYPE int;
 ALTER TABLE brand_new DROP COLUMN v;
 ALTER TABLE brand_new RENAME TO brand_newer;
 $$, extra => 'prefer-bigint-over-int=off');
+
+-- no rewrite, but indexes built again: a new collation rebuilds every index
+-- on the column, any type change one on an expression of it, and one whose
+-- default operator class changes (timestamp -> timestamptz, free in UTC)
+CREATE TABLE coll_t (id bigint, v text, w text, at timestamp);
+CREATE INDEX coll_t_v ON coll_t (v);
+CREATE INDEX coll_t_w ON coll_t (lower(w));
+CREATE INDEX coll_t_at ON coll_t (at);
+SET timezone = 'UTC';
+SELECT statement, rule, object, rewrites, message FROM schemashift.lint($$
+ALTER TABLE coll_t ALTER COLUMN v TYPE text COLLATE "C";
+ALTER TABLE coll_t ALTER COLUMN v TYPE text;
+ALTER TABLE coll_t ALTER COLUMN w TYPE varchar;
+ALTER TABLE coll_t ALTER COLUMN at TYPE timestamptz;
+ALTER TABLE coll_t ALTER COLUMN id TYPE bigint;
+$$, false, 'require-timeout-settings=off, prefer-robust-stmts=off, prefer-text-field=off');
+RESET timezone;
+
+-- SET SCHEMA and a schema's new name rename its tables; lint follows a
+-- move (the moved new table is still new)
+CREATE SCHEMA lint_alter_s;
+CREATE TABLE lint_alter_s.t (id bigint);
+SELECT stmt, rule, object FROM lr($$
+CREATE TABLE fresh (id bigint, v text);
+ALTER TABLE fresh SET SCHEMA lint_alter_s;
+ALTER TABLE lint_alter_s.fresh DROP COLUMN v;
+ALTER TABLE coll_t SET SCHEMA lint_alter_s;
+ALTER SCHEMA lint_alter_s RENAME TO lint_alter_s2;
+$$);
+DROP TABLE coll_t;
+DROP SCHEMA lint_alter_s CASCADE;

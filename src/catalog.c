@@ -46,6 +46,8 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 #include "parser/parse_type.h"
+#include "commands/defrem.h"
+#include "catalog/pg_attribute.h"
 
 char *
 ss_relation_name(RangeVar *rv)
@@ -113,6 +115,7 @@ script_relation(SSContext *cxt, const char *nspname, const char *relname,
 		e->reaches_existing = false;
 		e->is_type = false;
 		e->parents = NIL;
+		e->moved_to = NULL;
 	}
 	return e;
 }
@@ -586,6 +589,7 @@ remember_in(SSContext *cxt, const char *nspname, Oid nspid, const char *relname)
 	e->reaches_existing = false;
 	e->is_type = false;
 	e->parents = NIL;
+	e->moved_to = NULL;
 }
 
 /* A relation the statement creates (lint only: the guard sees the catalog). */
@@ -768,8 +772,106 @@ ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind)
 		e->state = SS_SCRIPT_DROPPED;
 		e->reaches_existing = false;
 		e->parents = NIL;
+		e->moved_to = NULL;
 	}
 	cxt->memo_rv = NULL;
+}
+
+/*
+ * ALTER ... SET SCHEMA: the relation leaves its schema for newschema (lint
+ * only).  A relation the script created keeps being new under its new
+ * name; one from the catalog is only gone from the old one (the catalog
+ * does not know it in the new schema yet: unknown, so taken for an
+ * existing table).  Nothing moves when the server would refuse: a name
+ * taken in the new schema, a temporary relation, a catalog relation of
+ * another kind than the keyword says.
+ */
+void
+ss_move_relation(SSContext *cxt, RangeVar *rv, ObjectType kind,
+				 const char *newschema)
+{
+	Oid			relid;
+	Oid			newnsp;
+	SSScriptRelation *e;
+	SSScriptRelation *dest;
+	const char *oldkey;
+	const char *newkey;
+
+	if (cxt->guard || rv == NULL || rv->relname == NULL || newschema == NULL)
+		return;
+	relid = ss_lookup_relation(cxt, rv);
+	e = cxt->memo_script;
+	cxt->memo_rv = NULL;
+	if (e && e->state == SS_SCRIPT_CREATED)
+		oldkey = e->nspname;
+	else if (OidIsValid(relid))
+	{
+		char		relkind = get_rel_relkind(relid);
+		bool		matches;
+
+		switch (kind)
+		{
+			case OBJECT_TABLE:
+				matches = relkind != RELKIND_COMPOSITE_TYPE;
+				break;
+			case OBJECT_VIEW:
+				matches = relkind == RELKIND_VIEW;
+				break;
+			case OBJECT_MATVIEW:
+				matches = relkind == RELKIND_MATVIEW;
+				break;
+			case OBJECT_SEQUENCE:
+				matches = relkind == RELKIND_SEQUENCE;
+				break;
+			case OBJECT_FOREIGN_TABLE:
+				matches = relkind == RELKIND_FOREIGN_TABLE;
+				break;
+			default:
+				matches = false;
+				break;
+		}
+		if (!matches)
+			return;
+		oldkey = namespace_key(get_rel_namespace(relid));
+	}
+	else
+		return;					/* nothing of that name: the statement fails */
+	if (oldkey == NULL || strcmp(oldkey, "pg_temp") == 0)
+		return;
+	newnsp = explicit_namespace(newschema, &newkey);
+	if (strcmp(newkey, "pg_temp") == 0 || strcmp(newkey, oldkey) == 0)
+		return;
+	dest = script_relation(cxt, newkey, rv->relname, false);
+	if (dest && dest->state == SS_SCRIPT_CREATED)
+		return;
+	if ((dest == NULL || dest->state == SS_SCRIPT_CATALOG) && OidIsValid(newnsp) &&
+		OidIsValid(relname_in_namespace(rv->relname, newnsp)))
+		return;
+
+	if (e == NULL)
+		e = script_relation(cxt, oldkey, rv->relname, true);
+	if (e->state == SS_SCRIPT_CREATED)
+	{
+		SSScriptRelation *ne = script_relation(cxt, newkey, rv->relname, true);
+
+		ne->state = SS_SCRIPT_CREATED;
+		ne->reaches_existing = e->reaches_existing;
+		ne->is_type = e->is_type;
+		ne->parents = e->parents;
+		ne->moved_to = NULL;
+		/* children that name the old record as parent still taint it */
+		e->moved_to = ne;
+	}
+	else
+	{
+		/* the catalog decides what the new name holds */
+		if (dest && dest->state == SS_SCRIPT_DROPPED)
+			dest->state = SS_SCRIPT_CATALOG;
+		e->moved_to = NULL;
+	}
+	e->state = SS_SCRIPT_DROPPED;
+	e->reaches_existing = false;
+	e->parents = NIL;
 }
 
 static void
@@ -777,6 +879,9 @@ taint(SSScriptRelation *e)
 {
 	ListCell   *lc;
 
+	/* a parent SET SCHEMA moved lives on under its new name */
+	if (e->moved_to)
+		taint(e->moved_to);
 	if (e->reaches_existing)
 		return;
 	e->reaches_existing = true;
@@ -1234,6 +1339,259 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
+ * How many tables (ordinary and partitioned) schema nspname holds that
+ * were not created in this transaction: what ALTER SCHEMA ... RENAME takes
+ * away from the names the application uses.  pg_class has no index on the
+ * namespace alone, so this reads all of it; schema renames are rare.
+ * 0 when the catalog does not know the schema.
+ */
+int
+ss_schema_tables(const char *nspname, char **first)
+{
+	Oid			nspid = get_namespace_oid(nspname, true);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	int			n = 0;
+
+	*first = NULL;
+	if (!OidIsValid(nspid))
+		return 0;
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		CHECK_FOR_INTERRUPTS();
+		if (form->relkind != RELKIND_RELATION &&
+			form->relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (ss_relid_is_new_ext(form->oid, false))
+			continue;
+		n++;
+		keep_first(first, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
+ * A column of a table or materialized view that existed before this
+ * transaction and is of the domain, or of a domain over it at any depth:
+ * what ALTER DOMAIN ... SET NOT NULL scans (the server's
+ * get_rels_with_domain).  Its relation, the lowest found, and in *object
+ * "table.column"; InvalidOid when none.
+ */
+static void
+domain_column_walk(Oid typid, Oid *found, int32 *subid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tup;
+	List	   *subdomains = NIL;
+	ListCell   *lc;
+
+	check_stack_depth();
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char		relkind;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->classid == TypeRelationId)
+		{
+			if (get_typtype(dep->objid) == TYPTYPE_DOMAIN)
+				subdomains = lappend_oid(subdomains, dep->objid);
+			continue;
+		}
+		if (dep->classid != RelationRelationId || dep->objsubid <= 0)
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+			relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (ss_relid_is_new_ext(dep->objid, false))
+			continue;
+		if (!OidIsValid(*found) || dep->objid < *found ||
+			(dep->objid == *found && dep->objsubid < *subid))
+		{
+			*found = dep->objid;
+			*subid = dep->objsubid;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	foreach(lc, subdomains)
+		domain_column_walk(lfirst_oid(lc), found, subid);
+	list_free(subdomains);
+}
+
+Oid
+ss_domain_column(Oid typid, char **object)
+{
+	Oid			found = InvalidOid;
+	int32		subid = 0;
+
+	*object = NULL;
+	domain_column_walk(typid, &found, &subid);
+	if (OidIsValid(found))
+	{
+		char	   *nsp = get_namespace_name(get_rel_namespace(found));
+		char	   *relname = get_rel_name(found);
+		char	   *att = get_attname(found, (AttrNumber) subid, true);
+
+		if (nsp && relname && att)
+			*object = psprintf("%s.%s", quote_qualified_identifier(nsp, relname),
+							   quote_identifier(att));
+	}
+	return found;
+}
+
+/*
+ * Would ALTER COLUMN ... TYPE rebuild this index although the table keeps
+ * its data?  The server reuses an index only when CheckIndexCompatible()
+ * says so: no expression, no predicate, valid, and the same operator class
+ * and collation as the index built for the new type would get (what
+ * pg_get_indexdef() leaves out is the default for the column, so it
+ * follows the new type and collation).
+ */
+static bool
+index_rebuilt(Oid indexid, AttrNumber attnum, Oid oldtyp, Oid newtyp,
+			  Oid oldcoll, Oid newcoll)
+{
+	HeapTuple	tup;
+	HeapTuple	reltup;
+	Form_pg_index idx;
+	Oid			am;
+	Datum		d;
+	bool		isnull;
+	oidvector  *indclass;
+	oidvector  *indcollation;
+	bool		rebuilt = false;
+	int			k;
+
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	idx = (Form_pg_index) GETSTRUCT(tup);
+	if (!heap_attisnull(tup, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(tup, Anum_pg_index_indpred, NULL) || !idx->indisvalid)
+	{
+		ReleaseSysCache(tup);
+		return true;
+	}
+	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(reltup))
+	{
+		ReleaseSysCache(tup);
+		return false;
+	}
+	am = ((Form_pg_class) GETSTRUCT(reltup))->relam;
+	ReleaseSysCache(reltup);
+	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
+	indclass = (oidvector *) DatumGetPointer(d);
+	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull);
+	indcollation = (oidvector *) DatumGetPointer(d);
+	for (k = 0; k < idx->indnkeyatts && !rebuilt; k++)
+	{
+		Oid			opclass = indclass->values[k];
+
+		if (idx->indkey.values[k] != attnum)
+			continue;
+		if (indcollation->values[k] == oldcoll && newcoll != oldcoll)
+			rebuilt = true;
+		else if (oldtyp != newtyp &&
+				 IsPolymorphicType(get_opclass_input_type(opclass)))
+			rebuilt = true;
+		else if (oldtyp != newtyp && opclass == GetDefaultOpClass(oldtyp, am) &&
+				 GetDefaultOpClass(newtyp, am) != opclass)
+			rebuilt = true;
+	}
+	ReleaseSysCache(tup);
+	return rebuilt;
+}
+
+/*
+ * How many indexes on relid's column (as a key, in an expression or in a
+ * predicate: whatever depends on the column, as the server finds them)
+ * ALTER COLUMN ... TYPE rebuilds when it changes the column to newtyp and
+ * newcoll without rewriting the table.  *first gets one, for the message;
+ * *collation_changes whether the column's collation changes.
+ */
+int
+ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
+							   Oid newcoll, bool *collation_changes,
+							   char **first)
+{
+	HeapTuple	atttup;
+	AttrNumber	attnum;
+	Oid			oldtyp;
+	Oid			oldcoll;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key[3];
+	HeapTuple	tup;
+	List	   *seen = NIL;
+	int			n = 0;
+
+	*first = NULL;
+	*collation_changes = false;
+	if (!OidIsValid(relid))
+		return 0;
+	atttup = SearchSysCacheAttName(relid, column);
+	if (!HeapTupleIsValid(atttup))
+		return 0;
+	attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
+	oldtyp = ((Form_pg_attribute) GETSTRUCT(atttup))->atttypid;
+	oldcoll = ((Form_pg_attribute) GETSTRUCT(atttup))->attcollation;
+	ReleaseSysCache(atttup);
+	*collation_changes = oldcoll != newcoll;
+
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum((int32) attnum));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 3, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char		relkind;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->classid != RelationRelationId ||
+			list_member_oid(seen, dep->objid))
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
+			continue;
+		seen = lappend_oid(seen, dep->objid);
+		if (!index_rebuilt(dep->objid, attnum, oldtyp, newtyp, oldcoll, newcoll))
+			continue;
+		n++;
+		keep_first(first, dep->objid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	list_free(seen);
 	return n;
 }
 

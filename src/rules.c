@@ -164,7 +164,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"column type change that rewrites the table",
 		"changing the column type rewrites the table and rebuilds its indexes while blocking reads and writes",
 		"Add a new column of the new type, keep it in sync with a trigger, backfill in batches, then swap the columns in one short transaction.",
-		"Unless the new type is binary-coercible from the old one (varchar(10) to varchar(20), varchar to text, numeric(10,2) to numeric(12,2)), ALTER COLUMN TYPE rewrites every row and rebuilds every index of the table under an ACCESS EXCLUSIVE lock. schemashift asks the server whether this change would rewrite, so binary-coercible changes are not reported.",
+		"Unless the new type is binary-coercible from the old one (varchar(10) to varchar(20), varchar to text, numeric(10,2) to numeric(12,2)), ALTER COLUMN TYPE rewrites every row and rebuilds every index of the table under an ACCESS EXCLUSIVE lock. schemashift asks the server whether this change would rewrite, so binary-coercible changes are not reported, unless they rebuild an index on the column all the same: a new collation, an index on an expression of the column or with a predicate, another default operator class.",
 		"ALTER TABLE orders ALTER COLUMN id TYPE bigint;",
 		NULL},
 	[SS_BAN_TABLE_REWRITE] = {
@@ -177,10 +177,10 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		NULL},
 	[SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT] = {
 		"ban-alter-domain-with-add-constraint", SS_LEVEL_ERROR, "ShareLock", false,
-		"ALTER DOMAIN ... ADD CONSTRAINT",
+		"ALTER DOMAIN ... ADD CONSTRAINT or SET NOT NULL",
 		"adding a constraint to a domain checks every column of that domain in every table while blocking writes to them",
 		"Add the constraint with NOT VALID and VALIDATE it separately, or put a CHECK on the tables instead of the domain.",
-		"ALTER DOMAIN ... ADD CONSTRAINT scans every table that has a column of the domain, holding a SHARE lock on each.",
+		"ALTER DOMAIN ... ADD CONSTRAINT scans every table that has a column of the domain, holding a SHARE lock on each; so does SET NOT NULL, looking for nulls.",
 		"ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);",
 		NULL},
 	[SS_BAN_CREATE_DOMAIN_WITH_CONSTRAINT] = {
@@ -265,7 +265,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		NULL},
 	[SS_RENAMING_TABLE] = {
 		"renaming-table", SS_LEVEL_ERROR, AEL, false,
-		"RENAME of a table",
+		"RENAME or SET SCHEMA of a table, or RENAME of the schema that holds it",
 		"renaming a table breaks the running application that still uses the old name",
 		"Create the new table (or a view with the new name), move the application over, then drop the old name.",
 		"Code deployed before the migration keeps using the old name and fails from the moment the rename commits.",

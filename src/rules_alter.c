@@ -279,9 +279,15 @@ typedef enum
 	TYPE_CHANGE_UNKNOWN
 } TypeChangeVerdict;
 
+/*
+ * The verdict on ALTER COLUMN ... TYPE tn [COLLATE coll] [USING ...]; with
+ * newtyp, also the new type and the column's new collation (COLLATE, else
+ * the new type's own, as the server chooses), when they resolve.
+ */
 static TypeChangeVerdict
-type_change_verdict(Oid relid, const char *col, TypeName *tn, Node *using_expr,
-					char **why)
+type_change_verdict_ext(Oid relid, const char *col, TypeName *tn,
+						CollateClause *coll, Node *using_expr, char **why,
+						Oid *newtyp, Oid *newcoll)
 {
 	HeapTuple	atttup;
 	Form_pg_attribute att;
@@ -292,6 +298,11 @@ type_change_verdict(Oid relid, const char *col, TypeName *tn, Node *using_expr,
 	ResourceOwner oldowner = CurrentResourceOwner;
 
 	*why = NULL;
+	if (newtyp)
+	{
+		*newtyp = InvalidOid;
+		*newcoll = InvalidOid;
+	}
 	if (!OidIsValid(relid))
 	{
 		*why = "the table is not in the catalog";
@@ -332,6 +343,12 @@ type_change_verdict(Oid relid, const char *col, TypeName *tn, Node *using_expr,
 										 COERCION_EXPLICIT, COERCE_EXPLICIT_CAST, -1);
 		}
 		typenameTypeIdAndMod(NULL, tn, &typid, &typmod);
+		if (newtyp)
+		{
+			*newtyp = typid;
+			*newcoll = coll ? LookupCollation(NULL, coll->collname, coll->location) :
+				get_typcollation(typid);
+		}
 		if (expr)
 			expr = coerce_to_target_type(NULL, expr, exprType(expr), typid, typmod,
 										 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
@@ -370,11 +387,29 @@ type_change_verdict(Oid relid, const char *col, TypeName *tn, Node *using_expr,
 	return verdict;
 }
 
+/*
+ * In place: no rewrite, and no index on the column built again either (the
+ * new collation is the new type's own: the caller writes no COLLATE).
+ */
 bool
 ss_type_change_in_place(Oid relid, const char *col, TypeName *tn, Node *using_expr,
 						char **why)
 {
-	return type_change_verdict(relid, col, tn, using_expr, why) == TYPE_CHANGE_NO_REWRITE;
+	Oid			newtyp;
+	Oid			newcoll;
+	bool		collation_changes;
+	char	   *first;
+
+	if (type_change_verdict_ext(relid, col, tn, NULL, using_expr, why,
+								&newtyp, &newcoll) != TYPE_CHANGE_NO_REWRITE)
+		return false;
+	if (ss_type_change_rebuilt_indexes(relid, col, newtyp, newcoll,
+									   &collation_changes, &first) > 0)
+	{
+		*why = psprintf("it rebuilds index %s on the column", first);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -383,10 +418,36 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 	ColumnDef  *def = (ColumnDef *) cmd->def;
 	char	   *why;
 	TypeChangeVerdict v;
+	Oid			newtyp;
+	Oid			newcoll;
 
-	v = type_change_verdict(relid, cmd->name, def->typeName, def->raw_default, &why);
+	v = type_change_verdict_ext(relid, cmd->name, def->typeName, def->collClause,
+								def->raw_default, &why, &newtyp, &newcoll);
 	if (v == TYPE_CHANGE_NO_REWRITE)
+	{
+		bool		collation_changes;
+		char	   *first;
+		int			n;
+
+		/*
+		 * The table keeps its data, but every index on the column the new
+		 * collation or type makes incompatible (and every one on an
+		 * expression or with a predicate) is built again from scratch.
+		 */
+		n = ss_type_change_rebuilt_indexes(relid, cmd->name, newtyp, newcoll,
+										   &collation_changes, &first);
+		if (n > 0)
+			ss_report_full(cxt, SS_CHANGING_COLUMN_TYPE,
+						   ss_location_of((Node *) def, -1),
+						   column_object(cxt, cmd->name), cxt->stmt_lock, false,
+						   n == 1 ?
+						   psprintf("changing the column %s does not rewrite the table but rebuilds index %s on the column while blocking reads and writes",
+									collation_changes ? "collation" : "type", first) :
+						   psprintf("changing the column %s does not rewrite the table but rebuilds %d indexes on the column (%s first) while blocking reads and writes",
+									collation_changes ? "collation" : "type", n, first),
+						   NULL);
 		return;
+	}
 	ss_report_full(cxt, SS_CHANGING_COLUMN_TYPE, ss_location_of((Node *) def, -1),
 				   column_object(cxt, cmd->name), cxt->stmt_lock, true,
 				   v == TYPE_CHANGE_REWRITES ?
@@ -762,6 +823,22 @@ check_rename(SSContext *cxt, Node *stmt)
 	char		relkind;
 	bool		is_table;
 
+	/* a schema's new name is a new name for every table in it */
+	if (s->renameType == OBJECT_SCHEMA && s->subname)
+	{
+		char	   *first;
+		int			n = ss_schema_tables(s->subname, &first);
+
+		if (n > 0)
+			ss_report(cxt, SS_RENAMING_TABLE, -1,
+					  pstrdup(quote_identifier(s->subname)),
+					  n == 1 ?
+					  psprintf("renaming schema %s renames table %s, which breaks the running application that still uses the old name",
+							   quote_identifier(s->subname), first) :
+					  psprintf("renaming schema %s renames its %d tables (%s first), which breaks the running application that still uses the old names",
+							   quote_identifier(s->subname), n, first));
+		return;
+	}
 	if (s->relation == NULL)
 		return;
 	switch (s->renameType)
@@ -831,6 +908,40 @@ check_rename(SSContext *cxt, Node *stmt)
 }
 
 /*
+ * ALTER ... SET SCHEMA takes the relation away from the name the
+ * application uses, as RENAME does.  The kind comes from the catalog: only
+ * ALTER TABLE moves a relation of another kind (the others refuse one), and
+ * a name the catalog does not know is taken for what the keyword says.
+ * The relation's children stay where they are.
+ */
+static void
+check_set_schema(SSContext *cxt, Node *stmt)
+{
+	AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;
+	char		relkind;
+
+	switch (s->objectType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_SEQUENCE:
+			break;
+		default:
+			return;
+	}
+	if (s->relation == NULL || ss_relation_is_new_inh(cxt, s->relation, false))
+		return;
+	relkind = ss_relation_relkind(cxt, s->relation);
+	if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		(relkind == '\0' && s->objectType == OBJECT_TABLE))
+		ss_report(cxt, SS_RENAMING_TABLE, -1, cxt->stmt_lock_object,
+				  psprintf("moving a table to schema %s breaks the running application that still uses the old name",
+						   quote_identifier(s->newschema)));
+}
+
+/*
  * ALTER TABLE/INDEX/MATERIALIZED VIEW ALL IN TABLESPACE ... SET TABLESPACE
  * copies every matching relation, each under ACCESS EXCLUSIVE.  The
  * object is the tablespace: approving one table must not move them all.
@@ -876,6 +987,7 @@ check_cluster_vacuum(SSContext *cxt, Node *stmt)
 const SSChecker schemashift_alter_checkers[] = {
 	{T_AlterTableStmt, check_alter_table},
 	{T_RenameStmt, check_rename},
+	{T_AlterObjectSchemaStmt, check_set_schema},
 	{T_AlterTableMoveAllStmt, check_move_all},
 	{T_ClusterStmt, check_cluster_vacuum},
 	{T_VacuumStmt, check_cluster_vacuum},

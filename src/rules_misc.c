@@ -17,6 +17,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "utils/syscache.h"
 
@@ -49,6 +50,42 @@ check_alter_domain(SSContext *cxt, Node *stmt)
 	if (s->subtype == 'C')
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
 					   NameListToString(s->typeName), ShareLock, false, NULL, NULL);
+	else if (s->subtype == 'O')
+	{
+		Oid			typid = ss_lookup_type(makeTypeNameFromNameList(s->typeName));
+		char	   *column = NULL;
+
+		/*
+		 * SET NOT NULL scans every column of the domain (and of domains over
+		 * it) for nulls under a SHARE lock on each table: nothing to scan
+		 * when no existing table uses it, or when it is NOT NULL already.
+		 * A domain the catalog does not know (lint of a script that creates
+		 * it) has no column in an existing table: the guard, which runs
+		 * after the script's earlier statements, sees the columns it got.
+		 */
+		HeapTuple	tup;
+		bool		skip = true;
+
+		if (!OidIsValid(typid))
+			return;
+		tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
+
+			skip = typ->typtype != TYPTYPE_DOMAIN || typ->typnotnull;
+			ReleaseSysCache(tup);
+		}
+		if (skip || !OidIsValid(ss_domain_column(typid, &column)))
+			return;
+		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
+					   NameListToString(s->typeName), ShareLock, false,
+					   column ?
+					   psprintf("setting a domain NOT NULL checks every column of that domain in every table (%s first) while blocking writes to them",
+								column) :
+					   "setting a domain NOT NULL checks every column of that domain in every table while blocking writes to them",
+					   "Put a NOT NULL (or a CHECK ... NOT VALID, validated later) on the tables' columns instead of the domain.");
+	}
 }
 
 static void
@@ -532,6 +569,25 @@ remember_created(SSContext *cxt, Node *stmt)
 						strcmp(strVal(&((A_Const *) a0)->val), "search_path") == 0)
 						ss_forget_search_path(cxt);
 				}
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;
+
+				if (s->relation)
+					ss_move_relation(cxt, s->relation, s->objectType, s->newschema);
+				break;
+			}
+		case T_RenameStmt:
+			{
+				/*
+				 * Every relation of a renamed schema changes its name: lint
+				 * stops trusting its record of what the script made over the
+				 * catalog, as after a search_path it cannot follow.
+				 */
+				if (((RenameStmt *) stmt)->renameType == OBJECT_SCHEMA)
+					ss_forget_search_path(cxt);
 				break;
 			}
 		case T_AlterTableStmt:

@@ -218,6 +218,7 @@ typedef struct SSScriptRelation
 	bool		reaches_existing;	/* an existing relation sits below it */
 	bool		is_type;		/* a composite type: ONLY does not apply */
 	List	   *parents;		/* SSScriptRelation above it */
+	struct SSScriptRelation *moved_to;	/* where SET SCHEMA took it */
 } SSScriptRelation;
 
 /*
@@ -350,6 +351,14 @@ extern bool ss_type_is_checked_domain(TypeName *tn);
 extern void ss_remember_relation(SSContext *cxt, RangeVar *rv);
 extern void ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname);
 extern void ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind);
+extern void ss_move_relation(SSContext *cxt, RangeVar *rv, ObjectType kind,
+							 const char *newschema);
+extern int	ss_schema_tables(const char *nspname, char **first);
+extern Oid	ss_domain_column(Oid typid, char **object);
+extern int	ss_type_change_rebuilt_indexes(Oid relid, const char *column,
+										   Oid newtyp, Oid newcoll,
+										   bool *collation_changes,
+										   char **first);
 extern void ss_remember_search_path(SSContext *cxt, VariableSetStmt *s);
 extern void ss_forget_search_path(SSContext *cxt);
 extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
