@@ -202,7 +202,7 @@ parse_user_text(const char *prefix, const char *text)
 	sql_add_user(&s, text, strlen(text), text, 0);
 	PG_TRY();
 	{
-		raw = raw_parser(s.buf.data, RAW_PARSE_DEFAULT);
+		raw = schemashift_raw_parser(s.buf.data);
 	}
 	PG_CATCH();
 	{

@@ -3,9 +3,10 @@
  * compat.h
  *		Differences between PostgreSQL major versions, written once.
  *
- * schemashift targets PostgreSQL 15.  Every place that depends on the
- * server's major version goes through a macro defined here, so that 13, 14,
- * 16 and 17 can follow by editing this file alone.
+ * schemashift is built and tested on PostgreSQL 15, its floor: the hook
+ * signatures, the catalog and the parse nodes it uses are 15's.  Every place
+ * that depends on the server's major version goes through a macro defined
+ * here, so that 16, 17 and 18 follow by editing this file alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,23 +15,12 @@
 
 #include "postgres.h"
 
-#if PG_VERSION_NUM < 130000
-#error "schemashift requires PostgreSQL 13 or later"
+#if PG_VERSION_NUM < 150000
+#error "schemashift requires PostgreSQL 15 or later"
 #endif
 
-/* InitMaterializedSRF() appeared in 15; older servers spell it differently */
-#if PG_VERSION_NUM >= 150000
 #define schemashift_init_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
-#else
-#define schemashift_init_srf(fcinfo) SetSingleFuncCall((fcinfo), 0)
-#endif
-
-/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15 */
-#if PG_VERSION_NUM >= 150000
 #define schemashift_reserve_guc_prefix(p) MarkGUCPrefixReserved(p)
-#else
-#define schemashift_reserve_guc_prefix(p) EmitWarningsOnPlaceholders(p)
-#endif
 
 /* ALTER TABLE sub-command for ADD CONSTRAINT also had a Recurse twin up to 15 */
 #if PG_VERSION_NUM < 160000
@@ -52,12 +42,8 @@
 #define SCHEMASHIFT_IS_DROP_COLUMN(t) ((t) == AT_DropColumn)
 #endif
 
-/* RawParseMode arrived in 14 */
-#if PG_VERSION_NUM >= 140000
+/* every parse of a whole statement goes through here */
 #define schemashift_raw_parser(s) raw_parser((s), RAW_PARSE_DEFAULT)
-#else
-#define schemashift_raw_parser(s) raw_parser(s)
-#endif
 
 /* ownership checks became object-generic in 16 */
 #if PG_VERSION_NUM >= 160000

@@ -142,7 +142,7 @@ dollar_quote(const char *body)
 static void
 require_one_expression(const char *text, const char *what)
 {
-	List	   *raw = raw_parser(psprintf("SELECT %s", text), RAW_PARSE_DEFAULT);
+	List	   *raw = schemashift_raw_parser(psprintf("SELECT %s", text));
 	SelectStmt *sel;
 
 	if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
@@ -1134,7 +1134,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 		tn = schemashift_type_string_to_typename(new_type_text);
 		if (c.using_expr)
 		{
-			List	   *raw = raw_parser(psprintf("SELECT %s", c.using_expr), RAW_PARSE_DEFAULT);
+			List	   *raw = schemashift_raw_parser(psprintf("SELECT %s", c.using_expr));
 
 			using_node = linitial_node(ResTarget,
 									   ((SelectStmt *) linitial_node(RawStmt, raw)->stmt)->targetList)->val;
@@ -1305,7 +1305,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			if (edata)
 				throw_in_expression(edata, c.default_expr);
 			require_one_expression(c.default_expr, "default_expr");
-			raw = raw_parser(psprintf("SELECT %s", c.default_expr), RAW_PARSE_DEFAULT);
+			raw = schemashift_raw_parser(psprintf("SELECT %s", c.default_expr));
 			volatile_default = list_length(raw) != 1 ||
 				ss_expr_is_volatile(linitial_node(ResTarget,
 												  ((SelectStmt *) linitial_node(RawStmt, raw)->stmt)->targetList)->val);

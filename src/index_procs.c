@@ -246,7 +246,7 @@ parse_request(IndexRequest *req, const char *definition)
 
 	PG_TRY();
 	{
-		raw = raw_parser(definition, RAW_PARSE_DEFAULT);
+		raw = schemashift_raw_parser(definition);
 	}
 	PG_CATCH();
 	{
@@ -333,7 +333,7 @@ index_matches(Oid indexoid, IndexRequest *req, Oid relid)
 	RangeVar   *rv = makeRangeVar(get_namespace_name(get_rel_namespace(relid)),
 								  get_rel_name(relid), -1);
 
-	have = (IndexStmt *) linitial_node(RawStmt, raw_parser(existing, RAW_PARSE_DEFAULT))->stmt;
+	have = (IndexStmt *) linitial_node(RawStmt, schemashift_raw_parser(existing))->stmt;
 	want = copyObject(req->stmt);
 	want->relation = rv;
 	have->relation = copyObject(rv);
