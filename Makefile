@@ -26,7 +26,7 @@ OBJS = \
 	src/guard.o \
 	src/approvals.o \
 	src/hooks.o \
-	src/executor.o \
+	src/worker.o \
 	src/procs.o \
 	src/index_procs.o \
 	src/backfill.o \

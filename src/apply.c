@@ -25,7 +25,7 @@
  */
 #include "procs.h"
 #include "approvals.h"
-#include "executor.h"
+#include "worker.h"
 #include "schemashift.h"
 
 #include "access/htup_details.h"

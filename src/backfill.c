@@ -17,7 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
-#include "executor.h"
+#include "worker.h"
 #include "schemashift.h"
 
 #include "catalog/pg_operator.h"

@@ -33,7 +33,7 @@
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
-#include "executor.h"
+#include "worker.h"
 #include "schemashift.h"
 
 #include "access/htup_details.h"

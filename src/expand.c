@@ -23,7 +23,7 @@
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
-#include "executor.h"
+#include "worker.h"
 #include "schemashift.h"
 
 #include "access/htup_details.h"

@@ -5,13 +5,13 @@
  *		(CONCURRENTLY) index commands, callable from a migration script, with
  *		idempotence, clean-up of INVALID leftovers, retries and progress.
  *
- * Every build runs in the top-level executor (executor.c) as the caller's
+ * Every build runs in the background worker (worker.c) as the caller's
  * role.  Between steps the procedure commits, so it never holds a snapshot
  * or a lock a concurrent build would wait for.
  *
  *-------------------------------------------------------------------------
  */
-#include "executor.h"
+#include "worker.h"
 #include "procs.h"
 #include "schemashift.h"
 

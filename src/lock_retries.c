@@ -15,7 +15,7 @@
  *-------------------------------------------------------------------------
  */
 #include "procs.h"
-#include "executor.h"
+#include "worker.h"
 #include "schemashift.h"
 
 #include <math.h>

@@ -203,7 +203,7 @@ COMMENT ON FUNCTION schemashift.self_check() IS
 'every way the schemashift guard could be bypassed on this server';
 
 -- ---------------------------------------------------------------------
--- Online index commands (src/index_procs.c, src/executor.c).  They run as
+-- Online index commands (src/index_procs.c, src/worker.c).  They run as
 -- the caller and commit between steps, so they are plain C procedures:
 -- SECURITY DEFINER or a SET clause would make every CALL atomic.
 -- ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * executor.c
+ * worker.c
  *		Run one statement at top level in a dynamic background worker, for
  *		procedures that need what SPI cannot give: CREATE INDEX CONCURRENTLY,
  *		DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY.
@@ -13,7 +13,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "executor.h"
+#include "worker.h"
 #include "schemashift.h"
 
 #include "access/xact.h"

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * executor.h
+ * worker.h
  *		Run one SQL statement at top level, outside any transaction block,
  *		from a procedure: what CREATE INDEX CONCURRENTLY and the other
  *		commands that refuse to run in a function need.
@@ -16,8 +16,8 @@
  *
  *-------------------------------------------------------------------------
  */
-#ifndef SCHEMASHIFT_EXECUTOR_H
-#define SCHEMASHIFT_EXECUTOR_H
+#ifndef SCHEMASHIFT_WORKER_H
+#define SCHEMASHIFT_WORKER_H
 
 #include "postgres.h"
 
@@ -59,4 +59,4 @@ extern void schemashift_exec_sleep(int ms);
 
 extern PGDLLEXPORT void schemashift_executor_main(Datum main_arg);
 
-#endif							/* SCHEMASHIFT_EXECUTOR_H */
+#endif							/* SCHEMASHIFT_WORKER_H */
