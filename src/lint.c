@@ -47,11 +47,34 @@ PG_FUNCTION_INFO_V1(schemashift_statements);
 
 #define LINT_NCOLS 10
 
-typedef uint64 RuleMask;
+/* A set of rules, as many as the registry holds. */
+#define RULE_MASK_WORDS ((SS_NUM_RULES + 63) / 64)
 
-#define RULE_BIT(r) (((RuleMask) 1) << (r))
+typedef struct RuleMask
+{
+	uint64		w[RULE_MASK_WORDS];
+} RuleMask;
 
-StaticAssertDecl(SS_NUM_RULES <= 64, "rule masks hold at most 64 rules");
+static inline void
+mask_add(RuleMask *m, SSRuleId r)
+{
+	m->w[r / 64] |= ((uint64) 1) << (r % 64);
+}
+
+static inline void
+mask_merge(RuleMask *m, const RuleMask *other)
+{
+	int			i;
+
+	for (i = 0; i < RULE_MASK_WORDS; i++)
+		m->w[i] |= other->w[i];
+}
+
+static inline bool
+mask_has(const RuleMask *m, SSRuleId r)
+{
+	return (m->w[r / 64] & (((uint64) 1) << (r % 64))) != 0;
+}
 
 typedef struct StmtSpan
 {
@@ -319,7 +342,7 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 	int			end;
 	bool		file = false;
 	bool		matched = false;
-	RuleMask	mask = 0;
+	RuleMask	mask = {{0}};
 	bool		any_name = false;
 
 	while (i < len && isspace((unsigned char) body[i]))
@@ -393,14 +416,14 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 		if (n == 0)
 			add_unknown_ignore(st, body_offset + s, body + s, e - s);
 		for (k = 0; k < n; k++)
-			mask |= RULE_BIT(ids[k]);
+			mask_add(&mask, ids[k]);
 	}
 
 	if (file)
 	{
 		if (!any_name)
 			st->file_ignore_all = true;
-		st->file_ignore |= mask;
+		mask_merge(&st->file_ignore, &mask);
 	}
 	else
 	{
@@ -691,11 +714,11 @@ build_line_ignores(LintState *st)
 		{
 			st->line_ignores[n].line = d->line;
 			st->line_ignores[n].all = false;
-			st->line_ignores[n].rules = 0;
+			memset(&st->line_ignores[n].rules, 0, sizeof(RuleMask));
 			n++;
 		}
 		st->line_ignores[n - 1].all |= d->all;
-		st->line_ignores[n - 1].rules |= d->rules;
+		mask_merge(&st->line_ignores[n - 1].rules, &d->rules);
 	}
 	st->nline_ignores = n;
 }
@@ -712,7 +735,7 @@ gap_ignores(LintState *st)
 		return;
 	st->gap_stmt = st->cur_stmt;
 	st->gap_all = false;
-	st->gap_rules = 0;
+	memset(&st->gap_rules, 0, sizeof(RuleMask));
 	if (st->cur_stmt < 0 || st->cur_stmt >= st->nstmts)
 		return;
 	span = &st->stmts[st->cur_stmt];
@@ -729,25 +752,24 @@ gap_ignores(LintState *st)
 	for (; lo < st->nignores && st->ignores[lo].location < span->start; lo++)
 	{
 		st->gap_all |= st->ignores[lo].all;
-		st->gap_rules |= st->ignores[lo].rules;
+		mask_merge(&st->gap_rules, &st->ignores[lo].rules);
 	}
 }
 
 static bool
 finding_ignored(LintState *st, const SSFinding *f, int line)
 {
-	RuleMask	bit = RULE_BIT(f->rule);
 	int			lo = 0;
 	int			hi = st->nline_ignores;
 
-	if (st->file_ignore_all || (st->file_ignore & bit))
+	if (st->file_ignore_all || mask_has(&st->file_ignore, f->rule))
 		return true;
 	if (st->nignores == 0)
 		return false;
 
 	/* in the comments right before the statement: the whole statement */
 	gap_ignores(st);
-	if (st->gap_all || (st->gap_rules & bit))
+	if (st->gap_all || mask_has(&st->gap_rules, f->rule))
 		return true;
 
 	/* on the finding's line or the line before it */
@@ -762,7 +784,7 @@ finding_ignored(LintState *st, const SSFinding *f, int line)
 	}
 	for (; lo < st->nline_ignores && st->line_ignores[lo].line <= line; lo++)
 	{
-		if (st->line_ignores[lo].all || (st->line_ignores[lo].rules & bit))
+		if (st->line_ignores[lo].all || mask_has(&st->line_ignores[lo].rules, f->rule))
 			return true;
 	}
 	return false;
@@ -861,7 +883,7 @@ flush_unknown_ignores(LintState *st, SSContext *cxt, int before, int stmt_number
 
 		CHECK_FOR_INTERRUPTS();
 		if (!ss_rule_enabled(cxt, SS_UNUSED_IGNORE) || st->file_ignore_all ||
-			(st->file_ignore & RULE_BIT(SS_UNUSED_IGNORE)))
+			mask_has(&st->file_ignore, SS_UNUSED_IGNORE))
 			continue;
 		f.rule = SS_UNUSED_IGNORE;
 		f.level = cxt->levels.level[SS_UNUSED_IGNORE];
