@@ -124,11 +124,22 @@ resolve(const char *text, bool relations, Target *t)
 Oid
 ss_approval_object_relid(const char *object)
 {
+	return ss_approval_object_target(object, NULL);
+}
+
+/* The same, and the column it names after the relation, or NULL. */
+Oid
+ss_approval_object_target(const char *object, char **column)
+{
 	Target		t;
 
+	if (column)
+		*column = NULL;
 	if (object == NULL)
 		return InvalidOid;
 	resolve(object, true, &t);
+	if (column && OidIsValid(t.relid))
+		*column = t.column;
 	return t.relid;
 }
 

@@ -36,6 +36,7 @@ typedef struct SSApproval
 /* approvals.c */
 /* the relation an approval's object names now, or InvalidOid */
 extern Oid	ss_approval_object_relid(const char *object);
+extern Oid	ss_approval_object_target(const char *object, char **column);
 extern List *ss_approval_add(List *approvals, const char *rule_id,
 							 const char *object, const char *reason,
 							 const char *origin);

@@ -346,18 +346,21 @@ relid_created_here(Oid relid, bool *hassubclass, char *relkind)
 	Relation	rel;
 	bool		created;
 
-	/* created by an earlier step of the migration apply() is running */
-	if (ss_relid_made_by_migration(relid))
-		return true;
-
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
 		return false;
 	form = (Form_pg_class) GETSTRUCT(tup);
+	/* what sits below it is judged by the caller, whatever made it new */
 	if (hassubclass)
 		*hassubclass = form->relhassubclass;
 	if (relkind)
 		*relkind = form->relkind;
+	/* created by an earlier step of the migration apply() is running */
+	if (ss_relid_made_by_migration(relid))
+	{
+		ReleaseSysCache(tup);
+		return true;
+	}
 	if (form->relpersistence == RELPERSISTENCE_TEMP)
 	{
 		ReleaseSysCache(tup);

@@ -35,7 +35,9 @@
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/heap.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
@@ -184,7 +186,83 @@ typedef struct GuardRun
 	List	   *blocked;		/* SSFinding copies at level error, enforce */
 	Oid			dropped_relid;	/* sql_drop: the relation the finding is about */
 	AttrNumber	dropped_attnum; /* ... and its column, or 0 */
+	bool		reached;		/* emitting what an approved finding reaches */
 } GuardRun;
+
+static void guard_emit(SSContext *cxt, const SSFinding *f);
+
+/*
+ * The existing relations a statement on relid also acts on: inheritance
+ * children and partitions at any depth, and for TRUNCATE ... CASCADE the
+ * tables whose foreign keys reach it, transitively.
+ */
+static List *
+reached_relations(Oid relid, SSRuleId rule)
+{
+	List	   *reached = NIL;
+
+	if (has_subclass(relid))
+		reached = list_delete_first(find_all_inheritors(relid, NoLock, NULL));
+	if (rule == SS_BAN_TRUNCATE_CASCADE)
+	{
+		List	   *closure = list_make1_oid(relid);
+		int			i;
+
+		/* heap_truncate_find_FKs() answers for a set: grow it to a fixpoint */
+		for (i = 0; i < list_length(closure); i++)
+		{
+			List	   *refs = heap_truncate_find_FKs(list_make1_oid(list_nth_oid(closure, i)));
+			ListCell   *lc;
+
+			CHECK_FOR_INTERRUPTS();
+			foreach(lc, refs)
+				closure = list_append_unique_oid(closure, lfirst_oid(lc));
+		}
+		reached = list_concat_unique_oid(reached, list_delete_first(closure));
+	}
+	return reached;
+}
+
+/*
+ * An approval names one relation.  When the approved statement also acts on
+ * existing relations below it (or, for TRUNCATE CASCADE, referencing it),
+ * each of them is a finding of the same rule that needs its own approval:
+ * approving a table created in this transaction must not let a statement
+ * on it change a table attached under it.
+ */
+static void
+emit_reached(SSContext *cxt, GuardRun *run, const SSFinding *f)
+{
+	char	   *column;
+	Oid			relid;
+	List	   *reached;
+	ListCell   *lc;
+
+	if (run->reached || f->object == NULL)
+		return;
+	relid = ss_approval_object_target(f->object, &column);
+	if (!OidIsValid(relid))
+		return;
+	reached = reached_relations(relid, f->rule);
+	run->reached = true;
+	foreach(lc, reached)
+	{
+		Oid			kid = lfirst_oid(lc);
+		SSFinding	g = *f;
+		char	   *name;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ss_relid_is_new_ext(kid, false))
+			continue;
+		name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(kid)),
+										  get_rel_name(kid));
+		g.object = column ? psprintf("%s.%s", name, quote_identifier(column)) : name;
+		g.message = psprintf("%s (this statement also acts on %s, which the approval of %s does not name)",
+							 f->message, name, f->object);
+		guard_emit(cxt, &g);
+	}
+	run->reached = false;
+}
 
 static void
 guard_emit(SSContext *cxt, const SSFinding *f)
@@ -228,6 +306,7 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 				(errmsg("%s", f->message),
 				 errdetail("schemashift rule \"%s\" on %s was approved for this transaction: %s",
 						   r->id, f->object ? f->object : "this statement", a->reason)));
+		emit_reached(cxt, run, f);
 		return;
 	}
 	if (schemashift_mode == SS_MODE_ENFORCE && f->level == SS_LEVEL_ERROR)
@@ -431,6 +510,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 	run.blocked = NIL;
 	run.dropped_relid = InvalidOid;
 	run.dropped_attnum = InvalidAttrNumber;
+	run.reached = false;
 
 	schemashift_context_init(&cxt, false, true);
 	cxt.in_transaction = IsTransactionBlock();
@@ -555,6 +635,7 @@ schemashift_guard_rewrite(Oid relid, int reason)
 	run.blocked = NIL;
 	run.dropped_relid = InvalidOid;
 	run.dropped_attnum = InvalidAttrNumber;
+	run.reached = false;
 	cxt.emit = guard_emit;
 	cxt.emit_arg = &run;
 	memset(&f, 0, sizeof(f));
@@ -611,6 +692,7 @@ schemashift_guard_dropped(void)
 	run.blocked = NIL;
 	run.dropped_relid = InvalidOid;
 	run.dropped_attnum = InvalidAttrNumber;
+	run.reached = false;
 	cxt.emit = guard_emit;
 	cxt.emit_arg = &run;
 
