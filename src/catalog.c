@@ -1577,20 +1577,25 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		Oid			indexid = InvalidOid;
 		char		relkind;
 
 		CHECK_FOR_INTERRUPTS();
-		if (dep->classid != RelationRelationId ||
-			list_member_oid(seen, dep->objid))
+		/* an index of its own, or the index behind a PRIMARY KEY/UNIQUE/EXCLUDE */
+		if (dep->classid == RelationRelationId)
+			indexid = dep->objid;
+		else if (dep->classid == ConstraintRelationId)
+			indexid = get_constraint_index(dep->objid);
+		if (!OidIsValid(indexid) || list_member_oid(seen, indexid))
 			continue;
-		relkind = get_rel_relkind(dep->objid);
+		relkind = get_rel_relkind(indexid);
 		if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
 			continue;
-		seen = lappend_oid(seen, dep->objid);
-		if (!index_rebuilt(dep->objid, attnum, oldtyp, newtyp, oldcoll, newcoll))
+		seen = lappend_oid(seen, indexid);
+		if (!index_rebuilt(indexid, attnum, oldtyp, newtyp, oldcoll, newcoll))
 			continue;
 		n++;
-		keep_first(first, dep->objid);
+		keep_first(first, indexid);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);

@@ -40,6 +40,7 @@
 #include "access/stratnum.h"
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_proc.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -605,6 +606,41 @@ typedef struct FkEquality
 	Oid			right_type;		/* the referencing column is cast to this */
 } FkEquality;
 
+/*
+ * The server's foreign-key checks compare through the implicit cast between
+ * the key types, and run as the owner of the referenced table: a cast
+ * function a less privileged role wrote would run with those rights, for
+ * the validation and for every later write.  Refuse to build such a key.
+ */
+static void
+refuse_untrusted_cast(ConstraintDef *d, Oid from, Oid to)
+{
+	Oid			funcid = InvalidOid;
+	Oid			owner;
+
+	if (from == to ||
+		find_coercion_pathway(to, from, COERCION_IMPLICIT, &funcid) != COERCION_PATH_FUNC ||
+		!OidIsValid(funcid))
+		return;
+	{
+		HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for function %u", funcid);
+		owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+		ReleaseSysCache(tup);
+	}
+	if (superuser_arg(owner) || owner == ss_table_owner(d->pk_relid))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("foreign key constraint \"%s\" would compare %s with %s through function %s, owned by role %s",
+					d->conname, format_type_be(from), format_type_be(to),
+					get_func_name(funcid), GetUserNameFromId(owner, false)),
+			 errdetail("The server checks foreign keys as the owner of the referenced table, which would run that function with its rights."),
+			 errhint("Give the key columns the same type.")));
+}
+
 static void
 fk_equalities(ConstraintDef *d, FkEquality *eq)
 {
@@ -706,6 +742,8 @@ fk_equalities(ConstraintDef *d, FkEquality *eq)
 						 errdetail("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.",
 								   strVal(list_nth(d->keys, i)), strVal(list_nth(d->pk_attrs, i)),
 								   format_type_be(fktype), format_type_be(pktype))));
+			refuse_untrusted_cast(d, fktype, opcintype);
+			refuse_untrusted_cast(d, pktype, opcintype);
 			eq[i].op = ppeqop;
 			eq[i].right_type = opcintype;
 		}
@@ -1141,6 +1179,13 @@ schemashift_add_constraint(PG_FUNCTION_ARGS)
 			add_unique(&d);
 			break;
 		default:
+			if (d.kind == 'f')
+			{
+				FkEquality	eq[INDEX_MAX_KEYS];
+
+				/* refuses keys compared through an untrusted cast */
+				fk_equalities(&d, eq);
+			}
 			/* rebuilt from the parse tree: the user's text is never extended */
 			add_sql = psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s %s", d.rel_only, d.relname,
 							   quote_identifier(d.conname), d.body);

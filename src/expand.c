@@ -915,9 +915,15 @@ run_steps(Change *c)
 			/* VALIDATE evaluates the owner's CHECK constraints: as the owner */
 			Oid			run_as = InvalidOid;
 
-			if (strcmp(s->action, "validate constraint") == 0)
+			if (strcmp(s->action, "validate constraint") == 0 ||
+				strcmp(s->action, "add column") == 0)
 			{
-				/* the owner may have changed since the last transaction */
+				/*
+				 * ADD COLUMN evaluates the default of the column's type (an
+				 * owner's domain may have one, and CHECKs that a rewrite
+				 * runs): as the owner too.  The owner may have changed
+				 * since the last transaction.
+				 */
 				check_table(c);
 				run_as = ss_table_owner(c->relid);
 			}

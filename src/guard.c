@@ -670,6 +670,7 @@ schemashift_guard_dropped(void)
 	int			col_identity;
 	int			col_objid;
 	int			col_objsubid;
+	int			col_normal;
 
 	if (!schemashift_guard_applies() || frames == NIL)
 		return;
@@ -686,6 +687,7 @@ schemashift_guard_dropped(void)
 	col_identity = ss_event_trigger_column(desc, "object_identity");
 	col_objid = ss_event_trigger_column(desc, "objid");
 	col_objsubid = ss_event_trigger_column(desc, "objsubid");
+	col_normal = ss_event_trigger_column(desc, "normal");
 
 	schemashift_context_init(&cxt, false, true);
 	run.frame = linitial(frames);
@@ -711,9 +713,32 @@ schemashift_guard_dropped(void)
 			continue;
 		type = TextDatumGetCString(slot_getattr(slot, col_type, &null));
 		is_table = strcmp(type, "table") == 0;
+		ident = TextDatumGetCString(slot_getattr(slot, col_identity, &null));
+
+		/*
+		 * An index that depended on the dropped object itself (a function
+		 * or collation its expression used), not only on its table: a
+		 * plain DROP INDEX, under ACCESS EXCLUSIVE on the table.
+		 */
+		if (strcmp(type, "index") == 0 &&
+			DatumGetBool(slot_getattr(slot, col_normal, &null)))
+		{
+			memset(&f, 0, sizeof(f));
+			f.rule = SS_REQUIRE_CONCURRENT_INDEX_DELETION;
+			f.level = cxt.levels.level[f.rule];
+			f.object = ident;
+			f.lock = AccessExclusiveLock;
+			f.message = psprintf("this DROP also drops index %s by cascade, blocking reads and writes of its table",
+								 ident);
+			f.hint = schemashift_rules[f.rule].hint;
+			run.dropped_relid = DatumGetObjectId(slot_getattr(slot, col_objid, &null));
+			run.dropped_attnum = InvalidAttrNumber;
+			if (f.level != SS_LEVEL_OFF)
+				guard_emit(&cxt, &f);
+			continue;
+		}
 		if (!is_table && strcmp(type, "table column") != 0)
 			continue;
-		ident = TextDatumGetCString(slot_getattr(slot, col_identity, &null));
 
 		memset(&f, 0, sizeof(f));
 		f.rule = is_table ? SS_BAN_DROP_TABLE : SS_BAN_DROP_COLUMN;

@@ -12,6 +12,7 @@
  */
 #include "schemashift.h"
 
+#include "catalog/pg_index.h"
 #include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -575,6 +576,9 @@ script_indexed(SSContext *cxt, const char *rel, List *cols)
 	return hash_search(ts->index_keys, &key, HASH_FIND, NULL) != NULL;
 }
 
+static void check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid,
+										  const char *indexname);
+
 static void
 check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 					 bool is_new)
@@ -642,6 +646,8 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		case CONSTR_PRIMARY:
 			if (c->indexname == NULL)
 				ss_report(cxt, SS_ADDING_SERIAL_PRIMARY_KEY_FIELD, loc, obj, NULL);
+			else
+				check_primary_key_using_index(cxt, rel, relid, c->indexname);
 			break;
 		case CONSTR_EXCLUSION:
 			ss_report(cxt, SS_ADDING_EXCLUSION_CONSTRAINT, loc, obj, NULL);
@@ -681,6 +687,55 @@ check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 	if (script_proves_not_null(cxt, rel->relname, relid, cmd->name))
 		return;
 	ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
+}
+
+/*
+ * ADD PRIMARY KEY USING INDEX sets every key column NOT NULL, with the scan
+ * SET NOT NULL makes, unless the column already is or a validated CHECK
+ * proves it.
+ */
+static void
+check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid, const char *indexname)
+{
+	Oid			indexid;
+	HeapTuple	tup;
+	Form_pg_index idx;
+	int			i;
+
+	if (!OidIsValid(relid))
+		return;
+	indexid = get_relname_relid(indexname, get_rel_namespace(relid));
+	if (!OidIsValid(indexid))
+		return;
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	idx = (Form_pg_index) GETSTRUCT(tup);
+	for (i = 0; i < idx->indnkeyatts; i++)
+	{
+		AttrNumber	attnum = idx->indkey.values[i];
+		HeapTuple	att;
+		bool		notnull;
+		char	   *name;
+
+		if (attnum <= 0)
+			continue;
+		att = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+		if (!HeapTupleIsValid(att))
+			continue;
+		notnull = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull;
+		name = pstrdup(NameStr(((Form_pg_attribute) GETSTRUCT(att))->attname));
+		ReleaseSysCache(att);
+		if (notnull || ss_column_proved_not_null(relid, name) ||
+			script_proves_not_null(cxt, rel->relname, relid, name))
+			continue;
+		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, name),
+					   AccessExclusiveLock, false,
+					   psprintf("ADD PRIMARY KEY USING INDEX sets column %s NOT NULL, scanning the whole table while blocking reads and writes",
+								quote_identifier(name)),
+					   NULL);
+	}
+	ReleaseSysCache(tup);
 }
 
 /* ---------- ATTACH PARTITION ---------- */
