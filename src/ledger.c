@@ -342,7 +342,7 @@ compare_check(const SSLedgerColumn *m)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the CHECK constraint of %s does not match the states schemashift knows", name),
 				 errdetail("The constraint accepts %s; the library writes %s.",
-						   have ? words_text(have) : "something else than a list of words",
+						   have ? words_text(have) : "an expression other than a list of words",
 						   words_text(want)),
 				 errhint("Install the extension's script and library of the same version.")));
 }
