@@ -282,15 +282,15 @@ words_text(List *words)
 	return s.data;
 }
 
-static bool
-word_in(List *words, const char *word)
+static int
+word_count(List *words, const char *word)
 {
 	ListCell   *lc;
+	int			n = 0;
 
 	foreach(lc, words)
-		if (strcmp(lfirst(lc), word) == 0)
-			return true;
-	return false;
+		n += strcmp(lfirst(lc), word) == 0;
+	return n;
 }
 
 static List *
@@ -333,10 +333,10 @@ compare_check(const SSLedgerColumn *m)
 						(unsigned long long) SPI_processed),
 				 errhint("Install the extension's script and library of the same version.")));
 	have = check_words(stringToNode(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)));
-	/* the library's words are distinct: as many, each present, is the same set */
+	/* as many words, each of ours once on both sides: the same words */
 	same = list_length(have) == list_length(want);
 	foreach(lc, want)
-		same = same && word_in(have, lfirst(lc));
+		same = same && word_count(have, lfirst(lc)) == 1 && word_count(want, lfirst(lc)) == 1;
 	if (!same)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
