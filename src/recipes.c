@@ -1,0 +1,248 @@
+/*-------------------------------------------------------------------------
+ *
+ * recipes.c
+ *		The recipe table (recipes.h) and what the recipes share: finding
+ *		one for a statement, the sizes behind the estimates, and a step's
+ *		arguments, written as the "run" text of a CALL and read back.
+ *
+ * A step's arguments are A_Const nodes.  The planner keeps them with the
+ * step and renders them as the CALL that plan() shows and the ledger
+ * stores; a step loaded from the ledger (a resumed migration) reads them
+ * back from that text with the parser, so what runs is what was shown.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "recipes.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+
+/*
+ * Matched in this order; the ones without a match are the kinds the
+ * planner gives a statement no recipe takes, and approvals.
+ */
+const SSRecipe ss_recipes[] = {
+	{"online index", SS_RECIPE_PROCEDURE,
+	ss_online_index_match, ss_online_index_plan, ss_online_index_run},
+	{"online drop index", SS_RECIPE_PROCEDURE,
+	ss_online_drop_index_match, ss_online_drop_index_plan, ss_online_drop_index_run},
+	{"backfill", SS_RECIPE_PROCEDURE,
+	ss_backfill_match, ss_backfill_plan, ss_backfill_step_run},
+	{"add constraint", SS_RECIPE_PROCEDURE,
+	ss_add_constraint_match, ss_add_constraint_plan, ss_add_constraint_run},
+	{"expand add column", SS_RECIPE_CHANGE,
+	ss_expand_add_column_match, ss_expand_add_column_plan, ss_expand_add_column_run},
+	{"expand column type", SS_RECIPE_CHANGE,
+	ss_expand_column_type_match, ss_expand_column_type_plan, ss_expand_column_type_run},
+	{"as is", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL},
+	{"approved", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL},
+	{"transaction block", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL},
+	{"approval", SS_RECIPE_NOTHING, NULL, NULL, NULL},
+};
+
+const int	ss_nrecipes = lengthof(ss_recipes);
+
+const SSRecipe *
+ss_recipe_named(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < ss_nrecipes; i++)
+		if (strcmp(ss_recipes[i].name, name) == 0)
+			return &ss_recipes[i];
+	elog(ERROR, "unknown recipe \"%s\"", name);
+	return NULL;				/* keep compiler quiet */
+}
+
+const SSRecipe *
+ss_recipe_for(const SSRecipeInput *in, Step *s)
+{
+	int			i;
+
+	for (i = 0; i < ss_nrecipes; i++)
+	{
+		const SSRecipe *r = &ss_recipes[i];
+
+		/* at most one recipe is for a statement: the first that matches */
+		if (r->match && r->match(in))
+			return r->plan(in, s) ? r : NULL;
+	}
+	return NULL;
+}
+
+/* ---------- planning ---------- */
+
+bool
+ss_has_rule(List *findings, SSRuleId rule)
+{
+	ListCell   *lc;
+
+	foreach(lc, findings)
+		if (((SSScriptFinding *) lfirst(lc))->rule == rule)
+			return true;
+	return false;
+}
+
+Oid
+ss_relation_of(RangeVar *rv)
+{
+	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+}
+
+void
+ss_relation_size(Oid relid, double *bytes, double *rows)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+	*bytes = *rows = 0;
+	if (!HeapTupleIsValid(tup))
+		return;
+	*bytes = (double) ((Form_pg_class) GETSTRUCT(tup))->relpages * BLCKSZ;
+	*rows = Max(((Form_pg_class) GETSTRUCT(tup))->reltuples, 0);
+	ReleaseSysCache(tup);
+}
+
+/* text[start, end) without the white space and semicolons that end it */
+char *
+ss_trimmed(const char *text, int start, int end)
+{
+	while (end > start && (isspace((unsigned char) text[end - 1]) || text[end - 1] == ';'))
+		end--;
+	return pnstrdup(text + start, end - start);
+}
+
+AlterTableCmd *
+ss_single_alter_table_cmd(const SSRecipeInput *in, Oid *relid)
+{
+	AlterTableStmt *at = (AlterTableStmt *) in->stmt;
+
+	if (!IsA(in->stmt, AlterTableStmt))
+		return NULL;
+	*relid = ss_relation_of(at->relation);
+	if (list_length(at->cmds) != 1 || !OidIsValid(*relid) || at->objtype != OBJECT_TABLE)
+		return NULL;
+	return linitial_node(AlterTableCmd, at->cmds);
+}
+
+Node *
+ss_recipe_text(const char *value)
+{
+	A_Const    *c = makeNode(A_Const);
+
+	c->isnull = value == NULL;
+	if (value)
+	{
+		c->val.sval.type = T_String;
+		c->val.sval.sval = pstrdup(value);
+	}
+	c->location = -1;
+	return (Node *) c;
+}
+
+Node *
+ss_recipe_bool(bool value)
+{
+	A_Const    *c = makeNode(A_Const);
+
+	c->val.boolval.type = T_Boolean;
+	c->val.boolval.boolval = value;
+	c->location = -1;
+	return (Node *) c;
+}
+
+void
+ss_recipe_call(Step *s, const char *procedure, List *args)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CALL schemashift.%s(", procedure);
+	foreach(lc, args)
+	{
+		A_Const    *c = lfirst_node(A_Const, lc);
+
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(&buf, ", ");
+		if (c->isnull)
+			appendStringInfoString(&buf, "NULL");
+		else if (IsA(&c->val, Boolean))
+			appendStringInfoString(&buf, boolVal(&c->val) ? "true" : "false");
+		else
+			appendStringInfoString(&buf, quote_literal_cstr(strVal(&c->val)));
+	}
+	appendStringInfoChar(&buf, ')');
+	s->args = args;
+	s->run = buf.data;
+}
+
+/* ---------- running ---------- */
+
+/*
+ * The step's arguments: the planner's, or, for a step loaded from the
+ * ledger, those of the CALL its run text is (all constants, as
+ * ss_recipe_call wrote them).
+ */
+static A_Const *
+recipe_arg(Step *s, int i)
+{
+	if (s->args == NIL)
+	{
+		List	   *raw = schemashift_raw_parser(s->run);
+		Node	   *stmt = list_length(raw) == 1 ? linitial_node(RawStmt, raw)->stmt : NULL;
+		ListCell   *lc;
+
+		if (stmt == NULL || !IsA(stmt, CallStmt))
+			elog(ERROR, "migration step %d does not run a CALL: %s", s->number, s->run);
+		foreach(lc, ((CallStmt *) stmt)->funccall->args)
+			if (!IsA(lfirst(lc), A_Const))
+				elog(ERROR, "migration step %d: an argument is not a constant: %s",
+					 s->number, s->run);
+		s->args = ((CallStmt *) stmt)->funccall->args;
+	}
+	if (i >= list_length(s->args))
+		elog(ERROR, "migration step %d has no argument %d: %s", s->number, i + 1, s->run);
+	return list_nth_node(A_Const, s->args, i);
+}
+
+char *
+ss_recipe_arg_text(Step *s, int i)
+{
+	A_Const    *c = recipe_arg(s, i);
+
+	if (c->isnull)
+		return NULL;
+	if (!IsA(&c->val, String))
+		elog(ERROR, "migration step %d: argument %d is not a string", s->number, i + 1);
+	return strVal(&c->val);
+}
+
+bool
+ss_recipe_arg_bool(Step *s, int i)
+{
+	A_Const    *c = recipe_arg(s, i);
+
+	if (c->isnull || !IsA(&c->val, Boolean))
+		elog(ERROR, "migration step %d: argument %d is not a boolean", s->number, i + 1);
+	return boolVal(&c->val);
+}
+
+/*
+ * A relation named by the step, resolved now as a regclass argument of the
+ * CALL would be: an earlier step may have given the name to another one.
+ */
+Oid
+ss_recipe_arg_relation(Step *s, int i)
+{
+	char	   *name = ss_recipe_arg_text(s, i);
+
+	if (name == NULL)
+		elog(ERROR, "migration step %d: argument %d is null", s->number, i + 1);
+	return DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(name)));
+}
