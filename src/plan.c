@@ -446,9 +446,9 @@ plan_statement(MigrationPlan *p, SSScriptStatement *st, char *text, RawStmt *raw
 	estimate_as_written(s, st, node);
 }
 
-/* the one statement of a statement's text, or NULL for none (a comment) */
+/* the statement's one parse tree, or NULL for none (a comment) */
 static RawStmt *
-parse_statement(SSScriptStatement *st, const char *text)
+parse_statement(SSScriptStatement *st)
 {
 	List	   *raw;
 
@@ -461,7 +461,8 @@ parse_statement(SSScriptStatement *st, const char *text)
 				 errmsg("%s at line %d, column %d of the migration", f->message, f->line, f->col)));
 	}
 	st->findings = relevant_findings(st->findings);
-	raw = schemashift_raw_parser(text);
+	/* as lint parsed it: the statement is parsed once */
+	raw = st->parsed;
 	if (raw == NIL)
 		return NULL;
 	if (list_length(raw) != 1)
@@ -481,7 +482,7 @@ ss_plan_script(MigrationPlan *p)
 	{
 		SSScriptStatement *st = &stmts[i];
 		char	   *text = ss_trimmed(p->script, st->start, st->end);
-		RawStmt    *raw = parse_statement(st, text);
+		RawStmt    *raw = parse_statement(st);
 		List	   *blocking = NIL;
 		List	   *approved = NIL;
 		ListCell   *lc;
