@@ -48,12 +48,16 @@ run_change(const char *id, Step *s, const SSRecipe *r)
 
 	if (state == NULL || (strcmp(state, "ready") != 0 && strcmp(state, "contracted") != 0))
 	{
+		ss_recipe_check_execute(r->procedure);
 		s->change_id = r->run(s);
 		ss_record_change(id, s);
 		state = ss_change_state(s->change_id);
 	}
 	if (state && strcmp(state, "ready") == 0)
+	{
+		ss_recipe_check_execute("contract");
 		ss_contract(s->change_id, SS_CONTRACT_RETRIES);
+	}
 }
 
 /*
@@ -193,7 +197,10 @@ run_step(const char *id, Step *s, int nsteps)
 		else if (r->kind == SS_RECIPE_CHANGE)
 			run_change(id, s, r);
 		else
+		{
+			ss_recipe_check_execute(r->procedure);
 			(void) r->run(s);
+		}
 		ss_current_migration_id = NULL;
 	}
 	PG_CATCH();

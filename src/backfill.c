@@ -1461,9 +1461,8 @@ ss_backfill_plan(const SSRecipeInput *in, Step *s)
 	if (where >= 0 && where + 1 < n)
 		where_clause = ss_trimmed(in->text, t[where + 1].start, strlen(in->text));
 	ss_relation_size(relid, &bytes, &rows);
-	ss_recipe_call(s, "backfill",
-				   list_make3(ss_recipe_text(ss_qualified_relname(relid)),
-							  ss_recipe_text(set_clause), ss_recipe_text(where_clause)));
+	ss_recipe_call(s, list_make3(ss_recipe_text(ss_qualified_relname(relid)),
+								 ss_recipe_text(set_clause), ss_recipe_text(where_clause)));
 	s->locks = "ROW EXCLUSIVE; row locks of one batch at a time, committed per batch";
 	s->estimate_ms = (int64) (1000 * (1 + rows / SS_BACKFILL_ROWS_PER_S));
 	return true;

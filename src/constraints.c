@@ -1251,7 +1251,7 @@ ss_add_constraint_plan(const SSRecipeInput *in, Step *s)
 				 con->contype != CONSTR_UNIQUE && con->contype != CONSTR_PRIMARY)))
 		return false;
 	ss_relation_size(relid, &bytes, &rows);
-	ss_recipe_call(s, "add_constraint", list_make1(ss_recipe_text(in->text)));
+	ss_recipe_call(s, list_make1(ss_recipe_text(in->text)));
 	if (con == NULL)
 		s->locks = "ACCESS EXCLUSIVE for two instants; SHARE UPDATE EXCLUSIVE while validating (reads and writes continue)";
 	else if (con->contype == CONSTR_FOREIGN)

@@ -1763,11 +1763,10 @@ ss_expand_add_column_plan(const SSRecipeInput *in, Step *s)
 	if (has_default && def == NULL)
 		return false;
 	ss_relation_size(relid, &bytes, &rows);
-	ss_recipe_call(s, "expand_add_column",
-				   list_make5(ss_recipe_text(ss_qualified_relname(relid)),
-							  ss_recipe_text(cd->colname),
-							  ss_recipe_text(type_text(cd->typeName)),
-							  ss_recipe_text(def), ss_recipe_bool(not_null)));
+	ss_recipe_call(s, list_make5(ss_recipe_text(ss_qualified_relname(relid)),
+								 ss_recipe_text(cd->colname),
+								 ss_recipe_text(type_text(cd->typeName)),
+								 ss_recipe_text(def), ss_recipe_bool(not_null)));
 	s->locks = "ACCESS EXCLUSIVE for instants (add the column, contract); row locks of one batch at a time";
 	s->estimate_ms = (int64) (1000 * (1 + rows / SS_BACKFILL_ROWS_PER_S));
 	return true;
@@ -1809,11 +1808,10 @@ ss_expand_column_type_plan(const SSRecipeInput *in, Step *s)
 	if (cd->collClause)
 		return false;
 	ss_relation_size(relid, &bytes, &rows);
-	ss_recipe_call(s, "expand_alter_column_type",
-				   list_make4(ss_recipe_text(ss_qualified_relname(relid)),
-							  ss_recipe_text(cmd->name),
-							  ss_recipe_text(type_text(cd->typeName)),
-							  ss_recipe_text(using_expr)));
+	ss_recipe_call(s, list_make4(ss_recipe_text(ss_qualified_relname(relid)),
+								 ss_recipe_text(cmd->name),
+								 ss_recipe_text(type_text(cd->typeName)),
+								 ss_recipe_text(using_expr)));
 	s->locks = "ACCESS EXCLUSIVE for instants (add the shadow column, contract); row locks of one batch at a time; index copies built concurrently";
 	s->estimate_ms = (int64) (1000 * (1 + rows / SS_BACKFILL_ROWS_PER_S + 2 * bytes / SS_BUILD_BYTES_PER_S));
 	return true;

@@ -767,7 +767,7 @@ ss_online_index_plan(const SSRecipeInput *in, Step *s)
 				 errhint("Name it (CREATE INDEX name ON ...): the online build finds an interrupted index by its name.")));
 	if (OidIsValid(relid))
 		ss_relation_size(relid, &bytes, &rows);
-	ss_recipe_call(s, "create_index", list_make1(ss_recipe_text(in->text)));
+	ss_recipe_call(s, list_make1(ss_recipe_text(in->text)));
 	s->locks = "SHARE UPDATE EXCLUSIVE while it builds (reads and writes continue)";
 	s->estimate_ms = (int64) (1000 * (1 + 2 * bytes / SS_BUILD_BYTES_PER_S));
 	return true;
@@ -797,8 +797,7 @@ ss_online_drop_index_plan(const SSRecipeInput *in, Step *s)
 {
 	DropStmt   *ds = (DropStmt *) in->stmt;
 
-	ss_recipe_call(s, "drop_index",
-				   list_make1(ss_recipe_text(NameListToQuotedString(linitial(ds->objects)))));
+	ss_recipe_call(s, list_make1(ss_recipe_text(NameListToQuotedString(linitial(ds->objects)))));
 	s->locks = "SHARE UPDATE EXCLUSIVE (reads and writes continue)";
 	s->estimate_ms = 1000;
 	return true;

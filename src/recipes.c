@@ -18,7 +18,10 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "nodes/makefuncs.h"
+#include "miscadmin.h"
+#include "parser/parse_func.h"
 #include "parser/parser.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
@@ -28,22 +31,22 @@
  * planner gives a statement no recipe takes, and approvals.
  */
 const SSRecipe ss_recipes[] = {
-	{"online index", SS_RECIPE_PROCEDURE,
+	{"online index", SS_RECIPE_PROCEDURE, "create_index",
 	ss_online_index_match, ss_online_index_plan, ss_online_index_run},
-	{"online drop index", SS_RECIPE_PROCEDURE,
+	{"online drop index", SS_RECIPE_PROCEDURE, "drop_index",
 	ss_online_drop_index_match, ss_online_drop_index_plan, ss_online_drop_index_run},
-	{"backfill", SS_RECIPE_PROCEDURE,
+	{"backfill", SS_RECIPE_PROCEDURE, "backfill",
 	ss_backfill_match, ss_backfill_plan, ss_backfill_step_run},
-	{"add constraint", SS_RECIPE_PROCEDURE,
+	{"add constraint", SS_RECIPE_PROCEDURE, "add_constraint",
 	ss_add_constraint_match, ss_add_constraint_plan, ss_add_constraint_run},
-	{"expand add column", SS_RECIPE_CHANGE,
+	{"expand add column", SS_RECIPE_CHANGE, "expand_add_column",
 	ss_expand_add_column_match, ss_expand_add_column_plan, ss_expand_add_column_run},
-	{"expand column type", SS_RECIPE_CHANGE,
+	{"expand column type", SS_RECIPE_CHANGE, "expand_alter_column_type",
 	ss_expand_column_type_match, ss_expand_column_type_plan, ss_expand_column_type_run},
-	{"as is", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL},
-	{"approved", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL},
-	{"transaction block", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL},
-	{"approval", SS_RECIPE_NOTHING, NULL, NULL, NULL},
+	{"as is", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL, NULL},
+	{"approved", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL, NULL},
+	{"transaction block", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL, NULL},
+	{"approval", SS_RECIPE_NOTHING, NULL, NULL, NULL, NULL},
 };
 
 const int	ss_nrecipes = lengthof(ss_recipes);
@@ -71,7 +74,13 @@ ss_recipe_for(const SSRecipeInput *in, Step *s)
 
 		/* at most one recipe is for a statement: the first that matches */
 		if (r->match && r->match(in))
-			return r->plan(in, s) ? r : NULL;
+		{
+			s->recipe = (char *) r->name;
+			if (r->plan(in, s))
+				return r;
+			s->recipe = NULL;
+			return NULL;
+		}
 	}
 	return NULL;
 }
@@ -157,13 +166,13 @@ ss_recipe_bool(bool value)
 }
 
 void
-ss_recipe_call(Step *s, const char *procedure, List *args)
+ss_recipe_call(Step *s, List *args)
 {
 	StringInfoData buf;
 	ListCell   *lc;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "CALL schemashift.%s(", procedure);
+	appendStringInfo(&buf, "CALL schemashift.%s(", ss_recipe_named(s->recipe)->procedure);
 	foreach(lc, args)
 	{
 		A_Const    *c = lfirst_node(A_Const, lc);
@@ -183,6 +192,26 @@ ss_recipe_call(Step *s, const char *procedure, List *args)
 }
 
 /* ---------- running ---------- */
+
+/*
+ * The checks CALL would make before running schemashift.procedure: USAGE
+ * on the schema (the lookup checks it) and EXECUTE on the procedure, which an
+ * administrator may have revoked.  Calling it in C must not skip them.
+ */
+void
+ss_recipe_check_execute(const char *procedure)
+{
+	ObjectWithArgs *proc = makeNode(ObjectWithArgs);
+	Oid			funcid;
+	AclResult	aclresult;
+
+	proc->objname = list_make2(makeString("schemashift"), makeString(pstrdup(procedure)));
+	proc->args_unspecified = true;
+	funcid = LookupFuncWithArgs(OBJECT_PROCEDURE, proc, false);
+	aclresult = pg_proc_aclcheck(funcid, GetUserId(), ACL_EXECUTE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_PROCEDURE, procedure);
+}
 
 /*
  * The step's arguments: the planner's, or, for a step loaded from the

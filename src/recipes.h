@@ -70,6 +70,7 @@ typedef struct SSRecipe
 {
 	const char *name;
 	SSRecipeKind kind;
+	const char *procedure;		/* schemashift.procedure: its "run" CALLs it */
 	SSRecipeMatch match;		/* NULL: the planner's own kinds */
 	SSRecipePlan plan;
 	SSRecipeRun run;
@@ -98,10 +99,13 @@ extern AlterTableCmd *ss_single_alter_table_cmd(const SSRecipeInput *in, Oid *re
 extern Node *ss_recipe_text(const char *value);
 extern Node *ss_recipe_bool(bool value);
 
-/* s->args = args, s->run = "CALL schemashift.procedure(args...)" */
-extern void ss_recipe_call(Step *s, const char *procedure, List *args);
+/* s->args = args, s->run = "CALL schemashift.procedure(args...)" of s's recipe */
+extern void ss_recipe_call(Step *s, List *args);
 
 /* ---------- for the recipes' run functions ---------- */
+
+/* refuse, as CALL would, a caller without EXECUTE on schemashift.procedure */
+extern void ss_recipe_check_execute(const char *procedure);
 
 /* argument i of the step: text (NULL for NULL), boolean, a relation */
 extern char *ss_recipe_arg_text(Step *s, int i);
