@@ -411,7 +411,7 @@ plan_statement(MigrationPlan *p, SSScriptStatement *st, char *text, RawStmt *raw
 {
 	Node	   *node = raw->stmt;
 	Step	   *s = new_step(p, st, text);
-	SSRecipeInput in = {node, raw, s->statement, st->findings, st->line, p->expand_types};
+	SSRecipeInput in = {node, s->statement, st->findings, st->line, p->expand_types};
 	const SSRecipe *recipe;
 
 	s->notes = findings_text(st->findings);

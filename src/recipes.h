@@ -38,7 +38,6 @@
 typedef struct SSRecipeInput
 {
 	Node	   *stmt;			/* its raw parse tree */
-	RawStmt    *raw;			/* ... as the parser returned it */
 	const char *text;			/* its text, as the step shows it */
 	List	   *findings;		/* lint's findings on it (SSScriptFinding) */
 	int			line;
