@@ -1434,14 +1434,14 @@ ss_backfill(SSBackfillSpec *spec)
 /* ---------- as an apply() recipe (recipes.h) ---------- */
 
 /* "backfill": an UPDATE of a whole big table, in batches */
-bool
-ss_backfill_match(const SSRecipeInput *in)
+static bool
+recipe_match(const SSRecipeInput *in)
 {
 	return IsA(in->stmt, UpdateStmt) && ss_has_rule(in->findings, SS_UNBATCHED_BACKFILL);
 }
 
-bool
-ss_backfill_plan(const SSRecipeInput *in, Step *s)
+static bool
+recipe_plan(const SSRecipeInput *in, Step *s)
 {
 	UpdateStmt *us = (UpdateStmt *) in->stmt;
 	Oid			relid = ss_relation_of(us->relation);
@@ -1468,8 +1468,8 @@ ss_backfill_plan(const SSRecipeInput *in, Step *s)
 	return true;
 }
 
-int64
-ss_backfill_step_run(Step *s)
+static int64
+recipe_run(Step *s)
 {
 	SSBackfillSpec spec;
 
@@ -1486,3 +1486,9 @@ ss_backfill_step_run(Step *s)
 	ss_backfill(&spec);
 	return 0;
 }
+
+/* its entry in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_backfill = {
+	"backfill", SS_RECIPE_PROCEDURE, "backfill",
+	recipe_match, recipe_plan, recipe_run
+};

@@ -1221,8 +1221,8 @@ ss_add_constraint(const char *definition, RawStmt *parsed)
  * "add constraint": ADD CONSTRAINT that would scan or build under a long
  * lock, and SET NOT NULL
  */
-bool
-ss_add_constraint_match(const SSRecipeInput *in)
+static bool
+recipe_add_constraint_match(const SSRecipeInput *in)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
@@ -1237,8 +1237,8 @@ ss_add_constraint_match(const SSRecipeInput *in)
 		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD));
 }
 
-bool
-ss_add_constraint_plan(const SSRecipeInput *in, Step *s)
+static bool
+recipe_add_constraint_plan(const SSRecipeInput *in, Step *s)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
@@ -1266,10 +1266,16 @@ ss_add_constraint_plan(const SSRecipeInput *in, Step *s)
 	return true;
 }
 
-int64
-ss_add_constraint_run(Step *s)
+static int64
+recipe_add_constraint_run(Step *s)
 {
 	/* the planner's tree is the statement's, which is the definition */
 	ss_add_constraint(ss_recipe_arg_text(s, 0), (RawStmt *) s->parsed);
 	return 0;
 }
+
+/* its entry in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_add_constraint = {
+	"add constraint", SS_RECIPE_PROCEDURE, "add_constraint",
+	recipe_add_constraint_match, recipe_add_constraint_plan, recipe_add_constraint_run
+};

@@ -1720,8 +1720,8 @@ static const char *const column_stops[] = {"not", "null", "constraint", "check",
 static const char *const no_stops[] = {NULL};
 
 /* "expand add column": ADD COLUMN with a default or NOT NULL on a big table */
-bool
-ss_expand_add_column_match(const SSRecipeInput *in)
+static bool
+recipe_expand_add_column_match(const SSRecipeInput *in)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
@@ -1732,8 +1732,8 @@ ss_expand_add_column_match(const SSRecipeInput *in)
 		 ss_has_rule(in->findings, SS_ADDING_REQUIRED_FIELD));
 }
 
-bool
-ss_expand_add_column_plan(const SSRecipeInput *in, Step *s)
+static bool
+recipe_expand_add_column_plan(const SSRecipeInput *in, Step *s)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
@@ -1772,8 +1772,8 @@ ss_expand_add_column_plan(const SSRecipeInput *in, Step *s)
 	return true;
 }
 
-int64
-ss_expand_add_column_run(Step *s)
+static int64
+recipe_expand_add_column_run(Step *s)
 {
 	return ss_expand_add_column(ss_recipe_arg_relation(s, 0), ss_recipe_arg_text(s, 1),
 								ss_recipe_arg_text(s, 2), ss_recipe_arg_text(s, 3),
@@ -1784,8 +1784,8 @@ ss_expand_add_column_run(Step *s)
  * "expand column type": ALTER COLUMN TYPE that rewrites, when the caller
  * asked for expand/contract (expand_type_changes => true)
  */
-bool
-ss_expand_column_type_match(const SSRecipeInput *in)
+static bool
+recipe_expand_column_type_match(const SSRecipeInput *in)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
@@ -1795,8 +1795,8 @@ ss_expand_column_type_match(const SSRecipeInput *in)
 		 ss_has_rule(in->findings, SS_BAN_TABLE_REWRITE));
 }
 
-bool
-ss_expand_column_type_plan(const SSRecipeInput *in, Step *s)
+static bool
+recipe_expand_column_type_plan(const SSRecipeInput *in, Step *s)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
@@ -1817,10 +1817,21 @@ ss_expand_column_type_plan(const SSRecipeInput *in, Step *s)
 	return true;
 }
 
-int64
-ss_expand_column_type_run(Step *s)
+static int64
+recipe_expand_column_type_run(Step *s)
 {
 	return ss_expand_alter_column_type(ss_recipe_arg_relation(s, 0), ss_recipe_arg_text(s, 1),
 									   ss_recipe_arg_text(s, 2), ss_recipe_arg_text(s, 3),
 									   SS_DEFAULT_BATCH_SIZE);
 }
+
+/* their entries in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_expand_add_column = {
+	"expand add column", SS_RECIPE_CHANGE, "expand_add_column",
+	recipe_expand_add_column_match, recipe_expand_add_column_plan, recipe_expand_add_column_run
+};
+
+const SSRecipe ss_recipe_expand_column_type = {
+	"expand column type", SS_RECIPE_CHANGE, "expand_alter_column_type",
+	recipe_expand_column_type_match, recipe_expand_column_type_plan, recipe_expand_column_type_run
+};

@@ -744,16 +744,16 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 /* ---------- as apply() recipes (recipes.h) ---------- */
 
 /* "online index": CREATE INDEX that should be built concurrently */
-bool
-ss_online_index_match(const SSRecipeInput *in)
+static bool
+recipe_online_index_match(const SSRecipeInput *in)
 {
 	return IsA(in->stmt, IndexStmt) &&
 		(((IndexStmt *) in->stmt)->concurrent ||
 		 ss_has_rule(in->findings, SS_REQUIRE_CONCURRENT_INDEX_CREATION));
 }
 
-bool
-ss_online_index_plan(const SSRecipeInput *in, Step *s)
+static bool
+recipe_online_index_plan(const SSRecipeInput *in, Step *s)
 {
 	IndexStmt  *is = (IndexStmt *) in->stmt;
 	Oid			relid = ss_relation_of(is->relation);
@@ -773,8 +773,8 @@ ss_online_index_plan(const SSRecipeInput *in, Step *s)
 	return true;
 }
 
-int64
-ss_online_index_run(Step *s)
+static int64
+recipe_online_index_run(Step *s)
 {
 	/* the planner's tree is the statement's, which is the definition */
 	ss_create_index(ss_recipe_arg_text(s, 0), (RawStmt *) s->parsed, SS_INDEX_RETRIES, 0);
@@ -782,8 +782,8 @@ ss_online_index_run(Step *s)
 }
 
 /* "online drop index": DROP INDEX of one index that should be concurrent */
-bool
-ss_online_drop_index_match(const SSRecipeInput *in)
+static bool
+recipe_online_drop_index_match(const SSRecipeInput *in)
 {
 	DropStmt   *ds = (DropStmt *) in->stmt;
 
@@ -792,8 +792,8 @@ ss_online_drop_index_match(const SSRecipeInput *in)
 		(ds->concurrent || ss_has_rule(in->findings, SS_REQUIRE_CONCURRENT_INDEX_DELETION));
 }
 
-bool
-ss_online_drop_index_plan(const SSRecipeInput *in, Step *s)
+static bool
+recipe_online_drop_index_plan(const SSRecipeInput *in, Step *s)
 {
 	DropStmt   *ds = (DropStmt *) in->stmt;
 
@@ -803,9 +803,20 @@ ss_online_drop_index_plan(const SSRecipeInput *in, Step *s)
 	return true;
 }
 
-int64
-ss_online_drop_index_run(Step *s)
+static int64
+recipe_online_drop_index_run(Step *s)
 {
 	ss_drop_index(ss_recipe_arg_text(s, 0), SS_INDEX_RETRIES);
 	return 0;
 }
+
+/* their entries in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_online_index = {
+	"online index", SS_RECIPE_PROCEDURE, "create_index",
+	recipe_online_index_match, recipe_online_index_plan, recipe_online_index_run
+};
+
+const SSRecipe ss_recipe_online_drop_index = {
+	"online drop index", SS_RECIPE_PROCEDURE, "drop_index",
+	recipe_online_drop_index_match, recipe_online_drop_index_plan, recipe_online_drop_index_run
+};

@@ -17,8 +17,8 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
-#include "nodes/makefuncs.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "parser/parser.h"
 #include "utils/acl.h"
@@ -26,27 +26,32 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
-/*
- * Matched in this order; the ones without a match are the kinds the
- * planner gives a statement no recipe takes, and approvals.
- */
-const SSRecipe ss_recipes[] = {
-	{"online index", SS_RECIPE_PROCEDURE, "create_index",
-	ss_online_index_match, ss_online_index_plan, ss_online_index_run},
-	{"online drop index", SS_RECIPE_PROCEDURE, "drop_index",
-	ss_online_drop_index_match, ss_online_drop_index_plan, ss_online_drop_index_run},
-	{"backfill", SS_RECIPE_PROCEDURE, "backfill",
-	ss_backfill_match, ss_backfill_plan, ss_backfill_step_run},
-	{"add constraint", SS_RECIPE_PROCEDURE, "add_constraint",
-	ss_add_constraint_match, ss_add_constraint_plan, ss_add_constraint_run},
-	{"expand add column", SS_RECIPE_CHANGE, "expand_add_column",
-	ss_expand_add_column_match, ss_expand_add_column_plan, ss_expand_add_column_run},
-	{"expand column type", SS_RECIPE_CHANGE, "expand_alter_column_type",
-	ss_expand_column_type_match, ss_expand_column_type_plan, ss_expand_column_type_run},
-	{"as is", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL, NULL},
-	{"approved", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL, NULL},
-	{"transaction block", SS_RECIPE_AS_WRITTEN, NULL, NULL, NULL, NULL},
-	{"approval", SS_RECIPE_NOTHING, NULL, NULL, NULL, NULL},
+/* the recipes, each defined in its procedure's file */
+extern const SSRecipe ss_recipe_online_index;	/* index_procs.c */
+extern const SSRecipe ss_recipe_online_drop_index;	/* index_procs.c */
+extern const SSRecipe ss_recipe_backfill;	/* backfill.c */
+extern const SSRecipe ss_recipe_add_constraint;	/* constraints.c */
+extern const SSRecipe ss_recipe_expand_add_column;	/* expand.c */
+extern const SSRecipe ss_recipe_expand_column_type;	/* expand.c */
+
+/* the kinds the planner gives a statement no recipe takes, and approvals */
+static const SSRecipe as_is = {"as is", SS_RECIPE_AS_WRITTEN};
+static const SSRecipe approved = {"approved", SS_RECIPE_AS_WRITTEN};
+static const SSRecipe transaction_block = {"transaction block", SS_RECIPE_AS_WRITTEN};
+static const SSRecipe approval = {"approval", SS_RECIPE_NOTHING};
+
+/* matched in this order */
+const SSRecipe *const ss_recipes[] = {
+	&ss_recipe_online_index,
+	&ss_recipe_online_drop_index,
+	&ss_recipe_backfill,
+	&ss_recipe_add_constraint,
+	&ss_recipe_expand_add_column,
+	&ss_recipe_expand_column_type,
+	&as_is,
+	&approved,
+	&transaction_block,
+	&approval,
 };
 
 const int	ss_nrecipes = lengthof(ss_recipes);
@@ -57,8 +62,8 @@ ss_recipe_named(const char *name)
 	int			i;
 
 	for (i = 0; i < ss_nrecipes; i++)
-		if (strcmp(ss_recipes[i].name, name) == 0)
-			return &ss_recipes[i];
+		if (strcmp(ss_recipes[i]->name, name) == 0)
+			return ss_recipes[i];
 	elog(ERROR, "unknown recipe \"%s\"", name);
 	return NULL;				/* keep compiler quiet */
 }
@@ -70,7 +75,7 @@ ss_recipe_for(const SSRecipeInput *in, Step *s)
 
 	for (i = 0; i < ss_nrecipes; i++)
 	{
-		const SSRecipe *r = &ss_recipes[i];
+		const SSRecipe *r = ss_recipes[i];
 
 		/* at most one recipe is for a statement: the first that matches */
 		if (r->match && r->match(in))

@@ -7,11 +7,11 @@
  * plan() shows and migration_steps.recipe stores), which statements and
  * findings it takes (match), how it plans a step (plan: the "run" text
  * shown, the locks, the estimate, the arguments) and how it runs one
- * (run: C, called by apply's runner; no SQL in between).  The recipes of a
- * procedure live at the end of the procedure's own file; adding one is that
- * file plus one entry in recipes.c.  The entries without a match are the
- * kinds the planner gives itself: a statement run as written, approved, in
- * a transaction block, or an approval.
+ * (run: C, called by apply's runner; no SQL in between).  A recipe is
+ * defined, with its functions, at the end of its procedure's own file;
+ * adding one is that file plus its line in ss_recipes[].  The entries
+ * without a match are the kinds the planner gives itself: a statement run
+ * as written, approved, in a transaction block, or an approval.
  *
  * The procedures' work is callable from C too (ss_create_index() and the
  * rest below): the SQL entry points only read their arguments.
@@ -75,7 +75,7 @@ typedef struct SSRecipe
 	SSRecipeRun run;
 } SSRecipe;
 
-extern const SSRecipe ss_recipes[];
+extern const SSRecipe *const ss_recipes[];
 extern const int ss_nrecipes;
 
 /* the recipe of a stored step, by name */
@@ -110,34 +110,6 @@ extern void ss_recipe_check_execute(const char *procedure);
 extern char *ss_recipe_arg_text(Step *s, int i);
 extern bool ss_recipe_arg_bool(Step *s, int i);
 extern Oid	ss_recipe_arg_relation(Step *s, int i);
-
-/* ---------- the recipes (each in its procedure's file) ---------- */
-
-/* index_procs.c */
-extern bool ss_online_index_match(const SSRecipeInput *in);
-extern bool ss_online_index_plan(const SSRecipeInput *in, Step *s);
-extern int64 ss_online_index_run(Step *s);
-extern bool ss_online_drop_index_match(const SSRecipeInput *in);
-extern bool ss_online_drop_index_plan(const SSRecipeInput *in, Step *s);
-extern int64 ss_online_drop_index_run(Step *s);
-
-/* backfill.c */
-extern bool ss_backfill_match(const SSRecipeInput *in);
-extern bool ss_backfill_plan(const SSRecipeInput *in, Step *s);
-extern int64 ss_backfill_step_run(Step *s);
-
-/* constraints.c */
-extern bool ss_add_constraint_match(const SSRecipeInput *in);
-extern bool ss_add_constraint_plan(const SSRecipeInput *in, Step *s);
-extern int64 ss_add_constraint_run(Step *s);
-
-/* expand.c */
-extern bool ss_expand_add_column_match(const SSRecipeInput *in);
-extern bool ss_expand_add_column_plan(const SSRecipeInput *in, Step *s);
-extern int64 ss_expand_add_column_run(Step *s);
-extern bool ss_expand_column_type_match(const SSRecipeInput *in);
-extern bool ss_expand_column_type_plan(const SSRecipeInput *in, Step *s);
-extern int64 ss_expand_column_type_run(Step *s);
 
 /* ---------- the procedures' work, from C values ---------- */
 
