@@ -1435,13 +1435,13 @@ ss_backfill(SSBackfillSpec *spec)
 
 /* "backfill": an UPDATE of a whole big table, in batches */
 static bool
-recipe_match(const SSRecipeInput *in)
+recipe_backfill_match(const SSRecipeInput *in)
 {
 	return IsA(in->stmt, UpdateStmt) && ss_has_rule(in->findings, SS_UNBATCHED_BACKFILL);
 }
 
 static bool
-recipe_plan(const SSRecipeInput *in, Step *s)
+recipe_backfill_plan(const SSRecipeInput *in, Step *s)
 {
 	UpdateStmt *us = (UpdateStmt *) in->stmt;
 	Oid			relid = ss_relation_of(us->relation);
@@ -1469,7 +1469,7 @@ recipe_plan(const SSRecipeInput *in, Step *s)
 }
 
 static int64
-recipe_run(Step *s)
+recipe_backfill_run(Step *s)
 {
 	SSBackfillSpec spec;
 
@@ -1490,5 +1490,5 @@ recipe_run(Step *s)
 /* its entry in the recipe table (recipes.c) */
 const SSRecipe ss_recipe_backfill = {
 	"backfill", SS_RECIPE_PROCEDURE, "backfill",
-	recipe_match, recipe_plan, recipe_run
+	recipe_backfill_match, recipe_backfill_plan, recipe_backfill_run
 };
