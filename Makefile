@@ -34,6 +34,10 @@ OBJS = \
 	src/lock_retries.o \
 	src/constraints.o \
 	src/owner.o \
+	src/recipes.o \
+	src/procedure.o \
+	src/plan.o \
+	src/migrations.o \
 	src/apply.o \
 	src/ledger.o \
 	src/exemptions.o \

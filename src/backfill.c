@@ -17,7 +17,9 @@
  *-------------------------------------------------------------------------
  */
 #include "ledger.h"
+#include "procedure.h"
 #include "procs.h"
+#include "recipes.h"
 #include "worker.h"
 #include "schemashift.h"
 
@@ -1446,12 +1448,10 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 Datum
 schemashift_backfill(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"tbl", "set_clause", NULL, "batch_size"};
 	SSBackfillSpec spec;
 
-	schemashift_require_nonatomic(fcinfo, "backfill");
-	ss_require_arg(fcinfo, 0, "tbl");
-	ss_require_arg(fcinfo, 1, "set_clause");
-	ss_require_arg(fcinfo, 3, "batch_size");
+	ss_procedure_begin(fcinfo, "backfill", lengthof(required), required);
 
 	memset(&spec, 0, sizeof(spec));
 	spec.relid = PG_GETARG_OID(0);
@@ -1465,27 +1465,93 @@ schemashift_backfill(PG_FUNCTION_ARGS)
 	spec.batch_timeout_ms = PG_ARGISNULL(8) ? 0 : ss_interval_ms(PG_GETARG_DATUM(8), "batch_timeout");
 	spec.retries = PG_ARGISNULL(9) ? 10 : PG_GETARG_INT32(9);
 	spec.rerun = !PG_ARGISNULL(10) && PG_GETARG_BOOL(10);
+	ss_backfill(&spec);
+	PG_RETURN_VOID();
+}
+
+/* backfill's work */
+void
+ss_backfill(SSBackfillSpec *spec)
+{
 	/* run by apply() as a step's recipe: the job is that step's */
-	spec.migration_id = ss_current_migration_id;
-	spec.migration_step = ss_current_migration_step;
-	if (spec.batch_size < 1 || spec.batch_size > SS_MAX_BATCH)
+	spec->migration_id = ss_current_migration_id;
+	spec->migration_step = ss_current_migration_step;
+	if (spec->batch_size < 1 || spec->batch_size > SS_MAX_BATCH)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be between 1 and %d", SS_MAX_BATCH)));
-	if (spec.retries < 0)
+	if (spec->retries < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retries must not be negative")));
-	if (get_rel_name(spec.relid) == NULL)
+	if (get_rel_name(spec->relid) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", spec.relid)));
+				 errmsg("relation with OID %u does not exist", spec->relid)));
 
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/* armed once for the whole CALL: batches get their own */
-	disable_timeout(STATEMENT_TIMEOUT, false);
-	(void) schemashift_backfill_run(&spec);
+	ss_procedure_connect();
+	(void) schemashift_backfill_run(spec);
 	SPI_finish();
-	PG_RETURN_VOID();
 }
+
+/* ---------- as an apply() recipe (recipes.h) ---------- */
+
+/* "backfill": an UPDATE of a whole big table, in batches */
+static bool
+recipe_backfill_match(const SSRecipeInput *in)
+{
+	return IsA(in->stmt, UpdateStmt) && ss_has_rule(in->findings, SS_UNBATCHED_BACKFILL);
+}
+
+static bool
+recipe_backfill_plan(const SSRecipeInput *in, Step *s)
+{
+	UpdateStmt *us = (UpdateStmt *) in->stmt;
+	Oid			relid = ss_relation_of(us->relation);
+	SSToken    *t;
+	int			n = ss_scan_tokens(in->text, &t);
+	int			set = ss_find_keyword(t, n, 0, "set");
+	int			where = ss_find_keyword(t, n, set, "where");
+	char	   *set_clause;
+	char	   *where_clause = NULL;
+	double		bytes = 0;
+	double		rows = 0;
+
+	if (!OidIsValid(relid) || us->fromClause || us->returningList || us->withClause ||
+		us->relation->alias || set < 0 || set + 1 >= n)
+		return false;
+	set_clause = ss_trimmed(in->text, t[set + 1].start, where >= 0 ? t[where].start : strlen(in->text));
+	if (where >= 0 && where + 1 < n)
+		where_clause = ss_trimmed(in->text, t[where + 1].start, strlen(in->text));
+	ss_relation_size(relid, &bytes, &rows);
+	ss_recipe_call(s, list_make3(ss_recipe_text(ss_qualified_relname(relid)),
+								 ss_recipe_text(set_clause), ss_recipe_text(where_clause)));
+	s->locks = "ROW EXCLUSIVE; row locks of one batch at a time, committed per batch";
+	s->estimate_ms = (int64) (1000 * (1 + rows / SS_BACKFILL_ROWS_PER_S));
+	return true;
+}
+
+static int64
+recipe_backfill_run(Step *s)
+{
+	SSBackfillSpec spec;
+
+	/* the other arguments as the procedure's defaults */
+	memset(&spec, 0, sizeof(spec));
+	spec.relid = ss_recipe_arg_relation(s, 0);
+	spec.set_clause = ss_recipe_arg_text(s, 1);
+	spec.where_clause = ss_recipe_arg_text(s, 2);
+	spec.batch_size = 5000;
+	spec.max_lag_ms = -1;
+	spec.lock_timeout_ms = 2000;
+	spec.batch_timeout_ms = 60 * 1000;
+	spec.retries = 10;
+	ss_backfill(&spec);
+	return 0;
+}
+
+/* its entry in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_backfill = {
+	"backfill", SS_RECIPE_PROCEDURE, "backfill",
+	recipe_backfill_match, recipe_backfill_plan, recipe_backfill_run
+};

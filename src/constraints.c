@@ -32,7 +32,9 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "procedure.h"
 #include "procs.h"
+#include "recipes.h"
 #include "worker.h"
 #include "schemashift.h"
 
@@ -216,10 +218,11 @@ primary_key_columns(Oid relid)
 	return cols;
 }
 
+/* parsed: the caller's parse tree of the definition, or NULL */
 static void
-parse_definition(ConstraintDef *d, const char *definition)
+parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
 {
-	List	   *raw = ss_parse_argument(definition, "definition");
+	List	   *raw = parsed ? list_make1(parsed) : ss_parse_argument(definition, "definition");
 	AlterTableStmt *stmt;
 	AlterTableCmd *cmd;
 	Constraint *con;
@@ -899,7 +902,7 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL);
 	require_owner(&d);
 	check_data(&d, &r);
 	values[0] = CStringGetTextDatum(r.kind);
@@ -1157,15 +1160,22 @@ add_unique(ConstraintDef *d)
 Datum
 schemashift_add_constraint(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"definition"};
+
+	ss_procedure_begin(fcinfo, "add_constraint", lengthof(required), required);
+	ss_add_constraint(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL);
+	PG_RETURN_VOID();
+}
+
+/* add_constraint's work; parsed: the definition's parse tree, or NULL */
+void
+ss_add_constraint(const char *definition, RawStmt *parsed)
+{
 	ConstraintDef d;
 	char	   *add_sql;
 
-	schemashift_require_nonatomic(fcinfo, "add_constraint");
-	ss_require_arg(fcinfo, 0, "definition");
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	disable_timeout(STATEMENT_TIMEOUT, false);
-	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	ss_procedure_connect();
+	parse_definition(&d, definition, parsed);
 	/* the ALTER's own privilege check would come later, after the scans */
 	require_owner(&d);
 
@@ -1203,5 +1213,69 @@ schemashift_add_constraint(PG_FUNCTION_ARGS)
 	}
 	ereport(NOTICE, (errmsg("constraint %s on %s is in place", d.conname, d.relname)));
 	SPI_finish();
-	PG_RETURN_VOID();
 }
+
+/* ---------- as an apply() recipe (recipes.h) ---------- */
+
+/*
+ * "add constraint": ADD CONSTRAINT that would scan or build under a long
+ * lock, and SET NOT NULL
+ */
+static bool
+recipe_add_constraint_match(const SSRecipeInput *in)
+{
+	Oid			relid;
+	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
+
+	if (cmd == NULL)
+		return false;
+	return (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
+			(ss_has_rule(in->findings, SS_CONSTRAINT_MISSING_NOT_VALID) ||
+			 ss_has_rule(in->findings, SS_ADDING_FOREIGN_KEY_CONSTRAINT) ||
+			 ss_has_rule(in->findings, SS_DISALLOWED_UNIQUE_CONSTRAINT))) ||
+		(cmd->subtype == AT_SetNotNull &&
+		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD));
+}
+
+static bool
+recipe_add_constraint_plan(const SSRecipeInput *in, Step *s)
+{
+	Oid			relid;
+	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
+	Constraint *con = cmd->subtype == AT_AddConstraint ? (Constraint *) cmd->def : NULL;
+	double		bytes = 0;
+	double		rows = 0;
+
+	if (con && (con->indexname || con->options || con->indexspace ||
+				(con->contype != CONSTR_CHECK && con->contype != CONSTR_FOREIGN &&
+				 con->contype != CONSTR_UNIQUE && con->contype != CONSTR_PRIMARY)))
+		return false;
+	ss_relation_size(relid, &bytes, &rows);
+	ss_recipe_call(s, list_make1(ss_recipe_text(in->text)));
+	if (con == NULL)
+		s->locks = "ACCESS EXCLUSIVE for two instants; SHARE UPDATE EXCLUSIVE while validating (reads and writes continue)";
+	else if (con->contype == CONSTR_FOREIGN)
+		s->locks = "SHARE ROW EXCLUSIVE on both tables for an instant; SHARE UPDATE EXCLUSIVE while validating";
+	else if (con->contype == CONSTR_CHECK)
+		s->locks = "ACCESS EXCLUSIVE for an instant; SHARE UPDATE EXCLUSIVE while validating";
+	else
+		s->locks = "SHARE UPDATE EXCLUSIVE while the index builds; ACCESS EXCLUSIVE for an instant to attach it";
+	s->estimate_ms = (int64) (1000 * (1 + bytes / SS_SCAN_BYTES_PER_S +
+									  (con && (con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY) ?
+									   2 * bytes / SS_BUILD_BYTES_PER_S : 0)));
+	return true;
+}
+
+static int64
+recipe_add_constraint_run(Step *s)
+{
+	/* the planner's tree is the statement's, which is the definition */
+	ss_add_constraint(ss_recipe_arg_text(s, 0), (RawStmt *) s->parsed);
+	return 0;
+}
+
+/* its entry in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_add_constraint = {
+	"add constraint", SS_RECIPE_PROCEDURE, "add_constraint",
+	recipe_add_constraint_match, recipe_add_constraint_plan, recipe_add_constraint_run
+};

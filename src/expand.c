@@ -23,7 +23,9 @@
  *-------------------------------------------------------------------------
  */
 #include "ledger.h"
+#include "procedure.h"
 #include "procs.h"
+#include "recipes.h"
 #include "worker.h"
 #include "schemashift.h"
 
@@ -95,17 +97,13 @@ typedef struct Change
 
 /* ---------- small helpers ---------- */
 
-static char *
-text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	ss_require_arg(fcinfo, argno, name);
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-}
+/* the procedures' default batch_size */
+#define SS_DEFAULT_BATCH_SIZE 5000
 
 static int
 batch_size_arg(FunctionCallInfo fcinfo, int argno)
 {
-	int			n = PG_ARGISNULL(argno) ? 5000 : PG_GETARG_INT32(argno);
+	int			n = PG_ARGISNULL(argno) ? SS_DEFAULT_BATCH_SIZE : PG_GETARG_INT32(argno);
 
 	if (n < 1 || n > 1000000)
 		ereport(ERROR,
@@ -1048,24 +1046,16 @@ resume_if_open(Change *c, ChangeKind kind, const char *other, const char *other_
 	return true;
 }
 
-static void
-start_call(FunctionCallInfo fcinfo, const char *name)
-{
-	schemashift_require_nonatomic(fcinfo, name);
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/* armed once for the whole CALL: the backfill and builds may take hours */
-	disable_timeout(STATEMENT_TIMEOUT, false);
-}
+/* the text of an argument the procedure's preamble found not null */
+#define TEXT_ARG(n) text_to_cstring(PG_GETARG_TEXT_PP(n))
 
 static void
-init_change(Change *c, FunctionCallInfo fcinfo, ChangeKind kind)
+init_change(Change *c, Oid relid, const char *column, ChangeKind kind)
 {
 	memset(c, 0, sizeof(*c));
-	ss_require_arg(fcinfo, 0, "tbl");
 	c->kind = kind;
-	c->relid = PG_GETARG_OID(0);
-	c->column = text_arg(fcinfo, 1, "col");
+	c->relid = relid;
+	c->column = pstrdup(column);
 	if (get_rel_name(c->relid) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -1120,15 +1110,28 @@ next_change_id(void)
 Datum
 schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"tbl", "col", "new_type"};
+	int64		id;
+
+	ss_procedure_begin(fcinfo, "expand_alter_column_type", lengthof(required), required);
+	id = ss_expand_alter_column_type(PG_GETARG_OID(0), TEXT_ARG(1), TEXT_ARG(2),
+									 PG_ARGISNULL(3) ? NULL : TEXT_ARG(3),
+									 batch_size_arg(fcinfo, 4));
+	PG_RETURN_DATUM(change_result(fcinfo, id));
+}
+
+/* expand_alter_column_type's work: returns the change's id */
+int64
+ss_expand_alter_column_type(Oid relid, const char *col, const char *new_type_text,
+							const char *using_expr, int batch_size)
+{
 	Change		c;
 	AttrNumber	attnum;
-	char	   *new_type_text;
 
-	start_call(fcinfo, "expand_alter_column_type");
-	init_change(&c, fcinfo, CHANGE_ALTER_TYPE);
-	new_type_text = text_arg(fcinfo, 2, "new_type");
-	c.using_expr = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	c.batch_size = batch_size_arg(fcinfo, 4);
+	ss_procedure_connect();
+	init_change(&c, relid, col, CHANGE_ALTER_TYPE);
+	c.using_expr = using_expr ? pstrdup(using_expr) : NULL;
+	c.batch_size = batch_size;
 	check_table(&c);
 	c.new_type = canonical_type(new_type_text);
 
@@ -1177,7 +1180,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 							 SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
 			create_change(&c, steps, SS_CHANGE_CONTRACTED);
 			SPI_finish();
-			PG_RETURN_DATUM(change_result(fcinfo, c.id));
+			return c.id;
 		}
 
 		refuse_dependents(&c, attnum);
@@ -1203,7 +1206,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 	}
 	expand(&c);
 	SPI_finish();
-	PG_RETURN_DATUM(change_result(fcinfo, c.id));
+	return c.id;
 }
 
 /*
@@ -1213,13 +1216,15 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 Datum
 schemashift_expand_rename_column(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"tbl", "col", "new_name"};
 	Change		c;
 	AttrNumber	attnum;
 	char	   *new_name;
 
-	start_call(fcinfo, "expand_rename_column");
-	init_change(&c, fcinfo, CHANGE_RENAME);
-	new_name = text_arg(fcinfo, 2, "new_name");
+	ss_procedure_begin(fcinfo, "expand_rename_column", lengthof(required), required);
+	ss_procedure_connect();
+	init_change(&c, PG_GETARG_OID(0), TEXT_ARG(1), CHANGE_RENAME);
+	new_name = TEXT_ARG(2);
 	c.batch_size = batch_size_arg(fcinfo, 3);
 	check_table(&c);
 	if (strlen(new_name) >= NAMEDATALEN)
@@ -1290,15 +1295,29 @@ check_default(void *arg)
 Datum
 schemashift_expand_add_column(PG_FUNCTION_ARGS)
 {
-	Change		c;
-	char	   *type_text;
+	static const char *const required[] = {"tbl", "col", "type"};
+	int64		id;
 
-	start_call(fcinfo, "expand_add_column");
-	init_change(&c, fcinfo, CHANGE_ADD_COLUMN);
-	type_text = text_arg(fcinfo, 2, "type");
-	c.default_expr = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	c.not_null = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
-	c.batch_size = batch_size_arg(fcinfo, 5);
+	ss_procedure_begin(fcinfo, "expand_add_column", lengthof(required), required);
+	id = ss_expand_add_column(PG_GETARG_OID(0), TEXT_ARG(1), TEXT_ARG(2),
+							  PG_ARGISNULL(3) ? NULL : TEXT_ARG(3),
+							  PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4),
+							  batch_size_arg(fcinfo, 5));
+	PG_RETURN_DATUM(change_result(fcinfo, id));
+}
+
+/* expand_add_column's work: returns the change's id */
+int64
+ss_expand_add_column(Oid relid, const char *col, const char *type_text,
+					 const char *default_expr, bool not_null, int batch_size)
+{
+	Change		c;
+
+	ss_procedure_connect();
+	init_change(&c, relid, col, CHANGE_ADD_COLUMN);
+	c.default_expr = default_expr ? pstrdup(default_expr) : NULL;
+	c.not_null = not_null;
+	c.batch_size = batch_size;
 	check_table(&c);
 	c.new_type = canonical_type(type_text);
 	c.new_column = c.column;
@@ -1350,7 +1369,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 							 SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
 			create_change(&c, steps, SS_CHANGE_CONTRACTED);
 			SPI_finish();
-			PG_RETURN_DATUM(change_result(fcinfo, c.id));
+			return c.id;
 		}
 
 		id = next_change_id();
@@ -1379,7 +1398,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 	}
 	expand(&c);
 	SPI_finish();
-	PG_RETURN_DATUM(change_result(fcinfo, c.id));
+	return c.id;
 }
 
 /* ---------- contract and abort ---------- */
@@ -1574,14 +1593,20 @@ retries_arg(FunctionCallInfo fcinfo, int argno)
 Datum
 schemashift_contract(PG_FUNCTION_ARGS)
 {
-	Change		c;
-	int64		id;
-	int			retries;
+	static const char *const required[] = {"change"};
 
-	start_call(fcinfo, "contract");
-	ss_require_arg(fcinfo, 0, "change");
-	id = PG_GETARG_INT64(0);
-	retries = retries_arg(fcinfo, 1);
+	ss_procedure_begin(fcinfo, "contract", lengthof(required), required);
+	ss_contract(PG_GETARG_INT64(0), retries_arg(fcinfo, 1));
+	PG_RETURN_VOID();
+}
+
+/* contract's work */
+void
+ss_contract(int64 id, int retries)
+{
+	Change		c;
+
+	ss_procedure_connect();
 	lock_change(id);
 	PG_TRY();
 	{
@@ -1625,19 +1650,19 @@ schemashift_contract(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	SPI_finish();
-	PG_RETURN_VOID();
 }
 
 /* CALL schemashift.abort(change, retries) */
 Datum
 schemashift_abort(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"change"};
 	Change		c;
 	int64		id;
 	int			retries;
 
-	start_call(fcinfo, "abort");
-	ss_require_arg(fcinfo, 0, "change");
+	ss_procedure_begin(fcinfo, "abort", lengthof(required), required);
+	ss_procedure_connect();
 	id = PG_GETARG_INT64(0);
 	retries = retries_arg(fcinfo, 1);
 	lock_change(id);
@@ -1699,3 +1724,160 @@ schemashift_abort(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_VOID();
 }
+
+/* ---------- as apply() recipes (recipes.h) ---------- */
+
+static char *
+type_text(TypeName *tn)
+{
+	Oid			typid;
+	int32		typmod;
+
+	typenameTypeIdAndMod(NULL, tn, &typid, &typmod);
+	return format_type_with_typemod(typid, typmod);
+}
+
+/* text of what follows keyword kw (at depth 0) up to one of the stops */
+static char *
+clause_after(const char *text, const char *kw, const char *const *stops)
+{
+	SSToken    *t;
+	int			n = ss_scan_tokens(text, &t);
+	int			i = ss_find_keyword(t, n, 0, kw);
+	int			j;
+
+	if (i < 0 || i + 1 >= n)
+		return NULL;
+	for (j = i + 2; j < n; j++)
+	{
+		const char *const *s;
+
+		if (t[j].depth != 0 || t[j].keyword == NULL)
+			continue;
+		for (s = stops; *s; s++)
+			if (strcmp(t[j].keyword, *s) == 0)
+				return ss_trimmed(text, t[i + 1].start, t[j].start);
+	}
+	return ss_trimmed(text, t[i + 1].start, strlen(text));
+}
+
+static const char *const column_stops[] = {"not", "null", "constraint", "check", "unique",
+"primary", "references", "generated", "collate", "default", NULL};
+static const char *const no_stops[] = {NULL};
+
+/* "expand add column": ADD COLUMN with a default or NOT NULL on a big table */
+static bool
+recipe_expand_add_column_match(const SSRecipeInput *in)
+{
+	Oid			relid;
+	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
+
+	return cmd && cmd->subtype == AT_AddColumn &&
+		(ss_has_rule(in->findings, SS_ADDING_FIELD_WITH_DEFAULT) ||
+		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD) ||
+		 ss_has_rule(in->findings, SS_ADDING_REQUIRED_FIELD));
+}
+
+static bool
+recipe_expand_add_column_plan(const SSRecipeInput *in, Step *s)
+{
+	Oid			relid;
+	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
+	ColumnDef  *cd = (ColumnDef *) cmd->def;
+	bool		not_null = cd->is_not_null;
+	bool		has_default = cd->raw_default != NULL;
+	ListCell   *lc;
+	char	   *def = NULL;
+	double		bytes = 0;
+	double		rows = 0;
+
+	foreach(lc, cd->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		if (c->contype == CONSTR_NOTNULL)
+			not_null = true;
+		else if (c->contype == CONSTR_DEFAULT)
+			has_default = true;
+		else if (c->contype != CONSTR_NULL)
+			return false;
+	}
+	if (cd->collClause || cd->identity || cd->generated)
+		return false;
+	if (has_default)
+		def = clause_after(in->text, "default", column_stops);
+	if (has_default && def == NULL)
+		return false;
+	ss_relation_size(relid, &bytes, &rows);
+	ss_recipe_call(s, list_make5(ss_recipe_text(ss_qualified_relname(relid)),
+								 ss_recipe_text(cd->colname),
+								 ss_recipe_text(type_text(cd->typeName)),
+								 ss_recipe_text(def), ss_recipe_bool(not_null)));
+	s->locks = "ACCESS EXCLUSIVE for instants (add the column, contract); row locks of one batch at a time";
+	s->estimate_ms = (int64) (1000 * (1 + rows / SS_BACKFILL_ROWS_PER_S));
+	return true;
+}
+
+static int64
+recipe_expand_add_column_run(Step *s)
+{
+	return ss_expand_add_column(ss_recipe_arg_relation(s, 0), ss_recipe_arg_text(s, 1),
+								ss_recipe_arg_text(s, 2), ss_recipe_arg_text(s, 3),
+								ss_recipe_arg_bool(s, 4), SS_DEFAULT_BATCH_SIZE);
+}
+
+/*
+ * "expand column type": ALTER COLUMN TYPE that rewrites, when the caller
+ * asked for expand/contract (expand_type_changes => true)
+ */
+static bool
+recipe_expand_column_type_match(const SSRecipeInput *in)
+{
+	Oid			relid;
+	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
+
+	return cmd && cmd->subtype == AT_AlterColumnType && in->expand_types &&
+		(ss_has_rule(in->findings, SS_CHANGING_COLUMN_TYPE) ||
+		 ss_has_rule(in->findings, SS_BAN_TABLE_REWRITE));
+}
+
+static bool
+recipe_expand_column_type_plan(const SSRecipeInput *in, Step *s)
+{
+	Oid			relid;
+	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
+	ColumnDef  *cd = (ColumnDef *) cmd->def;
+	char	   *using_expr = cd->raw_default ? clause_after(in->text, "using", no_stops) : NULL;
+	double		bytes = 0;
+	double		rows = 0;
+
+	if (cd->collClause)
+		return false;
+	ss_relation_size(relid, &bytes, &rows);
+	ss_recipe_call(s, list_make4(ss_recipe_text(ss_qualified_relname(relid)),
+								 ss_recipe_text(cmd->name),
+								 ss_recipe_text(type_text(cd->typeName)),
+								 ss_recipe_text(using_expr)));
+	s->locks = "ACCESS EXCLUSIVE for instants (add the shadow column, contract); row locks of one batch at a time; index copies built concurrently";
+	s->estimate_ms = (int64) (1000 * (1 + rows / SS_BACKFILL_ROWS_PER_S + 2 * bytes / SS_BUILD_BYTES_PER_S));
+	return true;
+}
+
+static int64
+recipe_expand_column_type_run(Step *s)
+{
+	return ss_expand_alter_column_type(ss_recipe_arg_relation(s, 0), ss_recipe_arg_text(s, 1),
+									   ss_recipe_arg_text(s, 2), ss_recipe_arg_text(s, 3),
+									   SS_DEFAULT_BATCH_SIZE);
+}
+
+/* their entries in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_expand_add_column = {
+	"expand add column", SS_RECIPE_CHANGE, "expand_add_column",
+	recipe_expand_add_column_match, recipe_expand_add_column_plan, recipe_expand_add_column_run
+};
+
+const SSRecipe ss_recipe_expand_column_type = {
+	"expand column type", SS_RECIPE_CHANGE, "expand_alter_column_type",
+	recipe_expand_column_type_match, recipe_expand_column_type_plan, recipe_expand_column_type_run
+};

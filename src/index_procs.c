@@ -12,7 +12,9 @@
  *-------------------------------------------------------------------------
  */
 #include "worker.h"
+#include "procedure.h"
 #include "procs.h"
+#include "recipes.h"
 #include "schemashift.h"
 
 #include "access/genam.h"
@@ -64,10 +66,13 @@ typedef struct IndexRequest
 
 #define qualified_relname(relid) ss_qualified_relname(relid)
 
+/* the procedures' default retries */
+#define SS_INDEX_RETRIES 3
+
 static int
 retries_arg(FunctionCallInfo fcinfo, int argno)
 {
-	int			retries = PG_ARGISNULL(argno) ? 3 : PG_GETARG_INT32(argno);
+	int			retries = PG_ARGISNULL(argno) ? SS_INDEX_RETRIES : PG_GETARG_INT32(argno);
 
 	if (retries < 0)
 		ereport(ERROR,
@@ -237,12 +242,11 @@ offset_after_relation(const char *def)
 	return result < 0 ? (int) strlen(def) : result;
 }
 
-static void
-parse_request(IndexRequest *req, const char *definition)
+static List *
+parse_index_definition(const char *definition)
 {
 	List	   *raw = NIL;
 	MemoryContext cxt = CurrentMemoryContext;
-	Node	   *stmt;
 
 	PG_TRY();
 	{
@@ -262,6 +266,15 @@ parse_request(IndexRequest *req, const char *definition)
 				 errdetail("At character %d of the definition.", edata->cursorpos) : 0));
 	}
 	PG_END_TRY();
+	return raw;
+}
+
+/* parsed: the caller's parse tree of the definition, or NULL */
+static void
+parse_request(IndexRequest *req, const char *definition, RawStmt *parsed)
+{
+	List	   *raw = parsed ? list_make1(parsed) : parse_index_definition(definition);
+	Node	   *stmt;
 
 	if (list_length(raw) != 1)
 		ereport(ERROR,
@@ -513,25 +526,27 @@ build_partitioned(IndexRequest *req, const char *idxname, Oid relid)
 Datum
 schemashift_create_index(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"definition"};
+
+	ss_procedure_begin(fcinfo, "create_index", lengthof(required), required);
+	ss_create_index(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL, retries_arg(fcinfo, 1),
+					PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout"));
+	PG_RETURN_VOID();
+}
+
+/* create_index's work; parsed: the definition's parse tree, or NULL */
+void
+ss_create_index(const char *definition, RawStmt *parsed, int retries, int timeout_ms)
+{
 	IndexRequest req;
 	Oid			relid;
 
-	schemashift_require_nonatomic(fcinfo, "create_index");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("definition must not be null")));
-
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	/* armed once for the whole CALL: a long build must not inherit it */
-	disable_timeout(STATEMENT_TIMEOUT, false);
+	ss_procedure_connect();
 
 	memset(&req, 0, sizeof(req));
-	parse_request(&req, text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	req.retries = retries_arg(fcinfo, 1);
-	req.timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout");
+	parse_request(&req, definition, parsed);
+	req.retries = retries;
+	req.timeout_ms = timeout_ms;
 
 	relid = RangeVarGetRelid(req.stmt->relation, AccessShareLock, false);
 	if (get_rel_relkind(relid) != RELKIND_RELATION &&
@@ -551,7 +566,6 @@ schemashift_create_index(PG_FUNCTION_ARGS)
 	}
 
 	SPI_finish();
-	PG_RETURN_VOID();
 }
 
 /*
@@ -565,7 +579,7 @@ schemashift_build_index(const char *definition, int retries)
 	Oid			relid;
 
 	memset(&req, 0, sizeof(req));
-	parse_request(&req, definition);
+	parse_request(&req, definition, NULL);
 	req.retries = retries;
 	relid = RangeVarGetRelid(req.stmt->relation, AccessShareLock, false);
 	if (!settle_existing(&req, req.stmt->idxname, relid))
@@ -574,9 +588,9 @@ schemashift_build_index(const char *definition, int retries)
 
 /* Resolve an index name the way DROP INDEX would; InvalidOid if missing. */
 static Oid
-index_from_text(text *name)
+index_from_text(const char *name)
 {
-	List	   *names = textToQualifiedNameList(name);
+	List	   *names = textToQualifiedNameList(cstring_to_text(name));
 	RangeVar   *rv = makeRangeVarFromNameList(names);
 	Oid			idx = RangeVarGetRelid(rv, NoLock, true);
 
@@ -584,7 +598,7 @@ index_from_text(text *name)
 		get_rel_relkind(idx) != RELKIND_PARTITIONED_INDEX)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not an index", text_to_cstring(name))));
+				 errmsg("\"%s\" is not an index", name)));
 	return idx;
 }
 
@@ -592,28 +606,29 @@ index_from_text(text *name)
 Datum
 schemashift_drop_index(PG_FUNCTION_ARGS)
 {
-	int			retries;
+	static const char *const required[] = {"name"};
+
+	ss_procedure_begin(fcinfo, "drop_index", lengthof(required), required);
+	ss_drop_index(text_to_cstring(PG_GETARG_TEXT_PP(0)), retries_arg(fcinfo, 1));
+	PG_RETURN_VOID();
+}
+
+/* drop_index's work */
+void
+ss_drop_index(const char *name, int retries)
+{
 	Oid			idx;
 	char	   *qname;
 
-	schemashift_require_nonatomic(fcinfo, "drop_index");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("name must not be null")));
-	retries = retries_arg(fcinfo, 1);
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	disable_timeout(STATEMENT_TIMEOUT, false);
+	ss_procedure_connect();
 
-	idx = index_from_text(PG_GETARG_TEXT_PP(0));
+	idx = index_from_text(name);
 	if (!OidIsValid(idx))
 	{
 		ereport(NOTICE,
-				(errmsg("index \"%s\" does not exist, skipping",
-						text_to_cstring(PG_GETARG_TEXT_PP(0)))));
+				(errmsg("index \"%s\" does not exist, skipping", name)));
 		SPI_finish();
-		PG_RETURN_VOID();
+		return;
 	}
 	qname = qualified_relname(idx);
 
@@ -628,7 +643,7 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 						qname, SS_SHORT_LOCK_TIMEOUT_MS)));
 		run_short_step(psprintf("DROP INDEX IF EXISTS %s", qname), retries, ss_no_exemption);
 		SPI_finish();
-		PG_RETURN_VOID();
+		return;
 	}
 
 	{
@@ -639,7 +654,6 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 	}
 	ereport(NOTICE, (errmsg("index %s dropped", qname)));
 	SPI_finish();
-	PG_RETURN_VOID();
 }
 
 /*
@@ -677,6 +691,7 @@ drop_reindex_leftovers(void *arg)
 Datum
 schemashift_reindex(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"name"};
 	int			retries;
 	int			timeout_ms;
 	List	   *names;
@@ -687,16 +702,10 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 	char	   *qname;
 	char	   *sql;
 
-	schemashift_require_nonatomic(fcinfo, "reindex");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("name must not be null")));
+	ss_procedure_begin(fcinfo, "reindex", lengthof(required), required);
 	retries = retries_arg(fcinfo, 1);
 	timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout");
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	disable_timeout(STATEMENT_TIMEOUT, false);
+	ss_procedure_connect();
 
 	names = textToQualifiedNameList(PG_GETARG_TEXT_PP(0));
 	rv = makeRangeVarFromNameList(names);
@@ -731,3 +740,83 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_VOID();
 }
+
+/* ---------- as apply() recipes (recipes.h) ---------- */
+
+/* "online index": CREATE INDEX that should be built concurrently */
+static bool
+recipe_online_index_match(const SSRecipeInput *in)
+{
+	return IsA(in->stmt, IndexStmt) &&
+		(((IndexStmt *) in->stmt)->concurrent ||
+		 ss_has_rule(in->findings, SS_REQUIRE_CONCURRENT_INDEX_CREATION));
+}
+
+static bool
+recipe_online_index_plan(const SSRecipeInput *in, Step *s)
+{
+	IndexStmt  *is = (IndexStmt *) in->stmt;
+	Oid			relid = ss_relation_of(is->relation);
+	double		bytes = 0;
+	double		rows = 0;
+
+	if (is->idxname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the index at line %d needs a name", in->line),
+				 errhint("Name it (CREATE INDEX name ON ...): the online build finds an interrupted index by its name.")));
+	if (OidIsValid(relid))
+		ss_relation_size(relid, &bytes, &rows);
+	ss_recipe_call(s, list_make1(ss_recipe_text(in->text)));
+	s->locks = "SHARE UPDATE EXCLUSIVE while it builds (reads and writes continue)";
+	s->estimate_ms = (int64) (1000 * (1 + 2 * bytes / SS_BUILD_BYTES_PER_S));
+	return true;
+}
+
+static int64
+recipe_online_index_run(Step *s)
+{
+	/* the planner's tree is the statement's, which is the definition */
+	ss_create_index(ss_recipe_arg_text(s, 0), (RawStmt *) s->parsed, SS_INDEX_RETRIES, 0);
+	return 0;
+}
+
+/* "online drop index": DROP INDEX of one index that should be concurrent */
+static bool
+recipe_online_drop_index_match(const SSRecipeInput *in)
+{
+	DropStmt   *ds = (DropStmt *) in->stmt;
+
+	return IsA(in->stmt, DropStmt) && ds->removeType == OBJECT_INDEX &&
+		list_length(ds->objects) == 1 && ds->behavior != DROP_CASCADE &&
+		(ds->concurrent || ss_has_rule(in->findings, SS_REQUIRE_CONCURRENT_INDEX_DELETION));
+}
+
+static bool
+recipe_online_drop_index_plan(const SSRecipeInput *in, Step *s)
+{
+	DropStmt   *ds = (DropStmt *) in->stmt;
+
+	ss_recipe_call(s, list_make1(ss_recipe_text(NameListToQuotedString(linitial(ds->objects)))));
+	s->locks = "SHARE UPDATE EXCLUSIVE (reads and writes continue)";
+	s->estimate_ms = 1000;
+	return true;
+}
+
+static int64
+recipe_online_drop_index_run(Step *s)
+{
+	ss_drop_index(ss_recipe_arg_text(s, 0), SS_INDEX_RETRIES);
+	return 0;
+}
+
+/* their entries in the recipe table (recipes.c) */
+const SSRecipe ss_recipe_online_index = {
+	"online index", SS_RECIPE_PROCEDURE, "create_index",
+	recipe_online_index_match, recipe_online_index_plan, recipe_online_index_run
+};
+
+const SSRecipe ss_recipe_online_drop_index = {
+	"online drop index", SS_RECIPE_PROCEDURE, "drop_index",
+	recipe_online_drop_index_match, recipe_online_drop_index_plan, recipe_online_drop_index_run
+};

@@ -947,7 +947,11 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 
 	PG_TRY();
 	{
+		/* collected: the tree outlives the statement, for apply's planner */
+		if (st->collect)
+			MemoryContextSwitchTo(st->cxt);
 		parsetree = schemashift_raw_parser(text);
+		MemoryContextSwitchTo(parse_cxt);
 	}
 	PG_CATCH();
 	{
@@ -964,6 +968,8 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 		return;
 	}
 	PG_END_TRY();
+	if (st->collect)
+		st->collect[n].parsed = parsetree;
 
 	/*
 	 * A statement nested too deeply for the analysis (the walkers stop at

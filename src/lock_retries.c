@@ -15,6 +15,7 @@
  *-------------------------------------------------------------------------
  */
 #include "ledger.h"
+#include "procedure.h"
 #include "procs.h"
 #include "worker.h"
 #include "schemashift.h"
@@ -254,12 +255,12 @@ refuse_statement(Node *stmt)
 Datum
 schemashift_with_lock_retries(PG_FUNCTION_ARGS)
 {
+	static const char *const required[] = {"statement"};
 	SSRetryRun	run;
 	char	   *sql;
 	List	   *raw;
 
-	schemashift_require_nonatomic(fcinfo, "with_lock_retries");
-	ss_require_arg(fcinfo, 0, "statement");
+	ss_procedure_begin(fcinfo, "with_lock_retries", lengthof(required), required);
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	raw = ss_parse_argument(sql, "statement");
 	if (list_length(raw) != 1)
@@ -303,9 +304,7 @@ schemashift_with_lock_retries(PG_FUNCTION_ARGS)
 
 	run.label = CreateCommandName(linitial_node(RawStmt, raw)->stmt);
 	run.sql = sql;
-	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	disable_timeout(STATEMENT_TIMEOUT, false);
+	ss_procedure_connect();
 	(void) ss_with_lock_retries(&run, NULL);
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -334,6 +334,7 @@ typedef struct SSScriptStatement
 	bool		syntax_error;
 	LOCKMODE	lock;			/* strongest lock on an existing relation */
 	List	   *findings;		/* SSScriptFinding */
+	List	   *parsed;			/* its RawStmts: apply's planner parses no more */
 } SSScriptStatement;
 
 extern SSScriptStatement *schemashift_lint_statements(const char *script,

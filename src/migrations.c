@@ -1,0 +1,330 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrations.c
+ *		apply()'s ledger: schemashift.migrations and migration_steps.
+ *
+ * A migration's plan is stored when it first runs (record_plan); a run
+ * that resumes loads its steps back (load_steps) with the relations its
+ * finished steps created (load_created_relations, for the guard); each
+ * step is stamped when it starts and ends (mark, mark_step), an expand
+ * step with the change it started (record_change).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "procs.h"
+#include "migration.h"
+#include "recipes.h"
+#include "schemashift.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "parser/parser.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+
+char *
+ss_migration_checksum(const char *script)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(script)};
+
+	if (SPI_execute_with_args("SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to($1, 'UTF8')), 'hex')",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not compute the script's checksum");
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+void
+ss_record_plan(MigrationPlan *p, const char *checksum)
+{
+	Oid			mtypes[3] = {TEXTOID, TEXTOID, INT4OID};
+	Datum		mvalues[3];
+	Oid			types[12] = {TEXTOID, INT4OID, INT4OID, INT4OID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, OIDARRAYOID};
+	ListCell   *lc;
+
+	mvalues[0] = CStringGetTextDatum(p->migration_id);
+	mvalues[1] = CStringGetTextDatum(checksum);
+	mvalues[2] = Int32GetDatum(list_length(p->steps));
+	ss_state_exec(psprintf("INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by) "
+						   "VALUES ($1, $2, %s, $3, pg_catalog.current_user())",
+						   quote_literal_cstr(ss_ledger_start(&ss_ledger_migrations, SS_MIGRATION_RUNNING))),
+				  3, mtypes, mvalues, NULL);
+	foreach(lc, p->steps)
+	{
+		Step	   *s = lfirst(lc);
+		Datum		values[12];
+		char		nulls[12];
+
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = CStringGetTextDatum(p->migration_id);
+		values[1] = Int32GetDatum(s->number);
+		values[2] = Int32GetDatum(s->line);
+		values[3] = Int32GetDatum(s->col);
+		values[4] = CStringGetTextDatum(s->statement);
+		values[5] = CStringGetTextDatum(s->recipe);
+		values[6] = CStringGetTextDatum(s->run);
+		if (s->locks)
+			values[7] = CStringGetTextDatum(s->locks);
+		else
+			nulls[7] = 'n';
+		values[8] = Int64GetDatum(s->estimate_ms);
+		if (s->estimate_ms < 0)
+			nulls[8] = 'n';
+		if (s->notes)
+			values[9] = CStringGetTextDatum(s->notes);
+		else
+			nulls[9] = 'n';
+		nulls[10] = nulls[11] = 'n';
+		if (s->approved_objects != NIL)
+		{
+			int			n = list_length(s->approved_objects);
+			Datum	   *objects = palloc(sizeof(Datum) * n);
+			Datum	   *relids = palloc(sizeof(Datum) * n);
+			int			i;
+
+			for (i = 0; i < n; i++)
+			{
+				objects[i] = CStringGetTextDatum(list_nth(s->approved_objects, i));
+				relids[i] = ObjectIdGetDatum(list_nth_oid(s->approved_relids, i));
+			}
+			values[10] = PointerGetDatum(construct_array(objects, n, TEXTOID, -1, false,
+														 TYPALIGN_INT));
+			values[11] = PointerGetDatum(construct_array(relids, n, OIDOID, sizeof(Oid), true,
+														 TYPALIGN_INT));
+			nulls[10] = nulls[11] = ' ';
+		}
+		ss_state_exec(psprintf("INSERT INTO schemashift.migration_steps (migration_id, step, line, col, "
+							   "statement, recipe, run, locks, estimate, status, approved_objects, approved_relations) "
+							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+							   "$9 OPERATOR(pg_catalog.*) '1 ms'::pg_catalog.interval, %s, $11, $12)",
+							   quote_literal_cstr(ss_ledger_start(&ss_ledger_migration_steps, s->status))),
+					  12, types, values, nulls);
+	}
+}
+
+List *
+ss_load_steps(const char *id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(id)};
+	List	   *steps = NIL;
+	uint64		i;
+
+	ss_state_exec("SELECT step, line, col, statement, recipe, run, status, change_id, "
+				  "approved_objects, approved_relations "
+				  "FROM schemashift.migration_steps WHERE migration_id = $1 ORDER BY step",
+				  1, types, values, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		Step	   *s = palloc0(sizeof(Step));
+		char	   *change = SPI_getvalue(tup, td, 8);
+
+		s->number = atoi(SPI_getvalue(tup, td, 1));
+		s->line = atoi(SPI_getvalue(tup, td, 2));
+		s->col = atoi(SPI_getvalue(tup, td, 3));
+		s->statement = SPI_getvalue(tup, td, 4);
+		s->recipe = SPI_getvalue(tup, td, 5);
+		s->run = SPI_getvalue(tup, td, 6);
+		s->status = ss_ledger_parse(&ss_ledger_migration_steps, SPI_getvalue(tup, td, 7));
+		s->change_id = change ? strtoi64(change, NULL, 10) : 0;
+		{
+			bool		null1,
+						null2;
+			Datum		objects = SPI_getbinval(tup, td, 9, &null1);
+			Datum		relids = SPI_getbinval(tup, td, 10, &null2);
+
+			if (!null1 && !null2)
+			{
+				Datum	   *o;
+				Datum	   *r;
+				int			no;
+				int			nr;
+				int			k;
+
+				deconstruct_array(DatumGetArrayTypeP(objects), TEXTOID, -1, false,
+								  TYPALIGN_INT, &o, NULL, &no);
+				deconstruct_array(DatumGetArrayTypeP(relids), OIDOID, sizeof(Oid), true,
+								  TYPALIGN_INT, &r, NULL, &nr);
+				for (k = 0; k < no && k < nr; k++)
+				{
+					s->approved_objects = lappend(s->approved_objects, TextDatumGetCString(o[k]));
+					s->approved_relids = lappend_oid(s->approved_relids, DatumGetObjectId(r[k]));
+				}
+			}
+		}
+		steps = lappend(steps, s);
+	}
+	return steps;
+}
+
+/*
+ * The relations earlier steps of the migration created, for the guard
+ * (exemptions.h): the ones still there, under the same OID.
+ */
+void
+ss_load_created_relations(const char *id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(id)};
+	List	   *relids = NIL;
+	uint64		i;
+
+	ss_state_exec(psprintf("SELECT DISTINCT r.relid FROM schemashift.migration_steps s, "
+						   "pg_catalog.unnest(s.created_relations) AS r(relid) "
+						   "WHERE s.migration_id OPERATOR(pg_catalog.=) $1 "
+						   "AND s.status OPERATOR(pg_catalog.=) %s",
+						   ss_ledger_literal(&ss_ledger_migration_steps, SS_STEP_DONE)),
+				  1, types, values, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (!isnull && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			relids = lappend_oid(relids, relid);
+	}
+	ss_migration_relations_set(relids);
+}
+
+/* The relation a statement creates, or NULL (as lint's remember_created). */
+static RangeVar *
+created_by(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			return ((CreateStmt *) stmt)->relation;
+		case T_CreateForeignTableStmt:
+			return ((CreateForeignTableStmt *) stmt)->base.relation;
+		case T_CreateTableAsStmt:
+			return ((CreateTableAsStmt *) stmt)->into->rel;
+		case T_SelectStmt:
+			return ((SelectStmt *) stmt)->intoClause ?
+				((SelectStmt *) stmt)->intoClause->rel : NULL;
+		case T_ViewStmt:
+			return ((ViewStmt *) stmt)->view;
+		case T_CreateSeqStmt:
+			return ((CreateSeqStmt *) stmt)->sequence;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The relations a step run as written has just created, in the transaction
+ * that is about to stamp it: resolved in the catalog and really created by
+ * this transaction, so that neither IF NOT EXISTS on an existing table nor
+ * another schema's table of the same name counts.  Later steps' statements
+ * are guarded with these counted as new, as lint counted them.
+ */
+static Datum
+step_created_relations(Step *s, bool *isnull)
+{
+	List	   *raw = schemashift_raw_parser(s->run);
+	ListCell   *lc;
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(raw), 1));
+	int			n = 0;
+
+	foreach(lc, raw)
+	{
+		RangeVar   *rv = created_by(lfirst_node(RawStmt, lc)->stmt);
+		Oid			relid;
+
+		if (rv == NULL)
+			continue;
+		relid = RangeVarGetRelid(rv, NoLock, true);
+		if (!OidIsValid(relid) || !ss_relid_is_new(relid))
+			continue;
+		ss_migration_relations_add(relid);
+		elems[n++] = ObjectIdGetDatum(relid);
+	}
+	*isnull = (n == 0);
+	if (n == 0)
+		return (Datum) 0;
+	return PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid), true,
+										   TYPALIGN_INT));
+}
+
+void
+ss_mark_step(void *arg)
+{
+	StepMark   *m = (StepMark *) arg;
+	Oid			types[7] = {TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID, OIDARRAYOID, BOOLOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', 'n', ' '};
+	bool		none = true;
+
+	values[0] = CStringGetTextDatum(m->id);
+	values[1] = Int32GetDatum(m->step->number);
+	values[2] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_migration_steps, m->step->status, m->status));
+	values[3] = Int32GetDatum(m->attempts);
+	if (m->error)
+		values[4] = CStringGetTextDatum(m->error);
+	else
+		nulls[4] = 'n';
+	values[6] = BoolGetDatum(m->status == SS_STEP_RUNNING);
+	if (m->status == SS_STEP_DONE &&
+		ss_recipe_named(m->step->recipe)->kind == SS_RECIPE_AS_WRITTEN)
+	{
+		values[5] = step_created_relations(m->step, &none);
+		nulls[5] = none ? 'n' : ' ';
+	}
+	ss_state_exec("UPDATE schemashift.migration_steps SET status = $3, error = $5, "
+				  "created_relations = COALESCE($6, created_relations), "
+				  "attempts = attempts + $4, "
+				  "started_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() ELSE started_at END, "
+				  "finished_at = CASE WHEN $7 THEN NULL ELSE pg_catalog.clock_timestamp() END, "
+				  "duration = CASE WHEN $7 THEN NULL ELSE pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at END "
+				  "WHERE migration_id = $1 AND step = $2",
+				  7, types, values, nulls);
+	if (m->status == SS_STEP_FAILED)
+	{
+		Oid			mtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+		Datum		mvalues[3] = {values[0], values[4],
+		CStringGetTextDatum(ss_ledger_move(&ss_ledger_migrations, SS_MIGRATION_RUNNING, SS_MIGRATION_FAILED))};
+		char		mnulls[3] = {' ', nulls[4], ' '};
+
+		ss_state_exec("UPDATE schemashift.migrations SET status = $3, error = $2, "
+					  "finished_at = pg_catalog.clock_timestamp() WHERE id = $1",
+					  3, mtypes, mvalues, mnulls);
+	}
+}
+
+void
+ss_mark(const char *id, Step *s, SSStepStatus status, int attempts, const char *error)
+{
+	StepMark	m = {id, s, status, attempts, error};
+
+	ss_mark_step(&m);
+	SPI_commit();
+	s->status = status;
+}
+
+void
+ss_record_change(const char *id, Step *s)
+{
+	Oid			types[3] = {TEXTOID, INT4OID, INT8OID};
+	Datum		values[3] = {CStringGetTextDatum(id), Int32GetDatum(s->number),
+	Int64GetDatum(s->change_id)};
+
+	ss_state_exec("UPDATE schemashift.migration_steps SET change_id = $3 "
+				  "WHERE migration_id = $1 AND step = $2", 3, types, values, NULL);
+	SPI_commit();
+}
+
+int
+ss_change_state(int64 change)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(change)};
+
+	if (ss_state_exec("SELECT state FROM schemashift.changes WHERE id = $1", 1, types, values, NULL) != 1)
+		return -1;
+	return ss_ledger_parse(&ss_ledger_changes,
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+}
