@@ -15,6 +15,7 @@ OBJS = \
 	src/guc.o \
 	src/rules.o \
 	src/engine.o \
+	src/engine_phases.o \
 	src/catalog.o \
 	src/lint.o \
 	src/rules_tx.o \

@@ -5,7 +5,8 @@
  *		tag, the lock the statement takes, and the reporting of findings.
  *
  * The same code serves lint() (a whole script, statement by statement) and
- * the live guard (one statement as it runs).  Findings go to the context's
+ * the live guard (one statement as it runs).  The phases of a statement
+ * are described at schemashift_analyze_statement().  Findings go to the context's
  * emit callback after the per-rule level is applied; suppression by ignore
  * comments is the caller's business, since only a script has comments.
  *
@@ -24,7 +25,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-static const SSChecker *const checker_families[] = {
+/* The rule families, in the order their findings are reported. */
+static const SSChecker *const rule_families[] = {
 	schemashift_tx_checkers,
 	schemashift_index_checkers,
 	schemashift_alter_checkers,
@@ -169,6 +171,221 @@ first_existing(SSContext *cxt, List *rels, bool vacuum)
 		linitial_node(RangeVar, rels);
 }
 
+/* Is a boolean option (CONCURRENTLY, FULL) of a parenthesized list on? */
+static bool
+option_is_on(List *options, const char *name)
+{
+	ListCell   *lc;
+	bool		on = false;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			on = defGetBoolean(opt);
+	}
+	return on;
+}
+
+/* ---------- the lock of each statement kind ---------- */
+
+/*
+ * Each returns the lock its statement kind takes and sets *rv to the
+ * relation it is judged by (NULL: none, or many).
+ */
+typedef LOCKMODE (*SSLockOf) (SSContext *cxt, Node *stmt, RangeVar **rv);
+
+static LOCKMODE
+lock_alter_table(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((AlterTableStmt *) stmt)->relation;
+	return AlterTableGetLockLevel(((AlterTableStmt *) stmt)->cmds);
+}
+
+static LOCKMODE
+lock_index(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((IndexStmt *) stmt)->relation;
+	return ((IndexStmt *) stmt)->concurrent ? ShareUpdateExclusiveLock : ShareLock;
+}
+
+static LOCKMODE
+lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	DropStmt   *s = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	switch (s->removeType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_SEQUENCE:
+		case OBJECT_INDEX:
+			break;
+		default:
+			return NoLock;
+	}
+	/* judged by the first one that is not new */
+	foreach(lc, s->objects)
+	{
+		RangeVar   *one = rangevar_from_names(lfirst(lc));
+
+		CHECK_FOR_INTERRUPTS();
+		if (one == NULL)
+			continue;
+		if (*rv == NULL)
+			*rv = one;
+		if (!ss_relation_is_new(cxt, one))
+		{
+			*rv = one;
+			break;
+		}
+	}
+	if (s->removeType == OBJECT_INDEX && s->concurrent)
+		return ShareUpdateExclusiveLock;
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_truncate(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = first_existing(cxt, ((TruncateStmt *) stmt)->relations, false);
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_rename(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	RenameStmt *s = (RenameStmt *) stmt;
+	char		relkind;
+
+	if (s->relation == NULL)
+		return NoLock;
+	*rv = s->relation;
+
+	/*
+	 * ALTER INDEX renames under SHARE UPDATE EXCLUSIVE, but only an index: on
+	 * a table it takes ACCESS EXCLUSIVE.
+	 */
+	if (s->renameType == OBJECT_INDEX)
+	{
+		relkind = ss_relation_relkind(cxt, *rv);
+		if (relkind == '\0' || relkind == RELKIND_INDEX ||
+			relkind == RELKIND_PARTITIONED_INDEX)
+			return ShareUpdateExclusiveLock;
+	}
+	return AccessExclusiveLock;
+}
+
+/* many relations, each copied under ACCESS EXCLUSIVE */
+static LOCKMODE
+lock_move_all(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_set_schema(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((AlterObjectSchemaStmt *) stmt)->relation;
+	return *rv ? AccessExclusiveLock : NoLock;
+}
+
+static LOCKMODE
+lock_reindex(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((ReindexStmt *) stmt)->relation;
+	return option_is_on(((ReindexStmt *) stmt)->params, "concurrently") ?
+		ShareUpdateExclusiveLock : AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_cluster(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((ClusterStmt *) stmt)->relation;
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_vacuum(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	VacuumStmt *s = (VacuumStmt *) stmt;
+	bool		full = option_is_on(s->options, "full");
+
+	*rv = first_existing(cxt, s->rels, true);
+	return full ? AccessExclusiveLock : ShareUpdateExclusiveLock;
+}
+
+static LOCKMODE
+lock_refresh(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((RefreshMatViewStmt *) stmt)->relation;
+	return ((RefreshMatViewStmt *) stmt)->concurrent ? ExclusiveLock : AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_lock(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = first_existing(cxt, ((LockStmt *) stmt)->relations, false);
+	return ((LockStmt *) stmt)->mode;
+}
+
+static LOCKMODE
+lock_trigger(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((CreateTrigStmt *) stmt)->relation;
+	return ShareRowExclusiveLock;
+}
+
+static LOCKMODE
+lock_policy(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((CreatePolicyStmt *) stmt)->table;
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_update(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((UpdateStmt *) stmt)->relation;
+	return RowExclusiveLock;
+}
+
+static LOCKMODE
+lock_delete(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((DeleteStmt *) stmt)->relation;
+	return RowExclusiveLock;
+}
+
+/* The statement kinds that lock a relation; any other locks none. */
+static const struct
+{
+	NodeTag		tag;
+	SSLockOf	lock_of;
+}			statement_locks[] =
+{
+	{T_AlterTableStmt, lock_alter_table},
+	{T_IndexStmt, lock_index},
+	{T_DropStmt, lock_drop},
+	{T_TruncateStmt, lock_truncate},
+	{T_RenameStmt, lock_rename},
+	{T_AlterTableMoveAllStmt, lock_move_all},
+	{T_AlterObjectSchemaStmt, lock_set_schema},
+	{T_ReindexStmt, lock_reindex},
+	{T_ClusterStmt, lock_cluster},
+	{T_VacuumStmt, lock_vacuum},
+	{T_RefreshMatViewStmt, lock_refresh},
+	{T_LockStmt, lock_lock},
+	{T_CreateTrigStmt, lock_trigger},
+	{T_CreatePolicyStmt, lock_policy},
+	{T_UpdateStmt, lock_update},
+	{T_DeleteStmt, lock_delete},
+};
+
 /*
  * The strongest lock the statement takes on a relation that already exists,
  * and that relation.  Relations the script created itself are invisible to
@@ -183,183 +400,15 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 {
 	LOCKMODE	mode = NoLock;
 	RangeVar   *rv = NULL;
+	int			i;
 
-	switch (nodeTag(stmt))
+	for (i = 0; i < lengthof(statement_locks); i++)
 	{
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *s = (AlterTableStmt *) stmt;
-
-				rv = s->relation;
-				mode = AlterTableGetLockLevel(s->cmds);
-				break;
-			}
-		case T_IndexStmt:
-			{
-				IndexStmt  *s = (IndexStmt *) stmt;
-
-				rv = s->relation;
-				mode = s->concurrent ? ShareUpdateExclusiveLock : ShareLock;
-				break;
-			}
-		case T_DropStmt:
-			{
-				DropStmt   *s = (DropStmt *) stmt;
-
-				switch (s->removeType)
-				{
-					case OBJECT_TABLE:
-					case OBJECT_VIEW:
-					case OBJECT_MATVIEW:
-					case OBJECT_FOREIGN_TABLE:
-					case OBJECT_SEQUENCE:
-						mode = AccessExclusiveLock;
-						break;
-					case OBJECT_INDEX:
-						mode = s->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock;
-						break;
-					default:
-						break;
-				}
-				if (mode != NoLock)
-				{
-					ListCell   *lc;
-
-					/* judged by the first one that is not new */
-					foreach(lc, s->objects)
-					{
-						RangeVar   *one = rangevar_from_names(lfirst(lc));
-
-						CHECK_FOR_INTERRUPTS();
-						if (one == NULL)
-							continue;
-						if (rv == NULL)
-							rv = one;
-						if (!ss_relation_is_new(cxt, one))
-						{
-							rv = one;
-							break;
-						}
-					}
-				}
-				break;
-			}
-		case T_TruncateStmt:
-			rv = first_existing(cxt, ((TruncateStmt *) stmt)->relations, false);
-			mode = AccessExclusiveLock;
+		if (statement_locks[i].tag == nodeTag(stmt))
+		{
+			mode = statement_locks[i].lock_of(cxt, stmt, &rv);
 			break;
-		case T_RenameStmt:
-			{
-				RenameStmt *s = (RenameStmt *) stmt;
-
-				if (s->relation)
-				{
-					char		relkind;
-
-					rv = s->relation;
-					mode = AccessExclusiveLock;
-
-					/*
-					 * ALTER INDEX renames under SHARE UPDATE EXCLUSIVE, but
-					 * only an index: on a table it takes ACCESS EXCLUSIVE.
-					 */
-					if (s->renameType == OBJECT_INDEX)
-					{
-						relkind = ss_relation_relkind(cxt, rv);
-						if (relkind == '\0' || relkind == RELKIND_INDEX ||
-							relkind == RELKIND_PARTITIONED_INDEX)
-							mode = ShareUpdateExclusiveLock;
-					}
-				}
-				break;
-			}
-		case T_AlterTableMoveAllStmt:
-			/* many relations, each copied under ACCESS EXCLUSIVE */
-			mode = AccessExclusiveLock;
-			break;
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;
-
-				if (s->relation)
-				{
-					rv = s->relation;
-					mode = AccessExclusiveLock;
-				}
-				break;
-			}
-		case T_ReindexStmt:
-			{
-				ReindexStmt *s = (ReindexStmt *) stmt;
-				ListCell   *lc;
-				bool		concurrent = false;
-
-				foreach(lc, s->params)
-				{
-					DefElem    *opt = lfirst_node(DefElem, lc);
-
-					if (strcmp(opt->defname, "concurrently") == 0)
-						concurrent = defGetBoolean(opt);
-				}
-				rv = s->relation;
-				mode = concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock;
-				break;
-			}
-		case T_ClusterStmt:
-			rv = ((ClusterStmt *) stmt)->relation;
-			mode = AccessExclusiveLock;
-			break;
-		case T_VacuumStmt:
-			{
-				VacuumStmt *s = (VacuumStmt *) stmt;
-				ListCell   *lc;
-				bool		full = false;
-
-				foreach(lc, s->options)
-				{
-					DefElem    *opt = lfirst_node(DefElem, lc);
-
-					if (strcmp(opt->defname, "full") == 0)
-						full = defGetBoolean(opt);
-				}
-				rv = first_existing(cxt, s->rels, true);
-				mode = full ? AccessExclusiveLock : ShareUpdateExclusiveLock;
-				break;
-			}
-		case T_RefreshMatViewStmt:
-			{
-				RefreshMatViewStmt *s = (RefreshMatViewStmt *) stmt;
-
-				rv = s->relation;
-				mode = s->concurrent ? ExclusiveLock : AccessExclusiveLock;
-				break;
-			}
-		case T_LockStmt:
-			{
-				LockStmt   *s = (LockStmt *) stmt;
-
-				rv = first_existing(cxt, s->relations, false);
-				mode = s->mode;
-				break;
-			}
-		case T_CreateTrigStmt:
-			rv = ((CreateTrigStmt *) stmt)->relation;
-			mode = ShareRowExclusiveLock;
-			break;
-		case T_CreatePolicyStmt:
-			rv = ((CreatePolicyStmt *) stmt)->table;
-			mode = AccessExclusiveLock;
-			break;
-		case T_UpdateStmt:
-			rv = ((UpdateStmt *) stmt)->relation;
-			mode = RowExclusiveLock;
-			break;
-		case T_DeleteStmt:
-			rv = ((DeleteStmt *) stmt)->relation;
-			mode = RowExclusiveLock;
-			break;
-		default:
-			break;
+		}
 	}
 
 	if (target)
@@ -371,32 +420,17 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 	return mode;
 }
 
-/*
- * Analyse one raw statement.  stmt_offset is where its text starts in the
- * script; node locations inside it are relative to that.
- */
-void
-schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
-							  int stmt_offset)
+/* The rules of every family for this node tag, in the families' order. */
+static void
+run_rules(SSContext *cxt, Node *stmt)
 {
-	RangeVar   *target = NULL;
 	int			f;
 
-	cxt->stmt = stmt;
-	cxt->memo_rv = NULL;
-	cxt->stmt_number = stmt_number;
-	cxt->stmt_offset = stmt_offset;
-	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);
-	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
-
-	check_stack_depth();
-
-	/* Run the rule families' checkers for this node tag. */
-	for (f = 0; f < lengthof(checker_families); f++)
+	for (f = 0; f < lengthof(rule_families); f++)
 	{
 		const SSChecker *c;
 
-		for (c = checker_families[f]; c->check != NULL; c++)
+		for (c = rule_families[f]; c->check != NULL; c++)
 		{
 			/* each checker is linear in the statement: check between them */
 			CHECK_FOR_INTERRUPTS();
@@ -404,14 +438,48 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 				c->check(cxt, stmt);
 		}
 	}
+}
 
-	/* Remember an ACCESS EXCLUSIVE lock held until the end of the tx. */
-	if (cxt->in_transaction && !IsA(stmt, TransactionStmt) &&
-		cxt->stmt_lock == AccessExclusiveLock && !cxt->exclusive_lock_held)
-	{
-		cxt->exclusive_lock_held = true;
-		cxt->exclusive_lock_reported = false;
-		cxt->exclusive_lock_object = cxt->stmt_lock_object ?
-			MemoryContextStrdup(cxt->state_cxt, cxt->stmt_lock_object) : NULL;
-	}
+/*
+ * Analyse one raw statement.  stmt_offset is where its text starts in the
+ * script; node locations inside it are relative to that.
+ *
+ * Three phases, in this order (engine_phases.c holds the first and last):
+ *
+ *	1. before the rules: the lock the statement takes and on what, and the
+ *	   timeouts it sets, which count for the statement itself;
+ *	2. the rules: each family's checkers for the node tag; the order of
+ *	   rule_families is the order of the findings;
+ *	3. after the rules: the statement's effect on the script state the next
+ *	   statements are judged by: the transaction, then what it created.
+ *
+ * So a rule always sees the script as it was before the statement (plus
+ * the statement's own lock and settings), whatever its family's position.
+ * A rule may keep a memory of its own (the constraints rules_alter.c
+ * tracks, the names prefer-robust-stmts saw dropped); state several rules
+ * read is kept by the phases only.
+ */
+void
+schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
+							  int stmt_offset)
+{
+	RangeVar   *target = NULL;
+
+	check_stack_depth();
+
+	/* phase 1: before the rules */
+	cxt->stmt = stmt;
+	cxt->memo_rv = NULL;
+	cxt->stmt_number = stmt_number;
+	cxt->stmt_offset = stmt_offset;
+	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);
+	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
+	ss_track_settings(cxt, stmt);
+
+	/* phase 2: the rules */
+	run_rules(cxt, stmt);
+
+	/* phase 3: after the rules */
+	ss_track_transaction(cxt, stmt);
+	ss_remember_created(cxt, stmt);
 }

@@ -400,6 +400,15 @@ extern const SSChecker schemashift_drop_checkers[];
 extern const SSChecker schemashift_tx_checkers[];
 extern const SSChecker schemashift_misc_checkers[];
 
+/*
+ * The engine's phases around the rules (engine_phases.c): before the rules,
+ * the settings a statement makes; after them, its effect on the
+ * transaction and what it created.
+ */
+extern void ss_track_settings(SSContext *cxt, Node *stmt);
+extern void ss_track_transaction(SSContext *cxt, Node *stmt);
+extern void ss_remember_created(SSContext *cxt, Node *stmt);
+
 /* lock helpers (engine.c) */
 extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);
 extern const char *ss_lock_name(LOCKMODE mode);
