@@ -154,6 +154,11 @@ extern int	schemashift_guard_depth(void);
 extern void schemashift_guard_statement_end(const char *tag);
 extern void schemashift_guard_rewrite(Oid relid, int reason);
 extern void schemashift_guard_dropped(void);
+/*
+ * Does this XactEvent end the top transaction?  The guard's frames and the
+ * approvals live in TopTransactionContext and go with it.
+ */
+extern bool ss_top_xact_ends(int event);
 
 /* what the hook keeps of a guarded statement until it has run */
 typedef struct SSGuardRecord
