@@ -280,13 +280,6 @@ lock_rename(SSContext *cxt, Node *stmt, RangeVar **rv)
 	return AccessExclusiveLock;
 }
 
-/* many relations, each copied under ACCESS EXCLUSIVE */
-static LOCKMODE
-lock_move_all(SSContext *cxt, Node *stmt, RangeVar **rv)
-{
-	return AccessExclusiveLock;
-}
-
 static LOCKMODE
 lock_set_schema(SSContext *cxt, Node *stmt, RangeVar **rv)
 {
@@ -300,13 +293,6 @@ lock_reindex(SSContext *cxt, Node *stmt, RangeVar **rv)
 	*rv = ((ReindexStmt *) stmt)->relation;
 	return option_is_on(((ReindexStmt *) stmt)->params, "concurrently") ?
 		ShareUpdateExclusiveLock : AccessExclusiveLock;
-}
-
-static LOCKMODE
-lock_cluster(SSContext *cxt, Node *stmt, RangeVar **rv)
-{
-	*rv = ((ClusterStmt *) stmt)->relation;
-	return AccessExclusiveLock;
 }
 
 static LOCKMODE
@@ -333,58 +319,52 @@ lock_lock(SSContext *cxt, Node *stmt, RangeVar **rv)
 	return ((LockStmt *) stmt)->mode;
 }
 
-static LOCKMODE
-lock_trigger(SSContext *cxt, Node *stmt, RangeVar **rv)
-{
-	*rv = ((CreateTrigStmt *) stmt)->relation;
-	return ShareRowExclusiveLock;
-}
-
-static LOCKMODE
-lock_policy(SSContext *cxt, Node *stmt, RangeVar **rv)
-{
-	*rv = ((CreatePolicyStmt *) stmt)->table;
-	return AccessExclusiveLock;
-}
-
-static LOCKMODE
-lock_update(SSContext *cxt, Node *stmt, RangeVar **rv)
-{
-	*rv = ((UpdateStmt *) stmt)->relation;
-	return RowExclusiveLock;
-}
-
-static LOCKMODE
-lock_delete(SSContext *cxt, Node *stmt, RangeVar **rv)
-{
-	*rv = ((DeleteStmt *) stmt)->relation;
-	return RowExclusiveLock;
-}
-
-/* The statement kinds that lock a relation; any other locks none. */
-static const struct
+/*
+ * The statement kinds that lock a relation, any other locking none: a
+ * fixed lock on the relation a field names (FIXED), or a lock the
+ * statement's options decide (BY).
+ */
+typedef struct SSStatementLock
 {
 	NodeTag		tag;
-	SSLockOf	lock_of;
-}			statement_locks[] =
-{
-	{T_AlterTableStmt, lock_alter_table},
-	{T_IndexStmt, lock_index},
-	{T_DropStmt, lock_drop},
-	{T_TruncateStmt, lock_truncate},
-	{T_RenameStmt, lock_rename},
-	{T_AlterTableMoveAllStmt, lock_move_all},
-	{T_AlterObjectSchemaStmt, lock_set_schema},
-	{T_ReindexStmt, lock_reindex},
-	{T_ClusterStmt, lock_cluster},
-	{T_VacuumStmt, lock_vacuum},
-	{T_RefreshMatViewStmt, lock_refresh},
-	{T_LockStmt, lock_lock},
-	{T_CreateTrigStmt, lock_trigger},
-	{T_CreatePolicyStmt, lock_policy},
-	{T_UpdateStmt, lock_update},
-	{T_DeleteStmt, lock_delete},
+	LOCKMODE	lock;			/* FIXED: the lock */
+	int			relation;		/* FIXED: offset of the RangeVar, or -1 */
+	SSLockOf	lock_of;		/* BY: the function that decides */
+} SSStatementLock;
+
+#define FIXED(type, field, mode) {T_##type, (mode), offsetof(type, field), NULL}
+#define BY(type, fn) {T_##type, NoLock, -1, (fn)}
+
+static const SSStatementLock statement_locks[] = {
+	BY(AlterTableStmt, lock_alter_table),
+	BY(IndexStmt, lock_index),
+	BY(DropStmt, lock_drop),
+	BY(TruncateStmt, lock_truncate),
+	BY(RenameStmt, lock_rename),
+	/* many relations, each copied under ACCESS EXCLUSIVE */
+	{T_AlterTableMoveAllStmt, AccessExclusiveLock, -1, NULL},
+	BY(AlterObjectSchemaStmt, lock_set_schema),
+	BY(ReindexStmt, lock_reindex),
+	FIXED(ClusterStmt, relation, AccessExclusiveLock),
+	BY(VacuumStmt, lock_vacuum),
+	BY(RefreshMatViewStmt, lock_refresh),
+	BY(LockStmt, lock_lock),
+	FIXED(CreateTrigStmt, relation, ShareRowExclusiveLock),
+	FIXED(CreatePolicyStmt, table, AccessExclusiveLock),
+	FIXED(UpdateStmt, relation, RowExclusiveLock),
+	FIXED(DeleteStmt, relation, RowExclusiveLock),
 };
+
+/* The lock one entry of statement_locks says stmt takes, and *rv. */
+static LOCKMODE
+entry_lock(SSContext *cxt, const SSStatementLock *e, Node *stmt, RangeVar **rv)
+{
+	if (e->lock_of)
+		return e->lock_of(cxt, stmt, rv);
+	if (e->relation >= 0)
+		*rv = *(RangeVar **) ((char *) stmt + e->relation);
+	return e->lock;
+}
 
 /*
  * The strongest lock the statement takes on a relation that already exists,
@@ -406,7 +386,7 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 	{
 		if (statement_locks[i].tag == nodeTag(stmt))
 		{
-			mode = statement_locks[i].lock_of(cxt, stmt, &rv);
+			mode = entry_lock(cxt, &statement_locks[i], stmt, &rv);
 			break;
 		}
 	}
