@@ -33,6 +33,8 @@ typedef enum SSLevel
 } SSLevel;
 
 extern const char *schemashift_level_name(SSLevel level);
+/* a text column of a result row: the string, or SQL NULL (rules.c) */
+extern void ss_text_or_null(const char *s, Datum *value, bool *isnull);
 
 /* ---------- the rule registry (rules.c) ---------- */
 
