@@ -130,6 +130,28 @@ seen_names_create(int nelem)
 }
 
 /*
+ * Enter a name in seen: does it clash with an earlier one?  Two names
+ * clash unless both assign only a field or an element of the column
+ * (plain: the whole column).
+ */
+static bool
+name_clashes(HTAB *seen, const char *name, bool plain)
+{
+	SeenName   *e;
+	bool		found;
+
+	CHECK_FOR_INTERRUPTS();
+	e = hash_search(seen, name, HASH_ENTER, &found);
+	if (found && (plain || e->plain))
+		return true;
+	if (!found)
+		e->plain = false;
+	if (plain)
+		e->plain = true;
+	return false;
+}
+
+/*
  * SET/INSERT targets: the same column twice is an error unless both
  * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
  * The first target that clashes with an earlier one is reported.
@@ -146,22 +168,12 @@ check_targets(SSContext *cxt, List *targets)
 	foreach(lc, targets)
 	{
 		ResTarget  *a = lfirst_node(ResTarget, lc);
-		SeenName   *e;
-		bool		found;
 
-		CHECK_FOR_INTERRUPTS();
-		if (a->name == NULL)
-			continue;
-		e = hash_search(seen, a->name, HASH_ENTER, &found);
-		if (found && (a->indirection == NIL || e->plain))
+		if (a->name && name_clashes(seen, a->name, a->indirection == NIL))
 		{
 			report_duplicate(cxt, a->name, a->location);
 			break;
 		}
-		if (!found)
-			e->plain = false;
-		if (a->indirection == NIL)
-			e->plain = true;
 	}
 	hash_destroy(seen);
 }
@@ -179,11 +191,8 @@ check_names(SSContext *cxt, List *names, List *locations)
 	foreach(lc, names)
 	{
 		const char *a = lfirst(lc);
-		bool		found;
 
-		CHECK_FOR_INTERRUPTS();
-		(void) hash_search(seen, a, HASH_ENTER, &found);
-		if (found)
+		if (name_clashes(seen, a, true))
 		{
 			report_duplicate(cxt, a, locations ?
 							 list_nth_int(locations, foreach_current_index(lc)) : -1);
