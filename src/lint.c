@@ -968,7 +968,7 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	char	   *text = pnstrdup(st->script + span->start, len);
 	List	   *parsetree = NIL;
 	MemoryContext parse_cxt = CurrentMemoryContext;
-	AnalyzeRun	run;
+	AnalyzeRun	run = {st, cxt, n, NIL};
 	ErrorData  *edata;
 
 	cxt->stmt_offset = span->start;
@@ -994,9 +994,6 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	 * subtransaction that releases whatever it held; any other error is
 	 * raised again, as it would have been without the subtransaction.
 	 */
-	run.st = st;
-	run.cxt = cxt;
-	run.n = n;
 	run.parsetree = parsetree;
 	edata = ss_try(analyze_parsetree, &run, true);
 	if (edata)

@@ -351,7 +351,7 @@ type_change_verdict_ext(Oid relid, const char *col, TypeName *tn,
 	Form_pg_attribute att;
 	Var		   *var;
 	TypeName   *cast;
-	TypeChangeTry t;
+	TypeChangeTry t = {.tn = tn, .coll = coll, .newtyp = newtyp, .newcoll = newcoll};
 	ErrorData  *edata;
 
 	*why = NULL;
@@ -383,11 +383,6 @@ type_change_verdict_ext(Oid relid, const char *col, TypeName *tn,
 
 	t.var = var;
 	t.cast = cast;
-	t.tn = tn;
-	t.coll = coll;
-	t.newtyp = newtyp;
-	t.newcoll = newcoll;
-	t.why = NULL;
 	edata = ss_try(resolve_type_change, &t, true);
 	if (edata)
 	{
