@@ -70,8 +70,8 @@ $(OBJS): $(wildcard src/*.h)
 # The command-line program: a libpq client, built with the client headers
 # only, installed next to psql in PostgreSQL's bindir.
 CLI = src/cli/schemashift
-CLI_OBJS = src/cli/main.o src/cli/files.o src/cli/output.o src/cli/tmpserver.o \
-	src/cli/util.o
+CLI_OBJS = src/cli/main.o src/cli/options.o src/cli/files.o src/cli/output.o \
+	src/cli/tmpserver.o src/cli/util.o
 EXTRA_CLEAN = $(CLI) $(CLI_OBJS)
 
 ifneq ($(PGXS),)
