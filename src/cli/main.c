@@ -930,17 +930,94 @@ print_plan(PGresult *res, const char *path)
 	}
 }
 
+/* Lint the files first, one compact line a finding; how many syntax errors. */
+static int
+apply_lint_first(PGconn *conn, Options *o, Input *inputs, int n)
+{
+	bool		saved_in_tx = o->in_transaction;
+	Report	   *report;
+	int			syntax_errors = 0;
+	int			i;
+
+	/* findings are shown; apply() decides what they mean */
+	o->in_transaction = false;
+	report = build_report(conn, o, inputs, n);
+	o->in_transaction = saved_in_tx;
+	/* one line each: apply's own notices say what it does about them */
+	o->nformats = 1;
+	o->formats[0].fmt = FORMAT_COMPACT;
+	o->formats[0].path = NULL;
+	write_outputs(o, report);
+	for (i = 0; i < report->nfiles; i++)
+	{
+		int			j;
+
+		for (j = 0; j < report->files[i].nfindings; j++)
+			syntax_errors += strcmp(report->files[i].findings[j].rule, "syntax-error") == 0;
+	}
+	return syntax_errors;
+}
+
+/* A failed apply() or plan(): the server's error at its place in the file. */
+static void
+report_apply_error(PGconn *conn, PGresult *res, const char *path)
+{
+	int			line;
+	int			col;
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (msg == NULL)
+		server_error(conn, res, path);
+	if (error_position(res, &line, &col))
+		fprintf(stderr, "%s:%d:%d: error: %s [%s]\n", path, line, col, msg,
+				state ? state : "");
+	else
+		fprintf(stderr, "%s: error: %s [%s]\n", path, msg, state ? state : "");
+	if (detail)
+		fprintf(stderr, "    detail: %s\n", detail);
+	if (hint)
+		fprintf(stderr, "    hint: %s\n", hint);
+}
+
+/* schemashift.apply() of one file, or with --dry-run its plan(). */
+static PGresult *
+apply_one(PGconn *conn, const Options *o, const Input *input, const char *id,
+		  const char *approve)
+{
+	const char *params[4];
+
+	params[0] = input->text;
+	params[1] = id;
+	params[2] = approve;
+	params[3] = o->expand_type_changes ? "true" : "false";
+	PQsetNoticeProcessor(conn, notice_to_stderr, input->path);
+	if (o->dry_run)
+	{
+		const char *plan_params[3] = {params[0], params[2], params[3]};
+
+		return PQexecParams(conn,
+							"SELECT step, line, col, statement, recipe, run, locks, estimate, notes "
+							"FROM schemashift.plan($1, $2::text[], $3::boolean)",
+							3, NULL, plan_params, NULL, NULL, 0);
+	}
+	return PQexecParams(conn,
+						"CALL schemashift.apply($1, $2, approve => $3::text[], "
+						"expand_type_changes => $4::boolean)",
+						4, NULL, params, NULL, NULL, 0);
+}
+
 static int
 cmd_apply(Options *o, int nargs, char **args)
 {
 	Input	   *inputs;
 	int			n;
 	PGconn	   *conn;
-	Report	   *report;
 	int			i;
-	int			syntax_errors = 0;
+	int			syntax_errors;
 	char	   *approve;
-	bool		saved_in_tx = o->in_transaction;
 
 	if (nargs == 0)
 	{
@@ -957,22 +1034,7 @@ cmd_apply(Options *o, int nargs, char **args)
 	}
 	conn = connect_db(o);
 
-	/* lint first: findings are shown; apply() decides what they mean */
-	o->in_transaction = false;
-	report = build_report(conn, o, inputs, n);
-	o->in_transaction = saved_in_tx;
-	/* one line each: apply's own notices say what it does about them */
-	o->nformats = 1;
-	o->formats[0].fmt = FORMAT_COMPACT;
-	o->formats[0].path = NULL;
-	write_outputs(o, report);
-	for (i = 0; i < report->nfiles; i++)
-	{
-		int			j;
-
-		for (j = 0; j < report->files[i].nfindings; j++)
-			syntax_errors += strcmp(report->files[i].findings[j].rule, "syntax-error") == 0;
-	}
+	syntax_errors = apply_lint_first(conn, o, inputs, n);
 	if (syntax_errors)
 	{
 		cli_error("%d syntax error%s: nothing was applied", syntax_errors, syntax_errors == 1 ? "" : "s");
@@ -984,49 +1046,12 @@ cmd_apply(Options *o, int nargs, char **args)
 	for (i = 0; i < n; i++)
 	{
 		char	   *id = migration_id(inputs[i].path);
-		const char *params[4];
-		PGresult   *res;
+		PGresult   *res = apply_one(conn, o, &inputs[i], id, approve);
 
-		params[0] = inputs[i].text;
-		params[1] = id;
-		params[2] = approve;
-		params[3] = o->expand_type_changes ? "true" : "false";
-		PQsetNoticeProcessor(conn, notice_to_stderr, inputs[i].path);
-		if (o->dry_run)
-		{
-			const char *plan_params[3] = {params[0], params[2], params[3]};
-
-			res = PQexecParams(conn,
-							   "SELECT step, line, col, statement, recipe, run, locks, estimate, notes "
-							   "FROM schemashift.plan($1, $2::text[], $3::boolean)",
-							   3, NULL, plan_params, NULL, NULL, 0);
-		}
-		else
-			res = PQexecParams(conn,
-							   "CALL schemashift.apply($1, $2, approve => $3::text[], "
-							   "expand_type_changes => $4::boolean)",
-							   4, NULL, params, NULL, NULL, 0);
 		check_signal();
 		if (!result_ok(res))
 		{
-			int			line;
-			int			col;
-			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-			const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-			const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-			if (msg == NULL)
-				server_error(conn, res, inputs[i].path);
-			if (error_position(res, &line, &col))
-				fprintf(stderr, "%s:%d:%d: error: %s [%s]\n", inputs[i].path, line, col, msg,
-						state ? state : "");
-			else
-				fprintf(stderr, "%s: error: %s [%s]\n", inputs[i].path, msg, state ? state : "");
-			if (detail)
-				fprintf(stderr, "    detail: %s\n", detail);
-			if (hint)
-				fprintf(stderr, "    hint: %s\n", hint);
+			report_apply_error(conn, res, inputs[i].path);
 			cli_error("migration \"%s\" failed; the files after it were not applied", id);
 			PQclear(res);
 			PQfinish(conn);
