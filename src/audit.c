@@ -440,7 +440,7 @@ audit_insert(Relation rel, const AuditRow *row)
 		rte->relid = RelationGetRelid(rel);
 		rte->relkind = rel->rd_rel->relkind;
 		rte->rellockmode = RowExclusiveLock;
-		ExecInitRangeTable(estate, list_make1(rte));
+		schemashift_init_range_table(estate, list_make1(rte));
 		InitResultRelInfo(rri, rel, 1, NULL, 0);
 		estate->es_opened_result_relations = list_make1(rri);
 		estate->es_output_cid = GetCurrentCommandId(true);

@@ -578,7 +578,7 @@ ss_lookup_type(TypeName *tn)
 		Oid			nspid = get_namespace_oid(schema, true);
 
 		if (!OidIsValid(nspid) ||
-			pg_namespace_aclcheck(nspid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+			schemashift_namespace_aclcheck(nspid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
 			return InvalidOid;
 	}
 	return LookupTypeNameOid(NULL, tn, true);

@@ -112,78 +112,81 @@ connection_given(const Options *o)
 	return o->dbname || o->host || o->port || o->username;
 }
 
-static PGconn *
-connect_db(Options *o)
+/* The keywords and values of PQconnectdbParams, NULL-terminated. */
+typedef struct ConnParams
 {
 	const char *keywords[8];
 	const char *values[8];
-	int			n = 0;
+	int			n;
+} ConnParams;
+
+/* Add keyword = value, unless value is NULL (not given). */
+static void
+conn_param(ConnParams *p, const char *keyword, const char *value)
+{
+	if (value == NULL)
+		return;
+	p->keywords[p->n] = keyword;
+	p->values[p->n] = value;
+	p->n++;
+	p->keywords[p->n] = NULL;
+	p->values[p->n] = NULL;
+}
+
+/* Start the throw-away server; its connection string. */
+static const char *
+start_tmp_server(Options *o)
+{
+	char	   *err;
+
+	if (o->command == CMD_APPLY && !o->tmp)
+	{
+		/* an apply into a throw-away database must be asked for */
+		cli_error("apply needs a database");
+		cli_hint("Give one with -d CONNINFO, or --tmp to try the migration on a throw-away server.");
+		die(EXIT_USAGE);
+	}
+	if (geteuid() == 0)
+	{
+		/* initdb and postgres would refuse, less clearly */
+		cli_error("cannot start a throw-away server as root");
+		cli_hint("Run %s as an ordinary user, or give it a database with -d CONNINFO.", progname);
+		die(EXIT_USAGE);
+	}
+	tmpserver_clear_pg_environment();
+	tmp_server = tmpserver_start(o->pg_bindir, &err);
+	check_signal();
+	if (tmp_server == NULL)
+	{
+		cli_error("%s", err);
+		die(EXIT_SERVER);
+	}
+	if (o->verbose)
+		fprintf(stderr, "%s: throw-away server ready in %.3f s%s\n", progname,
+				tmpserver_startup_seconds(tmp_server),
+				tmpserver_built_template(tmp_server) ? " (its template was made first: later runs copy it)" : "");
+	return tmpserver_conninfo(tmp_server);
+}
+
+static PGconn *
+connect_db(Options *o)
+{
+	ConnParams	p = {{NULL}, {NULL}, 0};
 	PGconn	   *conn;
 
 	if (o->tmp || !connection_given(o))
-	{
-		char	   *err;
-
-		if (o->command == CMD_APPLY && !o->tmp)
-		{
-			/* an apply into a throw-away database must be asked for */
-			cli_error("apply needs a database");
-			cli_hint("Give one with -d CONNINFO, or --tmp to try the migration on a throw-away server.");
-			die(EXIT_USAGE);
-		}
-		if (geteuid() == 0)
-		{
-			/* initdb and postgres would refuse, less clearly */
-			cli_error("cannot start a throw-away server as root");
-			cli_hint("Run %s as an ordinary user, or give it a database with -d CONNINFO.", progname);
-			die(EXIT_USAGE);
-		}
-		tmpserver_clear_pg_environment();
-		tmp_server = tmpserver_start(o->pg_bindir, &err);
-		check_signal();
-		if (tmp_server == NULL)
-		{
-			cli_error("%s", err);
-			die(EXIT_SERVER);
-		}
-		if (o->verbose)
-			fprintf(stderr, "%s: throw-away server ready in %.3f s%s\n", progname,
-					tmpserver_startup_seconds(tmp_server),
-					tmpserver_built_template(tmp_server) ? " (its template was made first: later runs copy it)" : "");
-		keywords[n] = "dbname";
-		values[n++] = tmpserver_conninfo(tmp_server);
-	}
+		conn_param(&p, "dbname", start_tmp_server(o));
 	else
 	{
-		if (o->dbname)
-		{
-			keywords[n] = "dbname";
-			values[n++] = o->dbname;
-		}
-		if (o->host)
-		{
-			keywords[n] = "host";
-			values[n++] = o->host;
-		}
-		if (o->port)
-		{
-			keywords[n] = "port";
-			values[n++] = o->port;
-		}
-		if (o->username)
-		{
-			keywords[n] = "user";
-			values[n++] = o->username;
-		}
+		conn_param(&p, "dbname", o->dbname);
+		conn_param(&p, "host", o->host);
+		conn_param(&p, "port", o->port);
+		conn_param(&p, "user", o->username);
 	}
-	keywords[n] = "fallback_application_name";
-	values[n++] = "schemashift";
-	keywords[n] = "client_encoding";
-	values[n++] = "UTF8";
-	keywords[n] = NULL;
-	values[n] = NULL;
+	conn_param(&p, "fallback_application_name", "schemashift");
+	conn_param(&p, "client_encoding", "UTF8");
 
-	conn = PQconnectdbParams(keywords, values, 1);
+	conn = PQconnectdbParams(p.keywords, p.values, 1);
 	check_signal();
 	PQsetNoticeProcessor(conn, notice_to_stderr, NULL);
 	if (PQstatus(conn) != CONNECTION_OK)
