@@ -1248,7 +1248,10 @@ count_existing(Oid relid, int *n, char **first)
 	keep_first(first, relid);
 }
 
-/* Keep the lowest (relation, column) seen: an answer the scan order does not change. */
+/*
+ * Keep the lowest (relation, column) seen: an answer the order of the scan
+ * does not change.
+ */
 static void
 keep_lowest(Oid *found, int32 *subid, Oid objid, int32 objsubid)
 {

@@ -5,10 +5,11 @@
  *		tag, the lock the statement takes, and the reporting of findings.
  *
  * The same code serves lint() (a whole script, statement by statement) and
- * the live guard (one statement as it runs).  The phases of a statement
- * are described at schemashift_analyze_statement().  Findings go to the context's
- * emit callback after the per-rule level is applied; suppression by ignore
- * comments is the caller's business, since only a script has comments.
+ * the live guard (one statement as it runs); the phases a statement goes
+ * through are described at schemashift_analyze_statement().  Findings go
+ * to the context's emit callback after the per-rule level is applied;
+ * suppression by ignore comments is the caller's business, since only a
+ * script has comments.
  *
  *-------------------------------------------------------------------------
  */

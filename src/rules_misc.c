@@ -152,35 +152,11 @@ name_clashes(HTAB *seen, const char *name, bool plain)
 }
 
 /*
- * SET/INSERT targets: the same column twice is an error unless both
- * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
- * The first target that clashes with an earlier one is reported.
+ * The first name equal to an earlier one is reported.  whole: for each
+ * name, whether it assigns the whole column (NIL: all do).
  */
 static void
-check_targets(SSContext *cxt, List *targets)
-{
-	ListCell   *lc;
-	HTAB	   *seen;
-
-	if (list_length(targets) < 2)
-		return;
-	seen = seen_names_create(list_length(targets));
-	foreach(lc, targets)
-	{
-		ResTarget  *a = lfirst_node(ResTarget, lc);
-
-		if (a->name && name_clashes(seen, a->name, a->indirection == NIL))
-		{
-			report_duplicate(cxt, a->name, a->location);
-			break;
-		}
-	}
-	hash_destroy(seen);
-}
-
-/* The first name equal to an earlier one is reported. */
-static void
-check_names(SSContext *cxt, List *names, List *locations)
+check_names_ext(SSContext *cxt, List *names, List *locations, List *whole)
 {
 	ListCell   *lc;
 	HTAB	   *seen;
@@ -191,15 +167,46 @@ check_names(SSContext *cxt, List *names, List *locations)
 	foreach(lc, names)
 	{
 		const char *a = lfirst(lc);
+		int			i = foreach_current_index(lc);
 
-		if (name_clashes(seen, a, true))
+		if (name_clashes(seen, a, whole == NIL || list_nth_int(whole, i)))
 		{
-			report_duplicate(cxt, a, locations ?
-							 list_nth_int(locations, foreach_current_index(lc)) : -1);
+			report_duplicate(cxt, a, locations ? list_nth_int(locations, i) : -1);
 			break;
 		}
 	}
 	hash_destroy(seen);
+}
+
+static void
+check_names(SSContext *cxt, List *names, List *locations)
+{
+	check_names_ext(cxt, names, locations, NIL);
+}
+
+/*
+ * SET/INSERT targets: the same column twice is an error unless both
+ * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
+ */
+static void
+check_targets(SSContext *cxt, List *targets)
+{
+	ListCell   *lc;
+	List	   *names = NIL;
+	List	   *locations = NIL;
+	List	   *whole = NIL;
+
+	foreach(lc, targets)
+	{
+		ResTarget  *a = lfirst_node(ResTarget, lc);
+
+		if (a->name == NULL)
+			continue;
+		names = lappend(names, a->name);
+		locations = lappend_int(locations, a->location);
+		whole = lappend_int(whole, a->indirection == NIL);
+	}
+	check_names_ext(cxt, names, locations, whole);
 }
 
 /* The column name the server would give a SELECT output column. */
