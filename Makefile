@@ -15,6 +15,7 @@ OBJS = \
 	src/guc.o \
 	src/rules.o \
 	src/engine.o \
+	src/engine_phases.o \
 	src/catalog.o \
 	src/lint.o \
 	src/rules_tx.o \
@@ -74,8 +75,8 @@ $(OBJS): $(wildcard src/*.h)
 # The command-line program: a libpq client, built with the client headers
 # only, installed next to psql in PostgreSQL's bindir.
 CLI = src/cli/schemashift
-CLI_OBJS = src/cli/main.o src/cli/files.o src/cli/output.o src/cli/tmpserver.o \
-	src/cli/util.o
+CLI_OBJS = src/cli/main.o src/cli/options.o src/cli/files.o src/cli/output.o \
+	src/cli/tmpserver.o src/cli/util.o
 EXTRA_CLEAN = $(CLI) $(CLI_OBJS)
 
 ifneq ($(PGXS),)

@@ -361,19 +361,9 @@ ss_require_approver(const char *detail)
 static void
 approvals_xact_callback(XactEvent event, void *arg)
 {
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			/* the memory goes with TopTransactionContext */
-			xact_approvals = NIL;
-			break;
-		default:
-			break;
-	}
+	/* the memory goes with TopTransactionContext */
+	if (ss_top_xact_ends(event))
+		xact_approvals = NIL;
 }
 
 static void

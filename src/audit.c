@@ -335,75 +335,96 @@ audit_row_id(Relation log)
  * operation.  with_ddl_commands reads the objects from
  * pg_event_trigger_ddl_commands(), only callable in ddl_command_end.
  */
-void
-ss_audit_write(const char *tag, const char *statement, const char *findings,
-				const char *approvals_json, TimestampTz start,
-				bool with_ddl_commands, const char *object_literal)
+/* The values of one audit row, by column name. */
+typedef struct AuditRow
 {
-	static char *database_name = NULL;
-	TimestampTz now = GetCurrentTimestamp();
-	FullTransactionId xid = GetTopFullTransactionId();
 	AuditColumn cols[12];
-	int			ncols = 0;
-	Oid			relid = ss_audit_log_relid();
-	Relation	rel;
-	Oid			save_userid;
-	int			save_sec;
-	int			i;
+	int			ncols;
+} AuditRow;
 
-#define AUDIT_COLUMN(n, t, v, nul) \
-	(cols[ncols].name = (n), cols[ncols].type = (t), \
-	 cols[ncols].value = (v), cols[ncols].isnull = (nul), ncols++)
+static void
+audit_column(AuditRow *row, const char *name, Oid type, Datum value, bool isnull)
+{
+	Assert(row->ncols < lengthof(row->cols));
+	row->cols[row->ncols].name = name;
+	row->cols[row->ncols].type = type;
+	row->cols[row->ncols].value = value;
+	row->cols[row->ncols].isnull = isnull;
+	row->ncols++;
+}
 
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the schemashift audit log schemashift.ddl_log does not exist")));
-	if (database_name == NULL)
-		database_name = MemoryContextStrdup(TopMemoryContext,
-											get_database_name(MyDatabaseId));
-
-	rel = table_open(relid, RowExclusiveLock);
-	AUDIT_COLUMN("id", INT8OID, Int64GetDatum(audit_row_id(rel)), false);
-	AUDIT_COLUMN("logged_at", TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
-	AUDIT_COLUMN("role_name", NAMEOID,
-				 name_datum(GetUserNameFromId(GetUserId(), false)), false);
-	AUDIT_COLUMN("session_role", NAMEOID,
-				 name_datum(GetUserNameFromId(GetSessionUserId(), false)), false);
-	AUDIT_COLUMN("database_name", NAMEOID, name_datum(database_name), false);
-	AUDIT_COLUMN("xid", XID8OID, FullTransactionIdGetDatum(xid), false);
-	AUDIT_COLUMN("command_tag", TEXTOID, CStringGetTextDatum(tag), false);
+/* The objects column: from the event trigger, one literal, or NULL. */
+static void
+audit_objects(AuditRow *row, bool with_ddl_commands, const char *object_literal)
+{
 	if (with_ddl_commands)
 	{
 		bool		null;
 		Datum		objects = ddl_command_objects(&null);
 
-		AUDIT_COLUMN("objects", TEXTARRAYOID, objects, null);
+		audit_column(row, "objects", TEXTARRAYOID, objects, null);
 	}
 	else if (object_literal)
 	{
 		Datum		one = CStringGetTextDatum(object_literal);
 
-		AUDIT_COLUMN("objects", TEXTARRAYOID,
+		audit_column(row, "objects", TEXTARRAYOID,
 					 PointerGetDatum(construct_array(&one, 1, TEXTOID, -1, false,
 													 TYPALIGN_INT)), false);
 	}
 	else
-		AUDIT_COLUMN("objects", TEXTARRAYOID, (Datum) 0, true);
-	AUDIT_COLUMN("statement", TEXTOID,
-				 statement ? CStringGetTextDatum(statement) : (Datum) 0,
-				 statement == NULL);
-	AUDIT_COLUMN("findings", JSONBOID,
-				 DirectFunctionCall1(jsonb_in, CStringGetDatum(findings ? findings : "[]")),
-				 false);
-	AUDIT_COLUMN("approvals", JSONBOID,
-				 DirectFunctionCall1(jsonb_in,
-									 CStringGetDatum(approvals_json ? approvals_json : "[]")),
-				 false);
-	AUDIT_COLUMN("duration", INTERVALOID,
-				 DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
-									 TimestampTzGetDatum(start)), false);
-#undef AUDIT_COLUMN
+		audit_column(row, "objects", TEXTARRAYOID, (Datum) 0, true);
+}
+
+/*
+ * The slot of the log's row: each column of the table gets the row's
+ * value of that name (checked for its type), else NULL.
+ */
+static void
+audit_fill_slot(TupleTableSlot *slot, TupleDesc desc, const AuditRow *row)
+{
+	int			i;
+
+	ExecClearTuple(slot);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int			c;
+
+		slot->tts_values[i] = (Datum) 0;
+		slot->tts_isnull[i] = true;
+		if (att->attisdropped)
+			continue;
+		for (c = 0; c < row->ncols; c++)
+		{
+			const AuditColumn *col = &row->cols[c];
+
+			if (strcmp(NameStr(att->attname), col->name) != 0)
+				continue;
+			if (att->atttypid != col->type)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" of schemashift.ddl_log has type %s instead of %s",
+								col->name, format_type_be(att->atttypid),
+								format_type_be(col->type)),
+						 errhint("Restore the audit log's definition, or recreate the extension.")));
+			slot->tts_values[i] = col->value;
+			slot->tts_isnull[i] = col->isnull;
+			break;
+		}
+	}
+	ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * Insert the row with the executor (indexes, triggers), as the log's
+ * owner in a security-restricted operation.
+ */
+static void
+audit_insert(Relation rel, const AuditRow *row)
+{
+	Oid			save_userid;
+	int			save_sec;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(rel->rd_rel->relowner,
@@ -413,48 +434,21 @@ ss_audit_write(const char *tag, const char *statement, const char *findings,
 		EState	   *estate = CreateExecutorState();
 		RangeTblEntry *rte = makeNode(RangeTblEntry);
 		ResultRelInfo *rri = makeNode(ResultRelInfo);
-		TupleDesc	desc = RelationGetDescr(rel);
 		TupleTableSlot *slot;
 
 		rte->rtekind = RTE_RELATION;
-		rte->relid = relid;
+		rte->relid = RelationGetRelid(rel);
 		rte->relkind = rel->rd_rel->relkind;
 		rte->rellockmode = RowExclusiveLock;
-		ExecInitRangeTable(estate, list_make1(rte));
+		schemashift_init_range_table(estate, list_make1(rte));
 		InitResultRelInfo(rri, rel, 1, NULL, 0);
 		estate->es_opened_result_relations = list_make1(rri);
 		estate->es_output_cid = GetCurrentCommandId(true);
 		AfterTriggerBeginQuery();
 		ExecOpenIndices(rri, false);
 
-		slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
-		ExecClearTuple(slot);
-		for (i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-			int			c;
-
-			slot->tts_values[i] = (Datum) 0;
-			slot->tts_isnull[i] = true;
-			if (att->attisdropped)
-				continue;
-			for (c = 0; c < ncols; c++)
-			{
-				if (strcmp(NameStr(att->attname), cols[c].name) != 0)
-					continue;
-				if (att->atttypid != cols[c].type)
-					ereport(ERROR,
-							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"%s\" of schemashift.ddl_log has type %s instead of %s",
-									cols[c].name, format_type_be(att->atttypid),
-									format_type_be(cols[c].type)),
-							 errhint("Restore the audit log's definition, or recreate the extension.")));
-				slot->tts_values[i] = cols[c].value;
-				slot->tts_isnull[i] = cols[c].isnull;
-				break;
-			}
-		}
-		ExecStoreVirtualTuple(slot);
+		slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+		audit_fill_slot(slot, RelationGetDescr(rel), row);
 		ExecSimpleRelationInsert(rri, estate, slot);
 		ExecCloseIndices(rri);
 		AfterTriggerEndQuery(estate);
@@ -466,6 +460,54 @@ ss_audit_write(const char *tag, const char *statement, const char *findings,
 		SetUserIdAndSecContext(save_userid, save_sec);
 	}
 	PG_END_TRY();
+}
+
+void
+ss_audit_write(const char *tag, const char *statement, const char *findings,
+			   const char *approvals_json, TimestampTz start,
+			   bool with_ddl_commands, const char *object_literal)
+{
+	static char *database_name = NULL;
+	TimestampTz now = GetCurrentTimestamp();
+	FullTransactionId xid = GetTopFullTransactionId();
+	AuditRow	row;
+	Oid			relid = ss_audit_log_relid();
+	Relation	rel;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the schemashift audit log schemashift.ddl_log does not exist")));
+	if (database_name == NULL)
+		database_name = MemoryContextStrdup(TopMemoryContext,
+											get_database_name(MyDatabaseId));
+
+	rel = table_open(relid, RowExclusiveLock);
+	row.ncols = 0;
+	audit_column(&row, "id", INT8OID, Int64GetDatum(audit_row_id(rel)), false);
+	audit_column(&row, "logged_at", TIMESTAMPTZOID, TimestampTzGetDatum(now), false);
+	audit_column(&row, "role_name", NAMEOID,
+				 name_datum(GetUserNameFromId(GetUserId(), false)), false);
+	audit_column(&row, "session_role", NAMEOID,
+				 name_datum(GetUserNameFromId(GetSessionUserId(), false)), false);
+	audit_column(&row, "database_name", NAMEOID, name_datum(database_name), false);
+	audit_column(&row, "xid", XID8OID, FullTransactionIdGetDatum(xid), false);
+	audit_column(&row, "command_tag", TEXTOID, CStringGetTextDatum(tag), false);
+	audit_objects(&row, with_ddl_commands, object_literal);
+	audit_column(&row, "statement", TEXTOID,
+				 statement ? CStringGetTextDatum(statement) : (Datum) 0,
+				 statement == NULL);
+	audit_column(&row, "findings", JSONBOID,
+				 DirectFunctionCall1(jsonb_in, CStringGetDatum(findings ? findings : "[]")),
+				 false);
+	audit_column(&row, "approvals", JSONBOID,
+				 DirectFunctionCall1(jsonb_in,
+									 CStringGetDatum(approvals_json ? approvals_json : "[]")),
+				 false);
+	audit_column(&row, "duration", INTERVALOID,
+				 DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
+									 TimestampTzGetDatum(start)), false);
+	audit_insert(rel, &row);
 	table_close(rel, NoLock);
 }
 

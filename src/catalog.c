@@ -49,6 +49,44 @@
 #include "commands/defrem.h"
 #include "catalog/pg_attribute.h"
 
+/*
+ * A scan of catalog rel for the rows whose oid column attno is value,
+ * through index indexid (InvalidOid: the whole catalog).  key lives as long
+ * as the scan.
+ */
+static SysScanDesc
+scan_by_oid(Relation rel, Oid indexid, ScanKey key, AttrNumber attno, Oid value)
+{
+	ScanKeyInit(key, attno, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(value));
+	return systable_beginscan(rel, indexid, OidIsValid(indexid), NULL, 1, key);
+}
+
+/*
+ * A scan of pg_depend or pg_shdepend (rel) for the rows that reference one
+ * object, through the index on (refclassid, refobjid), and with refsubid
+ * >= 0 (pg_depend only) one column of it.  key[3] lives as long as the
+ * scan.
+ */
+static SysScanDesc
+scan_references(Relation rel, ScanKey key, Oid refclassid, Oid refobjid,
+				int32 refsubid)
+{
+	bool		shared = RelationGetRelid(rel) == SharedDependRelationId;
+
+	ScanKeyInit(&key[0],
+				shared ? Anum_pg_shdepend_refclassid : Anum_pg_depend_refclassid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(refclassid));
+	ScanKeyInit(&key[1],
+				shared ? Anum_pg_shdepend_refobjid : Anum_pg_depend_refobjid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(refobjid));
+	if (refsubid >= 0)
+		ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+					F_INT4EQ, Int32GetDatum(refsubid));
+	return systable_beginscan(rel,
+							  shared ? SharedDependReferenceIndexId : DependReferenceIndexId,
+							  true, NULL, refsubid >= 0 ? 3 : 2, key);
+}
+
 char *
 ss_relation_name(RangeVar *rv)
 {
@@ -94,6 +132,16 @@ relname_in_namespace(const char *relname, Oid nspid)
  * The script's record of schema.relname; with create, a new record starts
  * as a catalog relation tracked for its children.
  */
+/* A record that starts over in a state: nothing below it, not moved. */
+static void
+script_relation_reset(SSScriptRelation *e, SSScriptRelState state)
+{
+	e->state = state;
+	e->reaches_existing = false;
+	e->parents = NIL;
+	e->moved_to = NULL;
+}
+
 static SSScriptRelation *
 script_relation(SSContext *cxt, const char *nspname, const char *relname,
 				bool create)
@@ -111,11 +159,8 @@ script_relation(SSContext *cxt, const char *nspname, const char *relname,
 					&found);
 	if (e && !found)
 	{
-		e->state = SS_SCRIPT_CATALOG;
-		e->reaches_existing = false;
+		script_relation_reset(e, SS_SCRIPT_CATALOG);
 		e->is_type = false;
-		e->parents = NIL;
-		e->moved_to = NULL;
 	}
 	return e;
 }
@@ -399,9 +444,7 @@ ss_first_existing_typed_table(Oid typrelid)
 	if (!OidIsValid(typid))
 		return InvalidOid;
 	rel = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_class_reloftype, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	scan = scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_reloftype, typid);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Oid			relid = ((Form_pg_class) GETSTRUCT(tup))->oid;
@@ -535,7 +578,7 @@ ss_lookup_type(TypeName *tn)
 		Oid			nspid = get_namespace_oid(schema, true);
 
 		if (!OidIsValid(nspid) ||
-			pg_namespace_aclcheck(nspid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+			schemashift_namespace_aclcheck(nspid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
 			return InvalidOid;
 	}
 	return LookupTypeNameOid(NULL, tn, true);
@@ -588,11 +631,8 @@ remember_in(SSContext *cxt, const char *nspname, Oid nspid, const char *relname)
 		OidIsValid(relname_in_namespace(relname, nspid)))
 		return;
 	e = script_relation(cxt, nspname, relname, true);
-	e->state = SS_SCRIPT_CREATED;
-	e->reaches_existing = false;
+	script_relation_reset(e, SS_SCRIPT_CREATED);
 	e->is_type = false;
-	e->parents = NIL;
-	e->moved_to = NULL;
 }
 
 /* A relation the statement creates (lint only: the guard sees the catalog). */
@@ -713,6 +753,37 @@ ss_remember_index(SSContext *cxt, RangeVar *table, const char *idxname)
 }
 
 /*
+ * Does a catalog relation of this relkind answer to the keyword of a DROP
+ * (or, set_schema, of an ALTER ... SET SCHEMA)?  The server refuses the
+ * others.  ALTER TABLE ... SET SCHEMA takes any relation but a composite
+ * type; ALTER INDEX ... SET SCHEMA is not followed.
+ */
+static bool
+relkind_answers(ObjectType kind, char relkind, bool set_schema)
+{
+	switch (kind)
+	{
+		case OBJECT_TABLE:
+			if (set_schema)
+				return relkind != RELKIND_COMPOSITE_TYPE;
+			return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+		case OBJECT_INDEX:
+			return !set_schema &&
+				(relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX);
+		case OBJECT_VIEW:
+			return relkind == RELKIND_VIEW;
+		case OBJECT_MATVIEW:
+			return relkind == RELKIND_MATVIEW;
+		case OBJECT_SEQUENCE:
+			return relkind == RELKIND_SEQUENCE;
+		case OBJECT_FOREIGN_TABLE:
+			return relkind == RELKIND_FOREIGN_TABLE;
+		default:
+			return false;
+	}
+}
+
+/*
  * A relation the statement drops: the name means nothing until created.
  * A catalog relation of another kind than the statement drops stays (DROP
  * VIEW of a table fails, IF EXISTS or not).
@@ -729,35 +800,9 @@ ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind)
 	e = cxt->memo_script;
 	if (OidIsValid(relid))
 	{
-		char		relkind = get_rel_relkind(relid);
-		bool		matches;
 		const char *key;
 
-		switch (kind)
-		{
-			case OBJECT_TABLE:
-				matches = relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
-				break;
-			case OBJECT_INDEX:
-				matches = relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX;
-				break;
-			case OBJECT_VIEW:
-				matches = relkind == RELKIND_VIEW;
-				break;
-			case OBJECT_MATVIEW:
-				matches = relkind == RELKIND_MATVIEW;
-				break;
-			case OBJECT_SEQUENCE:
-				matches = relkind == RELKIND_SEQUENCE;
-				break;
-			case OBJECT_FOREIGN_TABLE:
-				matches = relkind == RELKIND_FOREIGN_TABLE;
-				break;
-			default:
-				matches = false;
-				break;
-		}
-		if (!matches)
+		if (!relkind_answers(kind, get_rel_relkind(relid), false))
 		{
 			cxt->memo_rv = NULL;
 			return;
@@ -771,12 +816,7 @@ ss_forget_relation(SSContext *cxt, RangeVar *rv, ObjectType kind)
 		}
 	}
 	if (e)
-	{
-		e->state = SS_SCRIPT_DROPPED;
-		e->reaches_existing = false;
-		e->parents = NIL;
-		e->moved_to = NULL;
-	}
+		script_relation_reset(e, SS_SCRIPT_DROPPED);
 	cxt->memo_rv = NULL;
 }
 
@@ -809,31 +849,7 @@ ss_move_relation(SSContext *cxt, RangeVar *rv, ObjectType kind,
 		oldkey = e->nspname;
 	else if (OidIsValid(relid))
 	{
-		char		relkind = get_rel_relkind(relid);
-		bool		matches;
-
-		switch (kind)
-		{
-			case OBJECT_TABLE:
-				matches = relkind != RELKIND_COMPOSITE_TYPE;
-				break;
-			case OBJECT_VIEW:
-				matches = relkind == RELKIND_VIEW;
-				break;
-			case OBJECT_MATVIEW:
-				matches = relkind == RELKIND_MATVIEW;
-				break;
-			case OBJECT_SEQUENCE:
-				matches = relkind == RELKIND_SEQUENCE;
-				break;
-			case OBJECT_FOREIGN_TABLE:
-				matches = relkind == RELKIND_FOREIGN_TABLE;
-				break;
-			default:
-				matches = false;
-				break;
-		}
-		if (!matches)
+		if (!relkind_answers(kind, get_rel_relkind(relid), true))
 			return;
 		oldkey = namespace_key(get_rel_namespace(relid));
 	}
@@ -1097,10 +1113,8 @@ ss_column_proved_not_null(Oid relid, const char *column)
 		return true;
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
+	scan = scan_by_oid(conrel, ConstraintRelidTypidNameIndexId, &key,
+					   Anum_pg_constraint_conrelid, relid);
 	while (!proved && HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		if (((Form_pg_constraint) GETSTRUCT(tup))->convalidated)
@@ -1178,9 +1192,7 @@ ss_columns_have_index(Oid relid, List *colnames)
 	}
 
 	indrel = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
 	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
@@ -1226,6 +1238,31 @@ keep_first(char **first, Oid relid)
 		*first = name;
 }
 
+/* Count a relation that existed before this transaction; *first: one. */
+static void
+count_existing(Oid relid, int *n, char **first)
+{
+	if (ss_relid_is_new_ext(relid, false))
+		return;
+	(*n)++;
+	keep_first(first, relid);
+}
+
+/*
+ * Keep the lowest (relation, column) seen: an answer the order of the scan
+ * does not change.
+ */
+static void
+keep_lowest(Oid *found, int32 *subid, Oid objid, int32 objsubid)
+{
+	if (!OidIsValid(*found) || objid < *found ||
+		(objid == *found && objsubid < *subid))
+	{
+		*found = objid;
+		*subid = objsubid;
+	}
+}
+
 /*
  * How many tables (ordinary and partitioned) of this database the role
  * owns that were not created in this transaction: what DROP OWNED BY the
@@ -1237,17 +1274,13 @@ ss_role_tables(Oid roleid, char **first)
 {
 	Relation	rel;
 	SysScanDesc scan;
-	ScanKeyData key[2];
+	ScanKeyData key[3];
 	HeapTuple	tup;
 	int			n = 0;
 
 	*first = NULL;
 	rel = table_open(SharedDependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(AuthIdRelationId));
-	ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(roleid));
-	scan = systable_beginscan(rel, SharedDependReferenceIndexId, true, NULL, 2, key);
+	scan = scan_references(rel, key, AuthIdRelationId, roleid, -1);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_shdepend dep = (Form_pg_shdepend) GETSTRUCT(tup);
@@ -1260,10 +1293,7 @@ ss_role_tables(Oid roleid, char **first)
 		relkind = get_rel_relkind(dep->objid);
 		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 			continue;
-		if (ss_relid_is_new_ext(dep->objid, false))
-			continue;
-		n++;
-		keep_first(first, dep->objid);
+		count_existing(dep->objid, &n, first);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1315,9 +1345,7 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 		return 0;
 
 	rel = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_class_reltablespace, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(orig));
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	scan = scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_reltablespace, orig);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
@@ -1335,10 +1363,7 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 			continue;
 		if (roles != NIL && !list_member_oid(roles, form->relowner))
 			continue;
-		if (ss_relid_is_new_ext(form->oid, false))
-			continue;
-		n++;
-		keep_first(first, form->oid);
+		count_existing(form->oid, &n, first);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1366,9 +1391,7 @@ ss_schema_tables(const char *nspname, char **first)
 	if (!OidIsValid(nspid))
 		return 0;
 	rel = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(nspid));
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	scan = scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_relnamespace, nspid);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
@@ -1377,10 +1400,7 @@ ss_schema_tables(const char *nspname, char **first)
 		if (form->relkind != RELKIND_RELATION &&
 			form->relkind != RELKIND_PARTITIONED_TABLE)
 			continue;
-		if (ss_relid_is_new_ext(form->oid, false))
-			continue;
-		n++;
-		keep_first(first, form->oid);
+		count_existing(form->oid, &n, first);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1399,18 +1419,14 @@ domain_column_walk(Oid typid, Oid *found, int32 *subid)
 {
 	Relation	rel;
 	SysScanDesc scan;
-	ScanKeyData key[2];
+	ScanKeyData key[3];
 	HeapTuple	tup;
 	List	   *subdomains = NIL;
 	ListCell   *lc;
 
 	check_stack_depth();
 	rel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	scan = scan_references(rel, key, TypeRelationId, typid, -1);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
@@ -1431,12 +1447,7 @@ domain_column_walk(Oid typid, Oid *found, int32 *subid)
 			continue;
 		if (ss_relid_is_new_ext(dep->objid, false))
 			continue;
-		if (!OidIsValid(*found) || dep->objid < *found ||
-			(dep->objid == *found && dep->objsubid < *subid))
-		{
-			*found = dep->objid;
-			*subid = dep->objsubid;
-		}
+		keep_lowest(found, subid, dep->objid, dep->objsubid);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1567,13 +1578,7 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 	*collation_changes = oldcoll != newcoll;
 
 	rel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
-				F_INT4EQ, Int32GetDatum((int32) attnum));
-	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 3, key);
+	scan = scan_references(rel, key, RelationRelationId, relid, attnum);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
@@ -1614,18 +1619,14 @@ ss_type_dependent_table(Oid typid, char **attname)
 {
 	Relation	rel;
 	SysScanDesc scan;
-	ScanKeyData key[2];
+	ScanKeyData key[3];
 	HeapTuple	tup;
 	Oid			found = InvalidOid;
 	int32		subid = 0;
 
 	*attname = NULL;
 	rel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	scan = scan_references(rel, key, TypeRelationId, typid, -1);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
@@ -1639,12 +1640,7 @@ ss_type_dependent_table(Oid typid, char **attname)
 			continue;
 		if (ss_relid_is_new_ext(dep->objid, false))
 			continue;
-		if (!OidIsValid(found) || dep->objid < found ||
-			(dep->objid == found && dep->objsubid < subid))
-		{
-			found = dep->objid;
-			subid = dep->objsubid;
-		}
+		keep_lowest(&found, &subid, dep->objid, dep->objsubid);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1669,9 +1665,7 @@ ss_index_column_lists(Oid relid)
 	if (!OidIsValid(relid))
 		return NIL;
 	indrel = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
@@ -1712,10 +1706,8 @@ ss_relation_has_foreign_key(Oid relid)
 	if (!OidIsValid(relid))
 		return false;
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
+	scan = scan_by_oid(conrel, ConstraintRelidTypidNameIndexId, &key,
+					   Anum_pg_constraint_conrelid, relid);
 	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
 		found = ((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_FOREIGN;
 	systable_endscan(scan);

@@ -45,6 +45,35 @@
 /* every parse of a whole statement goes through here */
 #define schemashift_raw_parser(s) raw_parser((s), RAW_PARSE_DEFAULT)
 
+/*
+ * The ProcessUtility hook's parameters, and passing them on (the signature
+ * of 14, unchanged since).
+ */
+#define SCHEMASHIFT_PROCESS_UTILITY_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define SCHEMASHIFT_PROCESS_UTILITY_ARGS \
+	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+
+/* the executor's range table took the permission infos in 16 */
+#if PG_VERSION_NUM >= 160000
+#define schemashift_init_range_table(estate, rtable) \
+	ExecInitRangeTable((estate), (rtable), NIL)
+#else
+#define schemashift_init_range_table(estate, rtable) \
+	ExecInitRangeTable((estate), (rtable))
+#endif
+
+/* ACL checks of a schema became object-generic in 16 */
+#if PG_VERSION_NUM >= 160000
+#define schemashift_namespace_aclcheck(nspid, role, mode) \
+	object_aclcheck(NamespaceRelationId, (nspid), (role), (mode))
+#else
+#define schemashift_namespace_aclcheck(nspid, role, mode) \
+	pg_namespace_aclcheck((nspid), (role), (mode))
+#endif
+
 /* ownership checks became object-generic in 16 */
 #if PG_VERSION_NUM >= 160000
 #define schemashift_table_ownercheck(relid, role) \

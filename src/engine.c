@@ -5,9 +5,11 @@
  *		tag, the lock the statement takes, and the reporting of findings.
  *
  * The same code serves lint() (a whole script, statement by statement) and
- * the live guard (one statement as it runs).  Findings go to the context's
- * emit callback after the per-rule level is applied; suppression by ignore
- * comments is the caller's business, since only a script has comments.
+ * the live guard (one statement as it runs); the phases a statement goes
+ * through are described at schemashift_analyze_statement().  Findings go
+ * to the context's emit callback after the per-rule level is applied;
+ * suppression by ignore comments is the caller's business, since only a
+ * script has comments.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +26,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-static const SSChecker *const checker_families[] = {
+/* The rule families, in the order their findings are reported. */
+static const SSChecker *const rule_families[] = {
 	schemashift_tx_checkers,
 	schemashift_index_checkers,
 	schemashift_alter_checkers,
@@ -169,6 +172,201 @@ first_existing(SSContext *cxt, List *rels, bool vacuum)
 		linitial_node(RangeVar, rels);
 }
 
+/* Is a boolean option (CONCURRENTLY, FULL) of a parenthesized list on? */
+static bool
+option_is_on(List *options, const char *name)
+{
+	ListCell   *lc;
+	bool		on = false;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			on = defGetBoolean(opt);
+	}
+	return on;
+}
+
+/* ---------- the lock of each statement kind ---------- */
+
+/*
+ * Each returns the lock its statement kind takes and sets *rv to the
+ * relation it is judged by (NULL: none, or many).
+ */
+typedef LOCKMODE (*SSLockOf) (SSContext *cxt, Node *stmt, RangeVar **rv);
+
+static LOCKMODE
+lock_alter_table(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((AlterTableStmt *) stmt)->relation;
+	return AlterTableGetLockLevel(((AlterTableStmt *) stmt)->cmds);
+}
+
+static LOCKMODE
+lock_index(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((IndexStmt *) stmt)->relation;
+	return ((IndexStmt *) stmt)->concurrent ? ShareUpdateExclusiveLock : ShareLock;
+}
+
+static LOCKMODE
+lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	DropStmt   *s = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	switch (s->removeType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_SEQUENCE:
+		case OBJECT_INDEX:
+			break;
+		default:
+			return NoLock;
+	}
+	/* judged by the first one that is not new */
+	foreach(lc, s->objects)
+	{
+		RangeVar   *one = rangevar_from_names(lfirst(lc));
+
+		CHECK_FOR_INTERRUPTS();
+		if (one == NULL)
+			continue;
+		if (*rv == NULL)
+			*rv = one;
+		if (!ss_relation_is_new(cxt, one))
+		{
+			*rv = one;
+			break;
+		}
+	}
+	if (s->removeType == OBJECT_INDEX && s->concurrent)
+		return ShareUpdateExclusiveLock;
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_truncate(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = first_existing(cxt, ((TruncateStmt *) stmt)->relations, false);
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_rename(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	RenameStmt *s = (RenameStmt *) stmt;
+	char		relkind;
+
+	if (s->relation == NULL)
+		return NoLock;
+	*rv = s->relation;
+
+	/*
+	 * ALTER INDEX renames under SHARE UPDATE EXCLUSIVE, but only an index: on
+	 * a table it takes ACCESS EXCLUSIVE.
+	 */
+	if (s->renameType == OBJECT_INDEX)
+	{
+		relkind = ss_relation_relkind(cxt, *rv);
+		if (relkind == '\0' || relkind == RELKIND_INDEX ||
+			relkind == RELKIND_PARTITIONED_INDEX)
+			return ShareUpdateExclusiveLock;
+	}
+	return AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_set_schema(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((AlterObjectSchemaStmt *) stmt)->relation;
+	return *rv ? AccessExclusiveLock : NoLock;
+}
+
+static LOCKMODE
+lock_reindex(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((ReindexStmt *) stmt)->relation;
+	return option_is_on(((ReindexStmt *) stmt)->params, "concurrently") ?
+		ShareUpdateExclusiveLock : AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_vacuum(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	VacuumStmt *s = (VacuumStmt *) stmt;
+	bool		full = option_is_on(s->options, "full");
+
+	*rv = first_existing(cxt, s->rels, true);
+	return full ? AccessExclusiveLock : ShareUpdateExclusiveLock;
+}
+
+static LOCKMODE
+lock_refresh(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = ((RefreshMatViewStmt *) stmt)->relation;
+	return ((RefreshMatViewStmt *) stmt)->concurrent ? ExclusiveLock : AccessExclusiveLock;
+}
+
+static LOCKMODE
+lock_lock(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	*rv = first_existing(cxt, ((LockStmt *) stmt)->relations, false);
+	return ((LockStmt *) stmt)->mode;
+}
+
+/*
+ * The statement kinds that lock a relation, any other locking none: a
+ * fixed lock on the relation a field names (FIXED), or a lock the
+ * statement's options decide (BY).
+ */
+typedef struct SSStatementLock
+{
+	NodeTag		tag;
+	LOCKMODE	lock;			/* FIXED: the lock */
+	int			relation;		/* FIXED: offset of the RangeVar, or -1 */
+	SSLockOf	lock_of;		/* BY: the function that decides */
+} SSStatementLock;
+
+#define FIXED(type, field, mode) {T_##type, (mode), offsetof(type, field), NULL}
+#define BY(type, fn) {T_##type, NoLock, -1, (fn)}
+
+static const SSStatementLock statement_locks[] = {
+	BY(AlterTableStmt, lock_alter_table),
+	BY(IndexStmt, lock_index),
+	BY(DropStmt, lock_drop),
+	BY(TruncateStmt, lock_truncate),
+	BY(RenameStmt, lock_rename),
+	/* many relations, each copied under ACCESS EXCLUSIVE */
+	{T_AlterTableMoveAllStmt, AccessExclusiveLock, -1, NULL},
+	BY(AlterObjectSchemaStmt, lock_set_schema),
+	BY(ReindexStmt, lock_reindex),
+	FIXED(ClusterStmt, relation, AccessExclusiveLock),
+	BY(VacuumStmt, lock_vacuum),
+	BY(RefreshMatViewStmt, lock_refresh),
+	BY(LockStmt, lock_lock),
+	FIXED(CreateTrigStmt, relation, ShareRowExclusiveLock),
+	FIXED(CreatePolicyStmt, table, AccessExclusiveLock),
+	FIXED(UpdateStmt, relation, RowExclusiveLock),
+	FIXED(DeleteStmt, relation, RowExclusiveLock),
+};
+
+/* The lock one entry of statement_locks says stmt takes, and *rv. */
+static LOCKMODE
+entry_lock(SSContext *cxt, const SSStatementLock *e, Node *stmt, RangeVar **rv)
+{
+	if (e->lock_of)
+		return e->lock_of(cxt, stmt, rv);
+	if (e->relation >= 0)
+		*rv = *(RangeVar **) ((char *) stmt + e->relation);
+	return e->lock;
+}
+
 /*
  * The strongest lock the statement takes on a relation that already exists,
  * and that relation.  Relations the script created itself are invisible to
@@ -183,183 +381,15 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 {
 	LOCKMODE	mode = NoLock;
 	RangeVar   *rv = NULL;
+	int			i;
 
-	switch (nodeTag(stmt))
+	for (i = 0; i < lengthof(statement_locks); i++)
 	{
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *s = (AlterTableStmt *) stmt;
-
-				rv = s->relation;
-				mode = AlterTableGetLockLevel(s->cmds);
-				break;
-			}
-		case T_IndexStmt:
-			{
-				IndexStmt  *s = (IndexStmt *) stmt;
-
-				rv = s->relation;
-				mode = s->concurrent ? ShareUpdateExclusiveLock : ShareLock;
-				break;
-			}
-		case T_DropStmt:
-			{
-				DropStmt   *s = (DropStmt *) stmt;
-
-				switch (s->removeType)
-				{
-					case OBJECT_TABLE:
-					case OBJECT_VIEW:
-					case OBJECT_MATVIEW:
-					case OBJECT_FOREIGN_TABLE:
-					case OBJECT_SEQUENCE:
-						mode = AccessExclusiveLock;
-						break;
-					case OBJECT_INDEX:
-						mode = s->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock;
-						break;
-					default:
-						break;
-				}
-				if (mode != NoLock)
-				{
-					ListCell   *lc;
-
-					/* judged by the first one that is not new */
-					foreach(lc, s->objects)
-					{
-						RangeVar   *one = rangevar_from_names(lfirst(lc));
-
-						CHECK_FOR_INTERRUPTS();
-						if (one == NULL)
-							continue;
-						if (rv == NULL)
-							rv = one;
-						if (!ss_relation_is_new(cxt, one))
-						{
-							rv = one;
-							break;
-						}
-					}
-				}
-				break;
-			}
-		case T_TruncateStmt:
-			rv = first_existing(cxt, ((TruncateStmt *) stmt)->relations, false);
-			mode = AccessExclusiveLock;
+		if (statement_locks[i].tag == nodeTag(stmt))
+		{
+			mode = entry_lock(cxt, &statement_locks[i], stmt, &rv);
 			break;
-		case T_RenameStmt:
-			{
-				RenameStmt *s = (RenameStmt *) stmt;
-
-				if (s->relation)
-				{
-					char		relkind;
-
-					rv = s->relation;
-					mode = AccessExclusiveLock;
-
-					/*
-					 * ALTER INDEX renames under SHARE UPDATE EXCLUSIVE, but
-					 * only an index: on a table it takes ACCESS EXCLUSIVE.
-					 */
-					if (s->renameType == OBJECT_INDEX)
-					{
-						relkind = ss_relation_relkind(cxt, rv);
-						if (relkind == '\0' || relkind == RELKIND_INDEX ||
-							relkind == RELKIND_PARTITIONED_INDEX)
-							mode = ShareUpdateExclusiveLock;
-					}
-				}
-				break;
-			}
-		case T_AlterTableMoveAllStmt:
-			/* many relations, each copied under ACCESS EXCLUSIVE */
-			mode = AccessExclusiveLock;
-			break;
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;
-
-				if (s->relation)
-				{
-					rv = s->relation;
-					mode = AccessExclusiveLock;
-				}
-				break;
-			}
-		case T_ReindexStmt:
-			{
-				ReindexStmt *s = (ReindexStmt *) stmt;
-				ListCell   *lc;
-				bool		concurrent = false;
-
-				foreach(lc, s->params)
-				{
-					DefElem    *opt = lfirst_node(DefElem, lc);
-
-					if (strcmp(opt->defname, "concurrently") == 0)
-						concurrent = defGetBoolean(opt);
-				}
-				rv = s->relation;
-				mode = concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock;
-				break;
-			}
-		case T_ClusterStmt:
-			rv = ((ClusterStmt *) stmt)->relation;
-			mode = AccessExclusiveLock;
-			break;
-		case T_VacuumStmt:
-			{
-				VacuumStmt *s = (VacuumStmt *) stmt;
-				ListCell   *lc;
-				bool		full = false;
-
-				foreach(lc, s->options)
-				{
-					DefElem    *opt = lfirst_node(DefElem, lc);
-
-					if (strcmp(opt->defname, "full") == 0)
-						full = defGetBoolean(opt);
-				}
-				rv = first_existing(cxt, s->rels, true);
-				mode = full ? AccessExclusiveLock : ShareUpdateExclusiveLock;
-				break;
-			}
-		case T_RefreshMatViewStmt:
-			{
-				RefreshMatViewStmt *s = (RefreshMatViewStmt *) stmt;
-
-				rv = s->relation;
-				mode = s->concurrent ? ExclusiveLock : AccessExclusiveLock;
-				break;
-			}
-		case T_LockStmt:
-			{
-				LockStmt   *s = (LockStmt *) stmt;
-
-				rv = first_existing(cxt, s->relations, false);
-				mode = s->mode;
-				break;
-			}
-		case T_CreateTrigStmt:
-			rv = ((CreateTrigStmt *) stmt)->relation;
-			mode = ShareRowExclusiveLock;
-			break;
-		case T_CreatePolicyStmt:
-			rv = ((CreatePolicyStmt *) stmt)->table;
-			mode = AccessExclusiveLock;
-			break;
-		case T_UpdateStmt:
-			rv = ((UpdateStmt *) stmt)->relation;
-			mode = RowExclusiveLock;
-			break;
-		case T_DeleteStmt:
-			rv = ((DeleteStmt *) stmt)->relation;
-			mode = RowExclusiveLock;
-			break;
-		default:
-			break;
+		}
 	}
 
 	if (target)
@@ -371,32 +401,17 @@ ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target)
 	return mode;
 }
 
-/*
- * Analyse one raw statement.  stmt_offset is where its text starts in the
- * script; node locations inside it are relative to that.
- */
-void
-schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
-							  int stmt_offset)
+/* The rules of every family for this node tag, in the families' order. */
+static void
+run_rules(SSContext *cxt, Node *stmt)
 {
-	RangeVar   *target = NULL;
 	int			f;
 
-	cxt->stmt = stmt;
-	cxt->memo_rv = NULL;
-	cxt->stmt_number = stmt_number;
-	cxt->stmt_offset = stmt_offset;
-	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);
-	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
-
-	check_stack_depth();
-
-	/* Run the rule families' checkers for this node tag. */
-	for (f = 0; f < lengthof(checker_families); f++)
+	for (f = 0; f < lengthof(rule_families); f++)
 	{
 		const SSChecker *c;
 
-		for (c = checker_families[f]; c->check != NULL; c++)
+		for (c = rule_families[f]; c->check != NULL; c++)
 		{
 			/* each checker is linear in the statement: check between them */
 			CHECK_FOR_INTERRUPTS();
@@ -404,14 +419,48 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 				c->check(cxt, stmt);
 		}
 	}
+}
 
-	/* Remember an ACCESS EXCLUSIVE lock held until the end of the tx. */
-	if (cxt->in_transaction && !IsA(stmt, TransactionStmt) &&
-		cxt->stmt_lock == AccessExclusiveLock && !cxt->exclusive_lock_held)
-	{
-		cxt->exclusive_lock_held = true;
-		cxt->exclusive_lock_reported = false;
-		cxt->exclusive_lock_object = cxt->stmt_lock_object ?
-			MemoryContextStrdup(cxt->state_cxt, cxt->stmt_lock_object) : NULL;
-	}
+/*
+ * Analyse one raw statement.  stmt_offset is where its text starts in the
+ * script; node locations inside it are relative to that.
+ *
+ * Three phases, in this order (engine_phases.c holds the first and last):
+ *
+ *	1. before the rules: the lock the statement takes and on what, and the
+ *	   timeouts it sets, which count for the statement itself;
+ *	2. the rules: each family's checkers for the node tag; the order of
+ *	   rule_families is the order of the findings;
+ *	3. after the rules: the statement's effect on the script state the next
+ *	   statements are judged by: the transaction, then what it created.
+ *
+ * So a rule always sees the script as it was before the statement (plus
+ * the statement's own lock and settings), whatever its family's position.
+ * A rule may keep a memory of its own (the constraints rules_alter.c
+ * tracks, the names prefer-robust-stmts saw dropped); state several rules
+ * read is kept by the phases only.
+ */
+void
+schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
+							  int stmt_offset)
+{
+	RangeVar   *target = NULL;
+
+	check_stack_depth();
+
+	/* phase 1: before the rules */
+	cxt->stmt = stmt;
+	cxt->memo_rv = NULL;
+	cxt->stmt_number = stmt_number;
+	cxt->stmt_offset = stmt_offset;
+	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);
+	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
+	ss_track_settings(cxt, stmt);
+
+	/* phase 2: the rules */
+	run_rules(cxt, stmt);
+
+	/* phase 3: after the rules */
+	ss_track_transaction(cxt, stmt);
+	ss_remember_created(cxt, stmt);
 }

@@ -94,22 +94,28 @@ TimestampTz schemashift_hook_start_time = 0;
 
 /* ---------- transaction bookkeeping ---------- */
 
-static void
-guard_xact_callback(XactEvent event, void *arg)
+bool
+ss_top_xact_ends(int event)
 {
-	switch (event)
+	switch ((XactEvent) event)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			/* the memory goes with TopTransactionContext */
-			frames = NIL;
-			break;
+			return true;
 		default:
-			break;
+			return false;
 	}
+}
+
+static void
+guard_xact_callback(XactEvent event, void *arg)
+{
+	/* the memory goes with TopTransactionContext */
+	if (ss_top_xact_ends(event))
+		frames = NIL;
 }
 
 static void
@@ -190,6 +196,42 @@ typedef struct GuardRun
 } GuardRun;
 
 static void guard_emit(SSContext *cxt, const SSFinding *f);
+
+/* A guard context whose findings go to run, for the statement of frame. */
+static void
+guard_run_start(SSContext *cxt, GuardRun *run, GuardFrame *frame)
+{
+	run->frame = frame;
+	run->blocked = NIL;
+	run->dropped_relid = InvalidOid;
+	run->dropped_attnum = InvalidAttrNumber;
+	run->reached = false;
+	schemashift_context_init(cxt, false, true);
+	cxt->emit = guard_emit;
+	cxt->emit_arg = run;
+}
+
+/*
+ * A finding of an event trigger (table_rewrite, sql_drop) rather than of
+ * the engine: the rule's level and hint, ACCESS EXCLUSIVE on object.
+ */
+static void
+emit_event_finding(SSContext *cxt, SSRuleId rule, const char *object,
+				   const char *message)
+{
+	SSFinding	f;
+
+	memset(&f, 0, sizeof(f));
+	f.rule = rule;
+	f.level = cxt->levels.level[rule];
+	f.object = object;
+	f.lock = AccessExclusiveLock;
+	f.rewrites = false;
+	f.message = message;
+	f.hint = schemashift_rules[rule].hint;
+	if (f.level != SS_LEVEL_OFF)
+		guard_emit(cxt, &f);
+}
 
 /*
  * The existing relations a statement on relid also acts on: inheritance
@@ -505,17 +547,9 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 	old = MemoryContextSwitchTo(work);
 
 	exempt = ss_exemption_claim(stmt, list_length(frames));
-	run.frame = push_frame(from_hook);
+	guard_run_start(&cxt, &run, push_frame(from_hook));
 	run.frame->exempt = exempt;
-	run.blocked = NIL;
-	run.dropped_relid = InvalidOid;
-	run.dropped_attnum = InvalidAttrNumber;
-	run.reached = false;
-
-	schemashift_context_init(&cxt, false, true);
 	cxt.in_transaction = IsTransactionBlock();
-	cxt.emit = guard_emit;
-	cxt.emit_arg = &run;
 	schemashift_analyze_statement(&cxt, stmt, 1, 0);
 
 	if (run.blocked != NIL)
@@ -608,7 +642,6 @@ schemashift_guard_rewrite(Oid relid, int reason)
 {
 	SSContext	cxt;
 	GuardRun	run;
-	SSFinding	f;
 	char	   *relname;
 	const char *why;
 
@@ -630,28 +663,68 @@ schemashift_guard_rewrite(Oid relid, int reason)
 		(reason & 1) ? "a persistence change" :
 		(reason & 8) ? "an access method change" : "the statement";
 
-	schemashift_context_init(&cxt, false, true);
-	run.frame = frames != NIL ? linitial(frames) : push_frame(false);
-	run.blocked = NIL;
-	run.dropped_relid = InvalidOid;
-	run.dropped_attnum = InvalidAttrNumber;
-	run.reached = false;
-	cxt.emit = guard_emit;
-	cxt.emit_arg = &run;
-	memset(&f, 0, sizeof(f));
-	f.rule = SS_BAN_TABLE_REWRITE;
-	f.level = cxt.levels.level[SS_BAN_TABLE_REWRITE];
-	f.object = relname;
-	f.lock = AccessExclusiveLock;
-	f.rewrites = false;		/* already rewriting: do not mark it expected */
-	f.message = psprintf("this statement rewrites table %s because of %s, while blocking reads and writes",
-						 relname, why);
-	f.hint = schemashift_rules[SS_BAN_TABLE_REWRITE].hint;
-	if (f.level != SS_LEVEL_OFF)
-		guard_emit(&cxt, &f);
+	guard_run_start(&cxt, &run, frames != NIL ? linitial(frames) : push_frame(false));
+	/* already rewriting: not marked as a rewrite expected */
+	emit_event_finding(&cxt, SS_BAN_TABLE_REWRITE, relname,
+					   psprintf("this statement rewrites table %s because of %s, while blocking reads and writes",
+								relname, why));
 	if (run.blocked != NIL)
 		raise_blocked(run.blocked, NULL);
 	MemoryContextDelete(cxt.state_cxt);
+}
+
+/* The columns of pg_event_trigger_dropped_objects() sql_drop reads. */
+typedef struct DroppedColumns
+{
+	int			original;
+	int			temporary;
+	int			type;
+	int			identity;
+	int			objid;
+	int			objsubid;
+	int			normal;
+} DroppedColumns;
+
+/* One row of pg_event_trigger_dropped_objects(): its finding, if any. */
+static void
+guard_dropped_row(SSContext *cxt, GuardRun *run, TupleTableSlot *slot,
+				  const DroppedColumns *col)
+{
+	bool		null;
+	char	   *type;
+	char	   *ident;
+	bool		is_table;
+
+	if (DatumGetBool(slot_getattr(slot, col->original, &null)) ||
+		DatumGetBool(slot_getattr(slot, col->temporary, &null)))
+		return;
+	type = TextDatumGetCString(slot_getattr(slot, col->type, &null));
+	is_table = strcmp(type, "table") == 0;
+	ident = TextDatumGetCString(slot_getattr(slot, col->identity, &null));
+	/* gone from the catalog: approvals match it by OID */
+	run->dropped_relid = DatumGetObjectId(slot_getattr(slot, col->objid, &null));
+
+	/*
+	 * An index that depended on the dropped object itself (a function or
+	 * collation its expression used), not only on its table: a plain DROP
+	 * INDEX, under ACCESS EXCLUSIVE on the table.
+	 */
+	if (strcmp(type, "index") == 0 &&
+		DatumGetBool(slot_getattr(slot, col->normal, &null)))
+	{
+		run->dropped_attnum = InvalidAttrNumber;
+		emit_event_finding(cxt, SS_REQUIRE_CONCURRENT_INDEX_DELETION, ident,
+						   psprintf("this DROP also drops index %s by cascade, blocking reads and writes of its table",
+									ident));
+		return;
+	}
+	if (!is_table && strcmp(type, "table column") != 0)
+		return;
+
+	run->dropped_attnum = (AttrNumber) DatumGetInt32(slot_getattr(slot, col->objsubid, &null));
+	emit_event_finding(cxt, is_table ? SS_BAN_DROP_TABLE : SS_BAN_DROP_COLUMN, ident,
+					   psprintf("this DROP also removes %s %s by cascade, with its data",
+								type, ident));
 }
 
 /* sql_drop: tables and columns the statement dropped by cascade */
@@ -664,13 +737,7 @@ schemashift_guard_dropped(void)
 	TupleDesc	desc;
 	ExprContext *econtext;
 	TupleTableSlot *slot;
-	int			col_original;
-	int			col_temporary;
-	int			col_type;
-	int			col_identity;
-	int			col_objid;
-	int			col_objsubid;
-	int			col_normal;
+	DroppedColumns col;
 
 	if (!schemashift_guard_applies() || frames == NIL)
 		return;
@@ -681,79 +748,20 @@ schemashift_guard_dropped(void)
 		FreeExprContext(econtext, true);
 		return;
 	}
-	col_original = ss_event_trigger_column(desc, "original");
-	col_temporary = ss_event_trigger_column(desc, "is_temporary");
-	col_type = ss_event_trigger_column(desc, "object_type");
-	col_identity = ss_event_trigger_column(desc, "object_identity");
-	col_objid = ss_event_trigger_column(desc, "objid");
-	col_objsubid = ss_event_trigger_column(desc, "objsubid");
-	col_normal = ss_event_trigger_column(desc, "normal");
+	col.original = ss_event_trigger_column(desc, "original");
+	col.temporary = ss_event_trigger_column(desc, "is_temporary");
+	col.type = ss_event_trigger_column(desc, "object_type");
+	col.identity = ss_event_trigger_column(desc, "object_identity");
+	col.objid = ss_event_trigger_column(desc, "objid");
+	col.objsubid = ss_event_trigger_column(desc, "objsubid");
+	col.normal = ss_event_trigger_column(desc, "normal");
 
-	schemashift_context_init(&cxt, false, true);
-	run.frame = linitial(frames);
-	run.blocked = NIL;
-	run.dropped_relid = InvalidOid;
-	run.dropped_attnum = InvalidAttrNumber;
-	run.reached = false;
-	cxt.emit = guard_emit;
-	cxt.emit_arg = &run;
+	guard_run_start(&cxt, &run, linitial(frames));
 
 	/* tables and columns a DROP removed by cascade, beyond what it named */
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	while (tuplestore_gettupleslot(store, true, false, slot))
-	{
-		bool		null;
-		char	   *type;
-		char	   *ident;
-		bool		is_table;
-		SSFinding	f;
-
-		if (DatumGetBool(slot_getattr(slot, col_original, &null)) ||
-			DatumGetBool(slot_getattr(slot, col_temporary, &null)))
-			continue;
-		type = TextDatumGetCString(slot_getattr(slot, col_type, &null));
-		is_table = strcmp(type, "table") == 0;
-		ident = TextDatumGetCString(slot_getattr(slot, col_identity, &null));
-
-		/*
-		 * An index that depended on the dropped object itself (a function
-		 * or collation its expression used), not only on its table: a
-		 * plain DROP INDEX, under ACCESS EXCLUSIVE on the table.
-		 */
-		if (strcmp(type, "index") == 0 &&
-			DatumGetBool(slot_getattr(slot, col_normal, &null)))
-		{
-			memset(&f, 0, sizeof(f));
-			f.rule = SS_REQUIRE_CONCURRENT_INDEX_DELETION;
-			f.level = cxt.levels.level[f.rule];
-			f.object = ident;
-			f.lock = AccessExclusiveLock;
-			f.message = psprintf("this DROP also drops index %s by cascade, blocking reads and writes of its table",
-								 ident);
-			f.hint = schemashift_rules[f.rule].hint;
-			run.dropped_relid = DatumGetObjectId(slot_getattr(slot, col_objid, &null));
-			run.dropped_attnum = InvalidAttrNumber;
-			if (f.level != SS_LEVEL_OFF)
-				guard_emit(&cxt, &f);
-			continue;
-		}
-		if (!is_table && strcmp(type, "table column") != 0)
-			continue;
-
-		memset(&f, 0, sizeof(f));
-		f.rule = is_table ? SS_BAN_DROP_TABLE : SS_BAN_DROP_COLUMN;
-		f.level = cxt.levels.level[f.rule];
-		f.object = ident;
-		f.lock = AccessExclusiveLock;
-		f.message = psprintf("this DROP also removes %s %s by cascade, with its data",
-							 type, ident);
-		f.hint = schemashift_rules[f.rule].hint;
-		/* gone from the catalog: approvals match it by OID */
-		run.dropped_relid = DatumGetObjectId(slot_getattr(slot, col_objid, &null));
-		run.dropped_attnum = (AttrNumber) DatumGetInt32(slot_getattr(slot, col_objsubid, &null));
-		if (f.level != SS_LEVEL_OFF)
-			guard_emit(&cxt, &f);
-	}
+		guard_dropped_row(&cxt, &run, slot, &col);
 	ExecDropSingleTupleTableSlot(slot);
 	tuplestore_end(store);
 	FreeExprContext(econtext, true);

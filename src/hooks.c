@@ -57,24 +57,16 @@ fast_path(Node *stmt)
 
 /* The hook installed before ours, or the server's own. */
 static void
-next_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-					bool readOnlyTree, ProcessUtilityContext context,
-					ParamListInfo params, QueryEnvironment *queryEnv,
-					DestReceiver *dest, QueryCompletion *qc)
+next_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_PARAMS)
 {
 	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
+		prev_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_ARGS);
 	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+		standard_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_ARGS);
 }
 
 static void
-schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-						   bool readOnlyTree, ProcessUtilityContext context,
-						   ParamListInfo params, QueryEnvironment *queryEnv,
-						   DestReceiver *dest, QueryCompletion *qc)
+schemashift_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_PARAMS)
 {
 	Node	   *stmt = pstmt->utilityStmt;
 	bool		timeout_forced = false;
@@ -85,8 +77,7 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	/* transaction control, SET and sub-commands: nothing to do here */
 	if (fast_path(stmt) || context == PROCESS_UTILITY_SUBCOMMAND)
 	{
-		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
+		next_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_ARGS);
 		return;
 	}
 
@@ -117,8 +108,7 @@ schemashift_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	PG_TRY();
 	{
-		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
+		next_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_ARGS);
 	}
 	PG_FINALLY();
 	{

@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "procs.h"
 
 #include "access/xact.h"
 #include "funcapi.h"
@@ -545,6 +546,23 @@ error_is_fatal_class(int sqlerrcode)
 }
 
 /*
+ * In a PG_CATCH block: the error, copied into cxt and taken off the error
+ * stack; an error of a fatal class is raised again instead.
+ */
+static ErrorData *
+caught_error(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (error_is_fatal_class(edata->sqlerrcode))
+		PG_RE_THROW();
+	FlushErrorState();
+	return edata;
+}
+
+/*
  * Split with the core scanner.  A semicolon ends a statement except inside
  * the BEGIN ... END body of CREATE FUNCTION/PROCEDURE (psql does the same).
  * A lexical error (an unterminated quote or comment) makes the rest of the
@@ -663,14 +681,7 @@ split_script(LintState *st)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (error_is_fatal_class(edata->sqlerrcode))
-			PG_RE_THROW();
-		FlushErrorState();
-		FreeErrorData(edata);
+		FreeErrorData(caught_error(oldcxt));
 		/* the rest of the script is one statement that will not parse */
 		if (cur_start < 0)
 		{
@@ -854,20 +865,11 @@ put_finding(LintState *st, int stmt_number, const SSFinding *f)
 	values[2] = Int32GetDatum(col_of(st, f->location, line));
 	values[3] = CStringGetTextDatum(schemashift_rules[f->rule].id);
 	values[4] = CStringGetTextDatum(schemashift_level_name(f->level));
-	if (f->object)
-		values[5] = CStringGetTextDatum(f->object);
-	else
-		nulls[5] = true;
-	if (lock)
-		values[6] = CStringGetTextDatum(lock);
-	else
-		nulls[6] = true;
+	ss_text_or_null(f->object, &values[5], &nulls[5]);
+	ss_text_or_null(lock, &values[6], &nulls[6]);
 	values[7] = BoolGetDatum(f->rewrites);
 	values[8] = CStringGetTextDatum(f->message);
-	if (f->hint)
-		values[9] = CStringGetTextDatum(f->hint);
-	else
-		nulls[9] = true;
+	ss_text_or_null(f->hint, &values[9], &nulls[9]);
 	tuplestore_putvalues(st->tupstore, st->tupdesc, values, nulls);
 }
 
@@ -931,6 +933,33 @@ report_syntax_error(SSContext *cxt, ErrorData *edata, const char *text, int len)
 				   edata->message, schemashift_rules[SS_SYNTAX_ERROR].hint);
 }
 
+/* The analysis of one statement's parse trees, run in ss_try(). */
+typedef struct AnalyzeRun
+{
+	LintState  *st;
+	SSContext  *cxt;
+	int			n;
+	List	   *parsetree;
+} AnalyzeRun;
+
+static void
+analyze_parsetree(void *arg)
+{
+	AnalyzeRun *run = (AnalyzeRun *) arg;
+	StmtSpan   *span = &run->st->stmts[run->n];
+	ListCell   *lc;
+
+	foreach(lc, run->parsetree)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		schemashift_analyze_statement(run->cxt, raw->stmt, run->n + 1,
+									  span->start + raw->stmt_location);
+		if (run->st->collect && run->cxt->stmt_lock > run->st->collect[run->n].lock)
+			run->st->collect[run->n].lock = run->cxt->stmt_lock;
+	}
+}
+
 static void
 lint_statement(LintState *st, SSContext *cxt, int n)
 {
@@ -938,9 +967,9 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	int			len = span->end - span->start;
 	char	   *text = pnstrdup(st->script + span->start, len);
 	List	   *parsetree = NIL;
-	ListCell   *lc;
 	MemoryContext parse_cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	AnalyzeRun	run = {st, cxt, n, NIL};
+	ErrorData  *edata;
 
 	cxt->stmt_offset = span->start;
 	cxt->stmt_number = n + 1;
@@ -955,14 +984,7 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(parse_cxt);
-		edata = CopyErrorData();
-		if (error_is_fatal_class(edata->sqlerrcode))
-			PG_RE_THROW();
-		FlushErrorState();
-		report_syntax_error(cxt, edata, text, len);
+		report_syntax_error(cxt, caught_error(parse_cxt), text, len);
 		if (st->collect)
 			st->collect[n].syntax_error = true;
 		return;
@@ -978,33 +1000,10 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	 * subtransaction that releases whatever it held; any other error is
 	 * raised again, as it would have been without the subtransaction.
 	 */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(parse_cxt);
-	PG_TRY();
+	run.parsetree = parsetree;
+	edata = ss_try(analyze_parsetree, &run, true);
+	if (edata)
 	{
-		foreach(lc, parsetree)
-		{
-			RawStmt    *raw = lfirst_node(RawStmt, lc);
-
-			schemashift_analyze_statement(cxt, raw->stmt, n + 1,
-										  span->start + raw->stmt_location);
-			if (st->collect && cxt->stmt_lock > st->collect[n].lock)
-				st->collect[n].lock = cxt->stmt_lock;
-		}
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(parse_cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(parse_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(parse_cxt);
-		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode != ERRCODE_STATEMENT_TOO_COMPLEX)
 			ReThrowError(edata);
 		/* what the rules found before they gave up is not worth keeping */
@@ -1018,7 +1017,6 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 			st->collect[n].syntax_error = true;
 		return;
 	}
-	PG_END_TRY();
 
 	/* long identifiers are in script order, as are the statements */
 	cxt->stmt_offset = span->start;

@@ -461,6 +461,13 @@ schemashift_level_name(SSLevel level)
 	return "off";
 }
 
+void
+ss_text_or_null(const char *s, Datum *value, bool *isnull)
+{
+	*isnull = (s == NULL);
+	*value = s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
 static bool
 parse_level(const char *s, SSLevel *level)
 {
@@ -655,20 +662,14 @@ schemashift_rules_list(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(r->id);
 		values[1] = CStringGetTextDatum(schemashift_level_name(levels.level[i]));
 		values[2] = CStringGetTextDatum(schemashift_level_name(r->default_level));
-		if (r->lock)
-			values[3] = CStringGetTextDatum(r->lock);
-		else
-			nulls[3] = true;
+		ss_text_or_null(r->lock, &values[3], &nulls[3]);
 		values[4] = BoolGetDatum(r->rewrites);
 		values[5] = CStringGetTextDatum(r->summary);
 		values[6] = CStringGetTextDatum(r->message);
 		values[7] = CStringGetTextDatum(r->hint);
 		values[8] = CStringGetTextDatum(r->why);
 		values[9] = CStringGetTextDatum(r->bad);
-		if (r->good)
-			values[10] = CStringGetTextDatum(r->good);
-		else
-			nulls[10] = true;
+		ss_text_or_null(r->good, &values[10], &nulls[10]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -11,6 +11,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "procs.h"
 
 #include "catalog/pg_index.h"
 #include "catalog/namespace.h"
@@ -18,7 +19,6 @@
 #include "utils/builtins.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
@@ -30,7 +30,6 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -280,6 +279,64 @@ typedef enum
 	TYPE_CHANGE_UNKNOWN
 } TypeChangeVerdict;
 
+/* What resolve_type_change() reads and answers, inside ss_try(). */
+typedef struct TypeChangeTry
+{
+	Var		   *var;			/* the column as it is */
+	TypeName   *cast;			/* USING col::cast, or NULL */
+	TypeName   *tn;
+	CollateClause *coll;
+	Oid		   *newtyp;
+	Oid		   *newcoll;
+	TypeChangeVerdict verdict;
+	char	   *why;
+} TypeChangeTry;
+
+/*
+ * The new type and the coercion of the column to it.  Type lookups and
+ * typmod input functions can fail: the caller runs this in ss_try().
+ */
+static void
+resolve_type_change(void *arg)
+{
+	TypeChangeTry *t = (TypeChangeTry *) arg;
+	Oid			typid;
+	int32		typmod;
+	Node	   *expr = (Node *) t->var;
+
+	if (t->cast)
+	{
+		Oid			ctypid;
+		int32		ctypmod;
+
+		typenameTypeIdAndMod(NULL, t->cast, &ctypid, &ctypmod);
+		expr = coerce_to_target_type(NULL, expr, t->var->vartype, ctypid, ctypmod,
+									 COERCION_EXPLICIT, COERCE_EXPLICIT_CAST, -1);
+	}
+	typenameTypeIdAndMod(NULL, t->tn, &typid, &typmod);
+	if (t->newtyp)
+	{
+		*t->newtyp = typid;
+		*t->newcoll = t->coll ?
+			LookupCollation(NULL, t->coll->collname, t->coll->location) :
+			get_typcollation(typid);
+	}
+	if (expr)
+		expr = coerce_to_target_type(NULL, expr, exprType(expr), typid, typmod,
+									 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	if (expr == NULL)
+	{
+		t->why = "there is no cast from the old type to the new one";
+		t->verdict = TYPE_CHANGE_UNKNOWN;
+	}
+	else
+	{
+		expr = (Node *) expression_planner((Expr *) expr);
+		t->verdict = coercion_rewrites(expr, t->var->varattno) ?
+			TYPE_CHANGE_REWRITES : TYPE_CHANGE_NO_REWRITE;
+	}
+}
+
 /*
  * The verdict on ALTER COLUMN ... TYPE tn [COLLATE coll] [USING ...]; with
  * newtyp, also the new type and the column's new collation (COLLATE, else
@@ -294,9 +351,8 @@ type_change_verdict_ext(Oid relid, const char *col, TypeName *tn,
 	Form_pg_attribute att;
 	Var		   *var;
 	TypeName   *cast;
-	TypeChangeVerdict verdict = TYPE_CHANGE_UNKNOWN;
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	TypeChangeTry t = {.tn = tn, .coll = coll, .newtyp = newtyp, .newcoll = newcoll};
+	ErrorData  *edata;
 
 	*why = NULL;
 	if (newtyp)
@@ -325,67 +381,17 @@ type_change_verdict_ext(Oid relid, const char *col, TypeName *tn,
 				  att->attcollation, 0);
 	ReleaseSysCache(atttup);
 
-	/* type lookups and typmod input functions can fail: contain them */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	t.var = var;
+	t.cast = cast;
+	edata = ss_try(resolve_type_change, &t, true);
+	if (edata)
 	{
-		Oid			typid;
-		int32		typmod;
-		Node	   *expr = (Node *) var;
-
-		if (cast)
-		{
-			Oid			ctypid;
-			int32		ctypmod;
-
-			typenameTypeIdAndMod(NULL, cast, &ctypid, &ctypmod);
-			expr = coerce_to_target_type(NULL, expr, var->vartype, ctypid, ctypmod,
-										 COERCION_EXPLICIT, COERCE_EXPLICIT_CAST, -1);
-		}
-		typenameTypeIdAndMod(NULL, tn, &typid, &typmod);
-		if (newtyp)
-		{
-			*newtyp = typid;
-			*newcoll = coll ? LookupCollation(NULL, coll->collname, coll->location) :
-				get_typcollation(typid);
-		}
-		if (expr)
-			expr = coerce_to_target_type(NULL, expr, exprType(expr), typid, typmod,
-										 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
-		if (expr == NULL)
-		{
-			*why = "there is no cast from the old type to the new one";
-			verdict = TYPE_CHANGE_UNKNOWN;
-		}
-		else
-		{
-			expr = (Node *) expression_planner((Expr *) expr);
-			verdict = coercion_rewrites(expr, var->varattno) ?
-				TYPE_CHANGE_REWRITES : TYPE_CHANGE_NO_REWRITE;
-		}
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
-			ReThrowError(edata);
 		*why = psprintf("the new type cannot be resolved: %s", edata->message);
-		verdict = TYPE_CHANGE_UNKNOWN;
+		return TYPE_CHANGE_UNKNOWN;
 	}
-	PG_END_TRY();
-	return verdict;
+	if (t.why)
+		*why = t.why;
+	return t.verdict;
 }
 
 /*

@@ -121,21 +121,26 @@ check_truncate(SSContext *cxt, Node *stmt)
 	}
 }
 
-/* The role a RoleSpec names, quoted, and its oid (InvalidOid if none). */
-static Oid
-role_of(RoleSpec *spec, char **name)
+/*
+ * How many tables the role a RoleSpec names owns (ss_role_tables), *role
+ * its quoted name and *first one of the tables; -1 when this catalog does
+ * not know the role.
+ */
+static int
+role_tables(RoleSpec *spec, char **role, char **first)
 {
 	Oid			roleid;
 
 	/* PUBLIC owns nothing (and get_rolespec_oid raises an error for it) */
-	*name = NULL;
+	*role = NULL;
+	*first = NULL;
 	if (spec->roletype == ROLESPEC_PUBLIC)
-		return InvalidOid;
+		return -1;
 	roleid = get_rolespec_oid(spec, true);
-
-	*name = OidIsValid(roleid) ?
-		pstrdup(quote_identifier(GetUserNameFromId(roleid, false))) : NULL;
-	return roleid;
+	if (!OidIsValid(roleid))
+		return -1;
+	*role = pstrdup(quote_identifier(GetUserNameFromId(roleid, false)));
+	return ss_role_tables(roleid, first);
 }
 
 /*
@@ -145,34 +150,26 @@ role_of(RoleSpec *spec, char **name)
 static void
 check_drop_owned(SSContext *cxt, Node *stmt)
 {
-	DropOwnedStmt *s = (DropOwnedStmt *) stmt;
 	ListCell   *lc;
 
-	foreach(lc, s->roles)
+	foreach(lc, ((DropOwnedStmt *) stmt)->roles)
 	{
+		RoleSpec   *spec = lfirst(lc);
 		char	   *role;
 		char	   *first;
-		Oid			roleid = role_of(lfirst(lc), &role);
-		int			n;
+		int			n = role_tables(spec, &role, &first);
 
-		if (!OidIsValid(roleid))
+		/* lint() of a role this catalog does not know: it may own any */
+		if (n < 0 && !cxt->guard && spec->roletype == ROLESPEC_CSTRING)
 		{
-			RoleSpec   *spec = lfirst(lc);
-
-			/* lint() of a role this catalog does not know: it may own any */
-			if (!cxt->guard && spec->roletype == ROLESPEC_CSTRING)
-			{
-				role = pstrdup(quote_identifier(spec->rolename));
-				ss_report_full(cxt, SS_BAN_DROP_TABLE, -1, role, AccessExclusiveLock, false,
-							   psprintf("DROP OWNED BY %s drops every table the role owns, with their data",
-										role),
-							   NULL);
-				return;
-			}
-			continue;
+			role = pstrdup(quote_identifier(spec->rolename));
+			ss_report_full(cxt, SS_BAN_DROP_TABLE, -1, role, AccessExclusiveLock, false,
+						   psprintf("DROP OWNED BY %s drops every table the role owns, with their data",
+									role),
+						   NULL);
+			return;
 		}
-		n = ss_role_tables(roleid, &first);
-		if (n == 0)
+		if (n <= 0)
 			continue;
 		ss_report_full(cxt, SS_BAN_DROP_TABLE, -1, role, AccessExclusiveLock, false,
 					   n == 1 ?
@@ -187,19 +184,16 @@ check_drop_owned(SSContext *cxt, Node *stmt)
 static void
 check_reassign_owned(SSContext *cxt, Node *stmt)
 {
-	ReassignOwnedStmt *s = (ReassignOwnedStmt *) stmt;
 	ListCell   *lc;
 
-	foreach(lc, s->roles)
+	foreach(lc, ((ReassignOwnedStmt *) stmt)->roles)
 	{
 		char	   *role;
 		char	   *first;
-		Oid			roleid = role_of(lfirst(lc), &role);
-		int			n;
+		int			n = role_tables(lfirst(lc), &role, &first);
 
-		if (!OidIsValid(roleid))
+		if (n < 0)
 			continue;
-		n = ss_role_tables(roleid, &first);
 		ss_report_full(cxt, SS_BAN_REASSIGN_OWNED, -1, role,
 					   n > 0 ? AccessExclusiveLock : NoLock, false,
 					   psprintf("REASSIGN OWNED gives every object role %s owns in this database (%d %s) to another role, locking each of its tables",

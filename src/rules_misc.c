@@ -2,10 +2,8 @@
  *
  * rules_misc.c
  *		Domains, enums, columns named twice, unqualified tables, whole-table
- *		UPDATE/DELETE; and, last of all the checkers, remembering what the
- *		statement created, dropped or put below another relation, and the
- *		search_path it set, so later statements resolve names as the server
- *		would.
+ *		UPDATE/DELETE.  (What a statement created is remembered after the
+ *		rules, by the engine's last phase: engine_phases.c.)
  *
  *-------------------------------------------------------------------------
  */
@@ -132,45 +130,33 @@ seen_names_create(int nelem)
 }
 
 /*
- * SET/INSERT targets: the same column twice is an error unless both
- * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
- * The first target that clashes with an earlier one is reported.
+ * Enter a name in seen: does it clash with an earlier one?  Two names
+ * clash unless both assign only a field or an element of the column
+ * (plain: the whole column).
  */
-static void
-check_targets(SSContext *cxt, List *targets)
+static bool
+name_clashes(HTAB *seen, const char *name, bool plain)
 {
-	ListCell   *lc;
-	HTAB	   *seen;
+	SeenName   *e;
+	bool		found;
 
-	if (list_length(targets) < 2)
-		return;
-	seen = seen_names_create(list_length(targets));
-	foreach(lc, targets)
-	{
-		ResTarget  *a = lfirst_node(ResTarget, lc);
-		SeenName   *e;
-		bool		found;
-
-		CHECK_FOR_INTERRUPTS();
-		if (a->name == NULL)
-			continue;
-		e = hash_search(seen, a->name, HASH_ENTER, &found);
-		if (found && (a->indirection == NIL || e->plain))
-		{
-			report_duplicate(cxt, a->name, a->location);
-			break;
-		}
-		if (!found)
-			e->plain = false;
-		if (a->indirection == NIL)
-			e->plain = true;
-	}
-	hash_destroy(seen);
+	CHECK_FOR_INTERRUPTS();
+	e = hash_search(seen, name, HASH_ENTER, &found);
+	if (found && (plain || e->plain))
+		return true;
+	if (!found)
+		e->plain = false;
+	if (plain)
+		e->plain = true;
+	return false;
 }
 
-/* The first name equal to an earlier one is reported. */
+/*
+ * The first name equal to an earlier one is reported.  whole: for each
+ * name, whether it assigns the whole column (NIL: all do).
+ */
 static void
-check_names(SSContext *cxt, List *names, List *locations)
+check_names_ext(SSContext *cxt, List *names, List *locations, List *whole)
 {
 	ListCell   *lc;
 	HTAB	   *seen;
@@ -181,18 +167,46 @@ check_names(SSContext *cxt, List *names, List *locations)
 	foreach(lc, names)
 	{
 		const char *a = lfirst(lc);
-		bool		found;
+		int			i = foreach_current_index(lc);
 
-		CHECK_FOR_INTERRUPTS();
-		(void) hash_search(seen, a, HASH_ENTER, &found);
-		if (found)
+		if (name_clashes(seen, a, whole == NIL || list_nth_int(whole, i)))
 		{
-			report_duplicate(cxt, a, locations ?
-							 list_nth_int(locations, foreach_current_index(lc)) : -1);
+			report_duplicate(cxt, a, locations ? list_nth_int(locations, i) : -1);
 			break;
 		}
 	}
 	hash_destroy(seen);
+}
+
+static void
+check_names(SSContext *cxt, List *names, List *locations)
+{
+	check_names_ext(cxt, names, locations, NIL);
+}
+
+/*
+ * SET/INSERT targets: the same column twice is an error unless both
+ * assign different fields or elements of it (a.x and a.y, a[1] and a[2]).
+ */
+static void
+check_targets(SSContext *cxt, List *targets)
+{
+	ListCell   *lc;
+	List	   *names = NIL;
+	List	   *locations = NIL;
+	List	   *whole = NIL;
+
+	foreach(lc, targets)
+	{
+		ResTarget  *a = lfirst_node(ResTarget, lc);
+
+		if (a->name == NULL)
+			continue;
+		names = lappend(names, a->name);
+		locations = lappend_int(locations, a->location);
+		whole = lappend_int(whole, a->indirection == NIL);
+	}
+	check_names_ext(cxt, names, locations, whole);
 }
 
 /* The column name the server would give a SELECT output column. */
@@ -460,161 +474,6 @@ check_backfill(SSContext *cxt, Node *stmt)
 			  "deleting many rows in one statement locks them all until commit and bloats the table" : NULL);
 }
 
-/* ---------- what the statement creates ---------- */
-
-/* A type name as the RangeVar of its composite type's pg_class row. */
-static RangeVar *
-type_rangevar(TypeName *tn)
-{
-	if (tn == NULL || tn->names == NIL || list_length(tn->names) > 3)
-		return NULL;
-	return makeRangeVarFromNameList(tn->names);
-}
-
-static void
-remember_create_stmt(SSContext *cxt, CreateStmt *s)
-{
-	ListCell   *lc;
-
-	ss_remember_relation(cxt, s->relation);
-	/* the new table sits below its parents and its type */
-	foreach(lc, s->inhRelations)
-		ss_remember_child(cxt, s->relation, lfirst_node(RangeVar, lc), false);
-	if (s->ofTypename)
-		ss_remember_child(cxt, s->relation, type_rangevar(s->ofTypename), true);
-}
-
-/*
- * What the statement created, dropped or put below another relation, so
- * that later statements of the script know what is new (lint only: the
- * guard sees each statement's effect in the catalog).
- */
-static void
-remember_created(SSContext *cxt, Node *stmt)
-{
-	ListCell   *lc;
-
-	if (cxt->guard)
-		return;
-	switch (nodeTag(stmt))
-	{
-		case T_CreateStmt:
-			remember_create_stmt(cxt, (CreateStmt *) stmt);
-			break;
-		case T_CreateForeignTableStmt:
-			remember_create_stmt(cxt, &((CreateForeignTableStmt *) stmt)->base);
-			break;
-		case T_CreateTableAsStmt:
-			ss_remember_relation(cxt, ((CreateTableAsStmt *) stmt)->into->rel);
-			break;
-		case T_ViewStmt:
-			ss_remember_relation(cxt, ((ViewStmt *) stmt)->view);
-			break;
-		case T_CreateSeqStmt:
-			ss_remember_relation(cxt, ((CreateSeqStmt *) stmt)->sequence);
-			break;
-		case T_CompositeTypeStmt:
-			ss_remember_relation(cxt, ((CompositeTypeStmt *) stmt)->typevar);
-			break;
-		case T_IndexStmt:
-			ss_remember_index(cxt, ((IndexStmt *) stmt)->relation,
-							  ((IndexStmt *) stmt)->idxname);
-			break;
-		case T_DropStmt:
-			{
-				DropStmt   *s = (DropStmt *) stmt;
-
-				if (s->removeType != OBJECT_TABLE && s->removeType != OBJECT_VIEW &&
-					s->removeType != OBJECT_MATVIEW && s->removeType != OBJECT_INDEX &&
-					s->removeType != OBJECT_SEQUENCE &&
-					s->removeType != OBJECT_FOREIGN_TABLE)
-					break;
-				foreach(lc, s->objects)
-				{
-					List	   *names = (List *) lfirst(lc);
-
-					if (list_length(names) <= 3)
-						ss_forget_relation(cxt, makeRangeVarFromNameList(names),
-										   s->removeType);
-				}
-				break;
-			}
-		case T_VariableSetStmt:
-			{
-				VariableSetStmt *s = (VariableSetStmt *) stmt;
-
-				if (s->kind == VAR_RESET_ALL ||
-					(s->name && strcmp(s->name, "search_path") == 0))
-					ss_remember_search_path(cxt, s);
-				break;
-			}
-		case T_SelectStmt:
-			{
-				SelectStmt *s = (SelectStmt *) stmt;
-
-				if (s->intoClause)
-					ss_remember_relation(cxt, s->intoClause->rel);
-				foreach(lc, s->targetList)
-				{
-					ResTarget  *rt = lfirst_node(ResTarget, lc);
-					FuncCall   *fc = IsA(rt->val, FuncCall) ? (FuncCall *) rt->val : NULL;
-					Node	   *a0;
-
-					/* set_config('search_path', ...): not followed */
-					if (fc == NULL || fc->args == NIL ||
-						strcmp(strVal(llast(fc->funcname)), "set_config") != 0)
-						continue;
-					a0 = linitial(fc->args);
-					if (!IsA(a0, A_Const) || !IsA(&((A_Const *) a0)->val, String) ||
-						strcmp(strVal(&((A_Const *) a0)->val), "search_path") == 0)
-						ss_forget_search_path(cxt);
-				}
-				break;
-			}
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *s = (AlterObjectSchemaStmt *) stmt;
-
-				if (s->relation)
-					ss_move_relation(cxt, s->relation, s->objectType, s->newschema);
-				break;
-			}
-		case T_RenameStmt:
-			{
-				/*
-				 * Every relation of a renamed schema changes its name: lint
-				 * stops trusting its record of what the script made over the
-				 * catalog, as after a search_path it cannot follow.
-				 */
-				if (((RenameStmt *) stmt)->renameType == OBJECT_SCHEMA)
-					ss_forget_search_path(cxt);
-				break;
-			}
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *s = (AlterTableStmt *) stmt;
-
-				foreach(lc, s->cmds)
-				{
-					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-					if (cmd->subtype == AT_AddInherit)
-						ss_remember_child(cxt, s->relation, (RangeVar *) cmd->def, false);
-					else if (cmd->subtype == AT_AttachPartition &&
-							 s->objtype != OBJECT_INDEX)
-						ss_remember_child(cxt, ((PartitionCmd *) cmd->def)->name,
-										  s->relation, false);
-					else if (cmd->subtype == AT_AddOf)
-						ss_remember_child(cxt, s->relation,
-										  type_rangevar((TypeName *) cmd->def), true);
-				}
-				break;
-			}
-		default:
-			break;
-	}
-}
-
 const SSChecker schemashift_misc_checkers[] = {
 	{T_CreateDomainStmt, check_create_domain},
 	{T_AlterDomainStmt, check_alter_domain},
@@ -623,6 +482,5 @@ const SSChecker schemashift_misc_checkers[] = {
 	{T_DeleteStmt, check_backfill},
 	{T_Invalid, check_duplicates},
 	{T_Invalid, check_table_schema},
-	{T_Invalid, remember_created},
 	{T_Invalid, NULL}
 };

@@ -6,8 +6,8 @@
  *		timeouts set earlier in the script, and statements that cannot be
  *		re-run after a partial failure.
  *
- * The transaction state lives in the SSContext and is updated here, since
- * these checkers run first for every statement.
+ * The rules read the transaction state and the timeouts set so far; the
+ * engine's phases keep them (engine_phases.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -15,67 +15,6 @@
 
 #include "catalog/pg_class.h"
 #include "nodes/nodeFuncs.h"
-#include "nodes/value.h"
-
-/* A setting value that disables the timeout: 0, '0', DEFAULT. */
-static bool
-timeout_value_is_zero(VariableSetStmt *s)
-{
-	Node	   *arg;
-
-	if (s->kind != VAR_SET_VALUE || s->args == NIL)
-		return true;
-	arg = linitial(s->args);
-	if (IsA(arg, A_Const))
-	{
-		A_Const    *c = (A_Const *) arg;
-
-		if (c->isnull)
-			return true;
-		if (IsA(&c->val, Integer))
-			return intVal(&c->val) == 0;
-		if (IsA(&c->val, String))
-			return strcmp(strVal(&c->val), "0") == 0;
-	}
-	return false;
-}
-
-static void
-note_timeout(SSContext *cxt, const char *name, bool set)
-{
-	if (strcmp(name, "lock_timeout") == 0)
-		cxt->lock_timeout_set = set;
-	else if (strcmp(name, "statement_timeout") == 0)
-		cxt->statement_timeout_set = set;
-}
-
-/* SELECT set_config('lock_timeout', '1s', ...) counts as SET. */
-static void
-note_set_config(SSContext *cxt, SelectStmt *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, s->targetList)
-	{
-		ResTarget  *rt = lfirst_node(ResTarget, lc);
-		FuncCall   *fc;
-		Node	   *a0;
-		Node	   *a1;
-
-		if (!IsA(rt->val, FuncCall))
-			continue;
-		fc = (FuncCall *) rt->val;
-		if (strcmp(strVal(llast(fc->funcname)), "set_config") != 0 ||
-			list_length(fc->args) != 3)
-			continue;
-		a0 = linitial(fc->args);
-		a1 = lsecond(fc->args);
-		if (IsA(a0, A_Const) && IsA(&((A_Const *) a0)->val, String) &&
-			IsA(a1, A_Const) && IsA(&((A_Const *) a1)->val, String))
-			note_timeout(cxt, strVal(&((A_Const *) a0)->val),
-						 strcmp(strVal(&((A_Const *) a1)->val), "0") != 0);
-	}
-}
 
 static bool
 create_has_foreign_key(CreateStmt *s)
@@ -153,21 +92,10 @@ stmt_wants_timeouts(Node *stmt)
 	}
 }
 
+/* The timeouts a statement sets were noted before the rules ran. */
 static void
 check_timeouts(SSContext *cxt, Node *stmt)
 {
-	if (IsA(stmt, VariableSetStmt))
-	{
-		VariableSetStmt *s = (VariableSetStmt *) stmt;
-
-		if (s->name && (s->kind == VAR_SET_VALUE || s->kind == VAR_SET_DEFAULT ||
-						s->kind == VAR_RESET))
-			note_timeout(cxt, s->name, !timeout_value_is_zero(s));
-		return;
-	}
-	if (IsA(stmt, SelectStmt))
-		note_set_config(cxt, (SelectStmt *) stmt);
-
 	if (cxt->guard || !stmt_wants_timeouts(stmt))
 		return;
 
@@ -189,69 +117,40 @@ check_timeouts(SSContext *cxt, Node *stmt)
 	}
 }
 
-static void
-end_transaction(SSContext *cxt)
-{
-	ListCell   *lc;
-
-	cxt->in_transaction = false;
-	cxt->explicit_transaction = false;
-	cxt->exclusive_lock_held = false;
-	cxt->exclusive_lock_reported = false;
-	foreach(lc, cxt->tx_not_valid)
-		((SSTrackedConstraint *) lfirst(lc))->not_valid_in_tx = false;
-	list_free(cxt->tx_not_valid);
-	cxt->tx_not_valid = NIL;
-}
-
+/*
+ * BEGIN inside a transaction, COMMIT outside one.  The transaction state is
+ * the one before this statement: the engine applies the statement's own
+ * effect after the rules (engine_phases.c).
+ */
 static void
 check_transaction(SSContext *cxt, Node *stmt)
 {
 	TransactionStmt *s = (TransactionStmt *) stmt;
+	const char *message = NULL;
 
 	switch (s->kind)
 	{
 		case TRANS_STMT_BEGIN:
 		case TRANS_STMT_START:
 			if (cxt->in_transaction)
-				ss_report_full(cxt, SS_TRANSACTION_NESTING, -1, NULL,
-							   NoLock, false,
-							   cxt->explicit_transaction ?
-							   "BEGIN inside a transaction block does nothing: the transaction started earlier is still the one in effect" :
-							   "BEGIN inside the migration tool's transaction does nothing: the script already runs in a transaction",
-							   NULL);
-			else
-			{
-				cxt->in_transaction = true;
-				cxt->explicit_transaction = true;
-				cxt->begin_location = cxt->stmt_number;
-			}
+				message = cxt->explicit_transaction ?
+					"BEGIN inside a transaction block does nothing: the transaction started earlier is still the one in effect" :
+					"BEGIN inside the migration tool's transaction does nothing: the script already runs in a transaction";
 			break;
 		case TRANS_STMT_COMMIT:
 		case TRANS_STMT_ROLLBACK:
 		case TRANS_STMT_PREPARE:
 			if (!cxt->in_transaction)
-				ss_report_full(cxt, SS_TRANSACTION_NESTING, -1, NULL, NoLock, false,
-							   "there is no transaction in progress to end here",
-							   NULL);
+				message = "there is no transaction in progress to end here";
 			else if (!cxt->explicit_transaction)
-				ss_report_full(cxt, SS_TRANSACTION_NESTING, -1, NULL, NoLock, false,
-							   "this ends the migration tool's transaction: the statements after it run outside any transaction",
-							   NULL);
-			if (s->chain && cxt->in_transaction)
-			{
-				bool		explicit_tx = cxt->explicit_transaction;
-
-				end_transaction(cxt);
-				cxt->in_transaction = true;
-				cxt->explicit_transaction = explicit_tx;
-			}
-			else
-				end_transaction(cxt);
+				message = "this ends the migration tool's transaction: the statements after it run outside any transaction";
 			break;
 		default:
 			break;
 	}
+	if (message)
+		ss_report_full(cxt, SS_TRANSACTION_NESTING, -1, NULL, NoLock, false,
+					   message, NULL);
 }
 
 /* After an ACCESS EXCLUSIVE lock in a transaction, any further statement. */
@@ -299,6 +198,66 @@ remember_constraint_name(SSContext *cxt, const char *name, bool dropped)
 		entry[NAMEDATALEN * 2 + 2] = dropped ? 'd' : 'a';
 }
 
+/*
+ * One sub-command of ALTER TABLE: remember the constraint names it drops
+ * (adding one back after its drop is safe to re-run), and report it when
+ * a re-run would fail outside a transaction.
+ */
+static void
+robust_alter_cmd(SSContext *cxt, AlterTableCmd *cmd)
+{
+	const char *what = NULL;
+	int			loc = -1;
+
+	if (SCHEMASHIFT_IS_DROP_CONSTRAINT(cmd->subtype))
+	{
+		remember_constraint_name(cxt, cmd->name, true);
+		if (cmd->missing_ok)
+			return;
+		what = "IF EXISTS";
+	}
+	else if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
+	{
+		if (cmd->missing_ok)
+			return;
+		what = "IF NOT EXISTS";
+		loc = ss_location_of(cmd->def, -1);
+	}
+	else if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
+	{
+		if (cmd->missing_ok)
+			return;
+		what = "IF EXISTS";
+	}
+	else if (SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(cmd->subtype))
+	{
+		bool		found;
+
+		hash_search(cxt->dropped_constraints, cmd->name, HASH_FIND, &found);
+		if (found)
+			return;
+	}
+	else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype) &&
+			 IsA(cmd->def, Constraint) &&
+			 ((Constraint *) cmd->def)->conname)
+	{
+		const char *name = ((Constraint *) cmd->def)->conname;
+		bool		found;
+		char	   *entry;
+
+		entry = hash_search(cxt->dropped_constraints, name, HASH_FIND, &found);
+		if (found && entry[NAMEDATALEN * 2 + 2] == 'd')
+		{
+			entry[NAMEDATALEN * 2 + 2] = 'a';
+			return;
+		}
+		loc = ss_location_of(cmd->def, -1);
+	}
+	if (cxt->in_transaction)
+		return;
+	robust_report(cxt, loc, what);
+}
+
 static void
 check_robust(SSContext *cxt, Node *stmt)
 {
@@ -309,63 +268,10 @@ check_robust(SSContext *cxt, Node *stmt)
 	{
 		case T_AlterTableStmt:
 			{
-				AlterTableStmt *s = (AlterTableStmt *) stmt;
 				ListCell   *lc;
 
-				foreach(lc, s->cmds)
-				{
-					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-					const char *what = NULL;
-					int			loc = -1;
-
-					if (SCHEMASHIFT_IS_DROP_CONSTRAINT(cmd->subtype))
-					{
-						remember_constraint_name(cxt, cmd->name, true);
-						if (cmd->missing_ok)
-							continue;
-						what = "IF EXISTS";
-					}
-					else if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
-					{
-						if (cmd->missing_ok)
-							continue;
-						what = "IF NOT EXISTS";
-						loc = ss_location_of(cmd->def, -1);
-					}
-					else if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
-					{
-						if (cmd->missing_ok)
-							continue;
-						what = "IF EXISTS";
-					}
-					else if (SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(cmd->subtype))
-					{
-						bool		found;
-
-						hash_search(cxt->dropped_constraints, cmd->name, HASH_FIND, &found);
-						if (found)
-							continue;
-					}
-					else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype) &&
-							 IsA(cmd->def, Constraint) &&
-							 ((Constraint *) cmd->def)->conname)
-					{
-						const char *name = ((Constraint *) cmd->def)->conname;
-						bool		found;
-						char	   *entry;
-
-						entry = hash_search(cxt->dropped_constraints, name, HASH_FIND, &found);
-						if (found && entry[NAMEDATALEN * 2 + 2] == 'd')
-						{
-							entry[NAMEDATALEN * 2 + 2] = 'a';
-							continue;
-						}
-						loc = ss_location_of(cmd->def, -1);
-					}
-					if (cxt->in_transaction)
-						continue;
-					robust_report(cxt, loc, what);
-				}
+				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+					robust_alter_cmd(cxt, lfirst_node(AlterTableCmd, lc));
 				break;
 			}
 		case T_IndexStmt:
@@ -405,14 +311,6 @@ check_robust(SSContext *cxt, Node *stmt)
 	}
 }
 
-static void
-check_every_statement(SSContext *cxt, Node *stmt)
-{
-	check_exclusive_lock(cxt, stmt);
-	check_timeouts(cxt, stmt);
-	check_robust(cxt, stmt);
-}
-
 void
 schemashift_finish_script(SSContext *cxt)
 {
@@ -424,7 +322,9 @@ schemashift_finish_script(SSContext *cxt)
 }
 
 const SSChecker schemashift_tx_checkers[] = {
-	{T_Invalid, check_every_statement},
+	{T_Invalid, check_exclusive_lock},
+	{T_Invalid, check_timeouts},
+	{T_Invalid, check_robust},
 	{T_TransactionStmt, check_transaction},
 	{T_Invalid, NULL}
 };

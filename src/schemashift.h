@@ -33,6 +33,8 @@ typedef enum SSLevel
 } SSLevel;
 
 extern const char *schemashift_level_name(SSLevel level);
+/* a text column of a result row: the string, or SQL NULL (rules.c) */
+extern void ss_text_or_null(const char *s, Datum *value, bool *isnull);
 
 /* ---------- the rule registry (rules.c) ---------- */
 
@@ -154,6 +156,11 @@ extern int	schemashift_guard_depth(void);
 extern void schemashift_guard_statement_end(const char *tag);
 extern void schemashift_guard_rewrite(Oid relid, int reason);
 extern void schemashift_guard_dropped(void);
+/*
+ * Does this XactEvent end the top transaction?  The guard's frames and the
+ * approvals live in TopTransactionContext and go with it.
+ */
+extern bool ss_top_xact_ends(int event);
 
 /* what the hook keeps of a guarded statement until it has run */
 typedef struct SSGuardRecord
@@ -400,6 +407,15 @@ extern const SSChecker schemashift_types_checkers[];
 extern const SSChecker schemashift_drop_checkers[];
 extern const SSChecker schemashift_tx_checkers[];
 extern const SSChecker schemashift_misc_checkers[];
+
+/*
+ * The engine's phases around the rules (engine_phases.c): before the rules,
+ * the settings a statement makes; after them, its effect on the
+ * transaction and what it created.
+ */
+extern void ss_track_settings(SSContext *cxt, Node *stmt);
+extern void ss_track_transaction(SSContext *cxt, Node *stmt);
+extern void ss_remember_created(SSContext *cxt, Node *stmt);
 
 /* lock helpers (engine.c) */
 extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);

@@ -3,7 +3,8 @@
  * cli.h
  *	  The schemashift command-line program: what its parts offer each other.
  *
- *	  main.c      options, .schemashift.conf, the lint/apply/rules commands
+ *	  main.c      the lint/apply/rules commands, the connection, signals
+ *	  options.c   the command line and .schemashift.conf, into Options
  *	  util.c      memory, messages, "did you mean"
  *	  files.c     which files to lint and in what order
  *	  output.c    findings as text, compact, json, sarif, github, gitlab
@@ -91,6 +92,70 @@ typedef enum
 	FORMAT_GITHUB,
 	FORMAT_GITLAB
 } OutputFormat;
+
+typedef enum
+{
+	CMD_LINT,
+	CMD_APPLY,
+	CMD_RULES
+} Command;
+
+#define MAX_FORMATS 16
+
+typedef struct FormatSpec
+{
+	OutputFormat fmt;
+	char	   *path;			/* NULL: standard output */
+} FormatSpec;
+
+typedef struct Options
+{
+	Command		command;
+
+	/* connection */
+	char	   *dbname;
+	char	   *host;
+	char	   *port;
+	char	   *username;
+	bool		tmp;
+	char	   *pg_bindir;
+
+	/* lint */
+	FormatSpec	formats[MAX_FORMATS];
+	int			nformats;
+	bool		formats_from_cli;
+	Level		fail_on;
+	char	   *rules;
+	char	  **excludes;
+	int			nexcludes;
+	char	   *changed_since;
+	bool		in_transaction;
+	char	   *replay;
+	char	   *config;
+	bool		no_config;
+	int			color;			/* -1 auto, 0 never, 1 always */
+	bool		quiet;
+	bool		verbose;
+	char	   *stdin_filename;
+
+	/* apply */
+	bool		dry_run;
+	char	  **approves;
+	int			napproves;
+	bool		expand_type_changes;
+} Options;
+
+/* options.c */
+extern void usage(void);
+extern void try_help(void);
+
+/*
+ * Options from .schemashift.conf and the command line (which wins);
+ * *first_arg: the index in argv of the first file argument.  -1 when the
+ * command is to run, else the exit status (after --help, --version or an
+ * error, already reported).
+ */
+extern int	options_parse(int argc, char **argv, Options *o, int *first_arg);
 
 /* output.c */
 extern bool output_format_from_name(const char *name, OutputFormat *fmt);

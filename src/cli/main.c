@@ -26,58 +26,6 @@
 
 #include "libpq-fe.h"
 
-typedef enum
-{
-	CMD_LINT,
-	CMD_APPLY,
-	CMD_RULES
-} Command;
-
-#define MAX_FORMATS 16
-
-typedef struct FormatSpec
-{
-	OutputFormat fmt;
-	char	   *path;			/* NULL: standard output */
-} FormatSpec;
-
-typedef struct Options
-{
-	Command		command;
-
-	/* connection */
-	char	   *dbname;
-	char	   *host;
-	char	   *port;
-	char	   *username;
-	bool		tmp;
-	char	   *pg_bindir;
-
-	/* lint */
-	FormatSpec	formats[MAX_FORMATS];
-	int			nformats;
-	bool		formats_from_cli;
-	Level		fail_on;
-	char	   *rules;
-	char	  **excludes;
-	int			nexcludes;
-	char	   *changed_since;
-	bool		in_transaction;
-	char	   *replay;
-	char	   *config;
-	bool		no_config;
-	int			color;			/* -1 auto, 0 never, 1 always */
-	bool		quiet;
-	bool		verbose;
-	char	   *stdin_filename;
-
-	/* apply */
-	bool		dry_run;
-	char	  **approves;
-	int			napproves;
-	bool		expand_type_changes;
-} Options;
-
 /* set by the signal handlers; the server is stopped from there at once */
 static volatile sig_atomic_t got_signal = 0;
 static TmpServer *tmp_server = NULL;
@@ -132,311 +80,6 @@ check_signal(void)
 	exit(128 + signo);
 }
 
-/* ---------- help ---------- */
-
-static void
-usage(void)
-{
-	printf("%s lints PostgreSQL migration files with the schemashift extension\n"
-		   "(the server's own parser and catalog), and applies them safely.\n\n", progname);
-	printf("Usage:\n"
-		   "  %s lint [OPTION]... [FILE|DIR|GLOB|-]...\n"
-		   "  %s apply [OPTION]... FILE|DIR|GLOB...\n"
-		   "  %s rules [--format=text|json] [CONNECTION OPTION]...\n\n", progname, progname, progname);
-	printf("Commands:\n"
-		   "  lint                   lint each file (nothing is run; a transaction that is rolled back)\n"
-		   "  apply                  lint, then run each file through schemashift.apply()\n"
-		   "  rules                  list the rules the extension knows, with their levels\n\n");
-	printf("Lint options:\n"
-		   "  -f, --format=FMT[:PATH]  text, compact, json, sarif, github or gitlab, to\n"
-		   "                           PATH or standard output; repeatable (default: text)\n"
-		   "      --fail-on=LEVEL      exit 1 on findings at or above LEVEL: error (default),\n"
-		   "                           warning or info\n"
-		   "  -r, --rules=SPEC         rule levels, e.g. \"prefer-text-field=off,ban-drop-column=warning\"\n"
-		   "  -x, --exclude=GLOB       skip files whose path or name matches GLOB; repeatable\n"
-		   "      --changed-since=REF  only files added or changed since the git commit REF\n"
-		   "      --in-transaction     the files run inside a transaction block\n"
-		   "      --replay=DIR         run the migrations in DIR into the throw-away database\n"
-		   "                           first, so the catalog is the one the files will meet\n"
-		   "      --stdin-filename=NAME  the name to report for standard input (-)\n"
-		   "      --color[=WHEN]       colour the text output: auto (default), always, never\n"
-		   "  -q, --quiet              no summary on standard error\n"
-		   "  -v, --verbose            say how long the throw-away server took to start\n\n");
-	printf("Apply options:\n"
-		   "      --dry-run            print the plan of each file, run nothing\n"
-		   "      --approve=RULE[:OBJECT]  let a reviewed dangerous statement through; repeatable\n"
-		   "      --expand-type-changes  run column type changes as expand/contract\n\n");
-	printf("Connection options (none given: a throw-away server is started):\n"
-		   "  -d, --dbname=CONNINFO    database name or connection string to use\n"
-		   "  -h, --host=HOSTNAME      database server host or socket directory\n"
-		   "  -p, --port=PORT          database server port\n"
-		   "  -U, --username=USERNAME  database user name\n"
-		   "      --tmp                use a throw-away server even if the above are given\n"
-		   "      --pg-bindir=DIR      where initdb and postgres are (default: %s)\n\n",
-		   SCHEMASHIFT_PG_BINDIR);
-	printf("General options:\n"
-		   "      --config=FILE        read settings from FILE (default: .schemashift.conf\n"
-		   "                           in the current directory or a parent)\n"
-		   "      --no-config          read no configuration file\n"
-		   "  -V, --version            output version information, then exit\n"
-		   "  -?, --help               show this help, then exit\n\n");
-	printf("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or\n"
-		   "input error, 3 database or server error.\n");
-}
-
-/* ---------- option values ---------- */
-
-static bool
-parse_bool(const char *v, bool *out)
-{
-	if (strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 ||
-		strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0)
-		*out = true;
-	else if (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 ||
-			 strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0)
-		*out = false;
-	else
-		return false;
-	return true;
-}
-
-static bool
-set_color(Options *o, const char *v)
-{
-	if (v == NULL || strcmp(v, "auto") == 0)
-		o->color = -1;
-	else if (strcmp(v, "always") == 0)
-		o->color = 1;
-	else if (strcmp(v, "never") == 0)
-		o->color = 0;
-	else
-	{
-		cli_error("invalid --color value \"%s\"", v);
-		cli_hint("Valid values are auto, always and never.");
-		return false;
-	}
-	return true;
-}
-
-static bool
-set_fail_on(Options *o, const char *v)
-{
-	Level		level;
-
-	if (!level_from_name(v, &level) || level == LEVEL_OFF)
-	{
-		cli_error("invalid --fail-on level \"%s\"", v);
-		cli_hint("Valid levels are error, warning and info.");
-		return false;
-	}
-	o->fail_on = level;
-	return true;
-}
-
-static bool
-add_format(Options *o, const char *spec)
-{
-	const char *colon = strchr(spec, ':');
-	char		name[32];
-	size_t		len = colon ? (size_t) (colon - spec) : strlen(spec);
-	OutputFormat fmt;
-
-	if (len >= sizeof(name))
-		len = sizeof(name) - 1;
-	memcpy(name, spec, len);
-	name[len] = '\0';
-	if (!output_format_from_name(name, &fmt))
-	{
-		static const char *const names[] = {"text", "compact", "json", "sarif", "github", "gitlab", NULL};
-		const char *s = suggest(name, names);
-
-		cli_error("unknown output format \"%s\"", name);
-		if (s)
-			cli_hint("Did you mean \"%s\"? The formats are text, compact, json, sarif, github and gitlab.", s);
-		else
-			cli_hint("The formats are text, compact, json, sarif, github and gitlab.");
-		return false;
-	}
-	if (o->nformats >= MAX_FORMATS)
-	{
-		cli_error("too many --format options (at most %d)", MAX_FORMATS);
-		return false;
-	}
-	if (colon && colon[1] == '\0')
-	{
-		cli_error("--format %s: the path after the colon is empty", spec);
-		return false;
-	}
-	o->formats[o->nformats].fmt = fmt;
-	o->formats[o->nformats].path = colon ? pg_strdup_or_die(colon + 1) : NULL;
-	o->nformats++;
-	return true;
-}
-
-static void
-push(char ***array, int *n, const char *value)
-{
-	char	  **a = pg_malloc_or_die(sizeof(char *) * (*n + 1));
-
-	if (*n)
-		memcpy(a, *array, sizeof(char *) * *n);
-	free(*array);
-	a[(*n)++] = pg_strdup_or_die(value);
-	*array = a;
-}
-
-/* ---------- .schemashift.conf ---------- */
-
-static const char *const config_keys[] = {
-	"rules", "fail-on", "exclude", "format", "in-transaction", "replay",
-	"color", "dbname", NULL
-};
-
-static char *
-trim(char *s)
-{
-	char	   *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-		*--end = '\0';
-	if ((s[0] == '"' || s[0] == '\'') && end - s >= 2 && end[-1] == s[0])
-	{
-		end[-1] = '\0';
-		s++;
-	}
-	return s;
-}
-
-/*
- * Read key = value lines.  An unknown key is an error, not something to
- * skip: a misspelt "fail-on" silently ignored would pass a CI job.
- */
-static bool
-read_config(Options *o, const char *path)
-{
-	FILE	   *f = fopen(path, "r");
-	char		line[8192];
-	int			lineno = 0;
-
-	if (f == NULL)
-	{
-		cli_error("could not open configuration file \"%s\": %s", path, strerror(errno));
-		return false;
-	}
-	while (fgets(line, sizeof(line), f) != NULL)
-	{
-		char	   *key;
-		char	   *value;
-		char	   *eq;
-		bool		b;
-
-		lineno++;
-		key = trim(line);
-		if (key[0] == '\0' || key[0] == '#')
-			continue;
-		eq = strchr(key, '=');
-		if (eq == NULL)
-		{
-			cli_error("%s:%d: expected \"key = value\"", path, lineno);
-			fclose(f);
-			return false;
-		}
-		*eq = '\0';
-		key = trim(key);
-		value = trim(eq + 1);
-
-		if (strcmp(key, "rules") == 0)
-			o->rules = pg_strdup_or_die(value);
-		else if (strcmp(key, "fail-on") == 0)
-		{
-			if (!set_fail_on(o, value))
-			{
-				fprintf(stderr, "%s: detail: In %s, line %d.\n", progname, path, lineno);
-				fclose(f);
-				return false;
-			}
-		}
-		else if (strcmp(key, "exclude") == 0)
-			push(&o->excludes, &o->nexcludes, value);
-		else if (strcmp(key, "format") == 0)
-		{
-			if (!add_format(o, value))
-			{
-				fprintf(stderr, "%s: detail: In %s, line %d.\n", progname, path, lineno);
-				fclose(f);
-				return false;
-			}
-		}
-		else if (strcmp(key, "in-transaction") == 0)
-		{
-			if (!parse_bool(value, &b))
-			{
-				cli_error("%s:%d: invalid boolean \"%s\" for in-transaction", path, lineno, value);
-				fclose(f);
-				return false;
-			}
-			o->in_transaction = b;
-		}
-		else if (strcmp(key, "replay") == 0)
-			o->replay = pg_strdup_or_die(value);
-		else if (strcmp(key, "color") == 0)
-		{
-			if (!set_color(o, value))
-			{
-				fprintf(stderr, "%s: detail: In %s, line %d.\n", progname, path, lineno);
-				fclose(f);
-				return false;
-			}
-		}
-		else if (strcmp(key, "dbname") == 0)
-			o->dbname = pg_strdup_or_die(value);
-		else
-		{
-			const char *s = suggest(key, config_keys);
-
-			cli_error("%s:%d: unknown key \"%s\"", path, lineno, key);
-			if (s)
-				cli_hint("Did you mean \"%s\"?", s);
-			else
-				cli_hint("The keys are rules, fail-on, exclude, format, in-transaction, replay, color and dbname.");
-			fclose(f);
-			return false;
-		}
-	}
-	fclose(f);
-	return true;
-}
-
-/* .schemashift.conf in the current directory or the nearest parent, up to a git root. */
-static char *
-find_config(void)
-{
-	char		dir[PATH_MAX];
-
-	if (getcwd(dir, sizeof(dir)) == NULL)
-		return NULL;
-	for (;;)
-	{
-		char		path[PATH_MAX + 32];
-		char	   *slash;
-		struct stat st;
-
-		snprintf(path, sizeof(path), "%s/.schemashift.conf", dir);
-		if (stat(path, &st) == 0)
-			return pg_strdup_or_die(path);
-		snprintf(path, sizeof(path), "%s/.git", dir);
-		if (stat(path, &st) == 0)
-			return NULL;
-		slash = strrchr(dir, '/');
-		if (slash == NULL || slash == dir)
-			return NULL;
-		*slash = '\0';
-	}
-}
-
 /* ---------- the connection ---------- */
 
 static void
@@ -469,78 +112,81 @@ connection_given(const Options *o)
 	return o->dbname || o->host || o->port || o->username;
 }
 
-static PGconn *
-connect_db(Options *o)
+/* The keywords and values of PQconnectdbParams, NULL-terminated. */
+typedef struct ConnParams
 {
 	const char *keywords[8];
 	const char *values[8];
-	int			n = 0;
+	int			n;
+} ConnParams;
+
+/* Add keyword = value, unless value is NULL (not given). */
+static void
+conn_param(ConnParams *p, const char *keyword, const char *value)
+{
+	if (value == NULL)
+		return;
+	p->keywords[p->n] = keyword;
+	p->values[p->n] = value;
+	p->n++;
+	p->keywords[p->n] = NULL;
+	p->values[p->n] = NULL;
+}
+
+/* Start the throw-away server; its connection string. */
+static const char *
+start_tmp_server(Options *o)
+{
+	char	   *err;
+
+	if (o->command == CMD_APPLY && !o->tmp)
+	{
+		/* an apply into a throw-away database must be asked for */
+		cli_error("apply needs a database");
+		cli_hint("Give one with -d CONNINFO, or --tmp to try the migration on a throw-away server.");
+		die(EXIT_USAGE);
+	}
+	if (geteuid() == 0)
+	{
+		/* initdb and postgres would refuse, less clearly */
+		cli_error("cannot start a throw-away server as root");
+		cli_hint("Run %s as an ordinary user, or give it a database with -d CONNINFO.", progname);
+		die(EXIT_USAGE);
+	}
+	tmpserver_clear_pg_environment();
+	tmp_server = tmpserver_start(o->pg_bindir, &err);
+	check_signal();
+	if (tmp_server == NULL)
+	{
+		cli_error("%s", err);
+		die(EXIT_SERVER);
+	}
+	if (o->verbose)
+		fprintf(stderr, "%s: throw-away server ready in %.3f s%s\n", progname,
+				tmpserver_startup_seconds(tmp_server),
+				tmpserver_built_template(tmp_server) ? " (its template was made first: later runs copy it)" : "");
+	return tmpserver_conninfo(tmp_server);
+}
+
+static PGconn *
+connect_db(Options *o)
+{
+	ConnParams	p = {{NULL}, {NULL}, 0};
 	PGconn	   *conn;
 
 	if (o->tmp || !connection_given(o))
-	{
-		char	   *err;
-
-		if (o->command == CMD_APPLY && !o->tmp)
-		{
-			/* an apply into a throw-away database must be asked for */
-			cli_error("apply needs a database");
-			cli_hint("Give one with -d CONNINFO, or --tmp to try the migration on a throw-away server.");
-			die(EXIT_USAGE);
-		}
-		if (geteuid() == 0)
-		{
-			/* initdb and postgres would refuse, less clearly */
-			cli_error("cannot start a throw-away server as root");
-			cli_hint("Run %s as an ordinary user, or give it a database with -d CONNINFO.", progname);
-			die(EXIT_USAGE);
-		}
-		tmpserver_clear_pg_environment();
-		tmp_server = tmpserver_start(o->pg_bindir, &err);
-		check_signal();
-		if (tmp_server == NULL)
-		{
-			cli_error("%s", err);
-			die(EXIT_SERVER);
-		}
-		if (o->verbose)
-			fprintf(stderr, "%s: throw-away server ready in %.3f s%s\n", progname,
-					tmpserver_startup_seconds(tmp_server),
-					tmpserver_built_template(tmp_server) ? " (its template was made first: later runs copy it)" : "");
-		keywords[n] = "dbname";
-		values[n++] = tmpserver_conninfo(tmp_server);
-	}
+		conn_param(&p, "dbname", start_tmp_server(o));
 	else
 	{
-		if (o->dbname)
-		{
-			keywords[n] = "dbname";
-			values[n++] = o->dbname;
-		}
-		if (o->host)
-		{
-			keywords[n] = "host";
-			values[n++] = o->host;
-		}
-		if (o->port)
-		{
-			keywords[n] = "port";
-			values[n++] = o->port;
-		}
-		if (o->username)
-		{
-			keywords[n] = "user";
-			values[n++] = o->username;
-		}
+		conn_param(&p, "dbname", o->dbname);
+		conn_param(&p, "host", o->host);
+		conn_param(&p, "port", o->port);
+		conn_param(&p, "user", o->username);
 	}
-	keywords[n] = "fallback_application_name";
-	values[n++] = "schemashift";
-	keywords[n] = "client_encoding";
-	values[n++] = "UTF8";
-	keywords[n] = NULL;
-	values[n] = NULL;
+	conn_param(&p, "fallback_application_name", "schemashift");
+	conn_param(&p, "client_encoding", "UTF8");
 
-	conn = PQconnectdbParams(keywords, values, 1);
+	conn = PQconnectdbParams(p.keywords, p.values, 1);
 	check_signal();
 	PQsetNoticeProcessor(conn, notice_to_stderr, NULL);
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -1287,17 +933,94 @@ print_plan(PGresult *res, const char *path)
 	}
 }
 
+/* Lint the files first, one compact line a finding; how many syntax errors. */
+static int
+apply_lint_first(PGconn *conn, Options *o, Input *inputs, int n)
+{
+	bool		saved_in_tx = o->in_transaction;
+	Report	   *report;
+	int			syntax_errors = 0;
+	int			i;
+
+	/* findings are shown; apply() decides what they mean */
+	o->in_transaction = false;
+	report = build_report(conn, o, inputs, n);
+	o->in_transaction = saved_in_tx;
+	/* one line each: apply's own notices say what it does about them */
+	o->nformats = 1;
+	o->formats[0].fmt = FORMAT_COMPACT;
+	o->formats[0].path = NULL;
+	write_outputs(o, report);
+	for (i = 0; i < report->nfiles; i++)
+	{
+		int			j;
+
+		for (j = 0; j < report->files[i].nfindings; j++)
+			syntax_errors += strcmp(report->files[i].findings[j].rule, "syntax-error") == 0;
+	}
+	return syntax_errors;
+}
+
+/* A failed apply() or plan(): the server's error at its place in the file. */
+static void
+report_apply_error(PGconn *conn, PGresult *res, const char *path)
+{
+	int			line;
+	int			col;
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (msg == NULL)
+		server_error(conn, res, path);
+	if (error_position(res, &line, &col))
+		fprintf(stderr, "%s:%d:%d: error: %s [%s]\n", path, line, col, msg,
+				state ? state : "");
+	else
+		fprintf(stderr, "%s: error: %s [%s]\n", path, msg, state ? state : "");
+	if (detail)
+		fprintf(stderr, "    detail: %s\n", detail);
+	if (hint)
+		fprintf(stderr, "    hint: %s\n", hint);
+}
+
+/* schemashift.apply() of one file, or with --dry-run its plan(). */
+static PGresult *
+apply_one(PGconn *conn, const Options *o, const Input *input, const char *id,
+		  const char *approve)
+{
+	const char *params[4];
+
+	params[0] = input->text;
+	params[1] = id;
+	params[2] = approve;
+	params[3] = o->expand_type_changes ? "true" : "false";
+	PQsetNoticeProcessor(conn, notice_to_stderr, input->path);
+	if (o->dry_run)
+	{
+		const char *plan_params[3] = {params[0], params[2], params[3]};
+
+		return PQexecParams(conn,
+							"SELECT step, line, col, statement, recipe, run, locks, estimate, notes "
+							"FROM schemashift.plan($1, $2::text[], $3::boolean)",
+							3, NULL, plan_params, NULL, NULL, 0);
+	}
+	return PQexecParams(conn,
+						"CALL schemashift.apply($1, $2, approve => $3::text[], "
+						"expand_type_changes => $4::boolean)",
+						4, NULL, params, NULL, NULL, 0);
+}
+
 static int
 cmd_apply(Options *o, int nargs, char **args)
 {
 	Input	   *inputs;
 	int			n;
 	PGconn	   *conn;
-	Report	   *report;
 	int			i;
-	int			syntax_errors = 0;
+	int			syntax_errors;
 	char	   *approve;
-	bool		saved_in_tx = o->in_transaction;
 
 	if (nargs == 0)
 	{
@@ -1314,22 +1037,7 @@ cmd_apply(Options *o, int nargs, char **args)
 	}
 	conn = connect_db(o);
 
-	/* lint first: findings are shown; apply() decides what they mean */
-	o->in_transaction = false;
-	report = build_report(conn, o, inputs, n);
-	o->in_transaction = saved_in_tx;
-	/* one line each: apply's own notices say what it does about them */
-	o->nformats = 1;
-	o->formats[0].fmt = FORMAT_COMPACT;
-	o->formats[0].path = NULL;
-	write_outputs(o, report);
-	for (i = 0; i < report->nfiles; i++)
-	{
-		int			j;
-
-		for (j = 0; j < report->files[i].nfindings; j++)
-			syntax_errors += strcmp(report->files[i].findings[j].rule, "syntax-error") == 0;
-	}
+	syntax_errors = apply_lint_first(conn, o, inputs, n);
 	if (syntax_errors)
 	{
 		cli_error("%d syntax error%s: nothing was applied", syntax_errors, syntax_errors == 1 ? "" : "s");
@@ -1341,49 +1049,12 @@ cmd_apply(Options *o, int nargs, char **args)
 	for (i = 0; i < n; i++)
 	{
 		char	   *id = migration_id(inputs[i].path);
-		const char *params[4];
-		PGresult   *res;
+		PGresult   *res = apply_one(conn, o, &inputs[i], id, approve);
 
-		params[0] = inputs[i].text;
-		params[1] = id;
-		params[2] = approve;
-		params[3] = o->expand_type_changes ? "true" : "false";
-		PQsetNoticeProcessor(conn, notice_to_stderr, inputs[i].path);
-		if (o->dry_run)
-		{
-			const char *plan_params[3] = {params[0], params[2], params[3]};
-
-			res = PQexecParams(conn,
-							   "SELECT step, line, col, statement, recipe, run, locks, estimate, notes "
-							   "FROM schemashift.plan($1, $2::text[], $3::boolean)",
-							   3, NULL, plan_params, NULL, NULL, 0);
-		}
-		else
-			res = PQexecParams(conn,
-							   "CALL schemashift.apply($1, $2, approve => $3::text[], "
-							   "expand_type_changes => $4::boolean)",
-							   4, NULL, params, NULL, NULL, 0);
 		check_signal();
 		if (!result_ok(res))
 		{
-			int			line;
-			int			col;
-			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-			const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-			const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-			if (msg == NULL)
-				server_error(conn, res, inputs[i].path);
-			if (error_position(res, &line, &col))
-				fprintf(stderr, "%s:%d:%d: error: %s [%s]\n", inputs[i].path, line, col, msg,
-						state ? state : "");
-			else
-				fprintf(stderr, "%s: error: %s [%s]\n", inputs[i].path, msg, state ? state : "");
-			if (detail)
-				fprintf(stderr, "    detail: %s\n", detail);
-			if (hint)
-				fprintf(stderr, "    hint: %s\n", hint);
+			report_apply_error(conn, res, inputs[i].path);
 			cli_error("migration \"%s\" failed; the files after it were not applied", id);
 			PQclear(res);
 			PQfinish(conn);
@@ -1430,258 +1101,18 @@ cmd_rules(Options *o)
 	return EXIT_CLEAN;
 }
 
+
 /* ---------- main ---------- */
-
-enum
-{
-	OPT_FAIL_ON = 256,
-	OPT_CHANGED_SINCE,
-	OPT_IN_TRANSACTION,
-	OPT_REPLAY,
-	OPT_CONFIG,
-	OPT_NO_CONFIG,
-	OPT_COLOR,
-	OPT_TMP,
-	OPT_PG_BINDIR,
-	OPT_STDIN_FILENAME,
-	OPT_DRY_RUN,
-	OPT_APPROVE,
-	OPT_EXPAND_TYPE_CHANGES
-};
-
-static const struct option long_options[] = {
-	{"format", required_argument, NULL, 'f'},
-	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
-	{"rules", required_argument, NULL, 'r'},
-	{"exclude", required_argument, NULL, 'x'},
-	{"changed-since", required_argument, NULL, OPT_CHANGED_SINCE},
-	{"in-transaction", no_argument, NULL, OPT_IN_TRANSACTION},
-	{"replay", required_argument, NULL, OPT_REPLAY},
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"no-config", no_argument, NULL, OPT_NO_CONFIG},
-	{"color", optional_argument, NULL, OPT_COLOR},
-	{"colour", optional_argument, NULL, OPT_COLOR},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"stdin-filename", required_argument, NULL, OPT_STDIN_FILENAME},
-	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	{"approve", required_argument, NULL, OPT_APPROVE},
-	{"expand-type-changes", no_argument, NULL, OPT_EXPAND_TYPE_CHANGES},
-	{"dbname", required_argument, NULL, 'd'},
-	{"host", required_argument, NULL, 'h'},
-	{"port", required_argument, NULL, 'p'},
-	{"username", required_argument, NULL, 'U'},
-	{"tmp", no_argument, NULL, OPT_TMP},
-	{"pg-bindir", required_argument, NULL, OPT_PG_BINDIR},
-	{"version", no_argument, NULL, 'V'},
-	{"help", no_argument, NULL, 'H'},
-	{NULL, 0, NULL, 0}
-};
-
-static void
-try_help(void)
-{
-	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
-}
 
 int
 main(int argc, char **argv)
 {
 	Options		o;
-	static const char *const commands[] = {"lint", "apply", "rules", NULL};
-	const char *cmd;
-	int			c;
-	int			optindex;
-	bool		seen_apply_option = false;
-	bool		seen_lint_option = false;
+	int			first_arg = 0;
+	int			status = options_parse(argc, argv, &o, &first_arg);
 
-	memset(&o, 0, sizeof(o));
-	o.fail_on = LEVEL_ERROR;
-	o.color = -1;
-	o.pg_bindir = getenv("SCHEMASHIFT_PG_BINDIR") ? getenv("SCHEMASHIFT_PG_BINDIR") : SCHEMASHIFT_PG_BINDIR;
-
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
-	{
-		usage();
-		return EXIT_CLEAN;
-	}
-	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
-	{
-		printf("schemashift %s (PostgreSQL %s)\n", SCHEMASHIFT_VERSION, SCHEMASHIFT_PG_MAJOR);
-		return EXIT_CLEAN;
-	}
-	if (argc < 2)
-	{
-		cli_error("no command given");
-		try_help();
-		return EXIT_USAGE;
-	}
-	cmd = argv[1];
-	if (strcmp(cmd, "lint") == 0)
-		o.command = CMD_LINT;
-	else if (strcmp(cmd, "apply") == 0)
-		o.command = CMD_APPLY;
-	else if (strcmp(cmd, "rules") == 0)
-		o.command = CMD_RULES;
-	else
-	{
-		const char *s = suggest(cmd, commands);
-
-		cli_error("unknown command \"%s\"", cmd);
-		if (s)
-			cli_hint("Did you mean \"%s\"?", s);
-		try_help();
-		return EXIT_USAGE;
-	}
-
-	/*
-	 * The command line is read twice: first for --config/--no-config, so
-	 * the file's settings come first and the command line overrides them.
-	 */
-	for (c = 2; c < argc && strcmp(argv[c], "--") != 0; c++)
-	{
-		if (strcmp(argv[c], "-?") == 0)
-		{
-			usage();
-			return EXIT_CLEAN;
-		}
-	}
-	/* getopt names argv[0] in its messages: the program, not the command */
-	argv[1] = (char *) progname;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "f:r:x:qvd:h:p:U:V", long_options, &optindex)) != -1)
-	{
-		if (c == OPT_CONFIG)
-			o.config = optarg;
-		else if (c == OPT_NO_CONFIG)
-			o.no_config = true;
-	}
-	if (!o.no_config)
-	{
-		char	   *path = o.config ? o.config : find_config();
-
-		if (path && !read_config(&o, path))
-			return EXIT_USAGE;
-	}
-
-	opterr = 1;
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "f:r:x:qvd:h:p:U:V", long_options, &optindex)) != -1)
-	{
-		switch (c)
-		{
-			case 'f':
-				if (!o.formats_from_cli)
-				{
-					/* the command line's formats replace the file's */
-					o.nformats = 0;
-					o.formats_from_cli = true;
-				}
-				if (!add_format(&o, optarg))
-					return EXIT_USAGE;
-				break;
-			case OPT_FAIL_ON:
-				if (!set_fail_on(&o, optarg))
-					return EXIT_USAGE;
-				seen_lint_option = true;
-				break;
-			case 'r':
-				o.rules = optarg;
-				seen_lint_option = true;
-				break;
-			case 'x':
-				push(&o.excludes, &o.nexcludes, optarg);
-				seen_lint_option = true;
-				break;
-			case OPT_CHANGED_SINCE:
-				o.changed_since = optarg;
-				seen_lint_option = true;
-				break;
-			case OPT_IN_TRANSACTION:
-				o.in_transaction = true;
-				seen_lint_option = true;
-				break;
-			case OPT_REPLAY:
-				o.replay = optarg;
-				seen_lint_option = true;
-				break;
-			case OPT_CONFIG:
-			case OPT_NO_CONFIG:
-				break;
-			case OPT_COLOR:
-				if (!set_color(&o, optarg ? optarg : "always"))
-					return EXIT_USAGE;
-				break;
-			case 'q':
-				o.quiet = true;
-				break;
-			case 'v':
-				o.verbose = true;
-				break;
-			case OPT_STDIN_FILENAME:
-				o.stdin_filename = optarg;
-				seen_lint_option = true;
-				break;
-			case OPT_DRY_RUN:
-				o.dry_run = true;
-				seen_apply_option = true;
-				break;
-			case OPT_APPROVE:
-				push(&o.approves, &o.napproves, optarg);
-				seen_apply_option = true;
-				break;
-			case OPT_EXPAND_TYPE_CHANGES:
-				o.expand_type_changes = true;
-				seen_apply_option = true;
-				break;
-			case 'd':
-				o.dbname = optarg;
-				break;
-			case 'h':
-				o.host = optarg;
-				break;
-			case 'p':
-				o.port = optarg;
-				break;
-			case 'U':
-				o.username = optarg;
-				break;
-			case OPT_TMP:
-				o.tmp = true;
-				break;
-			case OPT_PG_BINDIR:
-				o.pg_bindir = optarg;
-				break;
-			case 'V':
-				printf("schemashift %s (PostgreSQL %s)\n", SCHEMASHIFT_VERSION, SCHEMASHIFT_PG_MAJOR);
-				return EXIT_CLEAN;
-			case 'H':
-				usage();
-				return EXIT_CLEAN;
-			default:
-				try_help();
-				return EXIT_USAGE;
-		}
-	}
-
-	if (seen_apply_option && o.command != CMD_APPLY)
-	{
-		cli_error("--dry-run, --approve and --expand-type-changes belong to apply");
-		try_help();
-		return EXIT_USAGE;
-	}
-	if (o.command == CMD_RULES && (seen_lint_option || optind < argc - 1))
-	{
-		cli_error("rules takes no files and no lint options");
-		try_help();
-		return EXIT_USAGE;
-	}
-	if (o.nformats == 0)
-	{
-		o.formats[0].fmt = FORMAT_TEXT;
-		o.nformats = 1;
-	}
+	if (status >= 0)
+		return status;
 
 	signal(SIGINT, signal_handler);
 	signal(SIGTERM, signal_handler);
@@ -1691,9 +1122,9 @@ main(int argc, char **argv)
 	switch (o.command)
 	{
 		case CMD_LINT:
-			return cmd_lint(&o, argc - 1 - optind, argv + 1 + optind);
+			return cmd_lint(&o, argc - first_arg, argv + first_arg);
 		case CMD_APPLY:
-			return cmd_apply(&o, argc - 1 - optind, argv + 1 + optind);
+			return cmd_apply(&o, argc - first_arg, argv + first_arg);
 		case CMD_RULES:
 			return cmd_rules(&o);
 	}

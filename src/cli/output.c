@@ -100,6 +100,29 @@ strings_equal(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* A level in each output's words, by Level. */
+typedef struct LevelWords
+{
+	const char *name;			/* lint(), text, json */
+	const char *sarif;
+	const char *gitlab;
+} LevelWords;
+
+static const LevelWords level_words_of[] = {
+	[LEVEL_OFF] = {"off", "none", "info"},
+	[LEVEL_INFO] = {"info", "note", "info"},
+	[LEVEL_WARNING] = {"warning", "warning", "minor"},
+	[LEVEL_ERROR] = {"error", "error", "major"},
+};
+
+static const LevelWords *
+level_words(Level level)
+{
+	if ((int) level < 0 || level > LEVEL_ERROR)
+		level = LEVEL_OFF;
+	return &level_words_of[level];
+}
+
 /* lint() never gives a NULL rule, path or message, but do not crash if so */
 static const char *
 nonnull(const char *s)
@@ -249,6 +272,10 @@ utf8_sequence_length(const unsigned char *s)
  * The inside of a JSON string for the n bytes at s.  Bytes that are not
  * well-formed UTF-8 become U+FFFD, so the document is always valid JSON.
  */
+/* The characters JSON escapes with a backslash and a letter, and the letters */
+static const char json_escaped[] = "\"\\\n\r\t\b\f";
+static const char json_escape_letters[] = "\"\\nrtbf";
+
 static void
 json_chunk(FILE *out, const char *s, size_t n)
 {
@@ -257,48 +284,31 @@ json_chunk(FILE *out, const char *s, size_t n)
 
 	while (p < end)
 	{
+		const char *esc = *p ? strchr(json_escaped, *p) : NULL;
 		int			len;
 
-		switch (*p)
+		if (esc)
 		{
-			case '"':
-				fputs("\\\"", out);
-				break;
-			case '\\':
-				fputs("\\\\", out);
-				break;
-			case '\n':
-				fputs("\\n", out);
-				break;
-			case '\r':
-				fputs("\\r", out);
-				break;
-			case '\t':
-				fputs("\\t", out);
-				break;
-			case '\b':
-				fputs("\\b", out);
-				break;
-			case '\f':
-				fputs("\\f", out);
-				break;
-			default:
-				if (*p < 0x20)
-				{
-					fprintf(out, "\\u%04x", *p);
-					break;
-				}
-				len = utf8_sequence_length(p);
-				if (len == 0)
-				{
-					fputs("\xEF\xBF\xBD", out);
-					break;
-				}
-				fwrite(p, 1, len, out);
-				p += len;
-				continue;
+			fputc('\\', out);
+			fputc(json_escape_letters[esc - json_escaped], out);
+			p++;
+			continue;
 		}
-		p++;
+		if (*p < 0x20)
+		{
+			fprintf(out, "\\u%04x", *p);
+			p++;
+			continue;
+		}
+		len = utf8_sequence_length(p);
+		if (len == 0)
+		{
+			fputs("\xEF\xBF\xBD", out);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, len, out);
+		p += len;
 	}
 }
 
@@ -323,6 +333,26 @@ json_str(FILE *out, const char *s)
 }
 
 /* a boolean from 1/0, null when unknown */
+static void json_tristate(FILE *out, int v);
+
+/* ,"key":value, the value a JSON string (null for NULL) */
+static void
+json_field(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, ",\"%s\":", key);
+	json_str(out, value);
+}
+
+/* "lock":...,"rewrites":...: what each JSON output says of a lock */
+static void
+json_lock_fields(FILE *out, const char *lock, int rewrites)
+{
+	fputs("\"lock\":", out);
+	json_str(out, lock);
+	fputs(",\"rewrites\":", out);
+	json_tristate(out, rewrites);
+}
+
 static void
 json_tristate(FILE *out, int v)
 {
@@ -699,14 +729,10 @@ output_json(FILE *out, const Report *report)
 			json_str(out, nonnull(f->rule));
 			fprintf(out, ",\"level\":\"%s\",\"object\":", level_name(f->level));
 			json_str(out, f->object);
-			fputs(",\"lock\":", out);
-			json_str(out, f->lock);
-			fputs(",\"rewrites\":", out);
-			json_tristate(out, f->rewrites);
-			fputs(",\"message\":", out);
-			json_str(out, nonnull(f->message));
-			fputs(",\"hint\":", out);
-			json_str(out, f->hint);
+			fputc(',', out);
+			json_lock_fields(out, f->lock, f->rewrites);
+			json_field(out, "message", nonnull(f->message));
+			json_field(out, "hint", f->hint);
 			fputc('}', out);
 		}
 		fputs("]}", out);
@@ -726,18 +752,7 @@ output_json(FILE *out, const Report *report)
 static const char *
 sarif_level(Level level)
 {
-	switch (level)
-	{
-		case LEVEL_ERROR:
-			return "error";
-		case LEVEL_WARNING:
-			return "warning";
-		case LEVEL_INFO:
-			return "note";
-		case LEVEL_OFF:
-			break;
-	}
-	return "none";
+	return level_words(level)->sarif;
 }
 
 /*
@@ -856,10 +871,8 @@ sarif_rule(FILE *out, const RuleInfo *rule)
 	}
 	fprintf(out, ",\"defaultConfiguration\":{\"level\":\"%s\"}",
 			sarif_level(rule->default_level));
-	fputs(",\"properties\":{\"lock\":", out);
-	json_str(out, rule->lock);
-	fputs(",\"rewrites\":", out);
-	json_tristate(out, rule->rewrites);
+	fputs(",\"properties\":{", out);
+	json_lock_fields(out, rule->lock, rule->rewrites);
 	fputs("}}", out);
 }
 
@@ -914,10 +927,8 @@ sarif_result(FILE *out, const Report *report, const LintedFile *file,
 			fingerprint);
 	fprintf(out, ",\"properties\":{\"statement\":%d,\"object\":", f->statement);
 	json_str(out, f->object);
-	fputs(",\"lock\":", out);
-	json_str(out, f->lock);
-	fputs(",\"rewrites\":", out);
-	json_tristate(out, f->rewrites);
+	fputc(',', out);
+	json_lock_fields(out, f->lock, f->rewrites);
 	fputs("}}", out);
 }
 
@@ -1039,17 +1050,7 @@ output_github(FILE *out, const Report *report)
 static const char *
 gitlab_severity(Level level)
 {
-	switch (level)
-	{
-		case LEVEL_ERROR:
-			return "major";
-		case LEVEL_WARNING:
-			return "minor";
-		case LEVEL_INFO:
-		case LEVEL_OFF:
-			break;
-	}
-	return "info";
+	return level_words(level)->gitlab;
 }
 
 static void
@@ -1094,18 +1095,7 @@ output_gitlab(FILE *out, const Report *report)
 const char *
 level_name(Level level)
 {
-	switch (level)
-	{
-		case LEVEL_ERROR:
-			return "error";
-		case LEVEL_WARNING:
-			return "warning";
-		case LEVEL_INFO:
-			return "info";
-		case LEVEL_OFF:
-			break;
-	}
-	return "off";
+	return level_words(level)->name;
 }
 
 bool
@@ -1232,23 +1222,15 @@ output_rules(FILE *out, bool json, const RuleInfo *rules, int nrules)
 				fputc(',', out);
 			fputs("{\"id\":", out);
 			json_str(out, nonnull(r->id));
-			fprintf(out, ",\"level\":\"%s\",\"default_level\":\"%s\",\"lock\":",
+			fprintf(out, ",\"level\":\"%s\",\"default_level\":\"%s\",",
 					level_name(r->level), level_name(r->default_level));
-			json_str(out, r->lock);
-			fputs(",\"rewrites\":", out);
-			json_tristate(out, r->rewrites);
-			fputs(",\"summary\":", out);
-			json_str(out, r->summary);
-			fputs(",\"message\":", out);
-			json_str(out, r->message);
-			fputs(",\"hint\":", out);
-			json_str(out, r->hint);
-			fputs(",\"why\":", out);
-			json_str(out, r->why);
-			fputs(",\"bad_example\":", out);
-			json_str(out, r->bad_example);
-			fputs(",\"good_example\":", out);
-			json_str(out, r->good_example);
+			json_lock_fields(out, r->lock, r->rewrites);
+			json_field(out, "summary", r->summary);
+			json_field(out, "message", r->message);
+			json_field(out, "hint", r->hint);
+			json_field(out, "why", r->why);
+			json_field(out, "bad_example", r->bad_example);
+			json_field(out, "good_example", r->good_example);
 			fputc('}', out);
 		}
 		fputs("]}\n", out);
