@@ -26,14 +26,11 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
-#include "common/keywords.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
-#include "parser/gramparse.h"
 #include "parser/parse_utilcmd.h"
 #include "parser/parser.h"
-#include "parser/scanner.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -76,17 +73,6 @@ retries_arg(FunctionCallInfo fcinfo, int argno)
 	return retries;
 }
 
-/* Worker failures worth another attempt: lock waits, and being stopped. */
-static bool
-retryable(const SSExecResult *res)
-{
-	if (res->canceled_by_caller || res->error == NULL)
-		return false;
-	return ss_sqlstate_retryable(res->error->sqlerrcode) ||
-		res->error->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		res->error->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN;
-}
-
 /* Index of that name in that schema: its OID, or InvalidOid. */
 static Oid
 index_by_name(const char *name, Oid nspid, Oid relid)
@@ -119,47 +105,32 @@ index_is_valid(Oid indexoid)
 	return valid;
 }
 
-/* What a failed attempt leaves behind, removed before the next one. */
-typedef void (*CleanupFn) (void *arg);
-
 /*
- * Run a step in the executor, retrying deadlocks, lock timeouts and the
- * like with backoff.  After every failure the clean-up runs first, even
- * after the caller's own cancel (holding it off meanwhile), and then the
- * cancel or the error is raised.
+ * Run a step in the worker under the step runner (retry.c): deadlocks,
+ * lock timeouts and the like retried with backoff, every attempt recorded.
+ * After every failure the clean-up runs first, even after the caller's own
+ * cancel, and then the cancel or the error is raised.
  */
 static void
-run_with_retries(const char *sql, const char *label, const SSExecOptions *o,
-				 int retries, CleanupFn cleanup, void *cleanup_arg)
+run_with_retries(const char *sql, const char *label, int lock_timeout_ms,
+				 int retries, const SSExecOptions *o, SSCleanupFn cleanup,
+				 void *cleanup_arg)
 {
-	int			attempt;
+	SSRetryRun	run;
 
-	for (attempt = 1;; attempt++)
-	{
-		SSExecResult res;
-
-		schemashift_exec_step(sql, o, &res);
-		if (res.ok)
-			return;
-		if (cleanup)
-		{
-			if (res.canceled_by_caller)
-				HOLD_CANCEL_INTERRUPTS();
-			cleanup(cleanup_arg);
-			if (res.canceled_by_caller)
-				RESUME_CANCEL_INTERRUPTS();
-		}
-		if (res.canceled_by_caller)
-			CHECK_FOR_INTERRUPTS();
-		if (!retryable(&res) || attempt > retries)
-			ThrowErrorData(res.error);
-		ereport(NOTICE,
-				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
-						retries + 1, res.error->message),
-				 errdetail("Statement: %s", sql),
-				 errhint("Retrying in %d ms.", ss_backoff_ms(attempt))));
-		schemashift_exec_sleep(ss_backoff_ms(attempt));
-	}
+	memset(&run, 0, sizeof(run));
+	run.label = label;
+	run.sql = sql;
+	ss_retry_schedule_retries(&run.schedule, retries, lock_timeout_ms);
+	run.exempt = o->exempt;
+	run.in_worker = true;
+	run.statement_timeout_ms = o->statement_timeout_ms;
+	run.progress_label = o->progress_label;
+	run.cleanup = cleanup;
+	run.cleanup_arg = cleanup_arg;
+	run.raise_last_error = true;
+	run.show_statement = true;
+	(void) ss_with_lock_retries(&run, NULL);
 }
 
 /* The short catalog-only steps: a failure there leaves nothing to clean. */
@@ -168,9 +139,9 @@ run_short_step(const char *sql, int retries, SSExemption exempt)
 {
 	SSExecOptions o = {0};
 
-	o.lock_timeout_ms = SS_SHORT_LOCK_TIMEOUT_MS;
 	o.exempt = exempt;
-	run_with_retries(sql, "schemashift", &o, retries, NULL, NULL);
+	run_with_retries(sql, "schemashift", SS_SHORT_LOCK_TIMEOUT_MS, retries, &o,
+					 NULL, NULL);
 }
 
 /* Drop an INVALID index left by a failed build; a valid one is kept. */
@@ -205,63 +176,38 @@ drop_if_invalid(const char *name, Oid nspid)
 static int
 offset_after_relation(const char *def)
 {
-	core_yyscan_t scanner;
-	core_yy_extra_type yyext;
-	core_YYSTYPE lval;
-	YYLTYPE		loc;
+	SSScanner  *sc = ss_scan_begin(def);
+	SSToken		t;
 	int			state = 0;
 	int			result = -1;
 
-	scanner = scanner_init(def, &yyext, &ScanKeywords, ScanKeywordTokens);
-	for (;;)
+	while (ss_scan_next(sc, &t))
 	{
-		int			tok = core_yylex(&lval, &loc, scanner);
+		bool		is_only = t.keyword && strcmp(t.keyword, "only") == 0;
 
-		if (tok == 0)
-			break;
-		if (state == 0 && tok == ON)
+		if (state == 0 && t.keyword && strcmp(t.keyword, "on") == 0)
 			state = 1;			/* the table name follows, maybe after ONLY */
-		else if (state == 1 && tok != ONLY)
+		else if (state == 1 && !is_only)
 			state = 2;			/* a name part */
-		else if (state == 2 && tok == '.')
+		else if (state == 2 && t.tok == '.')
 			state = 3;
 		else if (state == 3)
 			state = 2;
 		else if (state == 2)
 		{
-			result = loc;
+			result = t.start;
 			break;
 		}
 	}
-	scanner_finish(scanner);
+	ss_scan_end(sc);
 	return result < 0 ? (int) strlen(def) : result;
 }
 
 static void
 parse_request(IndexRequest *req, const char *definition)
 {
-	List	   *raw = NIL;
-	MemoryContext cxt = CurrentMemoryContext;
+	List	   *raw = ss_parse_argument(definition, "index definition");
 	Node	   *stmt;
-
-	PG_TRY();
-	{
-		raw = schemashift_raw_parser(definition);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("invalid index definition: %s", edata->message),
-				 edata->cursorpos > 0 ?
-				 errdetail("At character %d of the definition.", edata->cursorpos) : 0));
-	}
-	PG_END_TRY();
 
 	if (list_length(raw) != 1)
 		ereport(ERROR,
@@ -411,8 +357,8 @@ build_one_concurrently(IndexRequest *req, const char *idxname, Oid relid)
 	ereport(NOTICE, (errmsg("%s: building concurrently on %s", label,
 							qualified_relname(relid))));
 	/* a failed CONCURRENTLY build leaves an INVALID index behind */
-	run_with_retries(build_sql(req, idxname, relid, true, false), label, &o,
-					 req->retries, cleanup_failed_build, &in);
+	run_with_retries(build_sql(req, idxname, relid, true, false), label, 0,
+					 req->retries, &o, cleanup_failed_build, &in);
 	ereport(NOTICE, (errmsg("%s: built", label)));
 }
 
@@ -635,7 +581,7 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 		SSExecOptions o = {0};
 
 		run_with_retries(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qname),
-						 psprintf("index %s", qname), &o, retries, NULL, NULL);
+						 psprintf("index %s", qname), 0, retries, &o, NULL, NULL);
 	}
 	ereport(NOTICE, (errmsg("index %s dropped", qname)));
 	SPI_finish();
@@ -724,7 +670,7 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 
 		o.statement_timeout_ms = timeout_ms;
 		o.progress_label = psprintf("reindex %s", qname);
-		run_with_retries(sql, o.progress_label, &o, retries,
+		run_with_retries(sql, o.progress_label, 0, retries, &o,
 						 drop_reindex_leftovers, &table);
 	}
 	ereport(NOTICE, (errmsg("reindex %s: done", qname)));

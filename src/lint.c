@@ -18,29 +18,18 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "scan.h"
 
 #include "access/xact.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "parser/gramparse.h"
 #include "parser/parser.h"
-#include "parser/scanner.h"
-#include "common/keywords.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/tuplestore.h"
-
-/*
- * flex generates these accessors for the core scanner and the server
- * exports them, but no header declares them.  The end of the last matched
- * text is the end of the token just returned, which gives us the gaps that
- * hold comments.
- */
-extern char *core_yyget_text(core_yyscan_t yyscanner);
-extern int	core_yyget_leng(core_yyscan_t yyscanner);
 
 PG_FUNCTION_INFO_V1(schemashift_lint);
 PG_FUNCTION_INFO_V1(schemashift_statements);
@@ -550,14 +539,19 @@ error_is_fatal_class(int sqlerrcode)
  * A lexical error (an unterminated quote or comment) makes the rest of the
  * script one last statement, which then fails to parse and is reported.
  */
+static inline bool
+is_keyword(const SSToken *t, const char *kw)
+{
+	return t->keyword != NULL && strcmp(t->keyword, kw) == 0;
+}
+
 static void
 split_script(LintState *st)
 {
 	MemoryContext scan_cxt;
 	MemoryContext tok_cxt;
 	MemoryContext oldcxt;
-	core_yy_extra_type yyext;
-	core_yyscan_t scanner;
+	SSScanner  *scanner;
 	int			cap = 256;
 	volatile int cur_start = -1;
 	volatile int gap_start = 0;
@@ -571,7 +565,7 @@ split_script(LintState *st)
 									 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(scan_cxt);
 
-	scanner = scanner_init(st->script, &yyext, &ScanKeywords, ScanKeywordTokens);
+	scanner = ss_scan_begin(st->script);
 
 	/*
 	 * The scanner's state was made above; the token values it makes from now
@@ -591,31 +585,25 @@ split_script(LintState *st)
 
 		for (;;)
 		{
-			core_YYSTYPE lval;
-			YYLTYPE		lloc;
-			int			tok;
-			int			tok_end;
+			SSToken		t;
 
 			CHECK_FOR_INTERRUPTS();
-			tok = core_yylex(&lval, &lloc, scanner);
-			if (tok == 0)
+			if (!ss_scan_next(scanner, &t))
 				break;
-			tok_end = (int) (core_yyget_text(scanner) - yyext.scanbuf) +
-				core_yyget_leng(scanner);
 
-			if (tok == IDENT)
-				note_identifier_length(st, lloc, tok_end);
+			if (t.kind == SS_TOK_IDENT)
+				note_identifier_length(st, t.start, t.end);
 
 			/* comments live in the gap before this token */
-			scan_gap(st, last_end, lloc);
-			last_end = tok_end;
+			scan_gap(st, last_end, t.start);
+			last_end = t.end;
 
-			if (tok == ';' && depth == 0)
+			if (t.tok == ';' && depth == 0)
 			{
 				if (cur_start >= 0)
-					add_stmt(st, cur_start, lloc, gap_start, &cap);
+					add_stmt(st, cur_start, t.start, gap_start, &cap);
 				cur_start = -1;
-				gap_start = tok_end;
+				gap_start = t.end;
 				since_reset += ntok;
 				if (since_reset > 10000)
 				{
@@ -629,7 +617,7 @@ split_script(LintState *st)
 			}
 
 			if (cur_start < 0)
-				cur_start = lloc;
+				cur_start = t.start;
 			ntok++;
 
 			/* recognise CREATE [OR REPLACE] FUNCTION|PROCEDURE */
@@ -637,23 +625,23 @@ split_script(LintState *st)
 			{
 				if (ntok == 1)
 				{
-					if (tok == CREATE)
+					if (is_keyword(&t, "create"))
 						saw_create = true;
 					else
 						routine = -1;
 				}
-				else if (saw_create && (tok == OR || tok == REPLACE))
+				else if (saw_create && (is_keyword(&t, "or") || is_keyword(&t, "replace")))
 					 /* keep looking */ ;
-				else if (saw_create && (tok == FUNCTION || tok == PROCEDURE))
+				else if (saw_create && (is_keyword(&t, "function") || is_keyword(&t, "procedure")))
 					routine = 1;
 				else
 					routine = -1;
 			}
 			else if (routine == 1)
 			{
-				if (tok == BEGIN_P || tok == CASE)
+				if (is_keyword(&t, "begin") || is_keyword(&t, "case"))
 					depth++;
-				else if (tok == END_P && depth > 0)
+				else if (is_keyword(&t, "end") && depth > 0)
 					depth--;
 			}
 		}
