@@ -545,6 +545,40 @@ is_keyword(const SSToken *t, const char *kw)
 	return t->keyword != NULL && strcmp(t->keyword, kw) == 0;
 }
 
+/*
+ * A semicolon inside the BEGIN ... END body of CREATE [OR REPLACE]
+ * FUNCTION|PROCEDURE ends no statement.  *routine: 0 while unknown, 1 in
+ * such a statement, -1 in any other; *depth: BEGIN/CASE ... END nesting.
+ */
+static void
+track_routine_body(const SSToken *t, int ntok, int *routine, bool *saw_create,
+				   int *depth)
+{
+	if (*routine == 0)
+	{
+		if (ntok == 1)
+		{
+			if (is_keyword(t, "create"))
+				*saw_create = true;
+			else
+				*routine = -1;
+		}
+		else if (*saw_create && (is_keyword(t, "or") || is_keyword(t, "replace")))
+			 /* keep looking */ ;
+		else if (*saw_create && (is_keyword(t, "function") || is_keyword(t, "procedure")))
+			*routine = 1;
+		else
+			*routine = -1;
+	}
+	else if (*routine == 1)
+	{
+		if (is_keyword(t, "begin") || is_keyword(t, "case"))
+			(*depth)++;
+		else if (is_keyword(t, "end") && *depth > 0)
+			(*depth)--;
+	}
+}
+
 static void
 split_script(LintState *st)
 {
@@ -620,30 +654,7 @@ split_script(LintState *st)
 				cur_start = t.start;
 			ntok++;
 
-			/* recognise CREATE [OR REPLACE] FUNCTION|PROCEDURE */
-			if (routine == 0)
-			{
-				if (ntok == 1)
-				{
-					if (is_keyword(&t, "create"))
-						saw_create = true;
-					else
-						routine = -1;
-				}
-				else if (saw_create && (is_keyword(&t, "or") || is_keyword(&t, "replace")))
-					 /* keep looking */ ;
-				else if (saw_create && (is_keyword(&t, "function") || is_keyword(&t, "procedure")))
-					routine = 1;
-				else
-					routine = -1;
-			}
-			else if (routine == 1)
-			{
-				if (is_keyword(&t, "begin") || is_keyword(&t, "case"))
-					depth++;
-				else if (is_keyword(&t, "end") && depth > 0)
-					depth--;
-			}
+			track_routine_body(&t, ntok, &routine, &saw_create, &depth);
 		}
 		scan_gap(st, last_end, st->script_len);
 		if (cur_start >= 0)
