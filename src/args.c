@@ -2,8 +2,9 @@
  *
  * args.c
  *		The procedures' arguments: required ones, intervals, and the one
- *		helper that parses the user's SQL and re-raises a parser error at
- *		its place in what the user wrote.
+ *		parse of SQL holding the user's text (ss_try_parse), whose error the
+ *		callers raise again at its place in what the user wrote, or report
+ *		as lint's finding.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,49 +40,56 @@ ss_interval_ms(Datum d, const char *name)
 	return (int) Min(us / 1000, (int64) INT_MAX);
 }
 
+bool
+ss_error_is_fatal(int sqlerrcode)
+{
+	int			cls = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return cls == ERRCODE_INSUFFICIENT_RESOURCES ||
+		cls == ERRCODE_OPERATOR_INTERVENTION ||
+		cls == ERRCODE_SYSTEM_ERROR ||
+		cls == ERRCODE_INTERNAL_ERROR;
+}
+
 List *
-ss_parse_user_sql(const char *sql, SSParseErrorFn reraise, void *arg)
+ss_try_parse(const char *sql, ErrorData **error)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	List	   *raw = NIL;
 
+	*error = NULL;
 	PG_TRY();
 	{
 		raw = schemashift_raw_parser(sql);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
+		*error = CopyErrorData();
+		if (ss_error_is_fatal((*error)->sqlerrcode))
+			PG_RE_THROW();
 		FlushErrorState();
-		reraise(edata, arg);
-		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	return raw;
 }
 
-/* a syntax error in the argument named *arg; any other error as it is */
-static void
-argument_error(ErrorData *edata, void *arg)
+List *
+ss_parse_argument(const char *sql, const char *what)
 {
-	const char *what = (const char *) arg;
+	ErrorData  *edata;
+	List	   *raw = ss_try_parse(sql, &edata);
 	const char *noun = strrchr(what, ' ');
 
+	if (edata == NULL)
+		return raw;
 	if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
-		return;
+		ReThrowError(edata);
 	ereport(ERROR,
 			(errcode(edata->sqlerrcode),
 			 errmsg("invalid %s: %s", what, edata->message),
 			 edata->cursorpos > 0 ?
 			 errdetail("At character %d of the %s.", edata->cursorpos,
 					   noun ? noun + 1 : what) : 0));
-}
-
-List *
-ss_parse_argument(const char *sql, const char *what)
-{
-	return ss_parse_user_sql(sql, argument_error, (void *) what);
+	return NIL;					/* not reached */
 }

@@ -19,13 +19,15 @@ extern void ss_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 extern int	ss_interval_ms(Datum interval, const char *name);
 
 /*
- * The one way to parse SQL that holds the user's text: raw_parser(sql).  An
- * error the parser raises is handed to reraise(edata, arg), which raises it
- * again in the user's terms (pointing into what the user wrote); when it
- * returns, edata is raised as it then is.
+ * The one way to parse SQL that holds the user's text: raw_parser(sql), or
+ * NIL with the parser's error in *error (the error state cleared), for the
+ * caller to raise again in the user's terms or to report.  Errors that are
+ * the server's and not the text's (ss_error_is_fatal) are raised at once.
  */
-typedef void (*SSParseErrorFn) (ErrorData *edata, void *arg);
-extern List *ss_parse_user_sql(const char *sql, SSParseErrorFn reraise, void *arg);
+extern List *ss_try_parse(const char *sql, ErrorData **error);
+
+/* Errors never to swallow: cancel, out of memory, crashes. */
+extern bool ss_error_is_fatal(int sqlerrcode);
 
 /*
  * Parse SQL passed as an argument; a syntax error names the argument

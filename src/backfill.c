@@ -187,23 +187,24 @@ sql_place_error(ErrorData *edata, const SqlBuf *s)
 	edata->internalpos = pos + 1;
 }
 
-/* a parser error, shown in the user's text it came from */
-static void
-place_parse_error(ErrorData *edata, void *arg)
-{
-	sql_place_error(edata, (const SqlBuf *) arg);
-}
-
 /* raw_parser, with a syntax error shown in the user's text */
 static List *
 parse_user_text(const char *prefix, const char *text)
 {
 	SqlBuf		s;
+	ErrorData  *edata;
+	List	   *raw;
 
 	sql_init(&s);
 	sql_add(&s, prefix);
 	sql_add_user(&s, text, strlen(text), text, 0);
-	return ss_parse_user_sql(s.buf.data, place_parse_error, &s);
+	raw = ss_try_parse(s.buf.data, &edata);
+	if (edata)
+	{
+		sql_place_error(edata, &s);
+		ReThrowError(edata);
+	}
+	return raw;
 }
 
 static void

@@ -112,16 +112,15 @@ index_is_valid(Oid indexoid)
  * cancel, and then the cancel or the error is raised.
  */
 static void
-run_with_retries(const char *sql, const char *label, int lock_timeout_ms,
-				 int retries, const SSExecOptions *o, SSCleanupFn cleanup,
-				 void *cleanup_arg)
+run_with_retries(const char *sql, const char *label, const SSExecOptions *o,
+				 int retries, SSCleanupFn cleanup, void *cleanup_arg)
 {
 	SSRetryRun	run;
 
 	memset(&run, 0, sizeof(run));
 	run.label = label;
 	run.sql = sql;
-	ss_retry_schedule_retries(&run.schedule, retries, lock_timeout_ms);
+	ss_retry_schedule_retries(&run.schedule, retries, o->lock_timeout_ms);
 	run.exempt = o->exempt;
 	run.in_worker = true;
 	run.statement_timeout_ms = o->statement_timeout_ms;
@@ -139,9 +138,9 @@ run_short_step(const char *sql, int retries, SSExemption exempt)
 {
 	SSExecOptions o = {0};
 
+	o.lock_timeout_ms = SS_SHORT_LOCK_TIMEOUT_MS;
 	o.exempt = exempt;
-	run_with_retries(sql, "schemashift", SS_SHORT_LOCK_TIMEOUT_MS, retries, &o,
-					 NULL, NULL);
+	run_with_retries(sql, "schemashift", &o, retries, NULL, NULL);
 }
 
 /* Drop an INVALID index left by a failed build; a valid one is kept. */
@@ -183,11 +182,9 @@ offset_after_relation(const char *def)
 
 	while (ss_scan_next(sc, &t))
 	{
-		bool		is_only = t.keyword && strcmp(t.keyword, "only") == 0;
-
-		if (state == 0 && t.keyword && strcmp(t.keyword, "on") == 0)
+		if (state == 0 && ss_is_keyword(&t, "on"))
 			state = 1;			/* the table name follows, maybe after ONLY */
-		else if (state == 1 && !is_only)
+		else if (state == 1 && !ss_is_keyword(&t, "only"))
 			state = 2;			/* a name part */
 		else if (state == 2 && t.tok == '.')
 			state = 3;
@@ -357,8 +354,8 @@ build_one_concurrently(IndexRequest *req, const char *idxname, Oid relid)
 	ereport(NOTICE, (errmsg("%s: building concurrently on %s", label,
 							qualified_relname(relid))));
 	/* a failed CONCURRENTLY build leaves an INVALID index behind */
-	run_with_retries(build_sql(req, idxname, relid, true, false), label, 0,
-					 req->retries, &o, cleanup_failed_build, &in);
+	run_with_retries(build_sql(req, idxname, relid, true, false), label, &o,
+					 req->retries, cleanup_failed_build, &in);
 	ereport(NOTICE, (errmsg("%s: built", label)));
 }
 
@@ -581,7 +578,7 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 		SSExecOptions o = {0};
 
 		run_with_retries(psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", qname),
-						 psprintf("index %s", qname), 0, retries, &o, NULL, NULL);
+						 psprintf("index %s", qname), &o, retries, NULL, NULL);
 	}
 	ereport(NOTICE, (errmsg("index %s dropped", qname)));
 	SPI_finish();
@@ -670,7 +667,7 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 
 		o.statement_timeout_ms = timeout_ms;
 		o.progress_label = psprintf("reindex %s", qname);
-		run_with_retries(sql, o.progress_label, 0, retries, &o,
+		run_with_retries(sql, o.progress_label, &o, retries,
 						 drop_reindex_leftovers, &table);
 	}
 	ereport(NOTICE, (errmsg("reindex %s: done", qname)));

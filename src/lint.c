@@ -18,13 +18,13 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "args.h"
 #include "scan.h"
 
 #include "access/xact.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -521,30 +521,6 @@ add_stmt(LintState *st, int start, int end, int gap_start, int *cap)
 	st->nstmts++;
 }
 
-/* Errors we must never swallow: cancel, out of memory, crashes. */
-static bool
-error_is_fatal_class(int sqlerrcode)
-{
-	int			cls = ERRCODE_TO_CATEGORY(sqlerrcode);
-
-	return cls == ERRCODE_INSUFFICIENT_RESOURCES ||
-		cls == ERRCODE_OPERATOR_INTERVENTION ||
-		cls == ERRCODE_SYSTEM_ERROR ||
-		cls == ERRCODE_INTERNAL_ERROR;
-}
-
-/*
- * Split with the core scanner.  A semicolon ends a statement except inside
- * the BEGIN ... END body of CREATE FUNCTION/PROCEDURE (psql does the same).
- * A lexical error (an unterminated quote or comment) makes the rest of the
- * script one last statement, which then fails to parse and is reported.
- */
-static inline bool
-is_keyword(const SSToken *t, const char *kw)
-{
-	return t->keyword != NULL && strcmp(t->keyword, kw) == 0;
-}
-
 /*
  * A semicolon inside the BEGIN ... END body of CREATE [OR REPLACE]
  * FUNCTION|PROCEDURE ends no statement.  *routine: 0 while unknown, 1 in
@@ -558,27 +534,33 @@ track_routine_body(const SSToken *t, int ntok, int *routine, bool *saw_create,
 	{
 		if (ntok == 1)
 		{
-			if (is_keyword(t, "create"))
+			if (ss_is_keyword(t, "create"))
 				*saw_create = true;
 			else
 				*routine = -1;
 		}
-		else if (*saw_create && (is_keyword(t, "or") || is_keyword(t, "replace")))
+		else if (*saw_create && (ss_is_keyword(t, "or") || ss_is_keyword(t, "replace")))
 			 /* keep looking */ ;
-		else if (*saw_create && (is_keyword(t, "function") || is_keyword(t, "procedure")))
+		else if (*saw_create && (ss_is_keyword(t, "function") || ss_is_keyword(t, "procedure")))
 			*routine = 1;
 		else
 			*routine = -1;
 	}
 	else if (*routine == 1)
 	{
-		if (is_keyword(t, "begin") || is_keyword(t, "case"))
+		if (ss_is_keyword(t, "begin") || ss_is_keyword(t, "case"))
 			(*depth)++;
-		else if (is_keyword(t, "end") && *depth > 0)
+		else if (ss_is_keyword(t, "end") && *depth > 0)
 			(*depth)--;
 	}
 }
 
+/*
+ * Split with the core scanner.  A semicolon ends a statement except inside
+ * the BEGIN ... END body of CREATE FUNCTION/PROCEDURE (psql does the same).
+ * A lexical error (an unterminated quote or comment) makes the rest of the
+ * script one last statement, which then fails to parse and is reported.
+ */
 static void
 split_script(LintState *st)
 {
@@ -666,7 +648,7 @@ split_script(LintState *st)
 
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		if (error_is_fatal_class(edata->sqlerrcode))
+		if (ss_error_is_fatal(edata->sqlerrcode))
 			PG_RE_THROW();
 		FlushErrorState();
 		FreeErrorData(edata);
@@ -936,7 +918,8 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	StmtSpan   *span = &st->stmts[n];
 	int			len = span->end - span->start;
 	char	   *text = pnstrdup(st->script + span->start, len);
-	List	   *parsetree = NIL;
+	List	   *parsetree;
+	ErrorData  *edata;
 	ListCell   *lc;
 	MemoryContext parse_cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -944,25 +927,14 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	cxt->stmt_offset = span->start;
 	cxt->stmt_number = n + 1;
 
-	PG_TRY();
+	parsetree = ss_try_parse(text, &edata);
+	if (edata)
 	{
-		parsetree = schemashift_raw_parser(text);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(parse_cxt);
-		edata = CopyErrorData();
-		if (error_is_fatal_class(edata->sqlerrcode))
-			PG_RE_THROW();
-		FlushErrorState();
 		report_syntax_error(cxt, edata, text, len);
 		if (st->collect)
 			st->collect[n].syntax_error = true;
 		return;
 	}
-	PG_END_TRY();
 
 	/*
 	 * A statement nested too deeply for the analysis (the walkers stop at

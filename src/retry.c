@@ -54,8 +54,10 @@ ss_retry_schedule_default(SSRetrySchedule *s)
 	 */
 	if (schemashift_lock_timeout > 0 && s->max_timeout_ms > schemashift_lock_timeout)
 		s->max_timeout_ms = Max(schemashift_lock_timeout, s->min_timeout_ms);
+	s->timeout_growth = 0;
 	s->min_sleep_ms = SS_RETRY_MIN_SLEEP;
 	s->max_sleep_ms = SS_RETRY_MAX_SLEEP;
+	s->sleep_growth = 0;
 	s->final_without_timeout = false;
 }
 
@@ -64,27 +66,25 @@ ss_retry_schedule_retries(SSRetrySchedule *s, int retries, int timeout_ms)
 {
 	s->attempts = retries < INT_MAX ? retries + 1 : INT_MAX;
 	s->min_timeout_ms = s->max_timeout_ms = timeout_ms;
-
-	/*
-	 * Geometric from the first sleep to the last is doubling when the last
-	 * is 2^(retries - 1) times the first; past the cap it grows evenly to it.
-	 */
+	s->timeout_growth = 1;
 	s->min_sleep_ms = SS_BACKOFF_FIRST_MS;
-	s->max_sleep_ms = (int) Min((int64) SS_BACKOFF_FIRST_MS << Min(Max(retries - 1, 0), 10),
-								SS_BACKOFF_MAX_MS);
+	s->max_sleep_ms = SS_BACKOFF_MAX_MS;
+	s->sleep_growth = 2;
 	s->final_without_timeout = false;
 }
 
-/* from lo at the first attempt to hi at the last, geometrically */
+/*
+ * The n-th value (from 1) of lo, lo * growth, lo * growth^2..., at most hi;
+ * growth 0: the factor that reaches hi at the count-th value.
+ */
 static int
-interpolate(int lo, int hi, int attempt, int attempts)
+grow(int lo, int hi, double growth, int n, int count)
 {
-	double		f;
-
-	if (attempts <= 1 || lo <= 0 || hi <= lo)
+	if (lo <= 0 || hi <= lo)
 		return lo;
-	f = (double) (Max(attempt, 1) - 1) / (attempts - 1);
-	return (int) rint(lo * pow((double) hi / lo, Min(f, 1.0)));
+	if (growth <= 0)
+		growth = count > 1 ? pow((double) hi / lo, 1.0 / (count - 1)) : 1;
+	return (int) rint(Min(lo * pow(growth, Max(n, 1) - 1), (double) hi));
 }
 
 int
@@ -92,14 +92,16 @@ ss_retry_timeout_ms(const SSRetrySchedule *s, int attempt)
 {
 	if (s->final_without_timeout && attempt >= s->attempts)
 		return 0;
-	return interpolate(s->min_timeout_ms, s->max_timeout_ms, attempt, s->attempts);
+	return grow(s->min_timeout_ms, s->max_timeout_ms, s->timeout_growth, attempt,
+				s->attempts);
 }
 
 int
 ss_retry_sleep_ms(const SSRetrySchedule *s, int attempt)
 {
 	/* the sleep after attempt n, before attempt n + 1 */
-	return interpolate(s->min_sleep_ms, s->max_sleep_ms, attempt, s->attempts - 1);
+	return grow(s->min_sleep_ms, s->max_sleep_ms, s->sleep_growth, attempt,
+				s->attempts - 1);
 }
 
 int

@@ -25,17 +25,21 @@
 #define SS_SHORT_LOCK_TIMEOUT_MS 5000
 
 /*
- * When attempts are made: a lock_timeout that grows from the first to the
- * last attempt, and a sleep between attempts that grows the same way
- * (geometrically).  A lock_timeout of 0 waits as long as it takes.
+ * When attempts are made: one policy, geometric growth with a cap.  The
+ * lock_timeout of attempt n is min_timeout * timeout_growth^(n - 1), at most
+ * max_timeout; the sleep after attempt n grows the same way from min_sleep
+ * to max_sleep.  A growth of 0 is the factor that reaches the maximum at the
+ * last attempt (or sleep).  A lock_timeout of 0 waits as long as it takes.
  */
 typedef struct SSRetrySchedule
 {
 	int			attempts;
 	int			min_timeout_ms;
 	int			max_timeout_ms;
+	double		timeout_growth;
 	int			min_sleep_ms;
 	int			max_sleep_ms;
+	double		sleep_growth;
 	bool		final_without_timeout;	/* last attempt waits as long as it takes */
 } SSRetrySchedule;
 

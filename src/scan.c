@@ -162,7 +162,7 @@ ss_find_keyword(const SSToken *t, int n, int from, const char *kw)
 	int			i;
 
 	for (i = Max(from, 0); i < n; i++)
-		if (t[i].depth == 0 && t[i].keyword && strcmp(t[i].keyword, kw) == 0)
+		if (t[i].depth == 0 && ss_is_keyword(&t[i], kw))
 			return i;
 	return -1;
 }

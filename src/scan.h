@@ -52,6 +52,13 @@ extern void ss_scan_end(SSScanner *sc);
 /* every token of sql at once, in *tokens (palloc'd); returns how many */
 extern int	ss_scan_tokens(const char *sql, SSToken **tokens);
 
+/* is t the keyword kw (lower case)? */
+static inline bool
+ss_is_keyword(const SSToken *t, const char *kw)
+{
+	return t->keyword != NULL && strcmp(t->keyword, kw) == 0;
+}
+
 /* index of the first keyword kw at depth 0 from token i on, or -1 */
 extern int	ss_find_keyword(const SSToken *t, int n, int from, const char *kw);
 
