@@ -271,7 +271,8 @@ attempt_in_worker(const SSRetryRun *run, int attempt, int timeout_ms,
 	if (res.canceled_by_caller)
 	{
 		RESUME_CANCEL_INTERRUPTS();
-		CHECK_FOR_INTERRUPTS();
+		if (!res.ok)
+			CHECK_FOR_INTERRUPTS();
 	}
 	*retryable = worker_retryable(&res);
 	return res.ok ? NULL : res.error;
