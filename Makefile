@@ -28,7 +28,12 @@ OBJS = \
 	src/approvals.o \
 	src/hooks.o \
 	src/worker.o \
-	src/procs.o \
+	src/args.o \
+	src/retry.o \
+	src/scan.o \
+	src/sql_build.o \
+	src/state.o \
+	src/txn.o \
 	src/index_procs.o \
 	src/backfill.o \
 	src/expand.o \

@@ -14,7 +14,7 @@ INSERT INTO cs_items SELECT g, g % 10 + 1, g, 'c' || g, CASE WHEN g > 2 THEN 'n'
 -- 1. with_lock_retries: one statement, its own transaction per attempt,
 -- every attempt recorded
 CALL schemashift.with_lock_retries('ALTER TABLE cs_items ADD COLUMN extra text', attempts => 3);
-SELECT statement, attempt, lock_timeout_ms, outcome, error, migration_id FROM schemashift.lock_attempts;
+SELECT statement, attempt, lock_timeout_ms, outcome, error, migration_id FROM schemashift.lock_attempts WHERE statement ~ '^ALTER TABLE cs_items';
 -- the guard still judges the statement: with_lock_retries is no approval
 CALL schemashift.with_lock_retries('ALTER TABLE cs_items DROP COLUMN extra');
 SELECT attempt, outcome, error FROM schemashift.lock_attempts ORDER BY started_at DESC LIMIT 1;

@@ -37,12 +37,10 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "common/hashfn.h"
-#include "common/keywords.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
-#include "parser/scanner.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -205,27 +203,18 @@ static List *
 parse_user_text(const char *prefix, const char *text)
 {
 	SqlBuf		s;
-	MemoryContext cxt = CurrentMemoryContext;
-	List	   *raw = NIL;
+	ErrorData  *edata;
+	List	   *raw;
 
 	sql_init(&s);
 	sql_add(&s, prefix);
 	sql_add_user(&s, text, strlen(text), text, 0);
-	PG_TRY();
+	raw = ss_try_parse(s.buf.data, &edata);
+	if (edata)
 	{
-		raw = schemashift_raw_parser(s.buf.data);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
 		sql_place_error(edata, &s);
 		ReThrowError(edata);
 	}
-	PG_END_TRY();
 	return raw;
 }
 
@@ -254,11 +243,8 @@ parse_set_clause(Backfill *b, const char *set_clause)
 	UpdateStmt *upd;
 	ListCell   *lc;
 	int			i = 0;
-	core_yyscan_t scanner;
-	core_yy_extra_type yyext;
-	core_YYSTYPE lval;
-	YYLTYPE		loc;
-	int			depth = 0;
+	SSScanner  *sc;
+	SSToken		tk;
 	int			item = 0;
 	int			state = 0;		/* 0: column, 1: '=', 2: expression */
 	int			prefix = strlen("UPDATE schemashift_target SET \n");
@@ -308,43 +294,39 @@ parse_set_clause(Backfill *b, const char *set_clause)
 	}
 
 	/* the parser accepted it, so items are "name = expr" split by commas */
-	scanner = scanner_init(set_clause, &yyext, &ScanKeywords, ScanKeywordTokens);
+	sc = ss_scan_begin(set_clause);
 	for (;;)
 	{
-		int			tok = core_yylex(&lval, &loc, scanner);
-		bool		end_item = (tok == 0) || (tok == ',' && depth == 0);
+		bool		more = ss_scan_next(sc, &tk);
+		bool		end_item = !more || (tk.tok == ',' && tk.depth == 0);
 
 		if (end_item && item < b->ntargets && state == 2)
 		{
 			SetTarget  *t = &b->targets[item];
 			int			start = t->expr_char_off;	/* byte offset for now */
-			int			stop = tok == 0 ? (int) strlen(set_clause) : loc;
+			int			stop = more ? tk.start : (int) strlen(set_clause);
 
 			t->expr = pnstrdup(set_clause + start, stop - start);
 			t->expr_char_off = pg_mbstrlen_with_len(set_clause, start);
 			item++;
 			state = 0;
-			if (tok == 0)
+			if (!more)
 				break;
 			continue;
 		}
-		if (tok == 0)
+		if (!more)
 			break;
-		if (tok == '(' || tok == '[')
-			depth++;
-		else if (tok == ')' || tok == ']')
-			depth--;
 		if (state == 0)
 			state = 1;
-		else if (state == 1 && tok == '=')
+		else if (state == 1 && tk.tok == '=')
 			state = 3;
 		else if (state == 3)
 		{
-			b->targets[item].expr_char_off = loc;
+			b->targets[item].expr_char_off = tk.start;
 			state = 2;
 		}
 	}
-	scanner_finish(scanner);
+	ss_scan_end(sc);
 	if (item != b->ntargets)
 		elog(ERROR, "could not split set_clause into its %d assignments", b->ntargets);
 }
@@ -1404,11 +1386,11 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 				ereport(NOTICE,
 						(errmsg("backfill of %s: batch failed (attempt %d of %d): %s",
 								b.relname, attempt, spec->retries + 1, edata->message),
-						 errhint("Retrying in %d ms%s.", ss_backoff_ms(attempt),
+						 errhint("Retrying in %d ms%s.", ss_retry_backoff_ms(spec->retries, attempt),
 								 timed_out ? psprintf(" with batches of %d rows", b.batch_size) : "")));
 				add_retry(&b);
 				MemoryContextSwitchTo(oldcxt);
-				schemashift_exec_sleep(ss_backoff_ms(attempt));
+				schemashift_exec_sleep(ss_retry_backoff_ms(spec->retries, attempt));
 				continue;
 			}
 			attempt = 0;

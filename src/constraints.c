@@ -218,30 +218,10 @@ primary_key_columns(Oid relid)
 	return cols;
 }
 
-/* parsed: the caller's parse tree of the definition, or NULL */
-static void
-parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
+/* The table of the ALTER TABLE: it must be a table; returns its bare name. */
+static char *
+definition_table(ConstraintDef *d, AlterTableStmt *stmt)
 {
-	List	   *raw = parsed ? list_make1(parsed) : ss_parse_argument(definition, "definition");
-	AlterTableStmt *stmt;
-	AlterTableCmd *cmd;
-	Constraint *con;
-	char	   *relname;
-	SSToken    *tok;
-	int			ntok;
-	int			i;
-
-	memset(d, 0, sizeof(*d));
-	d->definition = definition;
-	if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, AlterTableStmt))
-		refuse("add_constraint takes one ALTER TABLE statement",
-			   "Pass what you would have run, e.g. ALTER TABLE t ADD CONSTRAINT t_a_fkey FOREIGN KEY (a) REFERENCES p (id).");
-	stmt = (AlterTableStmt *) linitial_node(RawStmt, raw)->stmt;
-	if (stmt->objtype != OBJECT_TABLE || list_length(stmt->cmds) != 1)
-		refuse("add_constraint takes an ALTER TABLE with exactly one ADD CONSTRAINT or SET NOT NULL",
-			   "Split the statement: one constraint per call.");
-	cmd = linitial_node(AlterTableCmd, stmt->cmds);
-
 	d->relid = RangeVarGetRelid(stmt->relation, NoLock, stmt->missing_ok);
 	if (!OidIsValid(d->relid))
 		ereport(ERROR,
@@ -254,9 +234,135 @@ parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
 				 errmsg("\"%s\" is not a table", get_rel_name(d->relid))));
 	d->relname = ss_qualified_relname(d->relid);
 	d->owner = ss_table_owner(d->relid);
-	relname = get_rel_name(d->relid);
 	d->rel_only = stmt->relation->inh ? "" : "ONLY ";
 	d->deferrable = "";
+	return get_rel_name(d->relid);
+}
+
+/* 'c', 'f', 'u' or 'p': the constraints add_constraint has a recipe for */
+static char
+constraint_kind(Constraint *con)
+{
+	if (con->indexname)
+		refuse("a constraint USING INDEX needs no recipe",
+			   "Run it with CALL schemashift.with_lock_retries(...).");
+	if (con->options != NIL || con->indexspace != NULL)
+		refuse("add_constraint does not support WITH (...) or USING INDEX TABLESPACE",
+			   "Build the index with CALL schemashift.create_index(...), then add the constraint USING INDEX.");
+	switch (con->contype)
+	{
+		case CONSTR_CHECK:
+			return 'c';
+		case CONSTR_FOREIGN:
+			return 'f';
+		case CONSTR_UNIQUE:
+			return 'u';
+		case CONSTR_PRIMARY:
+			return 'p';
+		default:
+			refuse("add_constraint handles CHECK, FOREIGN KEY, UNIQUE, PRIMARY KEY and SET NOT NULL",
+				   "An exclusion constraint has no online recipe: build its index in a quiet moment.");
+	}
+	return '\0';				/* not reached */
+}
+
+/*
+ * The CHECK expression's own text in clause: from CHECK's "(" to its
+ * matching ")", found by the server's scanner (a raw parse tree does not
+ * say where an expression ends).
+ */
+static char *
+check_expression_text(const char *clause)
+{
+	SSToken    *tok;
+	int			ntok = ss_scan_tokens(clause, &tok);
+	int			i = ss_find_keyword(tok, ntok, 0, "check");
+	int			open;
+	int			close;
+
+	if (i < 0 || i + 1 >= ntok || tok[i + 1].tok != '(')
+		elog(ERROR, "could not find the CHECK expression in \"%s\"", clause);
+	open = i + 1;
+	close = open + 1;
+	while (close < ntok && !(tok[close].tok == ')' && tok[close].depth == 0))
+		close++;
+	if (close >= ntok)
+		elog(ERROR, "unbalanced CHECK expression in \"%s\"", clause);
+	return pnstrdup(clause + tok[open].start + 1,
+					tok[close].start - tok[open].start - 1);
+}
+
+static void
+parse_check(ConstraintDef *d, Constraint *con, const char *relname)
+{
+	char	   *col = NULL;
+	char	   *expr = check_expression_text(d->definition + con->location);
+
+	d->raw_check = con->raw_expr;
+	d->body = psprintf("CHECK %s%s", embedded_expression(expr),
+					   con->is_no_inherit ? " NO INHERIT" : "");
+	(void) first_column_ref(con->raw_expr, &col);
+	if (!d->named)
+		d->conname = makeObjectName(relname, col, "check");
+}
+
+static void
+parse_foreign_key(ConstraintDef *d, Constraint *con, const char *relname)
+{
+	StringInfoData body;
+
+	d->pk_relid = RangeVarGetRelid(con->pktable, NoLock, false);
+	d->pk_attrs = con->pk_attrs != NIL ? con->pk_attrs : primary_key_columns(d->pk_relid);
+	if (d->pk_attrs == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
+				 errmsg("there is no primary key for referenced table \"%s\"",
+						get_rel_name(d->pk_relid))));
+	d->keys = con->fk_attrs;
+	d->matchtype = con->fk_matchtype;
+	if (!d->named)
+		d->conname = makeObjectName(relname, joined_names(con->fk_attrs), "fkey");
+
+	initStringInfo(&body);
+	appendStringInfo(&body, "FOREIGN KEY (%s) REFERENCES %s", key_list(con->fk_attrs, ""),
+					 ss_qualified_relname(d->pk_relid));
+	if (con->pk_attrs != NIL)
+		appendStringInfo(&body, " (%s)", key_list(con->pk_attrs, ""));
+	if (con->fk_matchtype == FKCONSTR_MATCH_FULL)
+		appendStringInfoString(&body, " MATCH FULL");
+	else if (con->fk_matchtype == FKCONSTR_MATCH_PARTIAL)
+		appendStringInfoString(&body, " MATCH PARTIAL");
+	if (con->fk_upd_action != FKCONSTR_ACTION_NOACTION)
+		appendStringInfo(&body, " ON UPDATE %s", fk_action(con->fk_upd_action));
+	if (con->fk_del_action != FKCONSTR_ACTION_NOACTION)
+		appendStringInfo(&body, " ON DELETE %s", fk_action(con->fk_del_action));
+	if (con->fk_del_set_cols != NIL)
+		appendStringInfo(&body, " (%s)", key_list(con->fk_del_set_cols, ""));
+	appendStringInfoString(&body, d->deferrable);
+	d->body = body.data;
+}
+
+/* parsed: the caller's parse tree of the definition, or NULL */
+static void
+parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
+{
+	List	   *raw = parsed ? list_make1(parsed) : ss_parse_argument(definition, "definition");
+	AlterTableStmt *stmt;
+	AlterTableCmd *cmd;
+	Constraint *con;
+	char	   *relname;
+
+	memset(d, 0, sizeof(*d));
+	d->definition = definition;
+	if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, AlterTableStmt))
+		refuse("add_constraint takes one ALTER TABLE statement",
+			   "Pass what you would have run, e.g. ALTER TABLE t ADD CONSTRAINT t_a_fkey FOREIGN KEY (a) REFERENCES p (id).");
+	stmt = (AlterTableStmt *) linitial_node(RawStmt, raw)->stmt;
+	if (stmt->objtype != OBJECT_TABLE || list_length(stmt->cmds) != 1)
+		refuse("add_constraint takes an ALTER TABLE with exactly one ADD CONSTRAINT or SET NOT NULL",
+			   "Split the statement: one constraint per call.");
+	cmd = linitial_node(AlterTableCmd, stmt->cmds);
+	relname = definition_table(d, stmt);
 
 	if (cmd->subtype == AT_SetNotNull)
 	{
@@ -274,31 +380,7 @@ parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
 		refuse("add_constraint takes ADD CONSTRAINT or ALTER COLUMN ... SET NOT NULL",
 			   "Other ALTER TABLE commands: CALL schemashift.with_lock_retries(...).");
 	con = (Constraint *) cmd->def;
-	if (con->indexname)
-		refuse("a constraint USING INDEX needs no recipe",
-			   "Run it with CALL schemashift.with_lock_retries(...).");
-	if (con->options != NIL || con->indexspace != NULL)
-		refuse("add_constraint does not support WITH (...) or USING INDEX TABLESPACE",
-			   "Build the index with CALL schemashift.create_index(...), then add the constraint USING INDEX.");
-
-	switch (con->contype)
-	{
-		case CONSTR_CHECK:
-			d->kind = 'c';
-			break;
-		case CONSTR_FOREIGN:
-			d->kind = 'f';
-			break;
-		case CONSTR_UNIQUE:
-			d->kind = 'u';
-			break;
-		case CONSTR_PRIMARY:
-			d->kind = 'p';
-			break;
-		default:
-			refuse("add_constraint handles CHECK, FOREIGN KEY, UNIQUE, PRIMARY KEY and SET NOT NULL",
-				   "An exclusion constraint has no online recipe: build its index in a quiet moment.");
-	}
+	d->kind = constraint_kind(con);
 	d->named = con->conname != NULL;
 	d->not_valid = con->skip_validation;
 	d->keys = con->keys;
@@ -308,72 +390,9 @@ parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
 		d->deferrable = con->initdeferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
 
 	if (d->kind == 'c')
-	{
-		char	   *col = NULL;
-		const char *clause = definition + con->location;
-		char	   *expr;
-
-		/*
-		 * The expression's own text: from CHECK's "(" to its matching ")",
-		 * found by the server's scanner (a raw parse tree does not say where
-		 * an expression ends).
-		 */
-		ntok = ss_scan_tokens(clause, &tok);
-		i = ss_find_keyword(tok, ntok, 0, "check");
-		if (i < 0 || i + 1 >= ntok || tok[i + 1].tok != '(')
-			elog(ERROR, "could not find the CHECK expression in \"%s\"", clause);
-		{
-			int			open = i + 1;
-			int			close = open + 1;
-
-			while (close < ntok && !(tok[close].tok == ')' && tok[close].depth == 0))
-				close++;
-			if (close >= ntok)
-				elog(ERROR, "unbalanced CHECK expression in \"%s\"", clause);
-			expr = pnstrdup(clause + tok[open].start + 1,
-							tok[close].start - tok[open].start - 1);
-		}
-		d->raw_check = con->raw_expr;
-		d->body = psprintf("CHECK %s%s", embedded_expression(expr),
-						   con->is_no_inherit ? " NO INHERIT" : "");
-		(void) first_column_ref(con->raw_expr, &col);
-		if (!d->named)
-			d->conname = makeObjectName(relname, col, "check");
-	}
+		parse_check(d, con, relname);
 	else if (d->kind == 'f')
-	{
-		StringInfoData body;
-
-		d->pk_relid = RangeVarGetRelid(con->pktable, NoLock, false);
-		d->pk_attrs = con->pk_attrs != NIL ? con->pk_attrs : primary_key_columns(d->pk_relid);
-		if (d->pk_attrs == NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_FOREIGN_KEY),
-					 errmsg("there is no primary key for referenced table \"%s\"",
-							get_rel_name(d->pk_relid))));
-		d->keys = con->fk_attrs;
-		d->matchtype = con->fk_matchtype;
-		if (!d->named)
-			d->conname = makeObjectName(relname, joined_names(con->fk_attrs), "fkey");
-
-		initStringInfo(&body);
-		appendStringInfo(&body, "FOREIGN KEY (%s) REFERENCES %s", key_list(con->fk_attrs, ""),
-						 ss_qualified_relname(d->pk_relid));
-		if (con->pk_attrs != NIL)
-			appendStringInfo(&body, " (%s)", key_list(con->pk_attrs, ""));
-		if (con->fk_matchtype == FKCONSTR_MATCH_FULL)
-			appendStringInfoString(&body, " MATCH FULL");
-		else if (con->fk_matchtype == FKCONSTR_MATCH_PARTIAL)
-			appendStringInfoString(&body, " MATCH PARTIAL");
-		if (con->fk_upd_action != FKCONSTR_ACTION_NOACTION)
-			appendStringInfo(&body, " ON UPDATE %s", fk_action(con->fk_upd_action));
-		if (con->fk_del_action != FKCONSTR_ACTION_NOACTION)
-			appendStringInfo(&body, " ON DELETE %s", fk_action(con->fk_del_action));
-		if (con->fk_del_set_cols != NIL)
-			appendStringInfo(&body, " (%s)", key_list(con->fk_del_set_cols, ""));
-		appendStringInfoString(&body, d->deferrable);
-		d->body = body.data;
-	}
+		parse_foreign_key(d, con, relname);
 	else if (!d->named)
 		d->conname = d->kind == 'p' ? makeObjectName(relname, NULL, "pkey")
 			: makeObjectName(relname, joined_names(con->keys), "key");
@@ -644,45 +663,44 @@ refuse_untrusted_cast(ConstraintDef *d, Oid from, Oid to)
 			 errhint("Give the key columns the same type.")));
 }
 
+/* The attribute numbers of the key columns named in cols, or an error. */
 static void
-fk_equalities(ConstraintDef *d, FkEquality *eq)
+fk_key_attnums(Oid relid, List *cols, AttrNumber *att)
 {
-	Relation	pkrel = table_open(d->pk_relid, AccessShareLock);
-	List	   *indexes = RelationGetIndexList(pkrel);
-	int			nkeys = list_length(d->pk_attrs);
-	AttrNumber	pkatt[INDEX_MAX_KEYS];
-	Oid			opclass[INDEX_MAX_KEYS];
-	bool		found = false;
 	ListCell   *lc;
-	int			i;
+	int			i = 0;
 
-	if (nkeys > INDEX_MAX_KEYS || nkeys != list_length(d->keys))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
-				 errmsg("number of referencing and referenced columns for foreign key disagree")));
-	foreach(lc, d->keys)
-		if (get_attnum(d->relid, strVal(lfirst(lc))) == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" referenced in foreign key constraint does not exist",
-							strVal(lfirst(lc)))));
-	i = 0;
-	foreach(lc, d->pk_attrs)
+	foreach(lc, cols)
 	{
-		pkatt[i] = get_attnum(d->pk_relid, strVal(lfirst(lc)));
-		if (pkatt[i] == InvalidAttrNumber)
+		att[i] = get_attnum(relid, strVal(lfirst(lc)));
+		if (att[i] == InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" referenced in foreign key constraint does not exist",
 							strVal(lfirst(lc)))));
 		i++;
 	}
+}
+
+/*
+ * The operator classes of the referenced table's unique index on exactly
+ * the keys pkatt (in any order), as the server picks it; false if none.
+ */
+static bool
+fk_unique_index(Oid pk_relid, const AttrNumber *pkatt, int nkeys, Oid *opclass)
+{
+	Relation	pkrel = table_open(pk_relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(pkrel);
+	bool		found = false;
+	ListCell   *lc;
+
 	foreach(lc, indexes)
 	{
 		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
 		Form_pg_index idx;
 		oidvector  *indclass;
 		bool		isnull;
+		int			i;
 		int			j;
 
 		if (!HeapTupleIsValid(tup))
@@ -712,7 +730,25 @@ fk_equalities(ConstraintDef *d, FkEquality *eq)
 			break;
 	}
 	table_close(pkrel, NoLock);
-	if (!found)
+	return found;
+}
+
+static void
+fk_equalities(ConstraintDef *d, FkEquality *eq)
+{
+	int			nkeys = list_length(d->pk_attrs);
+	AttrNumber	fkatt[INDEX_MAX_KEYS];
+	AttrNumber	pkatt[INDEX_MAX_KEYS];
+	Oid			opclass[INDEX_MAX_KEYS];
+	int			i;
+
+	if (nkeys > INDEX_MAX_KEYS || nkeys != list_length(d->keys))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
+				 errmsg("number of referencing and referenced columns for foreign key disagree")));
+	fk_key_attnums(d->relid, d->keys, fkatt);
+	fk_key_attnums(d->pk_relid, d->pk_attrs, pkatt);
+	if (!fk_unique_index(d->pk_relid, pkatt, nkeys, opclass))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FOREIGN_KEY),
 				 errmsg("there is no unique constraint matching given keys for referenced table \"%s\"",
@@ -723,7 +759,7 @@ fk_equalities(ConstraintDef *d, FkEquality *eq)
 		Oid			family = get_opclass_family(opclass[i]);
 		Oid			opcintype = get_opclass_input_type(opclass[i]);
 		Oid			pktype = get_atttype(d->pk_relid, pkatt[i]);
-		Oid			fktype = get_atttype(d->relid, get_attnum(d->relid, strVal(list_nth(d->keys, i))));
+		Oid			fktype = get_atttype(d->relid, fkatt[i]);
 		Oid			fktyped = getBaseType(fktype);
 		Oid			ppeqop = get_opfamily_member(family, opcintype, opcintype, BTEqualStrategyNumber);
 		Oid			pfeqop = get_opfamily_member(family, opcintype, fktyped, BTEqualStrategyNumber);

@@ -38,16 +38,13 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
-#include "common/keywords.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "parser/gramparse.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
-#include "parser/scanner.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -180,58 +177,54 @@ quoted_column(const char *name)
  * (from byte offset start to stop), renamed from old to new.  Names after a
  * '.' or '::', and before '(' or '.', are not column references.
  */
+/* a name: an identifier, or a keyword used as one ("name", "type"...) */
+static const char *
+token_name(const SSToken *t)
+{
+	return t->kind == SS_TOK_IDENT ? t->ident : t->keyword;
+}
+
 static char *
 rename_column_refs(const char *text, int start, int stop, const char *old,
 				   const char *new)
 {
-	core_yyscan_t scanner;
-	core_yy_extra_type yyext;
-	core_YYSTYPE lval;
-	YYLTYPE		loc;
+	SSScanner  *sc = ss_scan_begin(text);
+	SSToken		prev;
+	SSToken		cur;
+	SSToken		next;
+	bool		have_cur = false;
+	bool		more;
 	StringInfoData out;
 	int			copied = 0;
-	int			prev_tok = 0;
-	int			tok;
-	int			cur_loc = -1;
-	int			cur_tok = 0;
-	char	   *cur_name = NULL;
 
+	memset(&prev, 0, sizeof(prev));
+	memset(&cur, 0, sizeof(cur));
 	initStringInfo(&out);
-	scanner = scanner_init(text, &yyext, &ScanKeywords, ScanKeywordTokens);
 	do
 	{
-		tok = core_yylex(&lval, &loc, scanner);
-		/* decide about the previous token now that its successor is known */
-		if (cur_name != NULL && cur_loc >= start && cur_loc < stop &&
-			strcmp(cur_name, old) == 0 && prev_tok != '.' && prev_tok != TYPECAST &&
-			tok != '(' && tok != '.')
-		{
-			int			end = tok == 0 ? (int) strlen(text) : loc;
+		const char *name;
 
-			while (end > cur_loc && isspace((unsigned char) text[end - 1]))
+		more = ss_scan_next(sc, &next);
+		/* decide about the current token now that its successor is known */
+		name = have_cur ? token_name(&cur) : NULL;
+		if (name != NULL && cur.start >= start && cur.start < stop &&
+			strcmp(name, old) == 0 && prev.tok != '.' && prev.kind != SS_TOK_TYPECAST &&
+			!(more && (next.tok == '(' || next.tok == '.')))
+		{
+			int			end = more ? next.start : (int) strlen(text);
+
+			while (end > cur.start && isspace((unsigned char) text[end - 1]))
 				end--;
-			appendBinaryStringInfo(&out, text + copied, cur_loc - copied);
+			appendBinaryStringInfo(&out, text + copied, cur.start - copied);
 			appendStringInfoString(&out, quote_identifier(new));
 			copied = end;
 		}
-		if (cur_loc >= 0)
-			prev_tok = cur_tok;
-		cur_loc = loc;
-		cur_tok = tok;
-		cur_name = NULL;
-		if (tok == IDENT)
-			cur_name = lval.str;
-		else if (tok != 0)
-		{
-			/* a keyword used as a name ("name", "type"...) */
-			int			kw = ScanKeywordLookup(pnstrdup(text + loc, strspn(text + loc, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")),
-											   &ScanKeywords);
-
-			if (kw >= 0 && ScanKeywordTokens[kw] == tok)
-				cur_name = pstrdup(GetScanKeyword(kw, &ScanKeywords));
-		}
-	} while (tok != 0);
-	scanner_finish(scanner);
+		if (have_cur)
+			prev = cur;
+		cur = next;
+		have_cur = more;
+	} while (more);
+	ss_scan_end(sc);
 	appendStringInfoString(&out, text + copied);
 	return out.data;
 }

@@ -28,14 +28,11 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
-#include "common/keywords.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
-#include "parser/gramparse.h"
 #include "parser/parse_utilcmd.h"
 #include "parser/parser.h"
-#include "parser/scanner.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -81,17 +78,6 @@ retries_arg(FunctionCallInfo fcinfo, int argno)
 	return retries;
 }
 
-/* Worker failures worth another attempt: lock waits, and being stopped. */
-static bool
-retryable(const SSExecResult *res)
-{
-	if (res->canceled_by_caller || res->error == NULL)
-		return false;
-	return ss_sqlstate_retryable(res->error->sqlerrcode) ||
-		res->error->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		res->error->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN;
-}
-
 /* Index of that name in that schema: its OID, or InvalidOid. */
 static Oid
 index_by_name(const char *name, Oid nspid, Oid relid)
@@ -124,47 +110,31 @@ index_is_valid(Oid indexoid)
 	return valid;
 }
 
-/* What a failed attempt leaves behind, removed before the next one. */
-typedef void (*CleanupFn) (void *arg);
-
 /*
- * Run a step in the executor, retrying deadlocks, lock timeouts and the
- * like with backoff.  After every failure the clean-up runs first, even
- * after the caller's own cancel (holding it off meanwhile), and then the
- * cancel or the error is raised.
+ * Run a step in the worker under the step runner (retry.c): deadlocks,
+ * lock timeouts and the like retried with backoff, every attempt recorded.
+ * After every failure the clean-up runs first, even after the caller's own
+ * cancel, and then the cancel or the error is raised.
  */
 static void
 run_with_retries(const char *sql, const char *label, const SSExecOptions *o,
-				 int retries, CleanupFn cleanup, void *cleanup_arg)
+				 int retries, SSCleanupFn cleanup, void *cleanup_arg)
 {
-	int			attempt;
+	SSRetryRun	run;
 
-	for (attempt = 1;; attempt++)
-	{
-		SSExecResult res;
-
-		schemashift_exec_step(sql, o, &res);
-		if (res.ok)
-			return;
-		if (cleanup)
-		{
-			if (res.canceled_by_caller)
-				HOLD_CANCEL_INTERRUPTS();
-			cleanup(cleanup_arg);
-			if (res.canceled_by_caller)
-				RESUME_CANCEL_INTERRUPTS();
-		}
-		if (res.canceled_by_caller)
-			CHECK_FOR_INTERRUPTS();
-		if (!retryable(&res) || attempt > retries)
-			ThrowErrorData(res.error);
-		ereport(NOTICE,
-				(errmsg("%s: attempt %d of %d failed: %s", label, attempt,
-						retries + 1, res.error->message),
-				 errdetail("Statement: %s", sql),
-				 errhint("Retrying in %d ms.", ss_backoff_ms(attempt))));
-		schemashift_exec_sleep(ss_backoff_ms(attempt));
-	}
+	memset(&run, 0, sizeof(run));
+	run.label = label;
+	run.sql = sql;
+	ss_retry_schedule_retries(&run.schedule, retries, o->lock_timeout_ms);
+	run.exempt = o->exempt;
+	run.in_worker = true;
+	run.statement_timeout_ms = o->statement_timeout_ms;
+	run.progress_label = o->progress_label;
+	run.cleanup = cleanup;
+	run.cleanup_arg = cleanup_arg;
+	run.raise_last_error = true;
+	run.show_statement = true;
+	(void) ss_with_lock_retries(&run, NULL);
 }
 
 /* The short catalog-only steps: a failure there leaves nothing to clean. */
@@ -210,70 +180,36 @@ drop_if_invalid(const char *name, Oid nspid)
 static int
 offset_after_relation(const char *def)
 {
-	core_yyscan_t scanner;
-	core_yy_extra_type yyext;
-	core_YYSTYPE lval;
-	YYLTYPE		loc;
+	SSScanner  *sc = ss_scan_begin(def);
+	SSToken		t;
 	int			state = 0;
 	int			result = -1;
 
-	scanner = scanner_init(def, &yyext, &ScanKeywords, ScanKeywordTokens);
-	for (;;)
+	while (ss_scan_next(sc, &t))
 	{
-		int			tok = core_yylex(&lval, &loc, scanner);
-
-		if (tok == 0)
-			break;
-		if (state == 0 && tok == ON)
+		if (state == 0 && ss_is_keyword(&t, "on"))
 			state = 1;			/* the table name follows, maybe after ONLY */
-		else if (state == 1 && tok != ONLY)
+		else if (state == 1 && !ss_is_keyword(&t, "only"))
 			state = 2;			/* a name part */
-		else if (state == 2 && tok == '.')
+		else if (state == 2 && t.tok == '.')
 			state = 3;
 		else if (state == 3)
 			state = 2;
 		else if (state == 2)
 		{
-			result = loc;
+			result = t.start;
 			break;
 		}
 	}
-	scanner_finish(scanner);
+	ss_scan_end(sc);
 	return result < 0 ? (int) strlen(def) : result;
-}
-
-static List *
-parse_index_definition(const char *definition)
-{
-	List	   *raw = NIL;
-	MemoryContext cxt = CurrentMemoryContext;
-
-	PG_TRY();
-	{
-		raw = schemashift_raw_parser(definition);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("invalid index definition: %s", edata->message),
-				 edata->cursorpos > 0 ?
-				 errdetail("At character %d of the definition.", edata->cursorpos) : 0));
-	}
-	PG_END_TRY();
-	return raw;
 }
 
 /* parsed: the caller's parse tree of the definition, or NULL */
 static void
 parse_request(IndexRequest *req, const char *definition, RawStmt *parsed)
 {
-	List	   *raw = parsed ? list_make1(parsed) : parse_index_definition(definition);
+	List	   *raw = parsed ? list_make1(parsed) : ss_parse_argument(definition, "index definition");
 	Node	   *stmt;
 
 	if (list_length(raw) != 1)

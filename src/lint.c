@@ -18,30 +18,19 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "args.h"
 #include "procs.h"
+#include "scan.h"
 
 #include "access/xact.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "parser/gramparse.h"
-#include "parser/parser.h"
-#include "parser/scanner.h"
-#include "common/keywords.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/tuplestore.h"
-
-/*
- * flex generates these accessors for the core scanner and the server
- * exports them, but no header declares them.  The end of the last matched
- * text is the end of the token just returned, which gives us the gaps that
- * hold comments.
- */
-extern char *core_yyget_text(core_yyscan_t yyscanner);
-extern int	core_yyget_leng(core_yyscan_t yyscanner);
 
 PG_FUNCTION_INFO_V1(schemashift_lint);
 PG_FUNCTION_INFO_V1(schemashift_statements);
@@ -533,16 +522,38 @@ add_stmt(LintState *st, int start, int end, int gap_start, int *cap)
 	st->nstmts++;
 }
 
-/* Errors we must never swallow: cancel, out of memory, crashes. */
-static bool
-error_is_fatal_class(int sqlerrcode)
+/*
+ * A semicolon inside the BEGIN ... END body of CREATE [OR REPLACE]
+ * FUNCTION|PROCEDURE ends no statement.  *routine: 0 while unknown, 1 in
+ * such a statement, -1 in any other; *depth: BEGIN/CASE ... END nesting.
+ */
+static void
+track_routine_body(const SSToken *t, int ntok, int *routine, bool *saw_create,
+				   int *depth)
 {
-	int			cls = ERRCODE_TO_CATEGORY(sqlerrcode);
-
-	return cls == ERRCODE_INSUFFICIENT_RESOURCES ||
-		cls == ERRCODE_OPERATOR_INTERVENTION ||
-		cls == ERRCODE_SYSTEM_ERROR ||
-		cls == ERRCODE_INTERNAL_ERROR;
+	if (*routine == 0)
+	{
+		if (ntok == 1)
+		{
+			if (ss_is_keyword(t, "create"))
+				*saw_create = true;
+			else
+				*routine = -1;
+		}
+		else if (*saw_create && (ss_is_keyword(t, "or") || ss_is_keyword(t, "replace")))
+			 /* keep looking */ ;
+		else if (*saw_create && (ss_is_keyword(t, "function") || ss_is_keyword(t, "procedure")))
+			*routine = 1;
+		else
+			*routine = -1;
+	}
+	else if (*routine == 1)
+	{
+		if (ss_is_keyword(t, "begin") || ss_is_keyword(t, "case"))
+			(*depth)++;
+		else if (ss_is_keyword(t, "end") && *depth > 0)
+			(*depth)--;
+	}
 }
 
 /*
@@ -556,7 +567,7 @@ caught_error(MemoryContext cxt)
 
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
-	if (error_is_fatal_class(edata->sqlerrcode))
+	if (ss_error_is_fatal(edata->sqlerrcode))
 		PG_RE_THROW();
 	FlushErrorState();
 	return edata;
@@ -574,8 +585,7 @@ split_script(LintState *st)
 	MemoryContext scan_cxt;
 	MemoryContext tok_cxt;
 	MemoryContext oldcxt;
-	core_yy_extra_type yyext;
-	core_yyscan_t scanner;
+	SSScanner  *scanner;
 	int			cap = 256;
 	volatile int cur_start = -1;
 	volatile int gap_start = 0;
@@ -589,7 +599,7 @@ split_script(LintState *st)
 									 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(scan_cxt);
 
-	scanner = scanner_init(st->script, &yyext, &ScanKeywords, ScanKeywordTokens);
+	scanner = ss_scan_begin(st->script);
 
 	/*
 	 * The scanner's state was made above; the token values it makes from now
@@ -609,31 +619,25 @@ split_script(LintState *st)
 
 		for (;;)
 		{
-			core_YYSTYPE lval;
-			YYLTYPE		lloc;
-			int			tok;
-			int			tok_end;
+			SSToken		t;
 
 			CHECK_FOR_INTERRUPTS();
-			tok = core_yylex(&lval, &lloc, scanner);
-			if (tok == 0)
+			if (!ss_scan_next(scanner, &t))
 				break;
-			tok_end = (int) (core_yyget_text(scanner) - yyext.scanbuf) +
-				core_yyget_leng(scanner);
 
-			if (tok == IDENT)
-				note_identifier_length(st, lloc, tok_end);
+			if (t.kind == SS_TOK_IDENT)
+				note_identifier_length(st, t.start, t.end);
 
 			/* comments live in the gap before this token */
-			scan_gap(st, last_end, lloc);
-			last_end = tok_end;
+			scan_gap(st, last_end, t.start);
+			last_end = t.end;
 
-			if (tok == ';' && depth == 0)
+			if (t.tok == ';' && depth == 0)
 			{
 				if (cur_start >= 0)
-					add_stmt(st, cur_start, lloc, gap_start, &cap);
+					add_stmt(st, cur_start, t.start, gap_start, &cap);
 				cur_start = -1;
-				gap_start = tok_end;
+				gap_start = t.end;
 				since_reset += ntok;
 				if (since_reset > 10000)
 				{
@@ -647,33 +651,10 @@ split_script(LintState *st)
 			}
 
 			if (cur_start < 0)
-				cur_start = lloc;
+				cur_start = t.start;
 			ntok++;
 
-			/* recognise CREATE [OR REPLACE] FUNCTION|PROCEDURE */
-			if (routine == 0)
-			{
-				if (ntok == 1)
-				{
-					if (tok == CREATE)
-						saw_create = true;
-					else
-						routine = -1;
-				}
-				else if (saw_create && (tok == OR || tok == REPLACE))
-					 /* keep looking */ ;
-				else if (saw_create && (tok == FUNCTION || tok == PROCEDURE))
-					routine = 1;
-				else
-					routine = -1;
-			}
-			else if (routine == 1)
-			{
-				if (tok == BEGIN_P || tok == CASE)
-					depth++;
-				else if (tok == END_P && depth > 0)
-					depth--;
-			}
+			track_routine_body(&t, ntok, &routine, &saw_create, &depth);
 		}
 		scan_gap(st, last_end, st->script_len);
 		if (cur_start >= 0)
@@ -966,7 +947,7 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	StmtSpan   *span = &st->stmts[n];
 	int			len = span->end - span->start;
 	char	   *text = pnstrdup(st->script + span->start, len);
-	List	   *parsetree = NIL;
+	List	   *parsetree;
 	MemoryContext parse_cxt = CurrentMemoryContext;
 	AnalyzeRun	run = {st, cxt, n, NIL};
 	ErrorData  *edata;
@@ -974,22 +955,18 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 	cxt->stmt_offset = span->start;
 	cxt->stmt_number = n + 1;
 
-	PG_TRY();
+	/* collected: the tree outlives the statement, for apply's planner */
+	if (st->collect)
+		MemoryContextSwitchTo(st->cxt);
+	parsetree = ss_try_parse(text, &edata);
+	MemoryContextSwitchTo(parse_cxt);
+	if (edata)
 	{
-		/* collected: the tree outlives the statement, for apply's planner */
-		if (st->collect)
-			MemoryContextSwitchTo(st->cxt);
-		parsetree = schemashift_raw_parser(text);
-		MemoryContextSwitchTo(parse_cxt);
-	}
-	PG_CATCH();
-	{
-		report_syntax_error(cxt, caught_error(parse_cxt), text, len);
+		report_syntax_error(cxt, edata, text, len);
 		if (st->collect)
 			st->collect[n].syntax_error = true;
 		return;
 	}
-	PG_END_TRY();
 	if (st->collect)
 		st->collect[n].parsed = parsetree;
 

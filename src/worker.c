@@ -203,8 +203,13 @@ handle_message(StringInfo msg, SSExecResult *res)
 	}
 }
 
-static void
-run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
+/*
+ * The segment the worker reads: its settings, the statement and the queue
+ * its messages come back through (attached here as the receiver).
+ */
+static SSExecShared *
+make_segment(const char *sql, const SSExecOptions *opts, dsm_segment **segp,
+			 shm_mq_handle **mqhp)
 {
 	shm_toc_estimator e;
 	Size		segsize;
@@ -213,17 +218,7 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 	SSExecShared *shared;
 	char	   *sqlcopy;
 	shm_mq	   *mq;
-	shm_mq_handle *mqh;
-	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	pid_t		pid = 0;
-	bool		cancel_sent = false;
-	bool		detached = false;
-	ProgressState ps = {-1, 0};
 	int			i;
-	bool		forward_cancel = (QueryCancelHoldoffCount == 0);
-
-	memset(res, 0, sizeof(*res));
 
 	shm_toc_initialize_estimator(&e);
 	shm_toc_estimate_chunk(&e, sizeof(SSExecShared));
@@ -263,7 +258,16 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 	mq = shm_mq_create(shm_toc_allocate(toc, SS_QUEUE_SIZE), SS_QUEUE_SIZE);
 	shm_toc_insert(toc, SS_KEY_QUEUE, mq);
 	shm_mq_set_receiver(mq, MyProc);
-	mqh = shm_mq_attach(mq, seg, NULL);
+	*mqhp = shm_mq_attach(mq, seg, NULL);
+	*segp = seg;
+	return shared;
+}
+
+static BackgroundWorkerHandle *
+start_worker(dsm_segment *seg)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -283,10 +287,22 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 				 errdetail("All background worker slots are in use."),
 				 errhint("Raise max_worker_processes (now %d), or try again when fewer workers run.",
 						 max_worker_processes)));
-	shm_mq_set_handle(mqh, handle);
+	return handle;
+}
 
-	/* nothing of ours may be older than the worker's snapshots */
-	InvalidateCatalogSnapshot();
+/*
+ * Pass the worker's messages on until it has stopped and its queue is
+ * drained; forward the caller's cancel, report progress meanwhile.
+ */
+static void
+wait_for_worker(shm_mq_handle *mqh, BackgroundWorkerHandle *handle,
+				const SSExecOptions *opts, SSExecResult *res)
+{
+	pid_t		pid = 0;
+	bool		cancel_sent = false;
+	bool		detached = false;
+	ProgressState ps = {-1, 0};
+	bool		forward_cancel = (QueryCancelHoldoffCount == 0);
 
 	/*
 	 * A cancel is ours to forward, not to act on: reading the progress or
@@ -355,6 +371,25 @@ run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
 	}
 
 	RESUME_CANCEL_INTERRUPTS();
+}
+
+static void
+run_in_worker(const char *sql, const SSExecOptions *opts, SSExecResult *res)
+{
+	dsm_segment *seg;
+	shm_mq_handle *mqh;
+	SSExecShared *shared;
+	BackgroundWorkerHandle *handle;
+
+	memset(res, 0, sizeof(*res));
+	shared = make_segment(sql, opts, &seg, &mqh);
+	handle = start_worker(seg);
+	shm_mq_set_handle(mqh, handle);
+
+	/* nothing of ours may be older than the worker's snapshots */
+	InvalidateCatalogSnapshot();
+
+	wait_for_worker(mqh, handle, opts, res);
 
 	res->ok = shared->succeeded && res->error == NULL;
 	res->processed = shared->processed;

@@ -146,6 +146,12 @@ sub index_state
 	like($call->{stderr}, qr/attempt 1 of 4 failed/, 'the failed attempt is reported');
 	like($call->{stderr}, qr/built/, 'the retry built the index');
 	is(index_state('items_code_idx'), 'items_code_idx:t', 'exactly one valid index after a killed worker');
+	is($node->safe_psql('postgres', q{
+		SELECT string_agg(attempt || ':' || outcome, ',' ORDER BY started_at) FROM (
+		  SELECT * FROM schemashift.lock_attempts
+		   WHERE statement = 'CREATE INDEX CONCURRENTLY items_code_idx ON public.items (code)'
+		   ORDER BY started_at DESC LIMIT 2) a}),
+		'1:error,2:ok', 'both attempts are in lock_attempts');
 }
 
 # 4. Kill the caller mid-build: its worker stops with it; the next CALL
@@ -180,6 +186,10 @@ sub index_state
 	isnt($ret, 0, 'a unique violation fails the CALL');
 	like($err, qr/Key \(code\)=\(c5\) is duplicated/, 'the error names the duplicate key');
 	unlike($err, qr/attempt 1 of/, 'and it is not retried');
+	is($node->safe_psql('postgres', q{
+		SELECT string_agg(attempt || ':' || outcome, ',') FROM schemashift.lock_attempts
+		 WHERE statement = 'CREATE UNIQUE INDEX CONCURRENTLY items_code_key ON public.items (code)'}),
+		'1:error', 'its one attempt is in lock_attempts');
 	is(index_state('items_code_key'), 'none', 'no INVALID index is left behind');
 }
 

@@ -1,0 +1,95 @@
+/*-------------------------------------------------------------------------
+ *
+ * args.c
+ *		The procedures' arguments: required ones, intervals, and the one
+ *		parse of SQL holding the user's text (ss_try_parse), whose error the
+ *		callers raise again at its place in what the user wrote, or report
+ *		as lint's finding.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "args.h"
+#include "schemashift.h"
+
+#include <limits.h>
+
+#include "datatype/timestamp.h"
+#include "parser/parser.h"
+#include "utils/timestamp.h"
+
+void
+ss_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+int
+ss_interval_ms(Datum d, const char *name)
+{
+	Interval   *iv = DatumGetIntervalP(d);
+	int64		us = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+
+	if (us < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", name)));
+	return (int) Min(us / 1000, (int64) INT_MAX);
+}
+
+bool
+ss_error_is_fatal(int sqlerrcode)
+{
+	int			cls = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return cls == ERRCODE_INSUFFICIENT_RESOURCES ||
+		cls == ERRCODE_OPERATOR_INTERVENTION ||
+		cls == ERRCODE_SYSTEM_ERROR ||
+		cls == ERRCODE_INTERNAL_ERROR;
+}
+
+List *
+ss_try_parse(const char *sql, ErrorData **error)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *raw = NIL;
+
+	*error = NULL;
+	PG_TRY();
+	{
+		raw = schemashift_raw_parser(sql);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		*error = CopyErrorData();
+		if (ss_error_is_fatal((*error)->sqlerrcode))
+			PG_RE_THROW();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	return raw;
+}
+
+List *
+ss_parse_argument(const char *sql, const char *what)
+{
+	ErrorData  *edata;
+	List	   *raw = ss_try_parse(sql, &edata);
+	const char *noun = strrchr(what, ' ');
+
+	if (edata == NULL)
+		return raw;
+	if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
+		ReThrowError(edata);
+	ereport(ERROR,
+			(errcode(edata->sqlerrcode),
+			 errmsg("invalid %s: %s", what, edata->message),
+			 edata->cursorpos > 0 ?
+			 errdetail("At character %d of the %s.", edata->cursorpos,
+					   noun ? noun + 1 : what) : 0));
+	return NIL;					/* not reached */
+}
