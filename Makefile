@@ -37,7 +37,8 @@ OBJS = \
 	src/apply.o \
 	src/exemptions.o \
 	src/audit.o \
-	src/event_triggers.o
+	src/event_triggers.o \
+	src/version.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
