@@ -38,7 +38,8 @@ OBJS = \
 	src/exemptions.o \
 	src/audit.o \
 	src/event_triggers.o \
-	src/version.o
+	src/version.o \
+	src/restore.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

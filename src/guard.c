@@ -27,6 +27,7 @@
 #include "schemashift.h"
 #include "approvals.h"
 #include "audit.h"
+#include "restore.h"
 #include "errcodes.h"
 #include "exemptions.h"
 
@@ -286,6 +287,12 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 		MemoryContextSwitchTo(old);
 		return;
 	}
+	if (schemashift_mode == SS_MODE_RESTORE)
+	{
+		json_finding(&run->frame->findings, f, "restore");
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	if (a)
 	{
 		json_finding(&run->frame->findings, f, "approved");
@@ -437,7 +444,8 @@ apply_lock_timeout(GuardFrame *frame, LOCKMODE lock)
 {
 	char		buf[32];
 
-	if (schemashift_lock_timeout <= 0 || lock <= ShareUpdateExclusiveLock)
+	if (schemashift_lock_timeout <= 0 || lock <= ShareUpdateExclusiveLock ||
+		schemashift_mode == SS_MODE_RESTORE)
 		return;
 	if (LockTimeout > 0 && LockTimeout <= schemashift_lock_timeout)
 		return;
@@ -504,6 +512,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 								 ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(work);
 
+	ss_refuse_unsafe_restore();
 	exempt = ss_exemption_claim(stmt, list_length(frames));
 	run.frame = push_frame(from_hook);
 	run.frame->exempt = exempt;

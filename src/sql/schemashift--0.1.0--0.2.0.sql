@@ -55,3 +55,8 @@ ALTER TABLE schemashift.migration_steps
     ADD COLUMN created_relations oid[],
     ADD COLUMN approved_objects text[],
     ADD COLUMN approved_relations oid[];
+
+-- pg_restore -j loads the data of extension tables in parallel, in any
+-- order: a foreign key between two of them fails the restore.
+ALTER TABLE schemashift.change_steps DROP CONSTRAINT change_steps_change_id_fkey;
+ALTER TABLE schemashift.migration_steps DROP CONSTRAINT migration_steps_migration_id_fkey;

@@ -302,7 +302,7 @@ COMMENT ON TABLE schemashift.changes IS
 'schemashift expand/contract changes and their state';
 
 CREATE TABLE schemashift.change_steps (
-    change_id bigint NOT NULL REFERENCES schemashift.changes ON DELETE CASCADE,
+    change_id bigint NOT NULL,
     step integer NOT NULL,
     phase text NOT NULL CHECK (phase OPERATOR(pg_catalog.=) ANY (ARRAY['expand', 'contract', 'abort'])),
     action text NOT NULL,
@@ -313,6 +313,9 @@ CREATE TABLE schemashift.change_steps (
     attnum smallint,
     PRIMARY KEY (change_id, step)
 );
+-- No foreign key to changes (nor from migration_steps to migrations): the
+-- rows are written only by schemashift's C code, together, and pg_restore -j
+-- loads the data of extension tables in parallel, in any order.
 COMMENT ON TABLE schemashift.change_steps IS
 'schemashift expand/contract steps: planned, then stamped done_at in the transaction that did them';
 
@@ -485,7 +488,7 @@ COMMENT ON TABLE schemashift.migrations IS
 'schemashift migration ledger: every migration run through schemashift.apply()';
 
 CREATE TABLE schemashift.migration_steps (
-    migration_id text NOT NULL REFERENCES schemashift.migrations (id),
+    migration_id text NOT NULL,
     step integer NOT NULL,
     line integer NOT NULL,
     col integer NOT NULL,
