@@ -39,7 +39,8 @@ OBJS = \
 	src/audit.o \
 	src/event_triggers.o \
 	src/version.o \
-	src/restore.o
+	src/restore.o \
+	src/lock_report.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

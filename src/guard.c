@@ -28,6 +28,7 @@
 #include "approvals.h"
 #include "audit.h"
 #include "restore.h"
+#include "lock_report.h"
 #include "errcodes.h"
 #include "exemptions.h"
 
@@ -440,8 +441,11 @@ raise_blocked(List *blocked, Node *stmt)
 /* ---------- lock_timeout ---------- */
 
 static void
-apply_lock_timeout(GuardFrame *frame, LOCKMODE lock)
+apply_lock_timeout(GuardFrame *frame, LOCKMODE lock, const char *object)
 {
+	char	   *column;
+	Oid			relid;
+
 	char		buf[32];
 
 	if (schemashift_lock_timeout <= 0 || lock <= ShareUpdateExclusiveLock ||
@@ -461,6 +465,9 @@ apply_lock_timeout(GuardFrame *frame, LOCKMODE lock)
 	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
 	frame->lock_timeout_changed = true;
+	relid = object ? ss_approval_object_target(object, &column) : InvalidOid;
+	if (OidIsValid(relid))
+		ss_lock_report_arm(relid, lock, schemashift_lock_timeout);
 }
 
 static void
@@ -468,6 +475,7 @@ restore_lock_timeout(GuardFrame *frame)
 {
 	if (!frame->lock_timeout_changed)
 		return;
+	ss_lock_report_disarm();
 	(void) set_config_option("lock_timeout", frame->saved_lock_timeout,
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
@@ -530,7 +538,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 	if (run.blocked != NIL)
 		raise_blocked(run.blocked, stmt);
 
-	apply_lock_timeout(run.frame, cxt.stmt_lock);
+	apply_lock_timeout(run.frame, cxt.stmt_lock, cxt.stmt_lock_object);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
