@@ -38,7 +38,7 @@ OBJS = \
 	src/exemptions.o \
 	src/audit.o \
 	src/event_triggers.o \
-	src/version.o \
+	src/preconditions.o \
 	src/restore.o \
 	src/lock_report.o
 

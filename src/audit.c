@@ -15,7 +15,7 @@
  */
 #include "schemashift.h"
 #include "audit.h"
-#include "version.h"
+#include "preconditions.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"

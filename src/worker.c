@@ -14,7 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "worker.h"
-#include "version.h"
+#include "preconditions.h"
 #include "schemashift.h"
 
 #include "access/xact.h"
@@ -94,7 +94,7 @@ schemashift_require_nonatomic(FunctionCallInfo fcinfo, const char *procname)
 				 errdetail("It commits between its steps, which a CALL inside BEGIN, a function, or a procedure with SET or SECURITY DEFINER cannot do."),
 				 errhint("Run CALL schemashift.%s(...) on its own, in autocommit mode (for migration tools: the step that runs outside the migration's transaction).",
 						 procname)));
-	ss_require_current_sql(psprintf("schemashift.%s()", procname));
+	ss_require_writable_server(psprintf("schemashift.%s()", procname));
 }
 
 /* ---------- the caller ---------- */

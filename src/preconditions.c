@@ -1,9 +1,15 @@
 /*-------------------------------------------------------------------------
  *
- * version.c
- *		Which version of schemashift's SQL objects a database has, and what
- *		the library does while it is older than the library itself (the
- *		upgrade window: docs/operations.md).
+ * preconditions.c
+ *		What schemashift checks of the server before it writes: that it is
+ *		not a standby, and which version of its SQL objects the database
+ *		has while that is older than the library (the upgrade window:
+ *		docs/operations.md).
+ *
+ * On a hot standby the read-only functions (lint, plan, self_check,
+ * migration_status, check_constraint_data) answer as on the primary, and
+ * the guard has nothing to do: a standby runs no DDL.  The procedures and
+ * approve() refuse before they start.
  *
  * A new library is loaded by every new session as soon as it is installed;
  * the SQL objects change only with ALTER EXTENSION schemashift UPDATE,
@@ -17,13 +23,14 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xlog.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 
-#include "version.h"
+#include "preconditions.h"
 
 char *
 ss_sql_version(void)
@@ -73,4 +80,22 @@ ss_require_current_sql(const char *what)
 						what, SCHEMASHIFT_VERSION, version),
 				 errdetail("The library was updated; the extension's SQL objects were not."),
 				 errhint("Run ALTER EXTENSION schemashift UPDATE in this database.")));
+}
+
+void
+ss_refuse_on_standby(const char *what)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("%s cannot run on a standby", what),
+				 errdetail("It changes the database and records what it did; a standby is read-only."),
+				 errhint("Run it on the primary.")));
+}
+
+void
+ss_require_writable_server(const char *what)
+{
+	ss_refuse_on_standby(what);
+	ss_require_current_sql(what);
 }
