@@ -40,7 +40,8 @@ OBJS = \
 	src/event_triggers.o \
 	src/preconditions.o \
 	src/restore.o \
-	src/lock_report.o
+	src/lock_report.o \
+	src/lint_blocks.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

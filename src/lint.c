@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "lint_blocks.h"
 
 #include "access/xact.h"
 #include "funcapi.h"
@@ -158,6 +159,10 @@ typedef struct LintState
 
 	/* the statement being analysed */
 	int			cur_stmt;
+
+	/* PL/pgSQL the script creates, and where a finding inside a block is */
+	SSBlocks   *blocks;
+	const char *block_where;
 
 	/* findings of the current statement, sorted before output */
 	SSFinding  *buf;
@@ -807,6 +812,9 @@ lint_emit(SSContext *cxt, const SSFinding *f)
 	}
 	copy = &st->buf[st->nbuf++];
 	*copy = *f;
+	if (st->block_where && st->block_where[0])
+		copy->message = MemoryContextStrdup(st->cxt, psprintf("%s (%s)", f->message,
+															   st->block_where));
 }
 
 static int
@@ -931,6 +939,37 @@ report_syntax_error(SSContext *cxt, ErrorData *edata, const char *text, int len)
 				   edata->message, schemashift_rules[SS_SYNTAX_ERROR].hint);
 }
 
+typedef struct InnerArg
+{
+	LintState  *st;
+	SSContext  *cxt;
+	int			n;
+} InnerArg;
+
+static int
+inner_line_of(void *arg, int offset)
+{
+	return line_of(((InnerArg *) arg)->st, offset);
+}
+
+/* a statement inside a PL/pgSQL block: as if the script had it here */
+static void
+lint_inner_statement(void *arg, Node *stmt, int offset, const char *where)
+{
+	InnerArg   *ia = (InnerArg *) arg;
+	const char *saved_where = ia->st->block_where;
+	bool		saved_tx = ia->cxt->in_transaction;
+
+	ia->st->block_where = where;
+	/* a block runs in one transaction */
+	ia->cxt->in_transaction = true;
+	schemashift_analyze_statement(ia->cxt, stmt, ia->n + 1, offset);
+	ia->cxt->in_transaction = saved_tx;
+	ia->st->block_where = saved_where;
+	if (ia->st->collect && ia->cxt->stmt_lock > ia->st->collect[ia->n].lock)
+		ia->st->collect[ia->n].lock = ia->cxt->stmt_lock;
+}
+
 static void
 lint_statement(LintState *st, SSContext *cxt, int n)
 {
@@ -979,11 +1018,16 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 		foreach(lc, parsetree)
 		{
 			RawStmt    *raw = lfirst_node(RawStmt, lc);
+			InnerArg	inner = {st, cxt, n};
 
 			schemashift_analyze_statement(cxt, raw->stmt, n + 1,
 										  span->start + raw->stmt_location);
 			if (st->collect && cxt->stmt_lock > st->collect[n].lock)
 				st->collect[n].lock = cxt->stmt_lock;
+			ss_blocks_statement(st->blocks, raw->stmt, st->script,
+								span->start + raw->stmt_location,
+								raw->stmt_len ? raw->stmt_len : len - raw->stmt_location,
+								inner_line_of, lint_inner_statement, &inner);
 		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(parse_cxt);
@@ -1049,6 +1093,7 @@ lint_script(LintState *st, bool in_transaction, const char *rules_spec)
 	st->script_len = strlen(st->script);
 	st->cur_stmt = -1;
 	st->cxt = CurrentMemoryContext;
+	st->blocks = ss_blocks_create(st->cxt);
 
 	schemashift_context_init(&cxt, in_transaction, false);
 	if (rules_spec)
