@@ -35,6 +35,7 @@ OBJS = \
 	src/constraints.o \
 	src/owner.o \
 	src/apply.o \
+	src/ledger.o \
 	src/exemptions.o \
 	src/audit.o \
 	src/event_triggers.o \

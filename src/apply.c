@@ -23,6 +23,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "ledger.h"
 #include "procs.h"
 #include "approvals.h"
 #include "worker.h"
@@ -65,7 +66,7 @@ typedef struct Step
 	char	   *locks;
 	int64		estimate_ms;	/* -1: none worth stating */
 	char	   *notes;
-	char	   *status;
+	SSStepStatus status;
 	int64		change_id;		/* expand recipes, once known */
 	List	   *approved_objects;	/* what its approvals name (char *) ... */
 	List	   *approved_relids;	/* ... and the relation each meant when
@@ -487,7 +488,7 @@ new_step(MigrationPlan *p, SSScriptStatement *st, const char *text)
 	s->col = st->col;
 	s->statement = pstrdup(text);
 	s->estimate_ms = -1;
-	s->status = "pending";
+	s->status = SS_STEP_PENDING;
 	p->steps = lappend(p->steps, s);
 	return s;
 }
@@ -895,8 +896,9 @@ record_plan(MigrationPlan *p, const char *checksum)
 	mvalues[0] = CStringGetTextDatum(p->migration_id);
 	mvalues[1] = CStringGetTextDatum(checksum);
 	mvalues[2] = Int32GetDatum(list_length(p->steps));
-	ss_state_exec("INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by) "
-				  "VALUES ($1, $2, 'running', $3, pg_catalog.current_user())",
+	ss_state_exec(psprintf("INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by) "
+						   "VALUES ($1, $2, %s, $3, pg_catalog.current_user())",
+						   quote_literal_cstr(ss_ledger_start(&ss_ledger_migrations, SS_MIGRATION_RUNNING))),
 				  3, mtypes, mvalues, NULL);
 	foreach(lc, p->steps)
 	{
@@ -942,10 +944,11 @@ record_plan(MigrationPlan *p, const char *checksum)
 														 TYPALIGN_INT));
 			nulls[10] = nulls[11] = ' ';
 		}
-		ss_state_exec("INSERT INTO schemashift.migration_steps (migration_id, step, line, col, "
-					  "statement, recipe, run, locks, estimate, status, approved_objects, approved_relations) "
-					  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-					  "$9 OPERATOR(pg_catalog.*) '1 ms'::pg_catalog.interval, 'pending', $11, $12)",
+		ss_state_exec(psprintf("INSERT INTO schemashift.migration_steps (migration_id, step, line, col, "
+							   "statement, recipe, run, locks, estimate, status, approved_objects, approved_relations) "
+							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+							   "$9 OPERATOR(pg_catalog.*) '1 ms'::pg_catalog.interval, %s, $11, $12)",
+							   quote_literal_cstr(ss_ledger_start(&ss_ledger_migration_steps, s->status))),
 					  12, types, values, nulls);
 	}
 }
@@ -975,7 +978,7 @@ load_steps(const char *id)
 		s->statement = SPI_getvalue(tup, td, 4);
 		s->recipe = SPI_getvalue(tup, td, 5);
 		s->run = SPI_getvalue(tup, td, 6);
-		s->status = SPI_getvalue(tup, td, 7);
+		s->status = ss_ledger_parse(&ss_ledger_migration_steps, SPI_getvalue(tup, td, 7));
 		s->change_id = change ? strtoi64(change, NULL, 10) : 0;
 		{
 			bool		null1,
@@ -1019,10 +1022,11 @@ load_created_relations(const char *id)
 	List	   *relids = NIL;
 	uint64		i;
 
-	ss_state_exec("SELECT DISTINCT r.relid FROM schemashift.migration_steps s, "
-				  "pg_catalog.unnest(s.created_relations) AS r(relid) "
-				  "WHERE s.migration_id OPERATOR(pg_catalog.=) $1 "
-				  "AND s.status OPERATOR(pg_catalog.=) 'done'",
+	ss_state_exec(psprintf("SELECT DISTINCT r.relid FROM schemashift.migration_steps s, "
+						   "pg_catalog.unnest(s.created_relations) AS r(relid) "
+						   "WHERE s.migration_id OPERATOR(pg_catalog.=) $1 "
+						   "AND s.status OPERATOR(pg_catalog.=) %s",
+						   ss_ledger_literal(&ss_ledger_migration_steps, SS_STEP_DONE)),
 				  1, types, values, NULL);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -1040,7 +1044,7 @@ typedef struct StepMark
 {
 	const char *id;
 	Step	   *step;
-	const char *status;
+	SSStepStatus status;
 	int			attempts;
 	const char *error;
 } StepMark;
@@ -1108,20 +1112,21 @@ static void
 mark_step(void *arg)
 {
 	StepMark   *m = (StepMark *) arg;
-	Oid			types[6] = {TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID, OIDARRAYOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', 'n'};
+	Oid			types[7] = {TEXTOID, INT4OID, TEXTOID, INT4OID, TEXTOID, OIDARRAYOID, BOOLOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', 'n', ' '};
 	bool		none = true;
 
 	values[0] = CStringGetTextDatum(m->id);
 	values[1] = Int32GetDatum(m->step->number);
-	values[2] = CStringGetTextDatum(m->status);
+	values[2] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_migration_steps, m->step->status, m->status));
 	values[3] = Int32GetDatum(m->attempts);
 	if (m->error)
 		values[4] = CStringGetTextDatum(m->error);
 	else
 		nulls[4] = 'n';
-	if (strcmp(m->status, "done") == 0 && !recipe_is_call(m->step->recipe) &&
+	values[6] = BoolGetDatum(m->status == SS_STEP_RUNNING);
+	if (m->status == SS_STEP_DONE && !recipe_is_call(m->step->recipe) &&
 		strcmp(m->step->recipe, "approval") != 0)
 	{
 		values[5] = step_created_relations(m->step, &none);
@@ -1130,30 +1135,32 @@ mark_step(void *arg)
 	ss_state_exec("UPDATE schemashift.migration_steps SET status = $3, error = $5, "
 				  "created_relations = COALESCE($6, created_relations), "
 				  "attempts = attempts + $4, "
-				  "started_at = CASE WHEN $3 = 'running' THEN pg_catalog.clock_timestamp() ELSE started_at END, "
-				  "finished_at = CASE WHEN $3 = 'running' THEN NULL ELSE pg_catalog.clock_timestamp() END, "
-				  "duration = CASE WHEN $3 = 'running' THEN NULL ELSE pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at END "
+				  "started_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() ELSE started_at END, "
+				  "finished_at = CASE WHEN $7 THEN NULL ELSE pg_catalog.clock_timestamp() END, "
+				  "duration = CASE WHEN $7 THEN NULL ELSE pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at END "
 				  "WHERE migration_id = $1 AND step = $2",
-				  6, types, values, nulls);
-	if (strcmp(m->status, "failed") == 0)
+				  7, types, values, nulls);
+	if (m->status == SS_STEP_FAILED)
 	{
-		Oid			mtypes[2] = {TEXTOID, TEXTOID};
-		Datum		mvalues[2] = {values[0], values[4]};
-		char		mnulls[2] = {' ', nulls[4]};
+		Oid			mtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+		Datum		mvalues[3] = {values[0], values[4],
+		CStringGetTextDatum(ss_ledger_move(&ss_ledger_migrations, SS_MIGRATION_RUNNING, SS_MIGRATION_FAILED))};
+		char		mnulls[3] = {' ', nulls[4], ' '};
 
-		ss_state_exec("UPDATE schemashift.migrations SET status = 'failed', error = $2, "
+		ss_state_exec("UPDATE schemashift.migrations SET status = $3, error = $2, "
 					  "finished_at = pg_catalog.clock_timestamp() WHERE id = $1",
-					  2, mtypes, mvalues, mnulls);
+					  3, mtypes, mvalues, mnulls);
 	}
 }
 
 static void
-mark(const char *id, Step *s, const char *status, int attempts, const char *error)
+mark(const char *id, Step *s, SSStepStatus status, int attempts, const char *error)
 {
 	StepMark	m = {id, s, status, attempts, error};
 
 	mark_step(&m);
 	SPI_commit();
+	s->status = status;
 }
 
 static void
@@ -1183,23 +1190,25 @@ call_recipe(const char *sql)
 		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
 }
 
-static char *
+/* An SSChangeState, or -1 when there is no such change. */
+static int
 change_state(int64 change)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(change)};
 
 	if (ss_state_exec("SELECT state FROM schemashift.changes WHERE id = $1", 1, types, values, NULL) != 1)
-		return NULL;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		return -1;
+	return ss_ledger_parse(&ss_ledger_changes,
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 }
 
 static void
 run_expand(const char *id, Step *s)
 {
-	char	   *state = s->change_id ? change_state(s->change_id) : NULL;
+	int			state = s->change_id ? change_state(s->change_id) : -1;
 
-	if (state == NULL || (strcmp(state, "ready") != 0 && strcmp(state, "contracted") != 0))
+	if (state != SS_CHANGE_READY && state != SS_CHANGE_CONTRACTED)
 	{
 		bool		isnull;
 
@@ -1211,7 +1220,7 @@ run_expand(const char *id, Step *s)
 		record_change(id, s);
 		state = change_state(s->change_id);
 	}
-	if (state && strcmp(state, "ready") == 0)
+	if (state == SS_CHANGE_READY)
 		call_recipe(psprintf("CALL schemashift.contract(%lld)", (long long) s->change_id));
 }
 
@@ -1224,7 +1233,7 @@ run_expand(const char *id, Step *s)
 static int
 run_as_written(const char *id, Step *s, volatile bool *recorded)
 {
-	StepMark	done = {id, s, "done", 0, NULL};
+	StepMark	done = {id, s, SS_STEP_DONE, 0, NULL};
 	SSRetryRun	run;
 	ErrorData  *edata = NULL;
 	int			attempts;
@@ -1244,10 +1253,11 @@ run_as_written(const char *id, Step *s, volatile bool *recorded)
 	attempts = ss_with_lock_retries(&run, &edata);
 	if (edata)
 	{
-		mark(id, s, "failed", attempts, edata->message);
+		mark(id, s, SS_STEP_FAILED, attempts, edata->message);
 		*recorded = true;
 		ReThrowError(edata);
 	}
+	s->status = SS_STEP_DONE;
 	return attempts;
 }
 
@@ -1273,7 +1283,7 @@ fail_step(const char *id, Step *s, MemoryContext cxt)
 	PG_TRY();
 	{
 		/* a recipe's attempts count its runs; lock_attempts has the rest */
-		mark(id, s, "failed", recipe_is_call(s->recipe) ? 1 : 0, edata->message);
+		mark(id, s, SS_STEP_FAILED, recipe_is_call(s->recipe) ? 1 : 0, edata->message);
 	}
 	PG_CATCH();
 	{
@@ -1332,10 +1342,10 @@ run_step(const char *id, Step *s, int nsteps)
 			 errdetail("Statement: %s", s->statement)));
 	if (strcmp(s->recipe, "approval") == 0)
 	{
-		mark(id, s, "done", 0, NULL);
+		mark(id, s, SS_STEP_DONE, 0, NULL);
 		return;
 	}
-	mark(id, s, "running", 0, NULL);
+	mark(id, s, SS_STEP_RUNNING, 0, NULL);
 
 	/* apply's SPI procedure context: it lives as long as the CALL */
 	cxt = CurrentMemoryContext;
@@ -1362,7 +1372,7 @@ run_step(const char *id, Step *s, int nsteps)
 	PG_END_TRY();
 
 	if (recipe_is_call(s->recipe))
-		mark(id, s, "done", 1, NULL);
+		mark(id, s, SS_STEP_DONE, 1, NULL);
 	else
 	{
 		/* attempts of the successful run */
@@ -1459,16 +1469,17 @@ schemashift_apply(PG_FUNCTION_ARGS)
 						  1, types, values, NULL) == 1)
 		{
 			char	   *old = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			char	   *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+			SSMigrationStatus status = ss_ledger_parse(&ss_ledger_migrations,
+													   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 
 			if (strcmp(old, checksum) != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("migration \"%s\" was %s with a different script", p.migration_id,
-								strcmp(status, "done") == 0 ? "applied" : "started"),
+								status == SS_MIGRATION_DONE ? "applied" : "started"),
 						 errdetail("Its checksum was %s; this script's is %s.", old, checksum),
 						 errhint("A migration must not change after it ran: put the change in a new migration.")));
-			if (strcmp(status, "done") == 0)
+			if (status == SS_MIGRATION_DONE)
 			{
 				ereport(NOTICE,
 						(errmsg("migration %s is already applied, skipping", p.migration_id)));
@@ -1476,14 +1487,16 @@ schemashift_apply(PG_FUNCTION_ARGS)
 			}
 			else
 			{
-				ss_state_exec("UPDATE schemashift.migrations SET status = 'running', runs = runs + 1, "
+				values[1] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_migrations, status,
+															   SS_MIGRATION_RUNNING));
+				ss_state_exec("UPDATE schemashift.migrations SET status = $2, runs = runs + 1, "
 							  "error = NULL, finished_at = NULL WHERE id = $1",
-							  1, types, values, NULL);
+							  2, types, values, NULL);
 				SPI_commit();
 				steps = load_steps(p.migration_id);
 				load_created_relations(p.migration_id);
 				foreach(lc, steps)
-					if (strcmp(((Step *) lfirst(lc))->status, "done") != 0)
+					if (((Step *) lfirst(lc))->status != SS_STEP_DONE)
 						break;
 				ereport(NOTICE,
 						(errmsg("resuming migration %s at step %d of %d", p.migration_id,
@@ -1509,7 +1522,7 @@ schemashift_apply(PG_FUNCTION_ARGS)
 				Step	   *s = lfirst(lc);
 				ErrorContextCallback cb;
 
-				if (strcmp(s->status, "done") == 0)
+				if (s->status == SS_STEP_DONE)
 					continue;
 				cb.callback = step_context;
 				cb.arg = s;
@@ -1518,12 +1531,13 @@ schemashift_apply(PG_FUNCTION_ARGS)
 				run_step(p.migration_id, s, list_length(steps));
 				error_context_stack = cb.previous;
 			}
-			ss_state_exec("UPDATE schemashift.migrations SET status = 'done', "
+			ss_state_exec("UPDATE schemashift.migrations SET status = $3, "
 						  "finished_at = pg_catalog.clock_timestamp(), "
 						  "duration = COALESCE(duration, '0') OPERATOR(pg_catalog.+) (pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $2::pg_catalog.timestamptz) "
 						  "WHERE id = $1",
-						  2, (Oid[]) {TEXTOID, TIMESTAMPTZOID},
-						  (Datum[]) {CStringGetTextDatum(p.migration_id), TimestampTzGetDatum(start)}, NULL);
+						  3, (Oid[]) {TEXTOID, TIMESTAMPTZOID, TEXTOID},
+						  (Datum[]) {CStringGetTextDatum(p.migration_id), TimestampTzGetDatum(start),
+						  CStringGetTextDatum(ss_ledger_move(&ss_ledger_migrations, SS_MIGRATION_RUNNING, SS_MIGRATION_DONE))}, NULL);
 			SPI_commit();
 			ereport(NOTICE,
 					(errmsg_plural("migration %s applied: %d step", "migration %s applied: %d steps",

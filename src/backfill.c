@@ -16,6 +16,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "ledger.h"
 #include "procs.h"
 #include "worker.h"
 #include "schemashift.h"
@@ -106,6 +107,7 @@ typedef struct Backfill
 
 	/* the job */
 	int64		job;
+	SSJobStatus status;
 	char	   *lower[INDEX_MAX_KEYS];	/* NULL lower[0]: from the start */
 	BlockNumber next_block;
 	MemoryContext keycxt;
@@ -117,6 +119,13 @@ typedef struct Backfill
 	uint64		updated;
 	int64		scanned;
 	SqlBuf		sql;
+
+	/* this run */
+	int64		total_updated;
+	int64		batches;
+	int64		scanned_this_run;
+	TimestampTz run_start;
+	TimestampTz last_notice;
 } Backfill;
 
 /* ---------- statements with the user's pieces ---------- */
@@ -818,13 +827,15 @@ refuse_unfinished_elsewhere(Backfill *b)
 
 	memset(nulls, ' ', sizeof(nulls));
 	identity_params(b->spec, types, values, nulls);
-	if (ss_state_exec("SELECT j.id, j.migration_id, j.migration_step, j.change_id "
-					  "FROM schemashift.jobs j WHERE " SS_SAME_BACKFILL
-					  "AND j.status OPERATOR(pg_catalog.<>) 'done' "
-					  "AND (j.migration_id IS NOT NULL OR EXISTS ("
-					  "SELECT FROM schemashift.changes c WHERE c.id OPERATOR(pg_catalog.=) j.change_id "
-					  "AND c.state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted']))) "
-					  "ORDER BY j.id DESC LIMIT 1",
+	if (ss_state_exec(psprintf("SELECT j.id, j.migration_id, j.migration_step, j.change_id "
+							   "FROM schemashift.jobs j WHERE " SS_SAME_BACKFILL
+							   "AND j.status OPERATOR(pg_catalog.<>) ALL (%s) "
+							   "AND (j.migration_id IS NOT NULL OR EXISTS ("
+							   "SELECT FROM schemashift.changes c WHERE c.id OPERATOR(pg_catalog.=) j.change_id "
+							   "AND c.state OPERATOR(pg_catalog.<>) ALL (%s))) "
+							   "ORDER BY j.id DESC LIMIT 1",
+							   ss_ledger_array(&ss_ledger_jobs, ss_ledger_finals(&ss_ledger_jobs)),
+							   ss_ledger_array(&ss_ledger_changes, ss_ledger_finals(&ss_ledger_changes))),
 					  3, types, values, nulls) != 1)
 		return;
 	tup = SPI_tuptable->vals[0];
@@ -846,6 +857,137 @@ refuse_unfinished_elsewhere(Backfill *b)
 			 errdetail("Its job %lld updated rows already; a job of this CALL would update them again.",
 					   (long long) job),
 			 errhint("Resume the change by calling the same expand procedure again. To start a job of your own anyway, pass rerun => true.")));
+}
+
+/* Resume where the job's last committed batch ended (its row is in SPI_tuptable). */
+static void
+resume_position(Backfill *b, const char *keydesc)
+{
+	HeapTuple	tup = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	char	   *keycols = SPI_getvalue(tup, desc, 3);
+	Datum		lk;
+	Datum	   *elems;
+	bool	   *enulls;
+	int			n;
+
+	if (keycols == NULL || strcmp(keycols, keydesc) != 0)
+	{
+		ereport(NOTICE,
+				(errmsg("backfill of %s: job %lld batched by (%s) before, by (%s) now: starting over",
+						b->relname, (long long) b->job, keycols ? keycols : "", keydesc),
+				 errdetail("Rows already holding their value are skipped.")));
+		return;
+	}
+	lk = SPI_getbinval(tup, desc, 2, &isnull);
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(lk), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &enulls, &n);
+	if (b->nkeys > 0)
+	{
+		char	   *vals[INDEX_MAX_KEYS];
+		int			i;
+
+		for (i = 0; i < n && i < b->nkeys; i++)
+			vals[i] = TextDatumGetCString(elems[i]);
+		if (n == b->nkeys)
+			remember_lower(b, vals);
+	}
+	else
+	{
+		b->next_block = (BlockNumber) strtoul(TextDatumGetCString(elems[0]), NULL, 10);
+		b->end_block = (BlockNumber) DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+	}
+}
+
+/* Take up the unfinished job found by open_job: it runs again. */
+static void
+resume_job(Backfill *b, const char *keydesc, const char *run_by)
+{
+	Oid			types[6] = {INT8OID, TEXTOID, INT8OID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[6];
+
+	resume_position(b, keydesc);
+	if (b->lower[0] || b->next_block > 0)
+		ereport(NOTICE,
+				(errmsg("backfill of %s: resuming job %lld (%s) after %s",
+						b->relname, (long long) b->job, ss_ledger_word(&ss_ledger_jobs, b->status),
+						b->nkeys > 0 ? psprintf("key (%s)", b->key_list) :
+						psprintf("block %u of %u", b->next_block, b->end_block))));
+	values[0] = Int64GetDatum(b->job);
+	values[1] = CStringGetTextDatum(keydesc);
+	values[2] = Int64GetDatum(b->end_block);
+	values[3] = Int32GetDatum(MyProcPid);
+	values[4] = CStringGetTextDatum(run_by);
+	values[5] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_jobs, b->status, SS_JOB_RUNNING));
+	ss_state_exec("UPDATE schemashift.jobs SET status = $6, pid = $4, "
+				  "key_columns = $2, end_block = $3, runs = runs + 1, error = NULL, "
+				  "run_started_at = pg_catalog.clock_timestamp(), "
+				  "updated_at = pg_catalog.clock_timestamp(), run_by = $5 "
+				  "WHERE id = $1", 6, types, values, NULL);
+	b->status = SS_JOB_RUNNING;
+}
+
+/* Record a new job of this backfill, with a fresh id. */
+static void
+insert_job(Backfill *b, double reltuples, const char *keydesc, const char *run_by)
+{
+	const SSBackfillSpec *spec = b->spec;
+	Oid			types[12];
+	Datum		values[12];
+	char		nulls[12];
+	bool		isnull;
+
+	if (spec->change_id == 0 && spec->migration_id == NULL && !spec->rerun)
+		refuse_unfinished_elsewhere(b);
+	/* ids without a sequence: lastval() of the session stays its own */
+	ss_state_exec("LOCK TABLE schemashift.jobs IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
+	memset(nulls, ' ', sizeof(nulls));
+	identity_params(spec, types, values, nulls);
+	/* $5, $6 of the identity move to $11, $12 */
+	types[10] = types[4];
+	values[10] = values[4];
+	nulls[10] = nulls[4];
+	types[11] = types[5];
+	values[11] = values[5];
+	nulls[11] = nulls[5];
+	types[4] = TEXTARRAYOID;
+	values[4] = (Datum) 0;
+	nulls[4] = 'n';
+	types[5] = INT8OID;
+	values[5] = Int64GetDatum(b->nkeys > 0 ? (int64) Max(reltuples, 0) : (int64) b->end_block);
+	nulls[5] = (b->nkeys > 0 && reltuples < 0) ? 'n' : ' ';
+	types[6] = INT4OID;
+	values[6] = Int32GetDatum(b->batch_size);
+	types[7] = INT4OID;
+	values[7] = Int32GetDatum(MyProcPid);
+	types[8] = TEXTOID;
+	values[8] = CStringGetTextDatum(keydesc);
+	types[9] = TEXTOID;
+	values[9] = CStringGetTextDatum(run_by);
+	if (ss_state_exec(psprintf("INSERT INTO schemashift.jobs (id, kind, change_id, migration_id, "
+							   "migration_step, relid, target, "
+							   "set_clause, where_clause, key_columns, last_key, end_block, "
+							   "units, total, batch_size, pid, status, run_by) "
+							   "SELECT COALESCE(pg_catalog.max(id), 0) + 1, 'backfill', $4, $11, $12, $1, "
+							   "$1::pg_catalog.regclass::pg_catalog.text, $2, $3, $9, $5, "
+							   "CASE WHEN $9 = 'ctid' THEN $6 END, "
+							   "CASE WHEN $9 = 'ctid' THEN 'blocks' ELSE 'rows' END, $6, $7, $8, %s, $10 "
+							   "FROM schemashift.jobs RETURNING id",
+							   quote_literal_cstr(ss_ledger_start(&ss_ledger_jobs, SS_JOB_RUNNING))),
+					  12, types, values, nulls) != 1)
+		elog(ERROR, "could not record the backfill job");
+	b->job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	b->status = SS_JOB_RUNNING;
+	ereport(NOTICE,
+			(errmsg("backfill of %s: job %lld, batches of %d %s",
+					b->relname, (long long) b->job,
+					b->nkeys > 0 ? b->batch_size : b->blocks_per_batch,
+					b->nkeys > 0 ? psprintf("rows by key (%s)", b->key_list) :
+					"blocks by physical position (the table has no primary key)")));
 }
 
 /*
@@ -875,11 +1017,12 @@ open_job(Backfill *b, double reltuples)
 					  6, types, values, nulls) == 1)
 	{
 		bool		isnull;
-		char	   *status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
 
 		b->job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 											 1, &isnull));
-		if (strcmp(status, "done") != 0)
+		b->status = ss_ledger_parse(&ss_ledger_jobs,
+									SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5));
+		if (b->status != SS_JOB_DONE)
 			resume = true;
 		else if (!spec->rerun)
 		{
@@ -889,136 +1032,22 @@ open_job(Backfill *b, double reltuples)
 	}
 
 	if (resume)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		char	   *keycols = SPI_getvalue(tup, desc, 3);
-		char	   *status = SPI_getvalue(tup, desc, 5);
-
-		if (keycols && strcmp(keycols, keydesc) == 0)
-		{
-			Datum		lk = SPI_getbinval(tup, desc, 2, &isnull);
-
-			if (!isnull && b->nkeys > 0)
-			{
-				Datum	   *elems;
-				bool	   *enulls;
-				int			n;
-				char	   *vals[INDEX_MAX_KEYS];
-				int			i;
-
-				deconstruct_array(DatumGetArrayTypeP(lk), TEXTOID, -1, false,
-								  TYPALIGN_INT, &elems, &enulls, &n);
-				for (i = 0; i < n && i < b->nkeys; i++)
-					vals[i] = TextDatumGetCString(elems[i]);
-				if (n == b->nkeys)
-					remember_lower(b, vals);
-			}
-			else if (!isnull)
-			{
-				Datum	   *elems;
-				bool	   *enulls;
-				int			n;
-
-				deconstruct_array(DatumGetArrayTypeP(lk), TEXTOID, -1, false,
-								  TYPALIGN_INT, &elems, &enulls, &n);
-				b->next_block = (BlockNumber) strtoul(TextDatumGetCString(elems[0]), NULL, 10);
-				b->end_block = (BlockNumber) DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
-			}
-		}
-		else
-			ereport(NOTICE,
-					(errmsg("backfill of %s: job %lld batched by (%s) before, by (%s) now: starting over",
-							b->relname, (long long) b->job, keycols ? keycols : "", keydesc),
-					 errdetail("Rows already holding their value are skipped.")));
-		if (b->lower[0] || b->next_block > 0)
-			ereport(NOTICE,
-					(errmsg("backfill of %s: resuming job %lld (%s) after %s",
-							b->relname, (long long) b->job, status,
-							b->nkeys > 0 ? psprintf("key (%s)", b->key_list) :
-							psprintf("block %u of %u", b->next_block, b->end_block))));
-		values[0] = Int64GetDatum(b->job);
-		values[1] = CStringGetTextDatum(keydesc);
-		values[2] = Int64GetDatum(b->end_block);
-		values[3] = Int32GetDatum(MyProcPid);
-		values[4] = CStringGetTextDatum(run_by);
-		types[0] = INT8OID;
-		types[1] = TEXTOID;
-		types[2] = INT8OID;
-		types[3] = INT4OID;
-		types[4] = TEXTOID;
-		memset(nulls, ' ', sizeof(nulls));
-		ss_state_exec("UPDATE schemashift.jobs SET status = 'running', pid = $4, "
-					  "key_columns = $2, end_block = $3, runs = runs + 1, error = NULL, "
-					  "run_started_at = pg_catalog.clock_timestamp(), "
-					  "updated_at = pg_catalog.clock_timestamp(), run_by = $5 "
-					  "WHERE id = $1", 5, types, values, nulls);
-	}
+		resume_job(b, keydesc, run_by);
 	else
-	{
-		if (spec->change_id == 0 && spec->migration_id == NULL && !spec->rerun)
-			refuse_unfinished_elsewhere(b);
-		/* ids without a sequence: lastval() of the session stays its own */
-		ss_state_exec("LOCK TABLE schemashift.jobs IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
-		memset(nulls, ' ', sizeof(nulls));
-		identity_params(spec, types, values, nulls);
-		/* $5, $6 of the identity move to $11, $12 */
-		types[10] = types[4];
-		values[10] = values[4];
-		nulls[10] = nulls[4];
-		types[11] = types[5];
-		values[11] = values[5];
-		nulls[11] = nulls[5];
-		types[4] = TEXTARRAYOID;
-		values[4] = (Datum) 0;
-		nulls[4] = 'n';
-		types[5] = INT8OID;
-		values[5] = Int64GetDatum(b->nkeys > 0 ? (int64) Max(reltuples, 0) : (int64) b->end_block);
-		nulls[5] = (b->nkeys > 0 && reltuples < 0) ? 'n' : ' ';
-		types[6] = INT4OID;
-		values[6] = Int32GetDatum(b->batch_size);
-		types[7] = INT4OID;
-		values[7] = Int32GetDatum(MyProcPid);
-		types[8] = TEXTOID;
-		values[8] = CStringGetTextDatum(keydesc);
-		types[9] = TEXTOID;
-		values[9] = CStringGetTextDatum(run_by);
-		if (ss_state_exec("INSERT INTO schemashift.jobs (id, kind, change_id, migration_id, "
-						  "migration_step, relid, target, "
-						  "set_clause, where_clause, key_columns, last_key, end_block, "
-						  "units, total, batch_size, pid, status, run_by) "
-						  "SELECT COALESCE(pg_catalog.max(id), 0) + 1, 'backfill', $4, $11, $12, $1, "
-						  "$1::pg_catalog.regclass::pg_catalog.text, $2, $3, $9, $5, "
-						  "CASE WHEN $9 = 'ctid' THEN $6 END, "
-						  "CASE WHEN $9 = 'ctid' THEN 'blocks' ELSE 'rows' END, $6, $7, $8, 'running', $10 "
-						  "FROM schemashift.jobs RETURNING id",
-						  12, types, values, nulls) != 1)
-			elog(ERROR, "could not record the backfill job");
-		{
-			bool		isnull;
-
-			b->job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
-		}
-		ereport(NOTICE,
-				(errmsg("backfill of %s: job %lld, batches of %d %s",
-						b->relname, (long long) b->job,
-						b->nkeys > 0 ? b->batch_size : b->blocks_per_batch,
-						b->nkeys > 0 ? psprintf("rows by key (%s)", b->key_list) :
-						"blocks by physical position (the table has no primary key)")));
-	}
+		insert_job(b, reltuples, keydesc, run_by);
 	SPI_commit();
 	return true;
 }
 
+/* Record a batch and commit it with the rows it updated. */
 static void
 record_batch(Backfill *b, double rate)
 {
-	Oid			types[7] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, INT4OID, FLOAT8OID, BOOLOID};
-	Datum		values[7];
-	char		nulls[7];
+	Oid			types[8] = {INT8OID, TEXTARRAYOID, INT8OID, INT8OID, INT4OID, FLOAT8OID, BOOLOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8];
 	char	   *blockval[1];
+	SSJobStatus to = b->last_batch ? SS_JOB_DONE : SS_JOB_RUNNING;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(b->job);
@@ -1039,26 +1068,39 @@ record_batch(Backfill *b, double rate)
 	values[4] = Int32GetDatum(b->batch_size);
 	values[5] = Float8GetDatum(rate);
 	values[6] = BoolGetDatum(b->last_batch);
+	values[7] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_jobs, b->status, to));
 	/* the last batch keeps the last key: a crash before COMMIT redoes it */
 	ss_state_exec("UPDATE schemashift.jobs SET "
 				  "last_key = CASE WHEN $2 IS NULL THEN last_key ELSE $2 END, "
 				  "rows_updated = rows_updated + $3, done = done + $4, "
 				  "batches = batches + 1, batch_size = $5, rate = $6, "
-				  "status = CASE WHEN $7 THEN 'done' ELSE status END, "
+				  "status = $8, "
 				  "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, "
 				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
-				  7, types, values, nulls);
+				  8, types, values, nulls);
+	SPI_commit();
+	b->status = to;
+}
+
+/* The block ranges reached the table's end: an empty last batch ends the job. */
+static void
+close_block_ranges(Backfill *b)
+{
+	b->updated = 0;
+	b->scanned = 0;
+	b->last_batch = true;
+	record_batch(b, 0);
 }
 
 static void
-record_end(Backfill *b, const char *status, ErrorData *edata)
+record_end(Backfill *b, SSJobStatus status, ErrorData *edata)
 {
 	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(b->job);
-	values[1] = CStringGetTextDatum(status);
+	values[1] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_jobs, b->status, status));
 	if (edata && edata->message)
 		values[2] = CStringGetTextDatum(edata->message);
 	else
@@ -1067,6 +1109,7 @@ record_end(Backfill *b, const char *status, ErrorData *edata)
 				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
 				  3, types, values, nulls);
 	SPI_commit();
+	b->status = status;
 }
 
 static void
@@ -1130,13 +1173,18 @@ adapt_batch_size(int size, long elapsed_ms, int target_ms)
 /* ---------- the run ---------- */
 
 static void
-setup(Backfill *b, double *reltuples)
+setup(Backfill *b, const SSBackfillSpec *spec, double *reltuples)
 {
-	const SSBackfillSpec *spec = b->spec;
 	Relation	rel;
 	char		kind;
 	ErrorData  *edata;
 
+	memset(b, 0, sizeof(*b));
+	b->spec = spec;
+	b->relname = ss_qualified_relname(spec->relid);
+	b->batch_size = spec->batch_size;
+	b->keycxt = AllocSetContextCreate(CurrentMemoryContext, "schemashift backfill key",
+									  ALLOCSET_SMALL_SIZES);
 	rel = table_open(spec->relid, AccessShareLock);
 	kind = rel->rd_rel->relkind;
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
@@ -1210,6 +1258,83 @@ setup(Backfill *b, double *reltuples)
 	}
 }
 
+/* Count a batch that went through; the rate of this run, scanned per second. */
+static double
+count_batch(Backfill *b)
+{
+	long		run_ms = TimestampDifferenceMilliseconds(b->run_start, GetCurrentTimestamp());
+
+	b->batches++;
+	b->total_updated += b->updated;
+	b->scanned_this_run += b->scanned;
+	return run_ms > 0 ? b->scanned_this_run * 1000.0 / run_ms : 0;
+}
+
+/* After a committed batch: where the next one starts, and its size. */
+static void
+next_batch(Backfill *b, long elapsed_ms, double rate)
+{
+	const SSBackfillSpec *spec = b->spec;
+
+	if (b->nkeys > 0)
+		remember_lower(b, b->upper);
+	else
+		b->next_block = Min(b->next_block + b->blocks_per_batch, b->end_block);
+
+	if (schemashift_progress_notices &&
+		TimestampDifferenceExceeds(b->last_notice, GetCurrentTimestamp(), SS_NOTICE_EVERY_MS))
+	{
+		ereport(NOTICE,
+				(errmsg("backfill of %s: %lld rows updated in %lld batches, %.0f %s/s",
+						b->relname, (long long) b->total_updated, (long long) b->batches,
+						rate, b->nkeys > 0 ? "rows" : "blocks")));
+		b->last_notice = GetCurrentTimestamp();
+	}
+	if (spec->target_ms > 0)
+	{
+		if (b->nkeys > 0)
+			b->batch_size = adapt_batch_size(b->batch_size, elapsed_ms, spec->target_ms);
+		else
+			b->blocks_per_batch = adapt_batch_size(b->blocks_per_batch, elapsed_ms,
+												   spec->target_ms);
+	}
+}
+
+/* With the table, what names a backfill for its session lock. */
+static uint32
+backfill_hash(const SSBackfillSpec *spec)
+{
+	uint32		hash = hash_bytes((const unsigned char *) spec->set_clause,
+								  strlen(spec->set_clause));
+
+	if (spec->where_clause)
+		hash = hash_combine(hash, hash_bytes((const unsigned char *) spec->where_clause,
+											 strlen(spec->where_clause)));
+	return hash;
+}
+
+static void
+report_run(Backfill *b, bool done_before)
+{
+	const SSBackfillSpec *spec = b->spec;
+
+	if (done_before)
+		ereport(NOTICE,
+				(errmsg("backfill of %s is already done, nothing to do", b->relname),
+				 errdetail("Job %lld%s ran the same backfill to its end.",
+						   (long long) b->job,
+						   spec->migration_id ? psprintf(" (migration %s, step %d)",
+														 spec->migration_id, spec->migration_step) :
+						   spec->change_id > 0 ? psprintf(" (change %lld)", (long long) spec->change_id) : ""),
+				 spec->migration_id || spec->change_id > 0 ? 0 :
+				 errhint("To run it again anyway, pass rerun => true.")));
+	else
+		ereport(NOTICE,
+				(errmsg("backfill of %s: done, %lld rows updated in %lld batches (job %lld)",
+						b->relname, (long long) b->total_updated, (long long) b->batches,
+						(long long) b->job)));
+}
+
 int64
 schemashift_backfill_run(const SSBackfillSpec *spec)
 {
@@ -1217,27 +1342,12 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	double		reltuples;
 	uint32		hash;
 	int			attempt = 0;
-	int64		total_updated = 0;
-	int64		batches = 0;
-	int64		scanned_this_run = 0;
-	TimestampTz run_start;
-	TimestampTz last_notice;
 	MemoryContext batchcxt;
 	MemoryContext oldcxt;
 	volatile bool done_before = false;
 
-	memset(&b, 0, sizeof(b));
-	b.spec = spec;
-	b.relname = ss_qualified_relname(spec->relid);
-	b.batch_size = spec->batch_size;
-	b.keycxt = AllocSetContextCreate(CurrentMemoryContext, "schemashift backfill key",
-									 ALLOCSET_SMALL_SIZES);
-	setup(&b, &reltuples);
-
-	hash = hash_bytes((const unsigned char *) spec->set_clause, strlen(spec->set_clause));
-	if (spec->where_clause)
-		hash = hash_combine(hash, hash_bytes((const unsigned char *) spec->where_clause,
-											 strlen(spec->where_clause)));
+	setup(&b, spec, &reltuples);
+	hash = backfill_hash(spec);
 	ss_lock_session(SS_ADVISORY_JOB, spec->relid, hash,
 					psprintf("this backfill of %s", b.relname));
 
@@ -1246,7 +1356,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	PG_TRY();
 	{
 		done_before = !open_job(&b, reltuples);
-		run_start = last_notice = GetCurrentTimestamp();
+		b.run_start = b.last_notice = GetCurrentTimestamp();
 
 		while (!done_before)
 		{
@@ -1260,11 +1370,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 
 			if (b.nkeys == 0 && b.next_block >= b.end_block)
 			{
-				b.updated = 0;
-				b.scanned = 0;
-				b.last_batch = true;
-				record_batch(&b, 0);
-				SPI_commit();
+				close_block_ranges(&b);
 				MemoryContextSwitchTo(oldcxt);
 				break;
 			}
@@ -1280,13 +1386,13 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 
 				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
 				{
-					record_end(&b, "canceled", edata);
+					record_end(&b, SS_JOB_CANCELED, edata);
 					ReThrowError(edata);
 				}
 				if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
 					attempt >= spec->retries)
 				{
-					record_end(&b, "failed", edata);
+					record_end(&b, SS_JOB_FAILED, edata);
 					sql_place_error(edata, &b.sql);
 					ReThrowError(edata);
 				}
@@ -1304,44 +1410,15 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 				continue;
 			}
 			attempt = 0;
-			batches++;
-			total_updated += b.updated;
-			scanned_this_run += b.scanned;
-			{
-				long		run_ms = TimestampDifferenceMilliseconds(run_start, GetCurrentTimestamp());
-
-				rate = run_ms > 0 ? scanned_this_run * 1000.0 / run_ms : 0;
-			}
+			rate = count_batch(&b);
 			record_batch(&b, rate);
-			SPI_commit();
 
 			if (b.last_batch)
 			{
 				MemoryContextSwitchTo(oldcxt);
 				break;
 			}
-			if (b.nkeys > 0)
-				remember_lower(&b, b.upper);
-			else
-				b.next_block = Min(b.next_block + b.blocks_per_batch, b.end_block);
-
-			if (schemashift_progress_notices &&
-				TimestampDifferenceExceeds(last_notice, GetCurrentTimestamp(), SS_NOTICE_EVERY_MS))
-			{
-				ereport(NOTICE,
-						(errmsg("backfill of %s: %lld rows updated in %lld batches, %.0f %s/s",
-								b.relname, (long long) total_updated, (long long) batches,
-								rate, b.nkeys > 0 ? "rows" : "blocks")));
-				last_notice = GetCurrentTimestamp();
-			}
-			if (spec->target_ms > 0)
-			{
-				if (b.nkeys > 0)
-					b.batch_size = adapt_batch_size(b.batch_size, elapsed_ms, spec->target_ms);
-				else
-					b.blocks_per_batch = adapt_batch_size(b.blocks_per_batch, elapsed_ms,
-														  spec->target_ms);
-			}
+			next_batch(&b, elapsed_ms, rate);
 			MemoryContextSwitchTo(oldcxt);
 			if (spec->max_lag_ms >= 0)
 				wait_for_replicas(&b);
@@ -1355,21 +1432,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	}
 	PG_END_TRY();
 
-	if (done_before)
-		ereport(NOTICE,
-				(errmsg("backfill of %s is already done, nothing to do", b.relname),
-				 errdetail("Job %lld%s ran the same backfill to its end.",
-						   (long long) b.job,
-						   spec->migration_id ? psprintf(" (migration %s, step %d)",
-														 spec->migration_id, spec->migration_step) :
-						   spec->change_id > 0 ? psprintf(" (change %lld)", (long long) spec->change_id) : ""),
-				 spec->migration_id || spec->change_id > 0 ? 0 :
-				 errhint("To run it again anyway, pass rerun => true.")));
-	else
-		ereport(NOTICE,
-				(errmsg("backfill of %s: done, %lld rows updated in %lld batches (job %lld)",
-						b.relname, (long long) total_updated, (long long) batches,
-						(long long) b.job)));
+	report_run(&b, done_before);
 	MemoryContextDelete(batchcxt);
 	MemoryContextDelete(b.keycxt);
 	return b.job;

@@ -22,6 +22,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "ledger.h"
 #include "procs.h"
 #include "worker.h"
 #include "schemashift.h"
@@ -85,7 +86,7 @@ typedef struct Change
 	char	   *using_expr;
 	char	   *default_expr;
 	bool		not_null;
-	char	   *state;
+	SSChangeState state;
 	bool		in_place;
 	char	   *sync_function;	/* qualified, quoted */
 	char	   *sync_trigger;	/* quoted */
@@ -274,7 +275,7 @@ load_change(Change *c, int64 id)
 	c->using_expr = SPI_getvalue(tup, desc, 6);
 	c->default_expr = SPI_getvalue(tup, desc, 7);
 	c->not_null = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
-	c->state = SPI_getvalue(tup, desc, 9);
+	c->state = ss_ledger_parse(&ss_ledger_changes, SPI_getvalue(tup, desc, 9));
 	c->in_place = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
 	c->sync_function = SPI_getvalue(tup, desc, 11);
 	c->sync_trigger = SPI_getvalue(tup, desc, 12);
@@ -285,6 +286,13 @@ load_change(Change *c, int64 id)
 	c->relname = ss_qualified_relname(c->relid);
 	c->schema = get_namespace_name(get_rel_namespace(c->relid));
 	c->table = get_rel_name(c->relid);
+}
+
+/* ARRAY['contracted', 'aborted']: the states a change never leaves */
+static char *
+finished_states(void)
+{
+	return ss_ledger_array(&ss_ledger_changes, ss_ledger_finals(&ss_ledger_changes));
 }
 
 /* The unfinished change of this kind on this column, or 0. */
@@ -298,9 +306,10 @@ find_open_change(ChangeKind kind, Oid relid, const char *column)
 	values[0] = CStringGetTextDatum(kind_names[kind]);
 	values[1] = ObjectIdGetDatum(relid);
 	values[2] = CStringGetTextDatum(column);
-	if (ss_state_exec("SELECT id FROM schemashift.changes WHERE kind OPERATOR(pg_catalog.=) $1 AND relid OPERATOR(pg_catalog.=) $2 "
-					  "AND column_name OPERATOR(pg_catalog.=) $3 AND state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted']) "
-					  "ORDER BY id DESC LIMIT 1", 3, types, values, NULL) != 1)
+	if (ss_state_exec(psprintf("SELECT id FROM schemashift.changes WHERE kind OPERATOR(pg_catalog.=) $1 AND relid OPERATOR(pg_catalog.=) $2 "
+							   "AND column_name OPERATOR(pg_catalog.=) $3 AND state OPERATOR(pg_catalog.<>) ALL (%s) "
+							   "ORDER BY id DESC LIMIT 1", finished_states()),
+					  3, types, values, NULL) != 1)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -314,9 +323,9 @@ refuse_other_open_change(Oid relid, const char *column, const char *relname)
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(column);
-	if (ss_state_exec("SELECT id, kind FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
-					  "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
-					  "AND state OPERATOR(pg_catalog.<>) ALL (ARRAY['contracted', 'aborted'])",
+	if (ss_state_exec(psprintf("SELECT id, kind FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
+							   "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
+							   "AND state OPERATOR(pg_catalog.<>) ALL (%s)", finished_states()),
 					  2, types, values, NULL) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -327,25 +336,27 @@ refuse_other_open_change(Oid relid, const char *column, const char *relname)
 				 errhint("Contract or abort that change first.")));
 }
 
+/* Every change of state of a change goes through here. */
 static void
-set_state(Change *c, const char *state)
+set_state(Change *c, SSChangeState state)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 
 	values[0] = Int64GetDatum(c->id);
-	values[1] = CStringGetTextDatum(state);
-	ss_state_exec("UPDATE schemashift.changes SET state = $2, "
-				  "updated_at = pg_catalog.clock_timestamp(), "
-				  "finished_at = CASE WHEN $2 OPERATOR(pg_catalog.=) ANY (ARRAY['contracted', 'aborted']) "
-				  "THEN pg_catalog.clock_timestamp() END WHERE id OPERATOR(pg_catalog.=) $1",
+	values[1] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_changes, c->state, state));
+	ss_state_exec(psprintf("UPDATE schemashift.changes SET state = $2, "
+						   "updated_at = pg_catalog.clock_timestamp(), "
+						   "finished_at = CASE WHEN $2 OPERATOR(pg_catalog.=) ANY (%s) "
+						   "THEN pg_catalog.clock_timestamp() END WHERE id OPERATOR(pg_catalog.=) $1",
+						   finished_states()),
 				  2, types, values, NULL);
-	c->state = pstrdup(state);
+	c->state = state;
 }
 
 typedef struct PlannedStep
 {
-	const char *phase;
+	SSChangePhase phase;
 	const char *action;
 	const char *statement;
 	const char *old_name;
@@ -358,7 +369,7 @@ add_step(List **steps, const char *action, const char *statement,
 {
 	PlannedStep *s = palloc0(sizeof(PlannedStep));
 
-	s->phase = "expand";
+	s->phase = SS_PHASE_EXPAND;
 	s->action = action;
 	s->statement = statement;
 	s->old_name = old_name;
@@ -368,7 +379,7 @@ add_step(List **steps, const char *action, const char *statement,
 
 /* Record the change and its plan, with a fresh id; commits. */
 static void
-create_change(Change *c, List *steps, const char *state)
+create_change(Change *c, List *steps, SSChangeState state)
 {
 	Oid			types[14] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID};
@@ -392,7 +403,7 @@ create_change(Change *c, List *steps, const char *state)
 	OPT_TEXT(6, c->using_expr);
 	OPT_TEXT(7, c->default_expr);
 	values[8] = BoolGetDatum(c->not_null);
-	values[9] = CStringGetTextDatum(state);
+	values[9] = CStringGetTextDatum(ss_ledger_start(&ss_ledger_changes, state));
 	values[10] = BoolGetDatum(c->in_place);
 	OPT_TEXT(11, c->sync_function);
 	OPT_TEXT(12, c->sync_trigger);
@@ -400,16 +411,17 @@ create_change(Change *c, List *steps, const char *state)
 
 	/* ids without a sequence: lastval() of the session stays its own */
 	ss_state_exec("LOCK TABLE schemashift.changes IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL, NULL);
-	if (ss_state_exec("INSERT INTO schemashift.changes (id, kind, relid, target, column_name, "
-					  "new_column, new_type, using_expr, default_expr, not_null, state, in_place, "
-					  "sync_function, sync_trigger, created_by, finished_at) "
-					  "SELECT COALESCE(pg_catalog.max(id), 0) OPERATOR(pg_catalog.+) 1, $1, $2, $3, $4, $5, $6, $7, $8, "
-					  "$9, $10, $11, $12, $13, $14, CASE WHEN $10 OPERATOR(pg_catalog.=) 'contracted' "
-					  "THEN pg_catalog.clock_timestamp() END FROM schemashift.changes RETURNING id",
+	if (ss_state_exec(psprintf("INSERT INTO schemashift.changes (id, kind, relid, target, column_name, "
+							   "new_column, new_type, using_expr, default_expr, not_null, state, in_place, "
+							   "sync_function, sync_trigger, created_by, finished_at) "
+							   "SELECT COALESCE(pg_catalog.max(id), 0) OPERATOR(pg_catalog.+) 1, $1, $2, $3, $4, $5, $6, $7, $8, "
+							   "$9, $10, $11, $12, $13, $14, CASE WHEN $10 OPERATOR(pg_catalog.=) ANY (%s) "
+							   "THEN pg_catalog.clock_timestamp() END FROM schemashift.changes RETURNING id",
+							   finished_states()),
 					  14, types, values, nulls) != 1)
 		elog(ERROR, "could not record the change");
 	c->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	c->state = pstrdup(state);
+	c->state = state;
 
 	foreach(lc, steps)
 	{
@@ -421,14 +433,14 @@ create_change(Change *c, List *steps, const char *state)
 		memset(snulls, ' ', sizeof(snulls));
 		svalues[0] = Int64GetDatum(c->id);
 		svalues[1] = Int32GetDatum(++n);
-		svalues[2] = CStringGetTextDatum(s->phase);
+		svalues[2] = CStringGetTextDatum(ss_ledger_word(&ss_ledger_change_phases, s->phase));
 		svalues[3] = CStringGetTextDatum(s->action);
 #define OPT_STEXT(i, v) \
 	do { svalues[i] = (v) ? CStringGetTextDatum(v) : (Datum) 0; snulls[i] = (v) ? ' ' : 'n'; } while (0)
 		OPT_STEXT(4, s->statement);
 		OPT_STEXT(5, s->old_name);
 		OPT_STEXT(6, s->new_name);
-		svalues[7] = BoolGetDatum(strcmp(state, "contracted") == 0);
+		svalues[7] = BoolGetDatum(ss_ledger_is_final(&ss_ledger_changes, state));
 		ss_state_exec("INSERT INTO schemashift.change_steps (change_id, step, phase, action, "
 					  "statement, old_name, new_name, done_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
 					  "CASE WHEN $8 THEN pg_catalog.clock_timestamp() END)",
@@ -834,8 +846,9 @@ open_steps(Change *c)
 	List	   *result = NIL;
 
 	values[0] = Int64GetDatum(c->id);
-	n = ss_state_exec("SELECT step, action, statement FROM schemashift.change_steps "
-					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) 'expand' AND done_at IS NULL ORDER BY step",
+	n = ss_state_exec(psprintf("SELECT step, action, statement FROM schemashift.change_steps "
+							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) %s AND done_at IS NULL ORDER BY step",
+							   ss_ledger_literal(&ss_ledger_change_phases, SS_PHASE_EXPAND)),
 					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
@@ -889,9 +902,9 @@ run_steps(Change *c)
 
 		if (strcmp(s->action, "backfill") == 0)
 		{
-			if (strcmp(c->state, "backfilling") != 0)
+			if (c->state != SS_CHANGE_BACKFILLING)
 			{
-				set_state(c, "backfilling");
+				set_state(c, SS_CHANGE_BACKFILLING);
 				SPI_commit();
 			}
 			run_backfill_step(c);
@@ -944,7 +957,7 @@ run_steps(Change *c)
 							 s->statement, SS_STEP_RETRIES, &ss_no_exemption, stamp_step, &ref);
 		}
 	}
-	set_state(c, "ready");
+	set_state(c, SS_CHANGE_READY);
 	SPI_commit();
 }
 
@@ -1030,7 +1043,8 @@ resume_if_open(Change *c, ChangeKind kind, const char *other, const char *other_
 	old.batch_size = c->batch_size;
 	*c = old;
 	ereport(NOTICE,
-			(errmsg("resuming change %lld (%s) on %s", (long long) id, c->state, c->relname)));
+			(errmsg("resuming change %lld (%s) on %s", (long long) id,
+					ss_ledger_word(&ss_ledger_changes, c->state), c->relname)));
 	return true;
 }
 
@@ -1161,7 +1175,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 			/* re-checks the owner's CHECK constraints on the column: as the owner */
 			ss_run_locked_as(ss_table_owner(c.relid), "alter column type", sql,
 							 SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
-			create_change(&c, steps, "contracted");
+			create_change(&c, steps, SS_CHANGE_CONTRACTED);
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
 		}
@@ -1179,7 +1193,7 @@ schemashift_expand_alter_column_type(PG_FUNCTION_ARGS)
 		add_step(&steps, "sync trigger", sync_function_sql(&c), NULL, c.sync_trigger);
 		add_step(&steps, "backfill", NULL, NULL, NULL);
 		plan_copies(&c, attnum, &steps);
-		create_change(&c, steps, "expanding");
+		create_change(&c, steps, SS_CHANGE_EXPANDING);
 		if (c.id != id)
 			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
 		ereport(NOTICE,
@@ -1246,7 +1260,7 @@ schemashift_expand_rename_column(PG_FUNCTION_ARGS)
 		add_step(&steps, "sync trigger", sync_function_sql(&c), NULL, c.sync_trigger);
 		add_step(&steps, "backfill", NULL, NULL, NULL);
 		plan_copies(&c, attnum, &steps);
-		create_change(&c, steps, "expanding");
+		create_change(&c, steps, SS_CHANGE_EXPANDING);
 		if (c.id != id)
 			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
 		ereport(NOTICE,
@@ -1334,7 +1348,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 			/* evaluates the default once, which may call the owner's functions */
 			ss_run_locked_as(ss_table_owner(c.relid), "add column", sql,
 							 SS_STEP_RETRIES, &ss_no_exemption, NULL, NULL);
-			create_change(&c, steps, "contracted");
+			create_change(&c, steps, SS_CHANGE_CONTRACTED);
 			SPI_finish();
 			PG_RETURN_DATUM(change_result(fcinfo, c.id));
 		}
@@ -1359,7 +1373,7 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 							  quote_identifier(chk)),
 					 NULL, chk);
 		}
-		create_change(&c, steps, "expanding");
+		create_change(&c, steps, SS_CHANGE_EXPANDING);
 		if (c.id != id)
 			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
 	}
@@ -1373,8 +1387,8 @@ schemashift_expand_add_column(PG_FUNCTION_ARGS)
 typedef struct Finish
 {
 	Change	   *c;
-	const char *state;
-	const char *phase;
+	SSChangeState state;
+	SSChangePhase phase;
 	const char *sql;
 } Finish;
 
@@ -1384,60 +1398,44 @@ record_finish(void *arg)
 	Finish	   *f = (Finish *) arg;
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
+	uint32		job_finals = ss_ledger_finals(&ss_ledger_jobs);
 
 	values[0] = Int64GetDatum(f->c->id);
-	values[1] = CStringGetTextDatum(f->phase);
-	values[2] = CStringGetTextDatum(f->phase);
+	values[1] = CStringGetTextDatum(ss_ledger_word(&ss_ledger_change_phases, f->phase));
+	values[2] = values[1];
 	values[3] = CStringGetTextDatum(f->sql);
 	ss_state_exec("INSERT INTO schemashift.change_steps (change_id, step, phase, action, statement, done_at) "
 				  "SELECT $1, COALESCE(pg_catalog.max(step), 0) OPERATOR(pg_catalog.+) 1, $2, $3, $4, pg_catalog.clock_timestamp() "
 				  "FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1",
 				  4, types, values, NULL);
-	if (strcmp(f->state, "aborted") == 0)
-		ss_state_exec("UPDATE schemashift.jobs SET status = 'canceled', "
-					  "updated_at = pg_catalog.clock_timestamp() "
-					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) 'done'", 1, types, values, NULL);
+	/* the change's unfinished backfill jobs end with it */
+	if (f->state == SS_CHANGE_ABORTED)
+		ss_state_exec(psprintf("UPDATE schemashift.jobs SET status = %s, "
+							   "updated_at = pg_catalog.clock_timestamp() "
+							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) ALL (%s)",
+							   quote_literal_cstr(ss_ledger_move_all(&ss_ledger_jobs, ~job_finals,
+																	 SS_JOB_CANCELED)),
+							   ss_ledger_array(&ss_ledger_jobs, job_finals)),
+					  1, types, values, NULL);
 	set_state(f->c, f->state);
 }
 
-/* The statements that swap the new structure in, as one transaction. */
-static char *
-contract_sql(Change *c)
+/*
+ * What the old column carries over to the final one: the sequences it owns
+ * (appended to s now), its default and comment (returned, for after the
+ * swap).
+ */
+static List *
+old_column_extras(Change *c, const char *final, StringInfo s)
 {
-	StringInfoData s;
-	Oid			types[3] = {INT8OID, OIDOID, TEXTOID};
-	Datum		values[3];
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
 	uint64		n;
 	uint64		i;
-	const char *col = quoted_column(c->column);
-	const char *newcol = quoted_column(c->new_column);
-	const char *final = c->kind == CHANGE_ALTER_TYPE ? col : newcol;
-	char	   *nn_check = NULL;
 	List	   *tail = NIL;
-	ListCell   *lc;
 
-	initStringInfo(&s);
-	appendStringInfo(&s, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", c->relname);
-	if (c->kind == CHANGE_ADD_COLUMN)
-	{
-		values[0] = Int64GetDatum(c->id);
-		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1 "
-						  "AND action OPERATOR(pg_catalog.=) 'not null check'", 1, types, values, NULL) == 1)
-			appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
-							 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
-							 c->relname, col, c->relname,
-							 quote_identifier(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)));
-		return s.data;
-	}
-
-	appendStringInfo(&s, "DROP TRIGGER %s ON %s;\nDROP FUNCTION %s();\n",
-					 c->sync_trigger, c->relname, c->sync_function);
-
-	/* what the old column carries: sequences it owns, default, comment */
 	values[0] = ObjectIdGetDatum(c->relid);
 	values[1] = CStringGetTextDatum(c->column);
-	types[0] = OIDOID;
-	types[1] = TEXTOID;
 	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
 					  "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.relname) "
 					  "FROM pg_catalog.pg_depend d "
@@ -1447,9 +1445,9 @@ contract_sql(Change *c)
 					  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype OPERATOR(pg_catalog.=) 'a' "
 					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 	for (i = 0; i < n; i++)
-		appendStringInfo(&s, "ALTER SEQUENCE %s OWNED BY %s.%s;\n",
+		appendStringInfo(s, "ALTER SEQUENCE %s OWNED BY %s.%s;\n",
 						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
-						 c->relname, newcol);
+						 c->relname, quoted_column(c->new_column));
 	n = ss_state_exec("SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
 					  "pg_catalog.col_description(a.attrelid, a.attnum) "
 					  "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef ad "
@@ -1467,18 +1465,27 @@ contract_sql(Change *c)
 			tail = lappend(tail, psprintf("COMMENT ON COLUMN %s.%s IS %s;\n",
 										  c->relname, final, quote_literal_cstr(comment)));
 	}
+	return tail;
+}
 
-	appendStringInfo(&s, "ALTER TABLE %s DROP COLUMN %s;\n", c->relname, col);
-	if (c->kind == CHANGE_ALTER_TYPE)
-		appendStringInfo(&s, "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", c->relname, newcol, col);
-	foreach(lc, tail)
-		appendStringInfoString(&s, lfirst(lc));
+/*
+ * The copies the expand steps made take the names of the originals (and
+ * the NOT NULL check becomes NOT NULL, first: a primary key needs it, and
+ * the check proves it).
+ */
+static void
+swap_copies(Change *c, const char *final, StringInfo s)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	uint64		n;
+	uint64		i;
+	char	   *nn_check = NULL;
 
-	/* NOT NULL first: a primary key needs it, and the check proves it */
 	values[0] = Int64GetDatum(c->id);
-	types[0] = INT8OID;
-	n = ss_state_exec("SELECT action, old_name, new_name FROM schemashift.change_steps "
-					  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) 'expand' ORDER BY step",
+	n = ss_state_exec(psprintf("SELECT action, old_name, new_name FROM schemashift.change_steps "
+							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) %s ORDER BY step",
+							   ss_ledger_literal(&ss_ledger_change_phases, SS_PHASE_EXPAND)),
 					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
@@ -1488,7 +1495,7 @@ contract_sql(Change *c)
 			nn_check = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
 	}
 	if (nn_check)
-		appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+		appendStringInfo(s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
 						 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
 						 c->relname, final, c->relname, quote_identifier(nn_check));
 	for (i = 0; i < n; i++)
@@ -1498,18 +1505,56 @@ contract_sql(Change *c)
 		char	   *new_name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
 
 		if (strcmp(action, "copy index") == 0)
-			appendStringInfo(&s, "ALTER INDEX %s RENAME TO %s;\n",
+			appendStringInfo(s, "ALTER INDEX %s RENAME TO %s;\n",
 							 quote_qualified_identifier(c->schema, new_name),
 							 quote_identifier(old_name));
 		else if (strcmp(action, "primary key") == 0 || strcmp(action, "unique constraint") == 0)
-			appendStringInfo(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;\n",
+			appendStringInfo(s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;\n",
 							 c->relname, quote_identifier(old_name),
 							 action[0] == 'p' ? "PRIMARY KEY" : "UNIQUE",
 							 quote_identifier(new_name));
 		else if (strcmp(action, "copy constraint") == 0)
-			appendStringInfo(&s, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
+			appendStringInfo(s, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
 							 c->relname, quote_identifier(new_name), quote_identifier(old_name));
 	}
+}
+
+/* The statements that swap the new structure in, as one transaction. */
+static char *
+contract_sql(Change *c)
+{
+	StringInfoData s;
+	const char *col = quoted_column(c->column);
+	const char *newcol = quoted_column(c->new_column);
+	const char *final = c->kind == CHANGE_ALTER_TYPE ? col : newcol;
+	List	   *tail;
+	ListCell   *lc;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", c->relname);
+	if (c->kind == CHANGE_ADD_COLUMN)
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		values[1] = {Int64GetDatum(c->id)};
+
+		if (ss_state_exec("SELECT new_name FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1 "
+						  "AND action OPERATOR(pg_catalog.=) 'not null check'", 1, types, values, NULL) == 1)
+			appendStringInfo(&s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+							 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+							 c->relname, col, c->relname,
+							 quote_identifier(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)));
+		return s.data;
+	}
+
+	appendStringInfo(&s, "DROP TRIGGER %s ON %s;\nDROP FUNCTION %s();\n",
+					 c->sync_trigger, c->relname, c->sync_function);
+	tail = old_column_extras(c, final, &s);
+	appendStringInfo(&s, "ALTER TABLE %s DROP COLUMN %s;\n", c->relname, col);
+	if (c->kind == CHANGE_ALTER_TYPE)
+		appendStringInfo(&s, "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", c->relname, newcol, col);
+	foreach(lc, tail)
+		appendStringInfoString(&s, lfirst(lc));
+	swap_copies(c, final, &s);
 	return s.data;
 }
 
@@ -1541,19 +1586,20 @@ schemashift_contract(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		load_change(&c, id);
-		if (strcmp(c.state, "contracted") == 0)
+		if (c.state == SS_CHANGE_CONTRACTED)
 			ereport(NOTICE,
 					(errmsg("change %lld is already contracted, skipping", (long long) id)));
-		else if (strcmp(c.state, "ready") != 0)
+		else if (c.state != SS_CHANGE_READY)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("change %lld is %s, not ready to contract", (long long) id, c.state),
-					 strcmp(c.state, "aborted") == 0 ? 0 :
+					 errmsg("change %lld is %s, not ready to contract", (long long) id,
+							ss_ledger_word(&ss_ledger_changes, c.state)),
+					 c.state == SS_CHANGE_ABORTED ? 0 :
 					 errhint("Finish its expansion first: call the same expand procedure again, or CALL schemashift.abort(%lld).",
 							 (long long) id)));
 		else
 		{
-			Finish		f = {&c, "contracted", "contract", NULL};
+			Finish		f = {&c, SS_CHANGE_CONTRACTED, SS_PHASE_CONTRACT, NULL};
 			SSExemption exempt;
 
 			check_table(&c);
@@ -1598,17 +1644,17 @@ schemashift_abort(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		load_change(&c, id);
-		if (strcmp(c.state, "aborted") == 0)
+		if (c.state == SS_CHANGE_ABORTED)
 			ereport(NOTICE,
 					(errmsg("change %lld is already aborted, skipping", (long long) id)));
-		else if (strcmp(c.state, "contracted") == 0)
+		else if (c.state == SS_CHANGE_CONTRACTED)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("change %lld is contracted and cannot be aborted", (long long) id),
 					 errdetail("The old structure is gone.")));
 		else
 		{
-			Finish		f = {&c, "aborted", "abort", NULL};
+			Finish		f = {&c, SS_CHANGE_ABORTED, SS_PHASE_ABORT, NULL};
 			SSExemption exempt;
 
 			const char *added;

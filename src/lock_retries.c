@@ -14,6 +14,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "ledger.h"
 #include "procs.h"
 #include "worker.h"
 #include "schemashift.h"
@@ -118,17 +119,17 @@ static const char *
 outcome_of(ErrorData *edata)
 {
 	if (edata == NULL)
-		return "ok";
+		return ss_ledger_word(&ss_ledger_attempt_outcomes, SS_ATTEMPT_OK);
 	switch (edata->sqlerrcode)
 	{
 		case ERRCODE_LOCK_NOT_AVAILABLE:
-			return "lock timeout";
+			return ss_ledger_word(&ss_ledger_attempt_outcomes, SS_ATTEMPT_LOCK_TIMEOUT);
 		case ERRCODE_T_R_DEADLOCK_DETECTED:
-			return "deadlock";
+			return ss_ledger_word(&ss_ledger_attempt_outcomes, SS_ATTEMPT_DEADLOCK);
 		case ERRCODE_T_R_SERIALIZATION_FAILURE:
-			return "serialization failure";
+			return ss_ledger_word(&ss_ledger_attempt_outcomes, SS_ATTEMPT_SERIALIZATION_FAILURE);
 		default:
-			return "error";
+			return ss_ledger_word(&ss_ledger_attempt_outcomes, SS_ATTEMPT_ERROR);
 	}
 }
 
