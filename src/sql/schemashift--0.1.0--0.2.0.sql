@@ -60,3 +60,12 @@ ALTER TABLE schemashift.migration_steps
 -- order: a foreign key between two of them fails the restore.
 ALTER TABLE schemashift.change_steps DROP CONSTRAINT change_steps_change_id_fkey;
 ALTER TABLE schemashift.migration_steps DROP CONSTRAINT migration_steps_migration_id_fkey;
+
+-- The state columns above and their CHECKs repeat the state machines of
+-- the C code (src/ledger.c); this compares them and fails on a difference.
+CREATE FUNCTION schemashift.ledger_check()
+RETURNS TABLE (state_column text, states text, moves text)
+AS 'MODULE_PATHNAME', 'schemashift_ledger_check'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION schemashift.ledger_check() IS
+'the states and moves of each schemashift state column, once its CHECK constraint is found to match them';

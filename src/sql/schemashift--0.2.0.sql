@@ -518,6 +518,15 @@ SELECT pg_catalog.pg_extension_config_dump('schemashift.lock_attempts', '');
 SELECT pg_catalog.pg_extension_config_dump('schemashift.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('schemashift.migration_steps', '');
 
+-- The state columns above and their CHECKs repeat the state machines of
+-- the C code (src/ledger.c); this compares them and fails on a difference.
+CREATE FUNCTION schemashift.ledger_check()
+RETURNS TABLE (state_column text, states text, moves text)
+AS 'MODULE_PATHNAME', 'schemashift_ledger_check'
+LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION schemashift.ledger_check() IS
+'the states and moves of each schemashift state column, once its CHECK constraint is found to match them';
+
 CREATE PROCEDURE schemashift.with_lock_retries(
     statement text,
     attempts integer DEFAULT 40,

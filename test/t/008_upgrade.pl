@@ -137,6 +137,8 @@ cmp_ok(scalar(split /\n/, $fresh), '>', 40, 'the comparison sees the members');
 }
 is($node->safe_psql('updated', $config), $node->safe_psql('fresh', $config),
 	'pg_dump keeps the same tables of both');
+is($node->safe_psql('updated', 'SELECT count(*) > 0 FROM schemashift.ledger_check()'), 't',
+	"the updated state columns' CHECKs match the library's state machines");
 
 # the updated installation works: the procedures, and the audit log's ids
 # go on above 0.1.0's
