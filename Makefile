@@ -42,7 +42,8 @@ OBJS = \
 	src/preconditions.o \
 	src/restore.o \
 	src/lock_report.o \
-	src/lint_blocks.o
+	src/lint_blocks.o \
+	src/replicas.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
