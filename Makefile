@@ -48,7 +48,12 @@ OBJS = \
 	src/ledger.o \
 	src/exemptions.o \
 	src/audit.o \
-	src/event_triggers.o
+	src/event_triggers.o \
+	src/preconditions.o \
+	src/restore.o \
+	src/lock_report.o \
+	src/lint_blocks.o \
+	src/replicas.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"

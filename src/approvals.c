@@ -25,6 +25,7 @@
  *-------------------------------------------------------------------------
  */
 #include "approvals.h"
+#include "preconditions.h"
 #include "audit.h"
 
 #include "access/xact.h"
@@ -428,6 +429,7 @@ schemashift_approve(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	StringInfoData js;
 
+	ss_refuse_on_standby("schemashift.approve()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -15,6 +15,7 @@
  */
 #include "schemashift.h"
 #include "audit.h"
+#include "preconditions.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -296,6 +297,15 @@ audit_row_id(Relation log)
 	Oid			save_userid;
 	int			save_sec;
 
+	if (!OidIsValid(seqid) && ss_sql_outdated())
+	{
+		/*
+		 * 0.1.0's log, before ALTER EXTENSION UPDATE gives it the sequence:
+		 * the next id above every id in it, writers one at a time.
+		 */
+		LockRelationOid(RelationGetRelid(log), ShareRowExclusiveLock);
+		return audit_max_id(log) + 1;
+	}
 	if (!OidIsValid(seqid) || get_rel_relkind(seqid) != RELKIND_SEQUENCE)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

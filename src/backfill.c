@@ -20,6 +20,7 @@
 #include "procedure.h"
 #include "procs.h"
 #include "recipes.h"
+#include "replicas.h"
 #include "worker.h"
 #include "schemashift.h"
 
@@ -58,7 +59,6 @@ PG_FUNCTION_INFO_V1(schemashift_backfill);
 
 #define SS_MAX_BATCH		1000000
 #define SS_NOTICE_EVERY_MS	10000
-#define SS_LAG_POLL_MS		1000
 
 /*
  * A statement built from our text and the user's, remembering where the
@@ -103,6 +103,7 @@ typedef struct Backfill
 	Oid			keytypids[INDEX_MAX_KEYS];
 	char	   *key_list;		/* "a, b" */
 	BlockNumber end_block;		/* block ranges: the table's size at start */
+	SSStandbys	standbys;		/* max_replication_lag: who is waited for */
 	int			blocks_per_batch;
 
 	/* the job */
@@ -1109,37 +1110,6 @@ add_retry(Backfill *b)
 
 /* ---------- throttling ---------- */
 
-/* Wait while a replica replays further behind than allowed. */
-static void
-wait_for_replicas(Backfill *b)
-{
-	TimestampTz last_notice = 0;
-
-	for (;;)
-	{
-		bool		isnull;
-		int64		lag_ms;
-
-		if (ss_state_exec("SELECT COALESCE(pg_catalog.max((EXTRACT(epoch FROM "
-						  "GREATEST(write_lag, flush_lag, replay_lag)) * 1000)::pg_catalog.int8), 0) "
-						  "FROM pg_catalog.pg_stat_replication",
-						  0, NULL, NULL, NULL) != 1)
-			return;
-		lag_ms = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1, &isnull));
-		if (lag_ms <= b->spec->max_lag_ms)
-			return;
-		if (TimestampDifferenceExceeds(last_notice, GetCurrentTimestamp(), SS_NOTICE_EVERY_MS))
-		{
-			ereport(NOTICE,
-					(errmsg("backfill of %s: pausing, a replica is %lld ms behind (at most %d ms allowed)",
-							b->relname, (long long) lag_ms, b->spec->max_lag_ms)));
-			last_notice = GetCurrentTimestamp();
-		}
-		schemashift_exec_sleep(SS_LAG_POLL_MS);
-	}
-}
-
 /* Aim the next batch at the target duration, within a factor of two. */
 static int
 adapt_batch_size(int size, long elapsed_ms, int target_ms)
@@ -1337,6 +1307,8 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 
 	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "schemashift backfill batch",
 									 ALLOCSET_DEFAULT_SIZES);
+	if (spec->max_lag_ms >= 0)
+		ss_standbys_begin(&b.standbys, spec->max_lag_ms, psprintf("backfill of %s", b.relname));
 	PG_TRY();
 	{
 		done_before = !open_job(&b, reltuples);
@@ -1405,7 +1377,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 			next_batch(&b, elapsed_ms, rate);
 			MemoryContextSwitchTo(oldcxt);
 			if (spec->max_lag_ms >= 0)
-				wait_for_replicas(&b);
+				ss_standbys_wait(&b.standbys);
 			if (spec->pause_ms > 0)
 				schemashift_exec_sleep(spec->pause_ms);
 		}

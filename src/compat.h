@@ -93,4 +93,17 @@
 #define schemashift_type_string_to_typename(s) typeStringToTypeName(s)
 #endif
 
+/* a backend's PGPROC from a virtual transaction id; the status of the
+ * i-th backend of the local activity snapshot (renamed in 16 and 17) */
+#if PG_VERSION_NUM >= 170000
+#define schemashift_vxid_proc(vxid) ProcNumberGetProc((vxid).procNumber)
+#define schemashift_local_beentry(i) pgstat_get_local_beentry_by_index(i)
+#elif PG_VERSION_NUM >= 160000
+#define schemashift_vxid_proc(vxid) BackendIdGetProc((vxid).backendId)
+#define schemashift_local_beentry(i) pgstat_get_local_beentry_by_index(i)
+#else
+#define schemashift_vxid_proc(vxid) BackendIdGetProc((vxid).backendId)
+#define schemashift_local_beentry(i) pgstat_fetch_stat_local_beentry(i)
+#endif
+
 #endif							/* SCHEMASHIFT_COMPAT_H */

@@ -27,6 +27,8 @@
 #include "schemashift.h"
 #include "approvals.h"
 #include "audit.h"
+#include "restore.h"
+#include "lock_report.h"
 #include "errcodes.h"
 #include "exemptions.h"
 
@@ -328,6 +330,12 @@ guard_emit(SSContext *cxt, const SSFinding *f)
 		MemoryContextSwitchTo(old);
 		return;
 	}
+	if (schemashift_mode == SS_MODE_RESTORE)
+	{
+		json_finding(&run->frame->findings, f, "restore");
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	if (a)
 	{
 		json_finding(&run->frame->findings, f, "approved");
@@ -475,11 +483,15 @@ raise_blocked(List *blocked, Node *stmt)
 /* ---------- lock_timeout ---------- */
 
 static void
-apply_lock_timeout(GuardFrame *frame, LOCKMODE lock)
+apply_lock_timeout(GuardFrame *frame, LOCKMODE lock, const char *object)
 {
+	char	   *column;
+	Oid			relid;
+
 	char		buf[32];
 
-	if (schemashift_lock_timeout <= 0 || lock <= ShareUpdateExclusiveLock)
+	if (schemashift_lock_timeout <= 0 || lock <= ShareUpdateExclusiveLock ||
+		schemashift_mode == SS_MODE_RESTORE)
 		return;
 	if (LockTimeout > 0 && LockTimeout <= schemashift_lock_timeout)
 		return;
@@ -495,6 +507,9 @@ apply_lock_timeout(GuardFrame *frame, LOCKMODE lock)
 	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
 	frame->lock_timeout_changed = true;
+	relid = object ? ss_approval_object_target(object, &column) : InvalidOid;
+	if (OidIsValid(relid))
+		ss_lock_report_arm(relid, lock, schemashift_lock_timeout);
 }
 
 static void
@@ -502,6 +517,7 @@ restore_lock_timeout(GuardFrame *frame)
 {
 	if (!frame->lock_timeout_changed)
 		return;
+	ss_lock_report_disarm();
 	(void) set_config_option("lock_timeout", frame->saved_lock_timeout,
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
@@ -546,6 +562,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 								 ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(work);
 
+	ss_refuse_unsafe_restore();
 	exempt = ss_exemption_claim(stmt, list_length(frames));
 	guard_run_start(&cxt, &run, push_frame(from_hook));
 	run.frame->exempt = exempt;
@@ -555,7 +572,7 @@ schemashift_guard_statement(Node *stmt, bool from_hook)
 	if (run.blocked != NIL)
 		raise_blocked(run.blocked, stmt);
 
-	apply_lock_timeout(run.frame, cxt.stmt_lock);
+	apply_lock_timeout(run.frame, cxt.stmt_lock, cxt.stmt_lock_object);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);

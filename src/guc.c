@@ -41,6 +41,7 @@ static const struct config_enum_entry mode_options[] = {
 	{"off", SS_MODE_OFF, false},
 	{"warn", SS_MODE_WARN, false},
 	{"enforce", SS_MODE_ENFORCE, false},
+	{"restore", SS_MODE_RESTORE, false},
 	{NULL, 0, false}
 };
 
@@ -269,8 +270,8 @@ schemashift_define_gucs(void)
 	}
 
 	DefineCustomEnumVariable("schemashift.mode",
-							 "What the guard does with dangerous DDL: off, warn or enforce.",
-							 "warn reports findings as warnings; enforce raises an error for findings at level error.",
+							 "What the guard does with dangerous DDL: off, warn, enforce or restore.",
+							 "warn reports findings as warnings; enforce raises an error for findings at level error; restore, for restoring a dump, blocks nothing and audits everything.",
 							 &schemashift_mode,
 							 SS_MODE_WARN,
 							 mode_options,

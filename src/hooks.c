@@ -13,6 +13,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "lock_report.h"
 
 #include "storage/proc.h"
 #include "tcop/cmdtag.h"
@@ -106,6 +107,8 @@ schemashift_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_PARAMS)
 		}
 	}
 
+	if (timeout_forced)
+		ss_lock_report_resume();
 	PG_TRY();
 	{
 		next_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_ARGS);
@@ -118,6 +121,8 @@ schemashift_ProcessUtility(SCHEMASHIFT_PROCESS_UTILITY_PARAMS)
 		schemashift_hook_start_time = saved_start;
 	}
 	PG_END_TRY();
+	/* an error keeps it for the error's report (lock_report.c) */
+	ss_lock_report_disarm();
 
 	if (rec)
 		schemashift_guard_log(GetCommandTagName(CreateCommandTag(stmt)),

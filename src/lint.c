@@ -19,6 +19,7 @@
  */
 #include "schemashift.h"
 #include "args.h"
+#include "lint_blocks.h"
 #include "procs.h"
 #include "scan.h"
 
@@ -148,6 +149,10 @@ typedef struct LintState
 
 	/* the statement being analysed */
 	int			cur_stmt;
+
+	/* PL/pgSQL the script creates, and where a finding inside a block is */
+	SSBlocks   *blocks;
+	const char *block_where;
 
 	/* findings of the current statement, sorted before output */
 	SSFinding  *buf;
@@ -799,6 +804,9 @@ lint_emit(SSContext *cxt, const SSFinding *f)
 	}
 	copy = &st->buf[st->nbuf++];
 	*copy = *f;
+	if (st->block_where && st->block_where[0])
+		copy->message = MemoryContextStrdup(st->cxt, psprintf("%s (%s)", f->message,
+															   st->block_where));
 }
 
 static int
@@ -923,11 +931,42 @@ typedef struct AnalyzeRun
 	List	   *parsetree;
 } AnalyzeRun;
 
+static int
+inner_line_of(void *arg, int offset)
+{
+	return line_of(((AnalyzeRun *) arg)->st, offset);
+}
+
+static void
+note_lock(AnalyzeRun *run)
+{
+	if (run->st->collect && run->cxt->stmt_lock > run->st->collect[run->n].lock)
+		run->st->collect[run->n].lock = run->cxt->stmt_lock;
+}
+
+/* a statement inside a PL/pgSQL block: as if the script had it here */
+static void
+lint_inner_statement(void *arg, Node *stmt, int offset, const char *where)
+{
+	AnalyzeRun *run = (AnalyzeRun *) arg;
+	const char *saved_where = run->st->block_where;
+	bool		saved_tx = run->cxt->in_transaction;
+
+	run->st->block_where = where;
+	/* a block runs in one transaction */
+	run->cxt->in_transaction = true;
+	schemashift_analyze_statement(run->cxt, stmt, run->n + 1, offset);
+	run->cxt->in_transaction = saved_tx;
+	run->st->block_where = saved_where;
+	note_lock(run);
+}
+
 static void
 analyze_parsetree(void *arg)
 {
 	AnalyzeRun *run = (AnalyzeRun *) arg;
 	StmtSpan   *span = &run->st->stmts[run->n];
+	int			len = span->end - span->start;
 	ListCell   *lc;
 
 	foreach(lc, run->parsetree)
@@ -936,8 +975,11 @@ analyze_parsetree(void *arg)
 
 		schemashift_analyze_statement(run->cxt, raw->stmt, run->n + 1,
 									  span->start + raw->stmt_location);
-		if (run->st->collect && run->cxt->stmt_lock > run->st->collect[run->n].lock)
-			run->st->collect[run->n].lock = run->cxt->stmt_lock;
+		note_lock(run);
+		ss_blocks_statement(run->st->blocks, raw->stmt, run->st->script,
+							span->start + raw->stmt_location,
+							raw->stmt_len ? raw->stmt_len : len - raw->stmt_location,
+							inner_line_of, lint_inner_statement, run);
 	}
 }
 
@@ -1030,6 +1072,7 @@ lint_script(LintState *st, bool in_transaction, const char *rules_spec)
 	st->script_len = strlen(st->script);
 	st->cur_stmt = -1;
 	st->cxt = CurrentMemoryContext;
+	st->blocks = ss_blocks_create(st->cxt);
 
 	schemashift_context_init(&cxt, in_transaction, false);
 	if (rules_spec)

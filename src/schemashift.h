@@ -134,7 +134,9 @@ typedef enum SSMode
 {
 	SS_MODE_OFF,
 	SS_MODE_WARN,
-	SS_MODE_ENFORCE
+	SS_MODE_ENFORCE,
+	SS_MODE_RESTORE				/* restoring a dump: report nothing, block
+								 * nothing, audit everything */
 } SSMode;
 
 extern char *schemashift_rules_setting;

@@ -81,20 +81,6 @@ typedef struct SSExecShared
 	uint64		processed;
 } SSExecShared;
 
-void
-schemashift_require_nonatomic(FunctionCallInfo fcinfo, const char *procname)
-{
-	CallContext *cc = (CallContext *) fcinfo->context;
-
-	if (cc == NULL || !IsA(cc, CallContext) || cc->atomic)
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("schemashift.%s() cannot run inside a transaction block", procname),
-				 errdetail("It commits between its steps, which a CALL inside BEGIN, a function, or a procedure with SET or SECURITY DEFINER cannot do."),
-				 errhint("Run CALL schemashift.%s(...) on its own, in autocommit mode (for migration tools: the step that runs outside the migration's transaction).",
-						 procname)));
-}
-
 /* ---------- the caller ---------- */
 
 static const char *const phase_names[] = {

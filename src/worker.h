@@ -42,10 +42,6 @@ typedef struct SSExecResult
 	bool		canceled_by_caller; /* the caller's own cancel stopped it */
 } SSExecResult;
 
-/* Fail unless called by a CALL that may commit (outside BEGIN, not nested). */
-extern void schemashift_require_nonatomic(FunctionCallInfo fcinfo,
-										  const char *procname);
-
 /*
  * Commit the procedure's transaction, run sql at top level in a worker, and
  * start a fresh transaction that sees what it did.  The procedure must have

@@ -84,13 +84,11 @@ END
 $roles$;
 
 -- Every DDL statement that committed, and every approval.  Written only by
--- schemashift's own C code, as the extension's owner.  The id comes from
--- the log's own sequence (src/guard.c, audit_row_id), which starts at the
--- time of installation in microseconds: a dump restored into another
--- installation brings ids from a range that installation's own rows do not
--- use, and later ids go on above all of them.
+-- schemashift's own C code, as the extension's owner.  The id is the
+-- transaction's id times 2^20 plus the row's place in that transaction: no
+-- sequence, so the guard never changes the session's lastval().
 CREATE TABLE schemashift.ddl_log (
-    id bigserial PRIMARY KEY,
+    id bigint PRIMARY KEY,
     logged_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     role_name name NOT NULL,
     session_role name NOT NULL,
@@ -107,12 +105,7 @@ COMMENT ON TABLE schemashift.ddl_log IS
 'schemashift audit log: DDL that committed, with its findings and the approvals it used';
 REVOKE ALL ON schemashift.ddl_log FROM PUBLIC;
 GRANT SELECT ON schemashift.ddl_log TO schemashift_approver, schemashift_auditor;
-SELECT pg_catalog.setval('schemashift.ddl_log_id_seq',
-    pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())
-                     OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, true);
-REVOKE ALL ON SEQUENCE schemashift.ddl_log_id_seq FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('schemashift.ddl_log', '');
-SELECT pg_catalog.pg_extension_config_dump('schemashift.ddl_log_id_seq', '');
 
 CREATE FUNCTION schemashift.approve(rule text, object text DEFAULT NULL, reason text DEFAULT NULL)
 RETURNS void
@@ -203,7 +196,7 @@ COMMENT ON FUNCTION schemashift.self_check() IS
 'every way the schemashift guard could be bypassed on this server';
 
 -- ---------------------------------------------------------------------
--- Online index commands (src/index_procs.c, src/worker.c).  They run as
+-- Online index commands (src/index_procs.c, src/executor.c).  They run as
 -- the caller and commit between steps, so they are plain C procedures:
 -- SECURITY DEFINER or a SET clause would make every CALL atomic.
 -- ---------------------------------------------------------------------
@@ -234,18 +227,13 @@ COMMENT ON PROCEDURE schemashift.reindex(text, integer, interval) IS
 -- the extension's owner, in the transaction of each step: after a crash
 -- the rows say exactly what happened, and the next CALL resumes there.
 -- Ids come from max(id) + 1 under a lock, not a sequence, so a CALL never
--- changes the session's lastval().  A job is one backfill: its table,
--- set_clause and where_clause, and what it serves (change_id, or the
--- apply() step migration_id/migration_step); the latest job of a backfill
--- says whether a CALL resumes it, or finds it done and changes nothing.
+-- changes the session's lastval().
 -- ---------------------------------------------------------------------
 
 CREATE TABLE schemashift.jobs (
     id bigint PRIMARY KEY,
     kind text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) 'backfill'),
     change_id bigint,
-    migration_id text,
-    migration_step integer,
     relid oid NOT NULL,
     target text NOT NULL,
     set_clause text NOT NULL,
@@ -309,7 +297,6 @@ CREATE TABLE schemashift.change_steps (
     statement text,
     old_name text,
     new_name text,
-    attnum smallint,
     done_at timestamptz,
     PRIMARY KEY (change_id, step)
 );
@@ -331,12 +318,11 @@ CREATE PROCEDURE schemashift.backfill(
     target_batch_time interval DEFAULT NULL,
     lock_timeout interval DEFAULT '2s',
     batch_timeout interval DEFAULT '1min',
-    retries integer DEFAULT 10,
-    rerun boolean DEFAULT false)
+    retries integer DEFAULT 10)
 AS 'MODULE_PATHNAME', 'schemashift_backfill'
 LANGUAGE C;
-COMMENT ON PROCEDURE schemashift.backfill(regclass, text, text, integer, interval, interval, interval, interval, interval, integer, boolean) IS
-'UPDATE tbl SET set_clause [WHERE where_clause] in committed batches by key range, resumable, throttled; once: a finished job is not run again unless rerun';
+COMMENT ON PROCEDURE schemashift.backfill(regclass, text, text, integer, interval, interval, interval, interval, interval, integer) IS
+'UPDATE tbl SET set_clause [WHERE where_clause] in committed batches by key range, resumable, throttled';
 
 CREATE PROCEDURE schemashift.expand_alter_column_type(
     tbl regclass, col text, new_type text, using_expr text DEFAULT NULL,
@@ -497,9 +483,6 @@ CREATE TABLE schemashift.migration_steps (
     status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['pending', 'running', 'done', 'failed'])),
     attempts integer NOT NULL DEFAULT 0,
     change_id bigint,
-    created_relations oid[],
-    approved_objects text[],
-    approved_relations oid[],
     started_at timestamptz,
     finished_at timestamptz,
     duration interval,
@@ -514,15 +497,6 @@ GRANT SELECT ON schemashift.lock_attempts, schemashift.migrations, schemashift.m
 SELECT pg_catalog.pg_extension_config_dump('schemashift.lock_attempts', '');
 SELECT pg_catalog.pg_extension_config_dump('schemashift.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('schemashift.migration_steps', '');
-
--- The state columns above and their CHECKs repeat the state machines of
--- the C code (src/ledger.c); this compares them and fails on a difference.
-CREATE FUNCTION schemashift.ledger_check()
-RETURNS TABLE (state_column text, states text, moves text)
-AS 'MODULE_PATHNAME', 'schemashift_ledger_check'
-LANGUAGE C STRICT STABLE;
-COMMENT ON FUNCTION schemashift.ledger_check() IS
-'the states and moves of each schemashift state column, once its CHECK constraint is found to match them';
 
 CREATE PROCEDURE schemashift.with_lock_retries(
     statement text,

@@ -18,8 +18,12 @@ RESET client_min_messages;
 
 SET ROLE regress_app;
 
--- 1a. apply() runs a DO block as written: the DROP inside is guarded
-CALL schemashift.apply($s$DO $d$ BEGIN EXECUTE 'DROP TABLE public.victim'; END $d$;$s$, 'x1');
+-- 1a. apply() runs a DO block as written: the DROP it builds at run time is
+-- guarded
+CALL schemashift.apply($s$DO $d$ BEGIN EXECUTE format('DROP TABLE %s', 'public.victim'); END $d$;$s$, 'x1');
+\echo :LAST_ERROR_SQLSTATE
+-- 1a'. a DROP lint can read inside the block is refused before it runs
+CALL schemashift.apply($s$DO $d$ BEGIN EXECUTE 'DROP TABLE public.victim'; END $d$;$s$, 'x1s');
 \echo :LAST_ERROR_SQLSTATE
 -- 1b. IF NOT EXISTS on an existing table does not make it new
 CALL schemashift.apply('CREATE TABLE IF NOT EXISTS victim (id int); DROP TABLE victim;', 'x2');

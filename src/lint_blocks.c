@@ -1,0 +1,492 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint_blocks.c
+ *		The SQL inside PL/pgSQL blocks of a script: a DO body, and a
+ *		function or procedure the script creates and then calls (CALL p(),
+ *		SELECT f(), PERFORM f() inside another block).
+ *
+ * A migration that hides its DDL in a DO block (to loop, to test the
+ * catalog first) runs it like any other statement, and each tool that
+ * lints the script's statements one by one misses it.  Here the block is
+ * compiled with PL/pgSQL's own compiler, without running it, and each
+ * static SQL statement in it, and each EXECUTE of a constant string, is
+ * handed back to lint to analyse as if the script had it at that place,
+ * with its position inside the block.  What a block builds at run time
+ * (EXECUTE format(...)) cannot be seen; the guard sees it when it runs.
+ *
+ * A function body is compiled the way a DO body is; one that only compiles
+ * as a function returning a value (RETURN x, RETURN QUERY) is passed over.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parser.h"
+#include "plpgsql.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "compat.h"
+#include "lint_blocks.h"
+
+/* calls inside calls expanded at most this deep */
+#define SS_BLOCK_MAX_DEPTH 4
+
+typedef struct BlockFunction
+{
+	char	   *schema;			/* NULL: as the script named it */
+	char	   *name;
+	char	   *body;
+	int			body_offset;	/* in the script, or -1: not verbatim there */
+	bool		active;			/* being expanded: a call to itself is not */
+} BlockFunction;
+
+struct SSBlocks
+{
+	MemoryContext cxt;
+	List	   *functions;		/* of BlockFunction */
+	int			depth;
+};
+
+/* one block being walked */
+typedef struct Walk
+{
+	SSBlocks   *blocks;
+	const char *script;
+	const char *body;
+	int			body_offset;	/* -1: not verbatim in the script */
+	int			fallback;		/* where its statements are reported then */
+	const char *where;
+	int			(*line_of) (void *arg, int offset);
+	SSInnerStatementFn fn;
+	void	   *arg;
+} Walk;
+
+typedef PLpgSQL_function *(*CompileInlineFn) (char *proc_source);
+
+static CompileInlineFn compile_inline = NULL;
+
+static void walk_statements(Walk *w, List *stmts);
+static void expand_call(Walk *outer, List *funcname, int offset);
+static void follow_calls(Walk *w, Node *stmt, int offset);
+
+SSBlocks *
+ss_blocks_create(MemoryContext cxt)
+{
+	SSBlocks   *b = MemoryContextAllocZero(cxt, sizeof(SSBlocks));
+
+	b->cxt = cxt;
+	return b;
+}
+
+/* where text starts inside [from, from + len) of script, or -1 */
+static int
+find_text(const char *script, int from, int len, const char *text)
+{
+	int			n = strlen(text);
+	int			i;
+
+	for (i = from; i + n <= from + len; i++)
+		if (memcmp(script + i, text, n) == 0)
+			return i;
+	return -1;
+}
+
+/* the DefElem option's value of a DO or CREATE FUNCTION, or NULL */
+static Node *
+option_value(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *d = lfirst_node(DefElem, lc);
+
+		if (strcmp(d->defname, name) == 0)
+			return d->arg;
+	}
+	return NULL;
+}
+
+static bool
+is_plpgsql(List *options, bool default_plpgsql)
+{
+	Node	   *lang = option_value(options, "language");
+
+	if (lang == NULL)
+		return default_plpgsql;
+	return IsA(lang, String) && strcmp(strVal(lang), "plpgsql") == 0;
+}
+
+/*
+ * PL/pgSQL's compiler, without running anything: NULL when the body does
+ * not compile as an inline block.  Errors are contained in a
+ * subtransaction (the compiler reads the catalog); a cancel is not.
+ */
+static PLpgSQL_function *
+compile_block(const char *body)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	PLpgSQL_function *volatile func = NULL;
+
+	if (compile_inline == NULL)
+		compile_inline = (CompileInlineFn)
+			load_external_function("$libdir/plpgsql", "plpgsql_compile_inline", true, NULL);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		func = compile_inline(pstrdup(body));
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+		func = NULL;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return func;
+}
+
+/* byte offset of line (1-based) in the body */
+static int
+line_start(const char *body, int line)
+{
+	const char *p = body;
+
+	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	return p ? p - body : 0;
+}
+
+/* the script offset of a statement's text on its line of the block */
+static int
+locate(Walk *w, int lineno, const char *text)
+{
+	int			start;
+	int			at;
+
+	if (w->body_offset < 0)
+		return w->fallback;
+	start = line_start(w->body, lineno);
+	at = find_text(w->body, start, strlen(w->body) - start, text);
+	return w->body_offset + (at >= 0 ? at : start);
+}
+
+/* the raw statements of text; NIL when it does not parse */
+static List *
+parse_quietly(const char *text, RawParseMode mode)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *volatile result = NIL;
+
+	PG_TRY();
+	{
+		result = raw_parser(text, mode);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
+			PG_RE_THROW();
+		FlushErrorState();
+		result = NIL;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* a call of a function the script made: its body runs here */
+static void
+follow_calls(Walk *w, Node *stmt, int offset)
+{
+	ListCell   *t;
+
+	if (IsA(stmt, CallStmt))
+		expand_call(w, ((CallStmt *) stmt)->funccall->funcname, offset);
+	else if (IsA(stmt, SelectStmt))
+		foreach(t, ((SelectStmt *) stmt)->targetList)
+		{
+			ResTarget  *rt = lfirst_node(ResTarget, t);
+
+			if (rt->val && IsA(rt->val, FuncCall))
+				expand_call(w, ((FuncCall *) rt->val)->funcname, offset);
+		}
+}
+
+/* each statement of text, found at offset of the script */
+static void
+emit_sql(Walk *w, const char *text, int offset)
+{
+	ListCell   *lc;
+
+	foreach(lc, parse_quietly(text, RAW_PARSE_DEFAULT))
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		w->fn(w->arg, raw->stmt, offset, w->where);
+		follow_calls(w, raw->stmt, offset);
+	}
+}
+
+/* EXECUTE 'constant': the string is a statement like any other */
+static void
+emit_dynamic(Walk *w, PLpgSQL_stmt_dynexecute *ex)
+{
+	List	   *parsed = parse_quietly(ex->query->query, RAW_PARSE_PLPGSQL_EXPR);
+	SelectStmt *sel;
+	ResTarget  *rt;
+	char	   *sql;
+
+	if (list_length(parsed) != 1)
+		return;
+	sel = (SelectStmt *) linitial_node(RawStmt, parsed)->stmt;
+	if (!IsA(sel, SelectStmt) || list_length(sel->targetList) != 1)
+		return;
+	rt = linitial_node(ResTarget, sel->targetList);
+	if (!IsA(rt->val, A_Const) || ((A_Const *) rt->val)->isnull ||
+		!IsA(&((A_Const *) rt->val)->val, String))
+		return;
+	sql = strVal(&((A_Const *) rt->val)->val);
+	emit_sql(w, sql, locate(w, ex->lineno, sql));
+}
+
+static void
+walk_statement(Walk *w, PLpgSQL_stmt *stmt)
+{
+	ListCell   *lc;
+
+	switch (stmt->cmd_type)
+	{
+		case PLPGSQL_STMT_BLOCK:
+			{
+				PLpgSQL_stmt_block *b = (PLpgSQL_stmt_block *) stmt;
+
+				walk_statements(w, b->body);
+				if (b->exceptions)
+					foreach(lc, b->exceptions->exc_list)
+						walk_statements(w, ((PLpgSQL_exception *) lfirst(lc))->action);
+				break;
+			}
+		case PLPGSQL_STMT_IF:
+			{
+				PLpgSQL_stmt_if *s = (PLpgSQL_stmt_if *) stmt;
+
+				walk_statements(w, s->then_body);
+				foreach(lc, s->elsif_list)
+					walk_statements(w, ((PLpgSQL_if_elsif *) lfirst(lc))->stmts);
+				walk_statements(w, s->else_body);
+				break;
+			}
+		case PLPGSQL_STMT_CASE:
+			{
+				PLpgSQL_stmt_case *s = (PLpgSQL_stmt_case *) stmt;
+
+				foreach(lc, s->case_when_list)
+					walk_statements(w, ((PLpgSQL_case_when *) lfirst(lc))->stmts);
+				if (s->have_else)
+					walk_statements(w, s->else_stmts);
+				break;
+			}
+		case PLPGSQL_STMT_LOOP:
+			walk_statements(w, ((PLpgSQL_stmt_loop *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_WHILE:
+			walk_statements(w, ((PLpgSQL_stmt_while *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_FORI:
+			walk_statements(w, ((PLpgSQL_stmt_fori *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_FORS:
+			walk_statements(w, ((PLpgSQL_stmt_fors *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_FORC:
+			walk_statements(w, ((PLpgSQL_stmt_forc *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_DYNFORS:
+			walk_statements(w, ((PLpgSQL_stmt_dynfors *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_FOREACH_A:
+			walk_statements(w, ((PLpgSQL_stmt_foreach_a *) stmt)->body);
+			break;
+		case PLPGSQL_STMT_EXECSQL:
+			{
+				const char *q = ((PLpgSQL_stmt_execsql *) stmt)->sqlstmt->query;
+
+				emit_sql(w, q, locate(w, stmt->lineno, q));
+				break;
+			}
+		case PLPGSQL_STMT_DYNEXECUTE:
+			emit_dynamic(w, (PLpgSQL_stmt_dynexecute *) stmt);
+			break;
+		case PLPGSQL_STMT_PERFORM:
+		case PLPGSQL_STMT_CALL:
+			{
+				/* only to follow calls into the script's own functions */
+				PLpgSQL_expr *e = stmt->cmd_type == PLPGSQL_STMT_CALL ?
+				((PLpgSQL_stmt_call *) stmt)->expr :
+				((PLpgSQL_stmt_perform *) stmt)->expr;
+				ListCell   *r;
+
+				foreach(r, parse_quietly(e->query, e->parseMode))
+					follow_calls(w, lfirst_node(RawStmt, r)->stmt,
+								 locate(w, stmt->lineno, e->query));
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+static void
+walk_statements(Walk *w, List *stmts)
+{
+	ListCell   *lc;
+
+	check_stack_depth();
+	foreach(lc, stmts)
+	{
+		CHECK_FOR_INTERRUPTS();
+		walk_statement(w, (PLpgSQL_stmt *) lfirst(lc));
+	}
+}
+
+static void
+walk_body(Walk *w)
+{
+	PLpgSQL_function *func = compile_block(w->body);
+
+	if (func && func->action)
+		walk_statement(w, (PLpgSQL_stmt *) func->action);
+}
+
+static bool
+names_match(BlockFunction *f, List *funcname)
+{
+	char	   *schema;
+	char	   *name;
+
+	DeconstructQualifiedName(funcname, &schema, &name);
+	if (strcmp(f->name, name) != 0)
+		return false;
+	return schema == NULL || f->schema == NULL || strcmp(schema, f->schema) == 0;
+}
+
+/* the body of the function the script made that this calls, if any */
+static void
+expand_call(Walk *outer, List *funcname, int offset)
+{
+	SSBlocks   *b = outer->blocks;
+	BlockFunction *found = NULL;
+	ListCell   *lc;
+	Walk		w;
+
+	if (b->depth >= SS_BLOCK_MAX_DEPTH)
+		return;
+	foreach(lc, b->functions)
+		if (names_match(lfirst(lc), funcname))
+			found = lfirst(lc);
+	if (found == NULL || found->active)
+		return;
+	w = *outer;
+	w.body = found->body;
+	w.body_offset = found->body_offset;
+	w.fallback = offset;
+	w.where = psprintf("inside function %s, called at line %d", found->name,
+					   outer->line_of(outer->arg, offset));
+	b->depth++;
+	found->active = true;
+	PG_TRY();
+	{
+		walk_body(&w);
+	}
+	PG_FINALLY();
+	{
+		b->depth--;
+		found->active = false;
+	}
+	PG_END_TRY();
+}
+
+/* CREATE FUNCTION/PROCEDURE ... LANGUAGE plpgsql: remember its body */
+static void
+remember_function(SSBlocks *b, CreateFunctionStmt *cf, const char *script,
+				  int stmt_offset, int stmt_len)
+{
+	Node	   *as = option_value(cf->options, "as");
+	BlockFunction *f;
+	char	   *schema;
+	char	   *name;
+	MemoryContext old;
+
+	if (cf->sql_body || !is_plpgsql(cf->options, false) || as == NULL ||
+		!IsA(as, List) || list_length((List *) as) != 1)
+		return;
+	DeconstructQualifiedName(cf->funcname, &schema, &name);
+	old = MemoryContextSwitchTo(b->cxt);
+	f = palloc(sizeof(BlockFunction));
+	f->schema = schema ? pstrdup(schema) : NULL;
+	f->name = pstrdup(name);
+	f->body = pstrdup(strVal(linitial((List *) as)));
+	f->body_offset = find_text(script, stmt_offset, stmt_len, f->body);
+	f->active = false;
+	b->functions = lappend(b->functions, f);
+	MemoryContextSwitchTo(old);
+}
+
+void
+ss_blocks_statement(SSBlocks *blocks, Node *stmt, const char *script,
+					int stmt_offset, int stmt_len,
+					int (*line_of) (void *arg, int offset),
+					SSInnerStatementFn fn, void *arg)
+{
+	Walk		w;
+
+	memset(&w, 0, sizeof(w));
+	w.blocks = blocks;
+	w.script = script;
+	w.fallback = stmt_offset;
+	w.line_of = line_of;
+	w.fn = fn;
+	w.arg = arg;
+
+	if (IsA(stmt, CreateFunctionStmt))
+		remember_function(blocks, (CreateFunctionStmt *) stmt, script, stmt_offset, stmt_len);
+	else if (IsA(stmt, DoStmt))
+	{
+		Node	   *as = option_value(((DoStmt *) stmt)->args, "as");
+
+		if (as == NULL || !IsA(as, String) || !is_plpgsql(((DoStmt *) stmt)->args, true))
+			return;
+		w.body = strVal(as);
+		w.body_offset = find_text(script, stmt_offset, stmt_len, w.body);
+		w.where = psprintf("inside the DO block at line %d", line_of(arg, stmt_offset));
+		walk_body(&w);
+	}
+	else
+		follow_calls(&w, stmt, stmt_offset);
+}
