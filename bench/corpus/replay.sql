@@ -152,7 +152,8 @@ $$;
 -- relations that exist now
 -- in_tx: 'always' (the tool wraps each file in a transaction), 'never', or
 -- 'multi-statement' (the tool sends the file as one query string: PostgreSQL
--- runs a string of several statements as one implicit transaction)
+-- runs a string of several statements as one implicit transaction, which
+-- the file's own BEGIN, if it has one, turns into its explicit one)
 CREATE FUNCTION bench.lint_file(f int, p text, script text, in_tx text)
 RETURNS void
 LANGUAGE plpgsql AS $$
@@ -177,7 +178,10 @@ BEGIN
         FROM schemashift.lint(script, in_tx OPERATOR(pg_catalog.=) 'always'
                 OR (in_tx OPERATOR(pg_catalog.=) 'multi-statement'
                     AND (SELECT statements FROM bench.files WHERE file_no OPERATOR(pg_catalog.=) f)
-                        OPERATOR(pg_catalog.>) 1)) l;
+                        OPERATOR(pg_catalog.>) 1
+                    AND NOT EXISTS (SELECT FROM bench.stmts
+                                    WHERE file_no OPERATOR(pg_catalog.=) f
+                                      AND sql OPERATOR(pg_catalog.~*) '^(BEGIN|START\s+TRANSACTION)\y'))) l;
     EXCEPTION WHEN OTHERS THEN
         UPDATE bench.files SET lint_error = SQLERRM WHERE file_no OPERATOR(pg_catalog.=) f;
     END;

@@ -152,6 +152,14 @@ def events(t, ael_before):
     return ev
 
 
+def sets_lock_timeout(sql):
+    """a SET [LOCAL] lock_timeout (or set_config) to a non-zero value"""
+    s = strip_comments(sql)
+    if re.match(r"SET\s+(LOCAL\s+|SESSION\s+)?lock_timeout\b", s, re.I):
+        return not re.search(r"(=|\bTO\b)\s*'?0'?\s*;?\s*$", s, re.I)
+    return bool(re.search(r"set_config\s*\(\s*'lock_timeout'\s*,\s*'[1-9]", s, re.I))
+
+
 def short(sql, n=160):
     s = " ".join(strip_comments(sql).split())
     return s if len(s) <= n else s[:n - 3] + "..."
@@ -162,9 +170,12 @@ def score_project(data, rule_locks):
     gts = {(g["file_no"], g["statement"]): g for g in data["gt"]}
     paths = {f["file_no"]: f["path"] for f in data["files"]}
     truth, held = {}, {}
+    lock_timeout_at = {}        # file -> first statement that sets it or is told to
     for f in data["files"]:
         ael = set()
         for s in range(1, (f["statements"] or 0) + 1):
+            if sets_lock_timeout(stmts[(f["file_no"], s)]["sql"]):
+                lock_timeout_at.setdefault(f["file_no"], s)
             g = gts.get((f["file_no"], s))
             t = Truth(g, stmts[(f["file_no"], s)]["sql"]) if g else None
             truth[(f["file_no"], s)] = t
@@ -172,7 +183,6 @@ def score_project(data, rule_locks):
             if t and not t.failed:
                 ael |= set(t.ael)
     by_stmt = defaultdict(list)
-    lock_timeout_at = {}        # file -> first statement with require-lock-timeout
     verdicts = []
     for x in data["findings"]:
         key = (x["file_no"], x["statement"])
@@ -180,7 +190,7 @@ def score_project(data, rule_locks):
         if x["rule"] not in RULE_CATEGORY:
             continue
         if x["rule"] == "require-lock-timeout":
-            lock_timeout_at.setdefault(key[0], key[1])
+            lock_timeout_at[key[0]] = min(key[1], lock_timeout_at.get(key[0], key[1]))
         rest = [t for k, t in truth.items() if k[0] == key[0] and k[1] >= key[1]]
         v = judge(x, truth.get(key), held.get(key), rule_locks.get(x["rule"]), rest)
         verdicts.append((x, v, key))
