@@ -158,7 +158,7 @@ CREATE FUNCTION bench.lint_file(f int, p text, script text, in_tx text)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    t0 timestamptz := pg_catalog.clock_timestamp();
+    t0 timestamptz;
 BEGIN
     TRUNCATE bench.old_rels;
     INSERT INTO bench.old_rels
@@ -172,6 +172,7 @@ BEGIN
     FROM schemashift.statements(script) x;
     UPDATE bench.files SET statements = (SELECT count(*) FROM bench.stmts WHERE file_no OPERATOR(pg_catalog.=) f)
     WHERE file_no OPERATOR(pg_catalog.=) f;
+    t0 := pg_catalog.clock_timestamp();
     BEGIN
         INSERT INTO bench.findings
         SELECT f, l.statement, l.line, l.col, l.rule, l.level, l.object, l.lock, l.rewrites, l.message

@@ -226,8 +226,8 @@ def report(results):
     out.append("Produced by `bench/corpus/run` (see README.md for the method).")
     out.append("")
     out.append("| project | tool | files | statements | run in a transaction / directly / "
-               "transaction control / failed | findings | lint errors | replay time |")
-    out.append("|---|---|---|---|---|---|---|---|")
+               "transaction control / failed | findings | lint errors | lint time | replay time |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     scored = []
     total_s = 0
     for d in results:
@@ -236,11 +236,12 @@ def report(results):
         hows = defaultdict(int)
         for g in d["gt"]:
             hows["failed" if g["sqlstate"] else g["how"]] += 1
-        out.append("| %s | %s | %d | %d | %d / %d / %d / %d | %d | %d | %.0f s |" % (
+        out.append("| %s | %s | %d | %d | %d / %d / %d / %d | %d | %d | %.1f s | %.0f s |" % (
             d["project"]["name"], d["project"]["tool"], len(d["files"]), len(d["stmts"]),
             hows["in-transaction"], hows["direct"], hows["transaction-control"],
             hows["failed"], len(d["findings"]),
-            sum(1 for f in d["files"] if f["lint_error"]), d["seconds"]))
+            sum(1 for f in d["files"] if f["lint_error"]),
+            sum(float(f["lint_ms"] or 0) for f in d["files"]) / 1000, d["seconds"]))
         total_s += d["seconds"]
     out += ["", "Total replay time: %.0f s." % total_s, ""]
 
