@@ -57,7 +57,8 @@ CREATE TABLE bench.gt (
     locks jsonb,            -- {"schema.rel": {"mode": "AccessExclusiveLock", "kind": "r"}, ...}:
                             -- strongest lock per old relation (and index of one); NULL when not observable
     rewritten text[],       -- old tables whose relfilenode changed
-    rebuilt text[],         -- indexes of old tables rebuilt without a rewrite of their table
+    rebuilt text[],         -- indexes of old tables rebuilt (same oid, new relfilenode; or
+                            -- dropped and recreated under the same name) without a rewrite of their table
     dropped_tables text[],  -- old tables and partitioned tables gone
     dropped_columns text[], -- columns of old tables gone
     scanned text[],         -- old tables scanned (seq or index scans); NULL when not observable
@@ -122,11 +123,18 @@ BEGIN
         ARRAY(SELECT x.name FROM pg_catalog.unnest(b) x JOIN pg_catalog.unnest(a) y USING (relid)
               WHERE x.relkind IN ('r', 'm')
                 AND x.relfilenode OPERATOR(pg_catalog.<>) y.relfilenode ORDER BY 1),
-        ARRAY(SELECT x.name FROM pg_catalog.unnest(b) x JOIN pg_catalog.unnest(a) y USING (relid)
+        -- a rebuilt index keeps its oid (REINDEX) or its name (ALTER COLUMN TYPE
+        -- drops and recreates the indexes on the column)
+        ARRAY(SELECT x.name FROM pg_catalog.unnest(b) x
+              JOIN pg_catalog.unnest(a) y
+                ON y.relid OPERATOR(pg_catalog.=) x.relid
+                   AND y.relfilenode OPERATOR(pg_catalog.<>) x.relfilenode
+                OR y.relid OPERATOR(pg_catalog.<>) x.relid
+                   AND y.name OPERATOR(pg_catalog.=) x.name
+                   AND y.indrelid OPERATOR(pg_catalog.=) x.indrelid
               JOIN pg_catalog.unnest(b) tb ON tb.relid OPERATOR(pg_catalog.=) x.indrelid
               JOIN pg_catalog.unnest(a) ta ON ta.relid OPERATOR(pg_catalog.=) x.indrelid
               WHERE x.relkind OPERATOR(pg_catalog.=) 'i'
-                AND x.relfilenode OPERATOR(pg_catalog.<>) y.relfilenode
                 AND tb.relfilenode OPERATOR(pg_catalog.=) ta.relfilenode ORDER BY 1),
         ARRAY(SELECT x.name FROM pg_catalog.unnest(b) x
               WHERE x.relkind IN ('r', 'p')
