@@ -220,19 +220,11 @@ def pr(verdicts, events, cats, core_only):
     return c, k, p, hit, len(ev), r
 
 
-def report(results):
-    rule_locks = results[0]["rules"] if results else {}
-    out = ["# schemashift lint on real migration histories", ""]
-    out.append("Produced by `bench/corpus/run` (see README.md for the method).")
-    out.append("")
-    out.append("| project | tool | files | statements | run in a transaction / directly / "
-               "transaction control / failed | findings | lint errors | lint time | replay time |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
-    scored = []
-    total_s = 0
-    for d in results:
-        s = score_project(d, rule_locks)
-        scored.append((d, s))
+def summary_section(scored):
+    out = ["| project | tool | files | statements | run in a transaction / directly / "
+           "transaction control / failed | findings | lint errors | lint time | replay time |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for d, _ in scored:
         hows = defaultdict(int)
         for g in d["gt"]:
             hows["failed" if g["sqlstate"] else g["how"]] += 1
@@ -242,32 +234,35 @@ def report(results):
             hows["failed"], len(d["findings"]),
             sum(1 for f in d["files"] if f["lint_error"]),
             sum(float(f["lint_ms"] or 0) for f in d["files"]) / 1000, d["seconds"]))
-        total_s += d["seconds"]
-    out += ["", "Total replay time: %.0f s." % total_s, ""]
+    return out + ["", "Total replay time: %.0f s." % sum(d["seconds"] for d, _ in scored), ""]
 
-    all_v = [v for _, s in scored for v in s["verdicts"]]
-    all_e = [e for _, s in scored for e in s["events"]]
-    out += ["## Precision and recall", "",
-            "*core* = the lock, rewrite and data-loss rules (categories rewrite, data-loss, "
-            "scan, lock, held below); its recall counts the statements with a rewrite, index "
-            "rebuild, data loss, write-blocking scan or slow step under a held ACCESS "
-            "EXCLUSIVE lock. *core + lock timeout* adds `require-lock-timeout`, and its recall "
-            "also counts every ACCESS EXCLUSIVE lock on an existing table.", "",
-            "| project | core precision | core recall | core + lock timeout precision | "
-            "core + lock timeout recall |", "|---|---|---|---|---|"]
+
+def precision_section(scored):
+    out = ["## Precision and recall", "",
+           "*core* = the lock, rewrite and data-loss rules (categories rewrite, data-loss, "
+           "scan, lock, held below); its recall counts the statements with a rewrite, index "
+           "rebuild, data loss, write-blocking scan or slow step under a held ACCESS "
+           "EXCLUSIVE lock. *core + lock timeout* adds `require-lock-timeout`, and its recall "
+           "also counts every ACCESS EXCLUSIVE lock on an existing table.", "",
+           "| project | core precision | core recall | core + lock timeout precision | "
+           "core + lock timeout recall |", "|---|---|---|---|---|"]
     rows = [(d["project"]["name"], s["verdicts"], s["events"]) for d, s in scored]
-    rows.append(("**all**", all_v, all_e))
+    rows.append(("**all**", [v for _, s in scored for v in s["verdicts"]],
+                 [e for _, s in scored for e in s["events"]]))
     for name, v, e in rows:
         a = pr(v, e, CORE, True)
         b = pr(v, e, CORE | {"lock-timeout"}, False)
         out.append("| %s | %.1f%% (%d/%d) | %.1f%% (%d/%d) | %.1f%% (%d/%d) | %.1f%% (%d/%d) |" % (
             name, a[2], a[0], a[0] + a[1], a[5], a[3], a[4],
             b[2], b[0], b[0] + b[1], b[5], b[3], b[4]))
-    out.append("")
+    return out + [""]
 
-    out += ["## Per rule", "",
-            "| category | rule | findings | confirmed | contradicted | unverifiable | precision |",
-            "|---|---|---|---|---|---|---|"]
+
+def rule_section(scored):
+    out = ["## Per rule", "",
+           "| category | rule | findings | confirmed | contradicted | unverifiable | precision |",
+           "|---|---|---|---|---|---|---|"]
+    all_v = [v for _, s in scored for v in s["verdicts"]]
     for cat, rules in CATEGORY.items():
         for r in rules:
             v = [x for x in all_v if x[0]["rule"] == r]
@@ -283,23 +278,34 @@ def report(results):
         for x in s["findings"]:
             if x["rule"] not in RULE_CATEGORY:
                 other[x["rule"]] += 1
-    out += ["", "Other rules (not judged by ground truth): " + ", ".join(
+    return out + ["", "Other rules (not judged by ground truth): " + ", ".join(
         "`%s` %d" % kv for kv in sorted(other.items(), key=lambda kv: -kv[1])) + ".", ""]
 
-    out += ["## Contradicted findings, by rule and reason", ""]
+
+def where(d, s, key):
+    return "%s %s statement %d" % (d["project"]["name"], s["paths"][key[0]], key[1])
+
+
+def contradicted_section(scored):
+    out = ["## Contradicted findings, by rule and reason", ""]
     groups = defaultdict(list)
     for d, s in scored:
         for x, v, key in s["verdicts"]:
             if v.startswith("contradicted"):
-                groups[(x["rule"], v[len("contradicted: "):])].append((d, s, x, key))
+                groups[(x["rule"], v[len("contradicted: "):])].append((d, s, key))
     for (rule, why), items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        d, s, x, key = items[0]
-        out.append("- `%s` (%d): %s. E.g. %s %s: `%s`" % (
-            rule, len(items), why, d["project"]["name"], s["paths"][key[0]],
-            short(s["stmts"][key]["sql"])))
-    out += ["", "## Misses, by hazard", "",
-            "Statements whose ground truth shows the hazard and that got no finding of the "
-            "family (core; the ACCESS EXCLUSIVE row: core + lock timeout).", ""]
+        d, s, key = items[0]
+        out.append("- `%s` (%d): %s. E.g. %s: `%s`" % (
+            rule, len(items), why, where(d, s, key), short(s["stmts"][key]["sql"])))
+    return out + [""]
+
+
+def miss_section(scored):
+    """the statements with a hazard and no finding, a few files each"""
+    out = ["## Misses, by hazard", "",
+           "Statements whose ground truth shows the hazard and that got no finding of the "
+           "family (core; the ACCESS EXCLUSIVE row: core + lock timeout); one example a file, "
+           "six files at most.", ""]
     miss = defaultdict(list)
     for d, s in scored:
         for e in s["events"]:
@@ -309,21 +315,34 @@ def report(results):
                     miss[kind].append((d, s, e["key"], rels))
     for kind, items in sorted(miss.items(), key=lambda kv: -len(kv[1])):
         out.append("- %s (%d statements)" % (kind, len(items)))
-        seen = set()
+        files = set()
         for d, s, key, rels in items:
-            first = strip_comments(s["stmts"][key]["sql"]).split(None, 3)[:3]
-            shape = " ".join(first).upper()
-            if shape in seen or len(seen) >= 4:
+            if (d["project"]["name"], key[0]) in files or len(files) >= 6:
                 continue
-            seen.add(shape)
-            out.append("  - %s %s (%s): `%s`" % (d["project"]["name"], s["paths"][key[0]],
-                                                 ", ".join(rels[:3]), short(s["stmts"][key]["sql"])))
-    failed = [(d, g) for d, s in scored for g in d["gt"] if g["sqlstate"]]
-    out += ["", "## Statements that failed on replay (%d)" % len(failed), ""]
+            files.add((d["project"]["name"], key[0]))
+            out.append("  - %s (%s): `%s`" % (where(d, s, key), ", ".join(rels[:3]),
+                                              short(s["stmts"][key]["sql"])))
+    return out + [""]
+
+
+def failed_section(scored):
+    failed = [(d, g) for d, _ in scored for g in d["gt"] if g["sqlstate"]]
+    out = ["## Statements that failed on replay (%d)" % len(failed), ""]
     for d, g in failed[:15]:
         out.append("- %s file %d statement %d: %s %s" % (
             d["project"]["name"], g["file_no"], g["statement"], g["sqlstate"],
             (g["error"] or "").splitlines()[0][:150] if g["error"] else ""))
     if len(failed) > 15:
         out.append("- ... and %d more" % (len(failed) - 15))
+    return out
+
+
+def report(results):
+    rule_locks = results[0]["rules"] if results else {}
+    scored = [(d, score_project(d, rule_locks)) for d in results]
+    out = ["# schemashift lint on real migration histories", "",
+           "Produced by `bench/corpus/run` (see README.md for the method).", ""]
+    for section in (summary_section, precision_section, rule_section,
+                    contradicted_section, miss_section, failed_section):
+        out += section(scored)
     return "\n".join(out) + "\n"
