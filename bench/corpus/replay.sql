@@ -124,12 +124,13 @@ BEGIN
               WHERE x.relkind IN ('r', 'm')
                 AND x.relfilenode OPERATOR(pg_catalog.<>) y.relfilenode ORDER BY 1),
         -- a rebuilt index keeps its oid (REINDEX) or its name (ALTER COLUMN TYPE
-        -- drops and recreates the indexes on the column)
+        -- drops and recreates the indexes on the column: a new index, not an
+        -- existing one renamed, as ADD PRIMARY KEY USING INDEX does)
         ARRAY(SELECT x.name FROM pg_catalog.unnest(b) x
               JOIN pg_catalog.unnest(a) y
                 ON y.relid OPERATOR(pg_catalog.=) x.relid
                    AND y.relfilenode OPERATOR(pg_catalog.<>) x.relfilenode
-                OR y.relid OPERATOR(pg_catalog.<>) x.relid
+                OR y.relid NOT IN (SELECT relid FROM pg_catalog.unnest(b))
                    AND y.name OPERATOR(pg_catalog.=) x.name
                    AND y.indrelid OPERATOR(pg_catalog.=) x.indrelid
               JOIN pg_catalog.unnest(b) tb ON tb.relid OPERATOR(pg_catalog.=) x.indrelid
