@@ -139,6 +139,7 @@ bench: setup
 	bash bench/backfill
 	bash bench/apply
 	bash bench/cli
+	PG_CONFIG=$(PG_CONFIG) python3 bench/corpus/run
 
 docs: all install
 	bash scripts/gen-rules-doc > docs/rules.md

@@ -1,0 +1,3 @@
+
+CREATE INDEX builds_name ON builds USING btree (name);
+

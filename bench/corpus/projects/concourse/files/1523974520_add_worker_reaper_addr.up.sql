@@ -1,0 +1,5 @@
+
+
+ALTER TABLE workers ADD COLUMN reaper_addr text;
+
+

@@ -1,0 +1,3 @@
+
+CREATE INDEX versioned_resources_check_order ON versioned_resources (check_order DESC);
+

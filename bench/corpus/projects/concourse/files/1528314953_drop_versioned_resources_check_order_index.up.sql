@@ -1,0 +1,3 @@
+
+DROP INDEX IF EXISTS versioned_resources_check_order;
+

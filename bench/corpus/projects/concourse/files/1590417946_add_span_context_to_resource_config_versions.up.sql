@@ -1,0 +1,3 @@
+
+ALTER TABLE resource_config_versions ADD COLUMN span_context jsonb;
+

@@ -1,0 +1,3 @@
+
+ALTER TABLE builds ADD COLUMN span_context jsonb;
+

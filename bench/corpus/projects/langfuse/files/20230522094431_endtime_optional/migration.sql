@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "observations" ALTER COLUMN "end_time" DROP NOT NULL;

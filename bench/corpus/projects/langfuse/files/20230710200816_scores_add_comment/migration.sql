@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "scores" ADD COLUMN     "comment" TEXT;

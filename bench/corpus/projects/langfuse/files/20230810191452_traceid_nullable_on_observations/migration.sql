@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "observations" ALTER COLUMN "trace_id" DROP NOT NULL;

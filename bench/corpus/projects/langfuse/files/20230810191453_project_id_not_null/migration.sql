@@ -1,0 +1,3 @@
+-- Applied in separate migration after application release to minimize ingestion downtime
+ALTER TABLE "observations"
+ALTER COLUMN "project_id" SET NOT NULL;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "cron_jobs" ADD COLUMN     "state" TEXT;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "traces" ADD COLUMN     "tags" TEXT[] DEFAULT ARRAY[]::TEXT[];

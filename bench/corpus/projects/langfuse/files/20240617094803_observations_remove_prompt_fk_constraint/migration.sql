@@ -1,0 +1,2 @@
+-- DropForeignKey
+ALTER TABLE "observations" DROP CONSTRAINT "observations_prompt_id_fkey";

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "blob_storage_integrations" ADD COLUMN "export_tuning" JSONB;

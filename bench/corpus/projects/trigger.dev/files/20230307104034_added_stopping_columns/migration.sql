@@ -1,0 +1,5 @@
+-- AlterEnum
+ALTER TYPE "ProjectDeploymentStatus" ADD VALUE 'STOPPED';
+
+-- AlterTable
+ALTER TABLE "ProjectDeployment" ADD COLUMN     "stoppedAt" TIMESTAMP(3);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "DeploymentLog" ADD COLUMN     "logNumber" INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "DeploymentLogPoll" ALTER COLUMN "nextPollScheduledAt" DROP NOT NULL;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "HttpSource" ADD COLUMN     "interactive" BOOLEAN NOT NULL DEFAULT false;

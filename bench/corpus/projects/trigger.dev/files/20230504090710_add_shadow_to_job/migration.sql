@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Job" ADD COLUMN     "shadow" BOOLEAN NOT NULL DEFAULT false;

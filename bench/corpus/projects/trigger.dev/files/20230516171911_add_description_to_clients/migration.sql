@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ApiConnectionClient" ADD COLUMN     "description" TEXT;

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "JobRunExecutionReason" ADD VALUE 'PREPROCESS';

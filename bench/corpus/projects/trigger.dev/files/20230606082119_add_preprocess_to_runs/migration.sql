@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "JobRun" ADD COLUMN     "preprocess" BOOLEAN NOT NULL DEFAULT false;

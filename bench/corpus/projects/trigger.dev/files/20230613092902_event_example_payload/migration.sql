@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "EventExample" ADD COLUMN     "payload" JSONB;

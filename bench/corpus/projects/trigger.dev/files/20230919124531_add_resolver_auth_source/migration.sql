@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "IntegrationAuthSource" ADD VALUE 'RESOLVER';

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "EndpointIndex" ALTER COLUMN "data" DROP NOT NULL,
+ALTER COLUMN "stats" DROP NOT NULL;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "JobRun" ALTER COLUMN "number" DROP NOT NULL;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "TaskRun" ALTER COLUMN "output" DROP NOT NULL;

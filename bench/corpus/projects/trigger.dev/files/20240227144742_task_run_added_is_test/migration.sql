@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "TaskRun" ADD COLUMN     "isTest" BOOLEAN NOT NULL DEFAULT false;

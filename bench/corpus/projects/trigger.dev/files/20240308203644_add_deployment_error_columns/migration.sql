@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "WorkerDeployment" ADD COLUMN     "errorData" JSONB,
+ADD COLUMN     "failedAt" TIMESTAMP(3);

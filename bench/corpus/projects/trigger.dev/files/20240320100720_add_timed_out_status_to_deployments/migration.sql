@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "WorkerDeploymentStatus" ADD VALUE 'TIMED_OUT';

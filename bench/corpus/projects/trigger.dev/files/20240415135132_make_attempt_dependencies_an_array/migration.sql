@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "TaskRunDependency_dependentAttemptId_key";

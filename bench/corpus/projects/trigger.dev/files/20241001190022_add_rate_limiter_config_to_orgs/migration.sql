@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Organization" ADD COLUMN     "apiRateLimiterConfig" JSONB,
+ADD COLUMN     "realtimeRateLimiterConfig" JSONB;

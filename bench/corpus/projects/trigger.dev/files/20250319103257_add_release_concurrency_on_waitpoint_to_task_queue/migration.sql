@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE
+  "TaskQueue"
+ADD
+  COLUMN "releaseConcurrencyOnWaitpoint" BOOLEAN NOT NULL DEFAULT false;

@@ -1,0 +1,2 @@
+-- Idempotent enum addition.
+ALTER TYPE "AuthenticationMethod" ADD VALUE IF NOT EXISTS 'SSO';
