@@ -159,6 +159,7 @@ extern int	options_parse(int argc, char **argv, Options *o, int *first_arg);
 
 /* output.c */
 extern bool output_format_from_name(const char *name, OutputFormat *fmt);
+extern const char *const *output_format_names(void);
 extern void output_report(FILE *out, OutputFormat fmt, const Report *report, bool color);
 extern void output_github_summary(FILE *out, const Report *report);
 extern void output_rules(FILE *out, bool json, const RuleInfo *rules, int nrules);

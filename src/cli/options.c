@@ -189,14 +189,21 @@ add_format(Options *o, const char *spec)
 	name[len] = '\0';
 	if (!output_format_from_name(name, &fmt))
 	{
-		static const char *const names[] = {"text", "compact", "json", "sarif", "github", "gitlab", NULL};
+		const char *const *names = output_format_names();
 		const char *s = suggest(name, names);
+		char		list[256];
+		size_t		used = 0;
 
+		/* "text, compact, ... and gitlab" */
+		list[0] = '\0';
+		for (int i = 0; names[i] && used < sizeof(list); i++)
+			used += snprintf(list + used, sizeof(list) - used, "%s%s",
+							 i == 0 ? "" : names[i + 1] ? ", " : " and ", names[i]);
 		cli_error("unknown output format \"%s\"", name);
 		if (s)
-			cli_hint("Did you mean \"%s\"? The formats are text, compact, json, sarif, github and gitlab.", s);
+			cli_hint("Did you mean \"%s\"? The formats are %s.", s, list);
 		else
-			cli_hint("The formats are text, compact, json, sarif, github and gitlab.");
+			cli_hint("The formats are %s.", list);
 		return false;
 	}
 	if (o->nformats >= MAX_FORMATS)

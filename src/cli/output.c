@@ -48,16 +48,6 @@
  */
 #define MARKDOWN_SPECIAL	"\\`*_[]<>|~$&"
 
-static const char *const format_names[] = {
-	[FORMAT_TEXT] = "text",
-	[FORMAT_COMPACT] = "compact",
-	[FORMAT_JSON] = "json",
-	[FORMAT_SARIF] = "sarif",
-	[FORMAT_GITHUB] = "github",
-	[FORMAT_GITLAB] = "gitlab",
-};
-
-#define NUM_FORMATS ((int) (sizeof(format_names) / sizeof(format_names[0])))
 
 typedef struct Counts
 {
@@ -670,7 +660,7 @@ output_text(FILE *out, const Report *report, bool color)
 }
 
 static void
-output_compact(FILE *out, const Report *report)
+output_compact(FILE *out, const Report *report, bool color)
 {
 	for (int i = 0; i < report->nfiles; i++)
 	{
@@ -696,7 +686,7 @@ output_compact(FILE *out, const Report *report)
  * --------------------------------------------------------------------- */
 
 static void
-output_json(FILE *out, const Report *report)
+output_json(FILE *out, const Report *report, bool color)
 {
 	Counts		counts;
 
@@ -933,7 +923,7 @@ sarif_result(FILE *out, const Report *report, const LintedFile *file,
 }
 
 static void
-output_sarif(FILE *out, const Report *report)
+output_sarif(FILE *out, const Report *report, bool color)
 {
 	char	   *cwd = current_directory();
 	bool		first = true;
@@ -1012,7 +1002,7 @@ github_escape(FILE *out, const char *s, bool property)
 }
 
 static void
-output_github(FILE *out, const Report *report)
+output_github(FILE *out, const Report *report, bool color)
 {
 	for (int i = 0; i < report->nfiles; i++)
 	{
@@ -1054,7 +1044,7 @@ gitlab_severity(Level level)
 }
 
 static void
-output_gitlab(FILE *out, const Report *report)
+output_gitlab(FILE *out, const Report *report, bool color)
 {
 	bool		first = true;
 
@@ -1116,6 +1106,27 @@ level_from_name(const char *name, Level *level)
 	return false;
 }
 
+/*
+ * The formats: a new one is its writer above and a row here (and its
+ * name in OutputFormat, cli.h).
+ */
+typedef void (*FormatWriter) (FILE *out, const Report *report, bool color);
+
+static const struct
+{
+	const char *name;
+	FormatWriter write;
+}			formats[] = {
+	[FORMAT_TEXT] = {"text", output_text},
+	[FORMAT_COMPACT] = {"compact", output_compact},
+	[FORMAT_JSON] = {"json", output_json},
+	[FORMAT_SARIF] = {"sarif", output_sarif},
+	[FORMAT_GITHUB] = {"github", output_github},
+	[FORMAT_GITLAB] = {"gitlab", output_gitlab},
+};
+
+#define NUM_FORMATS ((int) (sizeof(formats) / sizeof(formats[0])))
+
 bool
 output_format_from_name(const char *name, OutputFormat *fmt)
 {
@@ -1123,7 +1134,7 @@ output_format_from_name(const char *name, OutputFormat *fmt)
 		return false;
 	for (int i = 0; i < NUM_FORMATS; i++)
 	{
-		if (name_equals(name, format_names[i]))
+		if (name_equals(name, formats[i].name))
 		{
 			*fmt = (OutputFormat) i;
 			return true;
@@ -1132,30 +1143,22 @@ output_format_from_name(const char *name, OutputFormat *fmt)
 	return false;
 }
 
+/* the formats' names, NULL-terminated, for suggestions and hints */
+const char *const *
+output_format_names(void)
+{
+	static const char *names[sizeof(formats) / sizeof(formats[0]) + 1];
+
+	for (int i = 0; i < NUM_FORMATS; i++)
+		names[i] = formats[i].name;
+	names[NUM_FORMATS] = NULL;
+	return names;
+}
+
 void
 output_report(FILE *out, OutputFormat fmt, const Report *report, bool color)
 {
-	switch (fmt)
-	{
-		case FORMAT_TEXT:
-			output_text(out, report, color);
-			break;
-		case FORMAT_COMPACT:
-			output_compact(out, report);
-			break;
-		case FORMAT_JSON:
-			output_json(out, report);
-			break;
-		case FORMAT_SARIF:
-			output_sarif(out, report);
-			break;
-		case FORMAT_GITHUB:
-			output_github(out, report);
-			break;
-		case FORMAT_GITLAB:
-			output_gitlab(out, report);
-			break;
-	}
+	formats[fmt].write(out, report, color);
 }
 
 void
