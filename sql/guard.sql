@@ -54,6 +54,7 @@ INSERT INTO g_samples VALUES
   ('ban-drop-column',                      'ALTER TABLE g_orders DROP COLUMN qty'),
   ('ban-drop-table',                       'DROP TABLE g_small'),
   ('ban-drop-schema',                      'DROP SCHEMA g_archive CASCADE'),
+  ('ban-drop-extension',                   'DROP EXTENSION schemashift'),
   ('ban-truncate',                         'TRUNCATE g_orders'),
   ('ban-truncate-cascade',                 'TRUNCATE g_orders CASCADE'),
   ('renaming-column',                      'ALTER TABLE g_orders RENAME COLUMN note TO remark'),

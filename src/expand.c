@@ -790,11 +790,17 @@ sync_function_sql(Change *c)
 						 n, o);
 	}
 	appendStringInfoString(&body, "  RETURN NEW;\nEND\n");
+	/*
+	 * The function depends on the extension: DROP EXTENSION refuses while
+	 * the change is open, and with CASCADE takes the function and its
+	 * trigger along, leaving nothing behind on the table.
+	 */
 	return psprintf("CREATE FUNCTION %s() RETURNS pg_catalog.trigger LANGUAGE plpgsql "
 					"SET search_path FROM CURRENT AS %s;\n"
+					"ALTER FUNCTION %s() DEPENDS ON EXTENSION schemashift;\n"
 					"CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s "
 					"FOR EACH ROW EXECUTE FUNCTION %s()",
-					c->sync_function, dollar_quote(body.data),
+					c->sync_function, dollar_quote(body.data), c->sync_function,
 					c->sync_trigger, c->relname, c->sync_function);
 }
 

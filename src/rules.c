@@ -223,6 +223,14 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"DROP SCHEMA ... CASCADE removes every table, view and function in the schema at once.",
 		"DROP SCHEMA reporting CASCADE;",
 		NULL},
+	[SS_BAN_DROP_EXTENSION] = {
+		"ban-drop-extension", SS_LEVEL_ERROR, AEL, false,
+		"DROP EXTENSION of an extension whose tables hold data",
+		"dropping the extension deletes the rows of its tables",
+		"Copy out what its tables hold first and finish its open work (for schemashift: contract or abort every open expand/contract change), then drop it.",
+		"An extension's own tables (those pg_dump dumps with it, pg_extension_config_dump) hold data: schemashift's audit log, migration ledger, backfill jobs and expand/contract changes. DROP EXTENSION deletes them with it, and an open expand/contract change keeps a sync trigger on the application's table.",
+		"DROP EXTENSION schemashift;",
+		NULL},
 	[SS_BAN_DROP_NOT_NULL] = {
 		"ban-drop-not-null", SS_LEVEL_WARNING, AEL, false,
 		"DROP NOT NULL",

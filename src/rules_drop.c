@@ -2,16 +2,32 @@
  *
  * rules_drop.c
  *		Statements that destroy data: DROP TABLE/SCHEMA/DATABASE, DROP
- *		OWNED and TRUNCATE; and REASSIGN OWNED, which hands over everything
- *		a role owns.  Objects the script created itself may be dropped
+ *		EXTENSION of an extension whose tables hold data, DROP OWNED and
+ *		TRUNCATE; and REASSIGN OWNED, which hands over everything a role
+ *		owns.  Objects the script created itself may be dropped
  *		freely.
  *
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
 
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -63,6 +79,135 @@ check_drop_type_cascade(SSContext *cxt, DropStmt *s)
 	}
 }
 
+/* rows of a table, when this role may read it; -1 otherwise */
+static int64
+visible_rows(Oid relid)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	Snapshot	snapshot;
+	int64		n = 0;
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return -1;
+	rel = table_open(relid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	while (heap_getnext(scan, ForwardScanDirection) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		n++;
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/* the sync triggers expand/contract changes leave on application tables */
+static int
+sync_triggers(void)
+{
+	Relation	rel = table_open(TriggerRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tup;
+	int			n = 0;
+
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		const char *name = NameStr(((Form_pg_trigger) GETSTRUCT(tup))->tgname);
+
+		if (strncmp(name, "zz_schemashift_", 15) == 0 &&
+			strcmp(name + strlen(name) - 5, "_sync") == 0)
+			n++;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
+ * What DROP EXTENSION loses: the rows of the extension's own tables (those
+ * it dumps with itself), as many as this role may see; NULL when it keeps
+ * no data.
+ */
+static char *
+extension_data(Oid extoid, const char *extname)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	StringInfoData buf;
+	Datum		config;
+	bool		isnull = true;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	config = tup ? heap_getattr(tup, Anum_pg_extension_extconfig, RelationGetDescr(rel), &isnull) : (Datum) 0;
+	initStringInfo(&buf);
+	if (!isnull)
+	{
+		Datum	   *relids;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(config), OIDOID, sizeof(Oid), true,
+						  TYPALIGN_INT, &relids, NULL, &n);
+		for (int i = 0; i < n; i++)
+		{
+			Oid			relid = DatumGetObjectId(relids[i]);
+			int64		rows;
+
+			if (get_rel_relkind(relid) != RELKIND_RELATION)
+				continue;
+			rows = visible_rows(relid);
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+														get_rel_name(relid)));
+			if (rows >= 0)
+				appendStringInfo(&buf, " (" INT64_FORMAT " %s)", rows, rows == 1 ? "row" : "rows");
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (buf.len == 0)
+		return NULL;
+	if (strcmp(extname, "schemashift") == 0)
+	{
+		int			n = sync_triggers();
+
+		if (n == 1)
+			appendStringInfoString(&buf, "; 1 open expand/contract change keeps its sync trigger on an application table");
+		else if (n > 1)
+			appendStringInfo(&buf, "; %d open expand/contract changes keep their sync triggers on application tables", n);
+	}
+	return buf.data;
+}
+
+/* DROP EXTENSION of an extension whose own tables hold data */
+static void
+check_drop_extension(SSContext *cxt, DropStmt *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, s->objects)
+	{
+		const char *name = strVal(lfirst(lc));
+		Oid			extoid = get_extension_oid(name, true);
+		char	   *lost;
+
+		if (!OidIsValid(extoid) || (lost = extension_data(extoid, name)) == NULL)
+			continue;
+		ss_report_full(cxt, SS_BAN_DROP_EXTENSION, -1, pstrdup(quote_identifier(name)),
+					   AccessExclusiveLock, false,
+					   psprintf("dropping extension %s deletes the rows of its tables: %s",
+								quote_identifier(name), lost),
+					   NULL);
+	}
+}
+
 static void
 check_drop(SSContext *cxt, Node *stmt)
 {
@@ -70,6 +215,11 @@ check_drop(SSContext *cxt, Node *stmt)
 	ListCell   *lc;
 
 	/* one finding per object: each needs its own approval */
+	if (s->removeType == OBJECT_EXTENSION)
+	{
+		check_drop_extension(cxt, s);
+		return;
+	}
 	if (s->removeType == OBJECT_SCHEMA)
 	{
 		foreach(lc, s->objects)

@@ -69,3 +69,79 @@ AS 'MODULE_PATHNAME', 'schemashift_ledger_check'
 LANGUAGE C STRICT STABLE;
 COMMENT ON FUNCTION schemashift.ledger_check() IS
 'the states and moves of each schemashift state column, once its CHECK constraint is found to match them';
+
+-- self_check() reports sync triggers an earlier installation left behind.
+CREATE OR REPLACE FUNCTION schemashift.self_check()
+RETURNS TABLE (check_name text, ok boolean, detail text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $self_check$
+    SELECT 'preloaded', schemashift.preloaded(),
+           CASE WHEN schemashift.preloaded()
+                THEN 'the ProcessUtility hook guards VACUUM FULL, CLUSTER, REINDEX, LOCK and TRUNCATE'
+                ELSE 'schemashift is not in shared_preload_libraries: VACUUM FULL, CLUSTER, REINDEX, LOCK and TRUNCATE are not guarded' END
+    UNION ALL
+    SELECT 'mode', current_setting('schemashift.mode') = 'enforce',
+           'schemashift.mode = ' || current_setting('schemashift.mode')
+    UNION ALL
+    SELECT 'event triggers', count(*) = 4 AND bool_and(e.evtenabled = 'A'),
+           coalesce(string_agg(e.evtname || ' ' ||
+                      CASE e.evtenabled WHEN 'A' THEN 'enabled always' WHEN 'O' THEN 'enabled (not in replica mode)'
+                                        WHEN 'R' THEN 'replica only' ELSE 'disabled' END, ', ' ORDER BY e.evtname), 'missing')
+      FROM pg_event_trigger e
+     WHERE e.evtname IN ('schemashift_guard_start', 'schemashift_guard_end',
+                         'schemashift_guard_rewrite', 'schemashift_guard_drop')
+    UNION ALL
+    SELECT 'parameter grants', count(*) = 0,
+           coalesce(string_agg(format('%s granted %s on %s', a.grantee::regrole, a.privilege_type, p.parname), ', '),
+                    'no role was granted SET on schemashift.*, session_replication_role or allow_system_table_mods')
+      FROM pg_parameter_acl p, aclexplode(p.paracl) a
+     WHERE (p.parname LIKE 'schemashift.%' OR p.parname IN ('session_replication_role', 'allow_system_table_mods'))
+       AND a.grantee <> 0 AND NOT (SELECT rolsuper FROM pg_roles WHERE oid = a.grantee)
+    UNION ALL
+    SELECT 'audit log', bool_and(r.rolsuper),
+           'schemashift.ddl_log is owned by ' || string_agg(r.rolname, ', ')
+      FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+     WHERE c.oid = 'schemashift.ddl_log'::regclass
+    UNION ALL
+    SELECT 'audit log writers', count(*) = 0,
+           coalesce('can modify schemashift.ddl_log: ' || string_agg(r.rolname, ', '),
+                    'only superusers can modify schemashift.ddl_log')
+      FROM pg_roles r
+     WHERE NOT r.rolsuper
+       AND r.rolname <> 'pg_write_all_data'  -- its members are listed themselves
+       AND has_table_privilege(r.oid, 'schemashift.ddl_log', 'INSERT, UPDATE, DELETE, TRUNCATE')
+    UNION ALL
+    SELECT 'approvers', true,
+           coalesce('members of schemashift_approver: ' || string_agg(m.member::regrole::text, ', '),
+                    'schemashift_approver has no members: only superusers can approve')
+      FROM pg_auth_members m
+     WHERE m.roleid = 'schemashift_approver'::regrole
+    UNION ALL
+    SELECT 'sync triggers', count(*) = 0,
+           coalesce('left behind by an earlier installation (drop them): ' ||
+                    string_agg(format('trigger %I on %s, function %s', t.tgname, t.tgrelid::regclass, t.tgfoid::regproc),
+                               ', ' ORDER BY t.tgname),
+                    'every expand/contract sync trigger belongs to an open change')
+      FROM pg_trigger t
+     WHERE t.tgname LIKE 'zz\_schemashift\_%\_sync'
+       AND NOT EXISTS (SELECT FROM schemashift.changes c
+                        WHERE c.relid = t.tgrelid AND c.sync_trigger IN (t.tgname, quote_ident(t.tgname))
+                          AND c.state IN ('expanding', 'backfilling', 'ready'))
+$self_check$;
+
+-- DROP EXTENSION refuses while an expand/contract change is open (and with
+-- CASCADE takes its sync function and trigger along): the sync functions of
+-- the changes 0.1.0 left open depend on the extension, as 0.2.0 makes them.
+DO $open$
+DECLARE
+    f text;
+BEGIN
+    FOR f IN SELECT c.sync_function FROM schemashift.changes c
+              WHERE c.state IN ('expanding', 'backfilling', 'ready') AND c.sync_function IS NOT NULL
+                AND pg_catalog.to_regprocedure(c.sync_function || '()') IS NOT NULL
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s() DEPENDS ON EXTENSION schemashift', f);
+    END LOOP;
+END
+$open$;

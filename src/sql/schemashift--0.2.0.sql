@@ -198,6 +198,17 @@ AS $self_check$
                     'schemashift_approver has no members: only superusers can approve')
       FROM pg_auth_members m
      WHERE m.roleid = 'schemashift_approver'::regrole
+    UNION ALL
+    SELECT 'sync triggers', count(*) = 0,
+           coalesce('left behind by an earlier installation (drop them): ' ||
+                    string_agg(format('trigger %I on %s, function %s', t.tgname, t.tgrelid::regclass, t.tgfoid::regproc),
+                               ', ' ORDER BY t.tgname),
+                    'every expand/contract sync trigger belongs to an open change')
+      FROM pg_trigger t
+     WHERE t.tgname LIKE 'zz\_schemashift\_%\_sync'
+       AND NOT EXISTS (SELECT FROM schemashift.changes c
+                        WHERE c.relid = t.tgrelid AND c.sync_trigger IN (t.tgname, quote_ident(t.tgname))
+                          AND c.state IN ('expanding', 'backfilling', 'ready'))
 $self_check$;
 COMMENT ON FUNCTION schemashift.self_check() IS
 'every way the schemashift guard could be bypassed on this server';

@@ -102,6 +102,12 @@ $node->safe_psql('updated', q{
 	VALUES (1, 'alter_column_type', 'accounts'::regclass, 'public.accounts', 'flag', 'flag_new', 'bigint', 'aborted', 'alice');
 	INSERT INTO schemashift.change_steps (change_id, step, phase, action, statement)
 	VALUES (1, 1, 'expand', 'add column', 'ALTER TABLE public.accounts ADD COLUMN flag_new bigint');
+	-- a change 0.1.0 left open, with its sync function
+	CREATE FUNCTION public.ss2_sync_accounts() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+	INSERT INTO schemashift.changes (id, kind, relid, target, column_name, new_column, new_type, state,
+	                                 sync_function, sync_trigger, created_by)
+	VALUES (2, 'alter_column_type', 'accounts'::regclass, 'public.accounts', 'id', 'id_new', 'numeric',
+	        'backfilling', 'public.ss2_sync_accounts', 'zz_schemashift_2_sync', 'alice');
 	INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by)
 	VALUES ('m-010', 'abc', 'done', 1, 'alice');
 	INSERT INTO schemashift.migration_steps (migration_id, step, line, col, statement, recipe, run, status)
@@ -137,6 +143,9 @@ cmp_ok(scalar(split /\n/, $fresh), '>', 40, 'the comparison sees the members');
 }
 is($node->safe_psql('updated', $config), $node->safe_psql('fresh', $config),
 	'pg_dump keeps the same tables of both');
+is($node->safe_psql('updated', q{SELECT deptype FROM pg_depend
+	WHERE objid = 'public.ss2_sync_accounts()'::regprocedure AND refclassid = 'pg_extension'::regclass}),
+	'x', "the sync function of a change 0.1.0 left open now depends on the extension (DROP EXTENSION refuses)");
 is($node->safe_psql('updated', 'SELECT count(*) > 0 FROM schemashift.ledger_check()'), 't',
 	"the updated state columns' CHECKs match the library's state machines");
 
