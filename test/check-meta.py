@@ -163,18 +163,10 @@ class Checker:
     def prereqs(self, where, v):
         if not self.obj(where, v, PHASES, required_any=PHASES):
             return
-        for phase in PHASES:
-            p = v.get(phase)
-            if p is None:
-                continue
-            w = "%s.%s" % (where, phase)
+        for w, p in present(where, v, PHASES):
             if not self.obj(w, p, RELATIONSHIPS, required_any=RELATIONSHIPS):
                 continue
-            for rel in RELATIONSHIPS:
-                r = p.get(rel)
-                if r is None:
-                    continue
-                wr = "%s.%s" % (w, rel)
+            for wr, r in present(w, p, RELATIONSHIPS):
                 if not isinstance(r, dict) or not r:
                     self.err(wr, "must be an object with at least one prerequisite")
                     continue
@@ -272,6 +264,11 @@ class Checker:
         deb = re.match(r"^\S+ \(([^)-]+)(?:-[^)]*)?\)", changelog)
         if not deb or deb.group(1) != dv.group(1):
             self.err("debian/changelog", "its top entry does not release %r" % dv.group(1))
+
+
+def present(where, obj, keys):
+    """(where.key, value) of each of KEYS that OBJ has."""
+    return [("%s.%s" % (where, k), obj[k]) for k in keys if k in obj]
 
 
 def read(path):
