@@ -111,6 +111,7 @@ install: install-cli
 
 .PHONY: install-cli
 install-cli: $(CLI)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/schemashift'
 endif
 
@@ -119,10 +120,11 @@ endif
 setup:
 	bash scripts/setup
 
+# make test TEST_PARTS="pg_regress deb": only those parts of test/run
 test: setup
 	$(MAKE) all
 	$(MAKE) install
-	bash test/run
+	bash test/run $(TEST_PARTS)
 
 demo: setup
 	$(MAKE) all

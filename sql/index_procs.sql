@@ -99,9 +99,8 @@ CREATE TABLE ip_events_2026_a PARTITION OF ip_events_2026 FOR VALUES IN ('a');
 CREATE TABLE ip_events_2026_b PARTITION OF ip_events_2026 FOR VALUES IN ('b');
 INSERT INTO ip_events SELECT g, date '2025-06-01' + (g % 400), CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END
   FROM generate_series(1, 2000) g;
-SET schemashift.progress_notices = on;  -- partition steps are reported, not timed
+-- partition steps are reported with progress_notices off (timed samples are not)
 CALL schemashift.create_index('CREATE INDEX ip_events_at_idx ON ip_events (at, id)');
-SET schemashift.progress_notices = off;
 SELECT * FROM ip_indexes WHERE "table" LIKE 'ip\_events%';
 SELECT inhrelid::regclass AS child, inhparent::regclass AS parent FROM pg_inherits
  WHERE inhparent::regclass::text LIKE 'ip\_events%idx' ORDER BY 1;

@@ -103,6 +103,9 @@ sub index_state
 	$long->quit;
 	$call->quit;
 	like($call->{stderr}, qr/built/, 'the CALL completes once the long transaction ends');
+	# the phase is forced (the build sits in it for seconds): the poll reports it
+	like($call->{stderr}, qr/NOTICE:  index public\.items_v_idx: waiting for old snapshots/,
+		'a progress notice names the phase the build waits in');
 	unlike($call->{stderr}, qr/ERROR/, 'no timeout of the session ended it');
 	is(index_state('items_v_idx'), 'items_v_idx:t', 'one valid index');
 	is($node->safe_psql('postgres', 'SET enable_seqscan = off; SELECT count(*) FROM items WHERE v < 0'),
