@@ -550,6 +550,18 @@ refuse_existing_column(Change *c, const char *column)
 				 errmsg("column \"%s\" of relation %s already exists", column, c->relname)));
 }
 
+/* Run sql with $1 the change's table and $2 its column attnum; the row count. */
+static uint64
+column_exec(Change *c, AttrNumber attnum, const char *sql)
+{
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = Int32GetDatum(attnum);
+	return ss_state_exec(sql, 2, types, values, NULL);
+}
+
 /*
  * Objects that depend on the column and that contract could not carry over
  * (views, triggers on it, policies, foreign keys of other tables...): DROP
@@ -558,29 +570,24 @@ refuse_existing_column(Change *c, const char *column)
 static void
 refuse_dependents(Change *c, AttrNumber attnum)
 {
-	Oid			types[2] = {OIDOID, INT4OID};
-	Datum		values[2];
 	uint64		n;
 	uint64		i;
 	StringInfoData list;
 
-	values[0] = ObjectIdGetDatum(c->relid);
-	values[1] = Int32GetDatum(attnum);
-	n = ss_state_exec("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
-					  "FROM pg_catalog.pg_depend d "
-					  "WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
-					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
-					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
-					  "  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
-					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
-					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
-					  "  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
-					  "  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
-					  "ORDER BY 1",
-					  2, types, values, NULL);
+	n = column_exec(c, attnum, "SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
+					"FROM pg_catalog.pg_depend d "
+					"WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
+					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
+					"  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
+					"  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
+					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
+					"  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
+					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
+					"  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
+					"  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
+					"  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
+					"ORDER BY 1");
 	if (n == 0)
 		return;
 	initStringInfo(&list);
@@ -599,27 +606,22 @@ refuse_dependents(Change *c, AttrNumber attnum)
 static void
 plan_copies(Change *c, AttrNumber attnum, List **steps)
 {
-	Oid			types[2] = {OIDOID, INT4OID};
-	Datum		values[2];
 	uint64		n;
 	uint64		i;
 	SPITupleTable *tt;
 	char	   *prefix = psprintf("ss%lld_", (long long) c->id);
 
-	values[0] = ObjectIdGetDatum(c->relid);
-	values[1] = Int32GetDatum(attnum);
-
 	/* indexes: key, INCLUDE, expression or predicate columns */
-	n = ss_state_exec("SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
-					  "k.conname, k.contype, i.indisvalid "
-					  "FROM pg_catalog.pg_index i "
-					  "JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
-					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid "
-					  "  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u']::pg_catalog.\"char\"[]) "
-					  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "  AND d.objid OPERATOR(pg_catalog.=) i.indexrelid AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2)) "
-					  "ORDER BY 1", 2, types, values, NULL);
+	n = column_exec(c, attnum, "SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
+					"k.conname, k.contype, i.indisvalid "
+					"FROM pg_catalog.pg_index i "
+					"JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
+					"LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid "
+					"  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u']::pg_catalog.\"char\"[]) "
+					"WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
+					"  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"  AND d.objid OPERATOR(pg_catalog.=) i.indexrelid AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2)) "
+					"ORDER BY 1");
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
 	{
@@ -655,10 +657,10 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 	}
 
 	/* CHECK constraints and foreign keys of this table */
-	n = ss_state_exec("SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
-					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) $1 "
-					  "AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f']::pg_catalog.\"char\"[]) AND $2 OPERATOR(pg_catalog.=) ANY (k.conkey) "
-					  "ORDER BY 1", 2, types, values, NULL);
+	n = column_exec(c, attnum, "SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
+					"FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) $1 "
+					"AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f']::pg_catalog.\"char\"[]) AND $2 OPERATOR(pg_catalog.=) ANY (k.conkey) "
+					"ORDER BY 1");
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
 	{
@@ -1593,8 +1595,7 @@ retries_arg(FunctionCallInfo fcinfo, int argno)
 /*
  * How contract or abort ends a change: the state and phase it ends in, a
  * check that errors out unless the change's state allows this ending, the
- * script that does it (which also arms the guard's exemption for it), and
- * the notice that tells it is done.
+ * script that does it (which also arms the guard's exemption for it).
  */
 typedef struct Ending
 {
@@ -1603,7 +1604,6 @@ typedef struct Ending
 	SSChangePhase phase;
 	void		(*refuse) (const Change *c);
 	char	   *(*script) (Change *c, SSExemption *exempt);
-	void		(*report) (const Change *c);
 } Ending;
 
 /* contract and abort: lock the change, then end it as e says unless it is */
@@ -1634,7 +1634,12 @@ end_change(int64 id, int retries, const Ending *e)
 			exempt.relid = c.relid;
 			ss_run_locked(psprintf("%s change %lld", e->verb, (long long) id), f.sql, retries,
 						  &exempt, record_finish, &f);
-			e->report(&c);
+			if (e->state == SS_CHANGE_CONTRACTED)
+				ereport(NOTICE,
+						(errmsg("change %lld contracted on %s", (long long) id, c.relname)));
+			else
+				ereport(NOTICE,
+						(errmsg("change %lld aborted: %s is as before", (long long) id, c.relname)));
 		}
 	}
 	PG_FINALLY();
@@ -1669,26 +1674,25 @@ contract_script(Change *c, SSExemption *exempt)
 	return contract_sql(c);
 }
 
-static void
-contract_report(const Change *c)
-{
-	ereport(NOTICE,
-			(errmsg("change %lld contracted on %s", (long long) c->id, c->relname)));
-}
-
 static const Ending contract_ending = {
 	"contract", SS_CHANGE_CONTRACTED, SS_PHASE_CONTRACT,
-	contract_refuse, contract_script, contract_report
+	contract_refuse, contract_script
 };
 
-/* CALL schemashift.contract(change, retries) */
-Datum
-schemashift_contract(PG_FUNCTION_ARGS)
+/* CALL schemashift.contract(change, retries) and abort(change, retries) */
+static void
+end_change_call(FunctionCallInfo fcinfo, const Ending *e)
 {
 	static const char *const required[] = {"change"};
 
-	ss_procedure_begin(fcinfo, "contract", lengthof(required), required);
-	ss_contract(PG_GETARG_INT64(0), retries_arg(fcinfo, 1));
+	ss_procedure_begin(fcinfo, e->verb, lengthof(required), required);
+	end_change(PG_GETARG_INT64(0), retries_arg(fcinfo, 1), e);
+}
+
+Datum
+schemashift_contract(PG_FUNCTION_ARGS)
+{
+	end_change_call(fcinfo, &contract_ending);
 	PG_RETURN_VOID();
 }
 
@@ -1736,26 +1740,15 @@ abort_script(Change *c, SSExemption *exempt)
 					added ? quoted_column(added) : "");
 }
 
-static void
-abort_report(const Change *c)
-{
-	ereport(NOTICE,
-			(errmsg("change %lld aborted: %s is as before", (long long) c->id, c->relname)));
-}
-
 static const Ending abort_ending = {
 	"abort", SS_CHANGE_ABORTED, SS_PHASE_ABORT,
-	abort_refuse, abort_script, abort_report
+	abort_refuse, abort_script
 };
 
-/* CALL schemashift.abort(change, retries) */
 Datum
 schemashift_abort(PG_FUNCTION_ARGS)
 {
-	static const char *const required[] = {"change"};
-
-	ss_procedure_begin(fcinfo, "abort", lengthof(required), required);
-	end_change(PG_GETARG_INT64(0), retries_arg(fcinfo, 1), &abort_ending);
+	end_change_call(fcinfo, &abort_ending);
 	PG_RETURN_VOID();
 }
 
@@ -1799,14 +1792,21 @@ static const char *const column_stops[] = {"not", "null", "constraint", "check",
 "primary", "references", "generated", "collate", "default", NULL};
 static const char *const no_stops[] = {NULL};
 
-/* "expand add column": ADD COLUMN with a default or NOT NULL on a big table */
+/* Is the statement one ALTER TABLE command of this subtype? */
 static bool
-recipe_expand_add_column_match(const SSRecipeInput *in)
+single_cmd_is(const SSRecipeInput *in, AlterTableType subtype)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
 
-	return cmd && cmd->subtype == AT_AddColumn &&
+	return cmd && cmd->subtype == subtype;
+}
+
+/* "expand add column": ADD COLUMN with a default or NOT NULL on a big table */
+static bool
+recipe_expand_add_column_match(const SSRecipeInput *in)
+{
+	return single_cmd_is(in, AT_AddColumn) &&
 		(ss_has_rule(in->findings, SS_ADDING_FIELD_WITH_DEFAULT) ||
 		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD) ||
 		 ss_has_rule(in->findings, SS_ADDING_REQUIRED_FIELD));
@@ -1867,10 +1867,7 @@ recipe_expand_add_column_run(Step *s)
 static bool
 recipe_expand_column_type_match(const SSRecipeInput *in)
 {
-	Oid			relid;
-	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
-
-	return cmd && cmd->subtype == AT_AlterColumnType && in->expand_types &&
+	return single_cmd_is(in, AT_AlterColumnType) && in->expand_types &&
 		(ss_has_rule(in->findings, SS_CHANGING_COLUMN_TYPE) ||
 		 ss_has_rule(in->findings, SS_BAN_TABLE_REWRITE));
 }
