@@ -1289,6 +1289,43 @@ report_run(Backfill *b, bool done_before)
 						(long long) b->job)));
 }
 
+/*
+ * A batch failed with edata after elapsed_ms, on its attempt'th retry:
+ * record the job's end and rethrow when the failure is a cancel or not worth
+ * retrying, or the retries are used up; else halve the batch when it timed
+ * out, tell, count the retry and return the next attempt's number.
+ */
+static int
+retry_or_rethrow(Backfill *b, const SSBackfillSpec *spec, ErrorData *edata,
+				 long elapsed_ms, int attempt)
+{
+	bool		timed_out = edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		spec->batch_timeout_ms > 0 && elapsed_ms >= spec->batch_timeout_ms - 50;
+
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
+	{
+		record_end(b, SS_JOB_CANCELED, edata);
+		ReThrowError(edata);
+	}
+	if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
+		attempt >= spec->retries)
+	{
+		record_end(b, SS_JOB_FAILED, edata);
+		sql_place_error(edata, &b->sql);
+		ReThrowError(edata);
+	}
+	attempt++;
+	if (timed_out)
+		b->batch_size = Max(1, b->batch_size / 2);
+	ereport(NOTICE,
+			(errmsg("backfill of %s: batch failed (attempt %d of %d): %s",
+					b->relname, attempt, spec->retries + 1, edata->message),
+			 errhint("Retrying in %d ms%s.", ss_retry_backoff_ms(spec->retries, attempt),
+					 timed_out ? psprintf(" with batches of %d rows", b->batch_size) : "")));
+	add_retry(b);
+	return attempt;
+}
+
 int64
 schemashift_backfill_run(const SSBackfillSpec *spec)
 {
@@ -1337,30 +1374,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 			elapsed_ms = TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
 			if (edata)
 			{
-				bool		timed_out = edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
-					spec->batch_timeout_ms > 0 && elapsed_ms >= spec->batch_timeout_ms - 50;
-
-				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
-				{
-					record_end(&b, SS_JOB_CANCELED, edata);
-					ReThrowError(edata);
-				}
-				if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
-					attempt >= spec->retries)
-				{
-					record_end(&b, SS_JOB_FAILED, edata);
-					sql_place_error(edata, &b.sql);
-					ReThrowError(edata);
-				}
-				attempt++;
-				if (timed_out)
-					b.batch_size = Max(1, b.batch_size / 2);
-				ereport(NOTICE,
-						(errmsg("backfill of %s: batch failed (attempt %d of %d): %s",
-								b.relname, attempt, spec->retries + 1, edata->message),
-						 errhint("Retrying in %d ms%s.", ss_retry_backoff_ms(spec->retries, attempt),
-								 timed_out ? psprintf(" with batches of %d rows", b.batch_size) : "")));
-				add_retry(&b);
+				attempt = retry_or_rethrow(&b, spec, edata, elapsed_ms, attempt);
 				MemoryContextSwitchTo(oldcxt);
 				schemashift_exec_sleep(ss_retry_backoff_ms(spec->retries, attempt));
 				continue;
