@@ -1024,6 +1024,21 @@ open_job(Backfill *b, double reltuples)
 	return true;
 }
 
+/*
+ * Apply set (assignments over $1, the job's id, and the other parameters) to
+ * the job's row, commit, and note the job's new status.
+ */
+static void
+update_job(Backfill *b, const char *set, int nargs, Oid *types, Datum *values,
+		   const char *nulls, SSJobStatus to)
+{
+	ss_state_exec(psprintf("UPDATE schemashift.jobs SET %s, "
+						   "updated_at = pg_catalog.clock_timestamp() WHERE id = $1", set),
+				  nargs, types, values, nulls);
+	SPI_commit();
+	b->status = to;
+}
+
 /* Record a batch and commit it with the rows it updated. */
 static void
 record_batch(Backfill *b, double rate)
@@ -1055,16 +1070,12 @@ record_batch(Backfill *b, double rate)
 	values[6] = BoolGetDatum(b->last_batch);
 	values[7] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_jobs, b->status, to));
 	/* the last batch keeps the last key: a crash before COMMIT redoes it */
-	ss_state_exec("UPDATE schemashift.jobs SET "
-				  "last_key = CASE WHEN $2 IS NULL THEN last_key ELSE $2 END, "
-				  "rows_updated = rows_updated + $3, done = done + $4, "
-				  "batches = batches + 1, batch_size = $5, rate = $6, "
-				  "status = $8, "
-				  "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, "
-				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
-				  8, types, values, nulls);
-	SPI_commit();
-	b->status = to;
+	update_job(b, "last_key = CASE WHEN $2 IS NULL THEN last_key ELSE $2 END, "
+			   "rows_updated = rows_updated + $3, done = done + $4, "
+			   "batches = batches + 1, batch_size = $5, rate = $6, "
+			   "status = $8, "
+			   "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END",
+			   8, types, values, nulls, to);
 }
 
 /* The block ranges reached the table's end: an empty last batch ends the job. */
@@ -1090,11 +1101,7 @@ record_end(Backfill *b, SSJobStatus status, ErrorData *edata)
 		values[2] = CStringGetTextDatum(edata->message);
 	else
 		nulls[2] = 'n';
-	ss_state_exec("UPDATE schemashift.jobs SET status = $2, error = $3, "
-				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
-				  3, types, values, nulls);
-	SPI_commit();
-	b->status = status;
+	update_job(b, "status = $2, error = $3", 3, types, values, nulls, status);
 }
 
 static void
