@@ -1580,18 +1580,6 @@ contract_sql(Change *c)
 	return s.data;
 }
 
-static int
-retries_arg(FunctionCallInfo fcinfo, int argno)
-{
-	int			n = PG_ARGISNULL(argno) ? SS_STEP_RETRIES : PG_GETARG_INT32(argno);
-
-	if (n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retries must not be negative")));
-	return n;
-}
-
 /*
  * How contract or abort ends a change: the state and phase it ends in, a
  * check that errors out unless the change's state allows this ending, the
@@ -1686,7 +1674,7 @@ end_change_call(FunctionCallInfo fcinfo, const Ending *e)
 	static const char *const required[] = {"change"};
 
 	ss_procedure_begin(fcinfo, e->verb, lengthof(required), required);
-	end_change(PG_GETARG_INT64(0), retries_arg(fcinfo, 1), e);
+	end_change(PG_GETARG_INT64(0), ss_retries_arg(fcinfo, 1, SS_STEP_RETRIES), e);
 }
 
 Datum
