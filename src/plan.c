@@ -562,21 +562,17 @@ ss_init_plan(MigrationPlan *p, FunctionCallInfo fcinfo, int approve_arg, int exp
 void
 ss_step_datums(const Step *s, Datum *values, bool *isnull)
 {
+	memset(isnull, 0, sizeof(bool) * SS_STEP_COLUMNS);
 	values[0] = Int32GetDatum(s->number);
 	values[1] = Int32GetDatum(s->line);
 	values[2] = Int32GetDatum(s->col);
+	values[7] = Int64GetDatum(s->estimate_ms);
+	isnull[7] = s->estimate_ms < 0;
 	values[3] = CStringGetTextDatum(s->statement);
 	values[4] = CStringGetTextDatum(s->recipe);
 	values[5] = CStringGetTextDatum(s->run);
-	isnull[0] = isnull[1] = isnull[2] = isnull[3] = isnull[4] = isnull[5] = false;
-	isnull[6] = s->locks == NULL;
-	if (s->locks)
-		values[6] = CStringGetTextDatum(s->locks);
-	isnull[7] = s->estimate_ms < 0;
-	values[7] = Int64GetDatum(s->estimate_ms);
-	isnull[8] = s->notes == NULL;
-	if (s->notes)
-		values[8] = CStringGetTextDatum(s->notes);
+	ss_text_or_null(s->locks, &values[6], &isnull[6]);
+	ss_text_or_null(s->notes, &values[8], &isnull[8]);
 }
 
 static Datum
