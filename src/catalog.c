@@ -1296,12 +1296,7 @@ keep_lowest(Oid *found, int32 *subid, Oid objid, int32 objsubid)
 	}
 }
 
-/*
- * How many tables (ordinary and partitioned) of this database the role
- * owns that were not created in this transaction: what DROP OWNED BY the
- * role drops with their data.  Ownership is in pg_shdepend, read through
- * its index on the role.  *first gets one of them, for the message.
- */
+/* a pg_shdepend row's table of this database, when the role owns it */
 static Oid
 owned_table(HeapTuple tup, void *arg)
 {
@@ -1314,6 +1309,12 @@ owned_table(HeapTuple tup, void *arg)
 	return dep->objid;
 }
 
+/*
+ * How many tables (ordinary and partitioned) of this database the role
+ * owns that were not created in this transaction: what DROP OWNED BY the
+ * role drops with their data.  Ownership is in pg_shdepend, read through
+ * its index on the role.  *first gets one of them, for the message.
+ */
 int
 ss_role_tables(Oid roleid, char **first)
 {
@@ -1326,19 +1327,14 @@ ss_role_tables(Oid roleid, char **first)
 							   owned_table, NULL, first);
 }
 
-/*
- * How many relations with storage ALTER TABLE/INDEX/MATERIALIZED VIEW ALL
- * IN TABLESPACE would copy to the new tablespace: the server's own choice
- * (AlterTableMoveAll), leaving out what this transaction created; -1 when
- * a tablespace is not in this catalog (lint() of a production migration
- * on another server).
- */
+/* what ALTER ... ALL IN TABLESPACE moves: its statement and the owners named */
 typedef struct MoveAll
 {
 	AlterTableMoveAllStmt *stmt;
-	List	   *roles;			/* the owners it names, NIL: any */
+	List	   *roles;			/* NIL: any owner */
 } MoveAll;
 
+/* a pg_class row's relation, when the statement would copy it */
 static Oid
 moving_relation(HeapTuple tup, void *arg)
 {
@@ -1360,6 +1356,13 @@ moving_relation(HeapTuple tup, void *arg)
 	return form->oid;
 }
 
+/*
+ * How many relations with storage ALTER TABLE/INDEX/MATERIALIZED VIEW ALL
+ * IN TABLESPACE would copy to the new tablespace: the server's own choice
+ * (AlterTableMoveAll), leaving out what this transaction created; -1 when
+ * a tablespace is not in this catalog (lint() of a production migration
+ * on another server).
+ */
 int
 ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 {
@@ -1399,13 +1402,7 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 							   moving_relation, &m, first);
 }
 
-/*
- * How many tables (ordinary and partitioned) schema nspname holds that
- * were not created in this transaction: what ALTER SCHEMA ... RENAME takes
- * away from the names the application uses.  pg_class has no index on the
- * namespace alone, so this reads all of it; schema renames are rare.
- * 0 when the catalog does not know the schema.
- */
+/* a pg_class row's relation, when it is a table */
 static Oid
 table_row(HeapTuple tup, void *arg)
 {
@@ -1414,6 +1411,13 @@ table_row(HeapTuple tup, void *arg)
 	return is_table(form->relkind) ? form->oid : InvalidOid;
 }
 
+/*
+ * How many tables (ordinary and partitioned) schema nspname holds that
+ * were not created in this transaction: what ALTER SCHEMA ... RENAME takes
+ * away from the names the application uses.  pg_class has no index on the
+ * namespace alone, so this reads all of it; schema renames are rare.
+ * 0 when the catalog does not know the schema.
+ */
 int
 ss_schema_tables(const char *nspname, char **first)
 {
