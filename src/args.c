@@ -40,6 +40,19 @@ ss_interval_ms(Datum d, const char *name)
 	return (int) Min(us / 1000, (int64) INT_MAX);
 }
 
+/* a retries argument: default_retries when null, never negative */
+int
+ss_retries_arg(FunctionCallInfo fcinfo, int argno, int default_retries)
+{
+	int			retries = PG_ARGISNULL(argno) ? default_retries : PG_GETARG_INT32(argno);
+
+	if (retries < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retries must not be negative")));
+	return retries;
+}
+
 bool
 ss_error_is_fatal(int sqlerrcode)
 {

@@ -17,6 +17,7 @@
 
 extern void ss_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern int	ss_interval_ms(Datum interval, const char *name);
+extern int	ss_retries_arg(FunctionCallInfo fcinfo, int argno, int default_retries);
 
 /*
  * The one way to parse SQL that holds the user's text: raw_parser(sql), or

@@ -1024,6 +1024,21 @@ open_job(Backfill *b, double reltuples)
 	return true;
 }
 
+/*
+ * Apply set (assignments over $1, the job's id, and the other parameters) to
+ * the job's row, commit, and note the job's new status.
+ */
+static void
+update_job(Backfill *b, const char *set, int nargs, Oid *types, Datum *values,
+		   const char *nulls, SSJobStatus to)
+{
+	ss_state_exec(psprintf("UPDATE schemashift.jobs SET %s, "
+						   "updated_at = pg_catalog.clock_timestamp() WHERE id = $1", set),
+				  nargs, types, values, nulls);
+	SPI_commit();
+	b->status = to;
+}
+
 /* Record a batch and commit it with the rows it updated. */
 static void
 record_batch(Backfill *b, double rate)
@@ -1055,16 +1070,12 @@ record_batch(Backfill *b, double rate)
 	values[6] = BoolGetDatum(b->last_batch);
 	values[7] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_jobs, b->status, to));
 	/* the last batch keeps the last key: a crash before COMMIT redoes it */
-	ss_state_exec("UPDATE schemashift.jobs SET "
-				  "last_key = CASE WHEN $2 IS NULL THEN last_key ELSE $2 END, "
-				  "rows_updated = rows_updated + $3, done = done + $4, "
-				  "batches = batches + 1, batch_size = $5, rate = $6, "
-				  "status = $8, "
-				  "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END, "
-				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
-				  8, types, values, nulls);
-	SPI_commit();
-	b->status = to;
+	update_job(b, "last_key = CASE WHEN $2 IS NULL THEN last_key ELSE $2 END, "
+			   "rows_updated = rows_updated + $3, done = done + $4, "
+			   "batches = batches + 1, batch_size = $5, rate = $6, "
+			   "status = $8, "
+			   "finished_at = CASE WHEN $7 THEN pg_catalog.clock_timestamp() END",
+			   8, types, values, nulls, to);
 }
 
 /* The block ranges reached the table's end: an empty last batch ends the job. */
@@ -1090,11 +1101,7 @@ record_end(Backfill *b, SSJobStatus status, ErrorData *edata)
 		values[2] = CStringGetTextDatum(edata->message);
 	else
 		nulls[2] = 'n';
-	ss_state_exec("UPDATE schemashift.jobs SET status = $2, error = $3, "
-				  "updated_at = pg_catalog.clock_timestamp() WHERE id = $1",
-				  3, types, values, nulls);
-	SPI_commit();
-	b->status = status;
+	update_job(b, "status = $2, error = $3", 3, types, values, nulls, status);
 }
 
 static void
@@ -1289,6 +1296,43 @@ report_run(Backfill *b, bool done_before)
 						(long long) b->job)));
 }
 
+/*
+ * A batch failed with edata after elapsed_ms, on its attempt'th retry:
+ * record the job's end and rethrow when the failure is a cancel or not worth
+ * retrying, or the retries are used up; else halve the batch when it timed
+ * out, tell, count the retry and return the next attempt's number.
+ */
+static int
+retry_or_rethrow(Backfill *b, const SSBackfillSpec *spec, ErrorData *edata,
+				 long elapsed_ms, int attempt)
+{
+	bool		timed_out = edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		spec->batch_timeout_ms > 0 && elapsed_ms >= spec->batch_timeout_ms - 50;
+
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
+	{
+		record_end(b, SS_JOB_CANCELED, edata);
+		ReThrowError(edata);
+	}
+	if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
+		attempt >= spec->retries)
+	{
+		record_end(b, SS_JOB_FAILED, edata);
+		sql_place_error(edata, &b->sql);
+		ReThrowError(edata);
+	}
+	attempt++;
+	if (timed_out)
+		b->batch_size = Max(1, b->batch_size / 2);
+	ereport(NOTICE,
+			(errmsg("backfill of %s: batch failed (attempt %d of %d): %s",
+					b->relname, attempt, spec->retries + 1, edata->message),
+			 errhint("Retrying in %d ms%s.", ss_retry_backoff_ms(spec->retries, attempt),
+					 timed_out ? psprintf(" with batches of %d rows", b->batch_size) : "")));
+	add_retry(b);
+	return attempt;
+}
+
 int64
 schemashift_backfill_run(const SSBackfillSpec *spec)
 {
@@ -1337,30 +1381,7 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 			elapsed_ms = TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
 			if (edata)
 			{
-				bool		timed_out = edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
-					spec->batch_timeout_ms > 0 && elapsed_ms >= spec->batch_timeout_ms - 50;
-
-				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !timed_out)
-				{
-					record_end(&b, SS_JOB_CANCELED, edata);
-					ReThrowError(edata);
-				}
-				if ((!timed_out && !ss_sqlstate_retryable(edata->sqlerrcode)) ||
-					attempt >= spec->retries)
-				{
-					record_end(&b, SS_JOB_FAILED, edata);
-					sql_place_error(edata, &b.sql);
-					ReThrowError(edata);
-				}
-				attempt++;
-				if (timed_out)
-					b.batch_size = Max(1, b.batch_size / 2);
-				ereport(NOTICE,
-						(errmsg("backfill of %s: batch failed (attempt %d of %d): %s",
-								b.relname, attempt, spec->retries + 1, edata->message),
-						 errhint("Retrying in %d ms%s.", ss_retry_backoff_ms(spec->retries, attempt),
-								 timed_out ? psprintf(" with batches of %d rows", b.batch_size) : "")));
-				add_retry(&b);
+				attempt = retry_or_rethrow(&b, spec, edata, elapsed_ms, attempt);
 				MemoryContextSwitchTo(oldcxt);
 				schemashift_exec_sleep(ss_retry_backoff_ms(spec->retries, attempt));
 				continue;

@@ -1248,6 +1248,39 @@ count_existing(Oid relid, int *n, char **first)
 	keep_first(first, relid);
 }
 
+/* an ordinary or partitioned table: what holds rows of its own name */
+static bool
+is_table(char relkind)
+{
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+}
+
+/*
+ * Count the relations the rows of scan (on catalog rel) name that existed
+ * before this transaction: pick gives a row's relation, or InvalidOid to
+ * pass over it.  Ends the scan and closes rel; *first: one of them.
+ */
+static int
+count_existing_rows(Relation rel, SysScanDesc scan,
+					Oid (*pick) (HeapTuple tup, void *arg), void *arg, char **first)
+{
+	HeapTuple	tup;
+	int			n = 0;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Oid			relid;
+
+		CHECK_FOR_INTERRUPTS();
+		relid = pick(tup, arg);
+		if (OidIsValid(relid))
+			count_existing(relid, &n, first);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
 /*
  * Keep the lowest (relation, column) seen: an answer the order of the scan
  * does not change.
@@ -1263,6 +1296,19 @@ keep_lowest(Oid *found, int32 *subid, Oid objid, int32 objsubid)
 	}
 }
 
+/* a pg_shdepend row's table of this database, when the role owns it */
+static Oid
+owned_table(HeapTuple tup, void *arg)
+{
+	Form_pg_shdepend dep = (Form_pg_shdepend) GETSTRUCT(tup);
+
+	if (dep->dbid != MyDatabaseId || dep->classid != RelationRelationId ||
+		dep->deptype != SHARED_DEPENDENCY_OWNER || dep->objsubid != 0 ||
+		!is_table(get_rel_relkind(dep->objid)))
+		return InvalidOid;
+	return dep->objid;
+}
+
 /*
  * How many tables (ordinary and partitioned) of this database the role
  * owns that were not created in this transaction: what DROP OWNED BY the
@@ -1273,31 +1319,41 @@ int
 ss_role_tables(Oid roleid, char **first)
 {
 	Relation	rel;
-	SysScanDesc scan;
 	ScanKeyData key[3];
-	HeapTuple	tup;
-	int			n = 0;
 
 	*first = NULL;
 	rel = table_open(SharedDependRelationId, AccessShareLock);
-	scan = scan_references(rel, key, AuthIdRelationId, roleid, -1);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_shdepend dep = (Form_pg_shdepend) GETSTRUCT(tup);
-		char		relkind;
+	return count_existing_rows(rel, scan_references(rel, key, AuthIdRelationId, roleid, -1),
+							   owned_table, NULL, first);
+}
 
-		CHECK_FOR_INTERRUPTS();
-		if (dep->dbid != MyDatabaseId || dep->classid != RelationRelationId ||
-			dep->deptype != SHARED_DEPENDENCY_OWNER || dep->objsubid != 0)
-			continue;
-		relkind = get_rel_relkind(dep->objid);
-		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-			continue;
-		count_existing(dep->objid, &n, first);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return n;
+/* what ALTER ... ALL IN TABLESPACE moves: its statement and the owners named */
+typedef struct MoveAll
+{
+	AlterTableMoveAllStmt *stmt;
+	List	   *roles;			/* NIL: any owner */
+} MoveAll;
+
+/* a pg_class row's relation, when the statement would copy it */
+static Oid
+moving_relation(HeapTuple tup, void *arg)
+{
+	MoveAll    *m = (MoveAll *) arg;
+	Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+	ObjectType	objtype = m->stmt->objtype;
+	char		want = objtype == OBJECT_INDEX ? RELKIND_INDEX :
+		objtype == OBJECT_MATVIEW ? RELKIND_MATVIEW : RELKIND_RELATION;
+
+	if (IsCatalogNamespace(form->relnamespace) || form->relisshared ||
+		isAnyTempNamespace(form->relnamespace) ||
+		IsToastNamespace(form->relnamespace))
+		return InvalidOid;
+	/* partitioned tables and indexes have no storage to copy */
+	if (form->relkind != want)
+		return InvalidOid;
+	if (m->roles != NIL && !list_member_oid(m->roles, form->relowner))
+		return InvalidOid;
+	return form->oid;
 }
 
 /*
@@ -1312,13 +1368,10 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 {
 	Oid			orig = get_tablespace_oid(s->orig_tablespacename, true);
 	Oid			dest = get_tablespace_oid(s->new_tablespacename, true);
-	List	   *roles = NIL;
+	MoveAll		m = {s, NIL};
 	ListCell   *lc;
 	Relation	rel;
-	SysScanDesc scan;
 	ScanKeyData key;
-	HeapTuple	tup;
-	int			n = 0;
 
 	*first = NULL;
 	if (!OidIsValid(orig) || !OidIsValid(dest))
@@ -1339,35 +1392,23 @@ ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first)
 			continue;
 		roleid = get_rolespec_oid(spec, true);
 		if (OidIsValid(roleid))
-			roles = lappend_oid(roles, roleid);
+			m.roles = lappend_oid(m.roles, roleid);
 	}
-	if (s->roles != NIL && roles == NIL)
+	if (s->roles != NIL && m.roles == NIL)
 		return 0;
 
 	rel = table_open(RelationRelationId, AccessShareLock);
-	scan = scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_reltablespace, orig);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-		char		want;
+	return count_existing_rows(rel, scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_reltablespace, orig),
+							   moving_relation, &m, first);
+}
 
-		CHECK_FOR_INTERRUPTS();
-		if (IsCatalogNamespace(form->relnamespace) || form->relisshared ||
-			isAnyTempNamespace(form->relnamespace) ||
-			IsToastNamespace(form->relnamespace))
-			continue;
-		want = s->objtype == OBJECT_INDEX ? RELKIND_INDEX :
-			s->objtype == OBJECT_MATVIEW ? RELKIND_MATVIEW : RELKIND_RELATION;
-		/* partitioned tables and indexes have no storage to copy */
-		if (form->relkind != want)
-			continue;
-		if (roles != NIL && !list_member_oid(roles, form->relowner))
-			continue;
-		count_existing(form->oid, &n, first);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return n;
+/* a pg_class row's relation, when it is a table */
+static Oid
+table_row(HeapTuple tup, void *arg)
+{
+	Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+	return is_table(form->relkind) ? form->oid : InvalidOid;
 }
 
 /*
@@ -1382,29 +1423,14 @@ ss_schema_tables(const char *nspname, char **first)
 {
 	Oid			nspid = get_namespace_oid(nspname, true);
 	Relation	rel;
-	SysScanDesc scan;
 	ScanKeyData key;
-	HeapTuple	tup;
-	int			n = 0;
 
 	*first = NULL;
 	if (!OidIsValid(nspid))
 		return 0;
 	rel = table_open(RelationRelationId, AccessShareLock);
-	scan = scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_relnamespace, nspid);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-
-		CHECK_FOR_INTERRUPTS();
-		if (form->relkind != RELKIND_RELATION &&
-			form->relkind != RELKIND_PARTITIONED_TABLE)
-			continue;
-		count_existing(form->oid, &n, first);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return n;
+	return count_existing_rows(rel, scan_by_oid(rel, InvalidOid, &key, Anum_pg_class_relnamespace, nspid),
+							   table_row, NULL, first);
 }
 
 /*
@@ -1630,13 +1656,10 @@ ss_type_dependent_table(Oid typid, char **attname)
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
-		char		relkind;
 
 		CHECK_FOR_INTERRUPTS();
-		if (dep->classid != RelationRelationId || dep->deptype != DEPENDENCY_NORMAL)
-			continue;
-		relkind = get_rel_relkind(dep->objid);
-		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		if (dep->classid != RelationRelationId || dep->deptype != DEPENDENCY_NORMAL ||
+			!is_table(get_rel_relkind(dep->objid)))
 			continue;
 		if (ss_relid_is_new_ext(dep->objid, false))
 			continue;

@@ -146,8 +146,12 @@ fk_action(char action)
 	}
 }
 
+/*
+ * The names joined by sep, each after prefix; quoted as identifiers when
+ * quoted (for SQL), as they are otherwise (for a constraint's name).
+ */
 static char *
-key_list(List *names, const char *prefix)
+join_names(List *names, const char *sep, const char *prefix, bool quoted)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -155,27 +159,27 @@ key_list(List *names, const char *prefix)
 	initStringInfo(&buf);
 	foreach(lc, names)
 	{
+		const char *name = strVal(lfirst(lc));
+
 		if (buf.len > 0)
-			appendStringInfoString(&buf, ", ");
-		appendStringInfo(&buf, "%s%s", prefix, quote_identifier(strVal(lfirst(lc))));
+			appendStringInfoString(&buf, sep);
+		appendStringInfo(&buf, "%s%s", prefix, quoted ? quote_identifier(name) : name);
 	}
 	return buf.data;
 }
 
+/* "a, b" or, with prefix "t.", "t.a, t.b": a key's columns for SQL */
+static char *
+key_list(List *names, const char *prefix)
+{
+	return join_names(names, ", ", prefix, true);
+}
+
+/* "a_b": a key's columns in a constraint's name, as the server makes it */
 static char *
 joined_names(List *names)
 {
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, names)
-	{
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, '_');
-		appendStringInfoString(&buf, strVal(lfirst(lc)));
-	}
-	return buf.data;
+	return join_names(names, "_", "", false);
 }
 
 static bool

@@ -550,6 +550,18 @@ refuse_existing_column(Change *c, const char *column)
 				 errmsg("column \"%s\" of relation %s already exists", column, c->relname)));
 }
 
+/* Run sql with $1 the change's table and $2 its column attnum; the row count. */
+static uint64
+column_exec(Change *c, AttrNumber attnum, const char *sql)
+{
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = Int32GetDatum(attnum);
+	return ss_state_exec(sql, 2, types, values, NULL);
+}
+
 /*
  * Objects that depend on the column and that contract could not carry over
  * (views, triggers on it, policies, foreign keys of other tables...): DROP
@@ -558,29 +570,24 @@ refuse_existing_column(Change *c, const char *column)
 static void
 refuse_dependents(Change *c, AttrNumber attnum)
 {
-	Oid			types[2] = {OIDOID, INT4OID};
-	Datum		values[2];
 	uint64		n;
 	uint64		i;
 	StringInfoData list;
 
-	values[0] = ObjectIdGetDatum(c->relid);
-	values[1] = Int32GetDatum(attnum);
-	n = ss_state_exec("SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
-					  "FROM pg_catalog.pg_depend d "
-					  "WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
-					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
-					  "  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
-					  "  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
-					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
-					  "AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
-					  "  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
-					  "  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
-					  "ORDER BY 1",
-					  2, types, values, NULL);
+	n = column_exec(c, attnum, "SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) "
+					"FROM pg_catalog.pg_depend d "
+					"WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
+					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
+					"  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
+					"  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
+					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
+					"  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
+					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
+					"  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
+					"  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
+					"  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
+					"ORDER BY 1");
 	if (n == 0)
 		return;
 	initStringInfo(&list);
@@ -599,27 +606,22 @@ refuse_dependents(Change *c, AttrNumber attnum)
 static void
 plan_copies(Change *c, AttrNumber attnum, List **steps)
 {
-	Oid			types[2] = {OIDOID, INT4OID};
-	Datum		values[2];
 	uint64		n;
 	uint64		i;
 	SPITupleTable *tt;
 	char	   *prefix = psprintf("ss%lld_", (long long) c->id);
 
-	values[0] = ObjectIdGetDatum(c->relid);
-	values[1] = Int32GetDatum(attnum);
-
 	/* indexes: key, INCLUDE, expression or predicate columns */
-	n = ss_state_exec("SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
-					  "k.conname, k.contype, i.indisvalid "
-					  "FROM pg_catalog.pg_index i "
-					  "JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
-					  "LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid "
-					  "  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u']::pg_catalog.\"char\"[]) "
-					  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
-					  "  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-					  "  AND d.objid OPERATOR(pg_catalog.=) i.indexrelid AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2)) "
-					  "ORDER BY 1", 2, types, values, NULL);
+	n = column_exec(c, attnum, "SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), "
+					"k.conname, k.contype, i.indisvalid "
+					"FROM pg_catalog.pg_index i "
+					"JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
+					"LEFT JOIN pg_catalog.pg_constraint k ON k.conindid OPERATOR(pg_catalog.=) i.indexrelid "
+					"  AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['p', 'u']::pg_catalog.\"char\"[]) "
+					"WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) OR EXISTS ("
+					"  SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"  AND d.objid OPERATOR(pg_catalog.=) i.indexrelid AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2)) "
+					"ORDER BY 1");
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
 	{
@@ -655,10 +657,10 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 	}
 
 	/* CHECK constraints and foreign keys of this table */
-	n = ss_state_exec("SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
-					  "FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) $1 "
-					  "AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f']::pg_catalog.\"char\"[]) AND $2 OPERATOR(pg_catalog.=) ANY (k.conkey) "
-					  "ORDER BY 1", 2, types, values, NULL);
+	n = column_exec(c, attnum, "SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.contype, k.convalidated "
+					"FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) $1 "
+					"AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f']::pg_catalog.\"char\"[]) AND $2 OPERATOR(pg_catalog.=) ANY (k.conkey) "
+					"ORDER BY 1");
 	tt = SPI_tuptable;
 	for (i = 0; i < n; i++)
 	{
@@ -833,20 +835,32 @@ typedef struct OpenStep
 	char	   *statement;
 } OpenStep;
 
-static List *
-open_steps(Change *c)
+/*
+ * Columns of the change's expand steps (only those not done yet when
+ * open_only), in their order, into SPI_tuptable; their number.
+ */
+static uint64
+expand_steps(Change *c, const char *columns, bool open_only)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
-	uint64		n;
+
+	values[0] = Int64GetDatum(c->id);
+	return ss_state_exec(psprintf("SELECT %s FROM schemashift.change_steps "
+								  "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) %s%s ORDER BY step",
+								  columns,
+								  ss_ledger_literal(&ss_ledger_change_phases, SS_PHASE_EXPAND),
+								  open_only ? " AND done_at IS NULL" : ""),
+						 1, types, values, NULL);
+}
+
+static List *
+open_steps(Change *c)
+{
+	uint64		n = expand_steps(c, "step, action, statement", true);
 	uint64		i;
 	List	   *result = NIL;
 
-	values[0] = Int64GetDatum(c->id);
-	n = ss_state_exec(psprintf("SELECT step, action, statement FROM schemashift.change_steps "
-							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) %s AND done_at IS NULL ORDER BY step",
-							   ss_ledger_literal(&ss_ledger_change_phases, SS_PHASE_EXPAND)),
-					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
 		OpenStep   *s = palloc(sizeof(OpenStep));
@@ -1103,6 +1117,30 @@ next_change_id(void)
 }
 
 /*
+ * Plan change id of a column type change or rename through a shadow column
+ * c->new_column of type c->new_type (with collation, a COLLATE clause or
+ * ""): add it, keep it in sync by a trigger, backfill it, copy the indexes
+ * and constraints of column attnum onto it.
+ */
+static void
+plan_shadow_column(Change *c, int64 id, AttrNumber attnum, const char *collation)
+{
+	List	   *steps = NIL;
+
+	name_sync_objects(c, id);
+	add_step(&steps, "add column",
+			 psprintf("ALTER TABLE %s ADD COLUMN %s %s%s", c->relname,
+					  quoted_column(c->new_column), c->new_type, collation),
+			 NULL, c->new_column);
+	add_step(&steps, "sync trigger", sync_function_sql(c), NULL, c->sync_trigger);
+	add_step(&steps, "backfill", NULL, NULL, NULL);
+	plan_copies(c, attnum, &steps);
+	create_change(c, steps, SS_CHANGE_EXPANDING);
+	if (c->id != id)
+		elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c->id);
+}
+
+/*
  * CALL schemashift.expand_alter_column_type(tbl, col, new_type, using_expr,
  *											 batch_size, INOUT change)
  */
@@ -1187,17 +1225,7 @@ ss_expand_alter_column_type(Oid relid, const char *col, const char *new_type_tex
 		c.id = id;
 		c.new_column = derived_name(psprintf("ss%lld_", (long long) id), c.column);
 		refuse_existing_column(&c, c.new_column);
-		name_sync_objects(&c, id);
-		add_step(&steps, "add column",
-				 psprintf("ALTER TABLE %s ADD COLUMN %s %s", c.relname,
-						  quoted_column(c.new_column), c.new_type),
-				 NULL, c.new_column);
-		add_step(&steps, "sync trigger", sync_function_sql(&c), NULL, c.sync_trigger);
-		add_step(&steps, "backfill", NULL, NULL, NULL);
-		plan_copies(&c, attnum, &steps);
-		create_change(&c, steps, SS_CHANGE_EXPANDING);
-		if (c.id != id)
-			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
+		plan_shadow_column(&c, id, attnum, "");
 		ereport(NOTICE,
 				(errmsg("change %lld: %s of %s becomes %s through shadow column %s",
 						(long long) c.id, quoted_column(c.column), c.relname, c.new_type,
@@ -1233,7 +1261,6 @@ schemashift_expand_rename_column(PG_FUNCTION_ARGS)
 
 	if (!resume_if_open(&c, CHANGE_RENAME, new_name, new_name))
 	{
-		List	   *steps = NIL;
 		HeapTuple	tup;
 		Form_pg_attribute att;
 		char	   *type;
@@ -1256,17 +1283,7 @@ schemashift_expand_rename_column(PG_FUNCTION_ARGS)
 		c.id = id;
 		c.new_column = new_name;
 		c.new_type = type;
-		name_sync_objects(&c, id);
-		add_step(&steps, "add column",
-				 psprintf("ALTER TABLE %s ADD COLUMN %s %s%s", c.relname,
-						  quoted_column(c.new_column), type, collation),
-				 NULL, c.new_column);
-		add_step(&steps, "sync trigger", sync_function_sql(&c), NULL, c.sync_trigger);
-		add_step(&steps, "backfill", NULL, NULL, NULL);
-		plan_copies(&c, attnum, &steps);
-		create_change(&c, steps, SS_CHANGE_EXPANDING);
-		if (c.id != id)
-			elog(ERROR, "change id moved from %lld to %lld", (long long) id, (long long) c.id);
+		plan_shadow_column(&c, id, attnum, collation);
 		ereport(NOTICE,
 				(errmsg("change %lld: %s of %s is renamed %s, both names in sync until contract",
 						(long long) c.id, quoted_column(c.column), c.relname,
@@ -1494,17 +1511,10 @@ old_column_extras(Change *c, const char *final, StringInfo s)
 static void
 swap_copies(Change *c, const char *final, StringInfo s)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	uint64		n;
+	uint64		n = expand_steps(c, "action, old_name, new_name", false);
 	uint64		i;
 	char	   *nn_check = NULL;
 
-	values[0] = Int64GetDatum(c->id);
-	n = ss_state_exec(psprintf("SELECT action, old_name, new_name FROM schemashift.change_steps "
-							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND phase OPERATOR(pg_catalog.=) %s ORDER BY step",
-							   ss_ledger_literal(&ss_ledger_change_phases, SS_PHASE_EXPAND)),
-					  1, types, values, NULL);
 	for (i = 0; i < n; i++)
 	{
 		char	   *action = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
@@ -1576,26 +1586,107 @@ contract_sql(Change *c)
 	return s.data;
 }
 
-static int
-retries_arg(FunctionCallInfo fcinfo, int argno)
+/*
+ * How contract or abort ends a change: the state and phase it ends in, a
+ * check that errors out unless the change's state allows this ending, the
+ * script that does it (which also arms the guard's exemption for it).
+ */
+typedef struct Ending
 {
-	int			n = PG_ARGISNULL(argno) ? SS_STEP_RETRIES : PG_GETARG_INT32(argno);
+	const char *verb;
+	SSChangeState state;
+	SSChangePhase phase;
+	void		(*refuse) (const Change *c);
+	char	   *(*script) (Change *c, SSExemption *exempt);
+} Ending;
 
-	if (n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retries must not be negative")));
-	return n;
+/* contract and abort: lock the change, then end it as e says unless it is */
+static void
+end_change(int64 id, int retries, const Ending *e)
+{
+	Change		c;
+
+	ss_procedure_connect();
+	lock_change(id);
+	PG_TRY();
+	{
+		load_change(&c, id);
+		if (c.state == e->state)
+			ereport(NOTICE,
+					(errmsg("change %lld is already %s, skipping", (long long) id,
+							ss_ledger_word(&ss_ledger_changes, e->state))));
+		else
+		{
+			Finish		f = {&c, e->state, e->phase, NULL};
+			SSExemption exempt;
+
+			e->refuse(&c);
+			check_table(&c);
+			f.sql = e->script(&c, &exempt);
+			SPI_commit();
+			SS_ANY_STATEMENTS(exempt);
+			exempt.relid = c.relid;
+			ss_run_locked(psprintf("%s change %lld", e->verb, (long long) id), f.sql, retries,
+						  &exempt, record_finish, &f);
+			if (e->state == SS_CHANGE_CONTRACTED)
+				ereport(NOTICE,
+						(errmsg("change %lld contracted on %s", (long long) id, c.relname)));
+			else
+				ereport(NOTICE,
+						(errmsg("change %lld aborted: %s is as before", (long long) id, c.relname)));
+		}
+	}
+	PG_FINALLY();
+	{
+		unlock_change(id);
+	}
+	PG_END_TRY();
+	SPI_finish();
 }
 
-/* CALL schemashift.contract(change, retries) */
-Datum
-schemashift_contract(PG_FUNCTION_ARGS)
+static void
+contract_refuse(const Change *c)
+{
+	if (c->state != SS_CHANGE_READY)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("change %lld is %s, not ready to contract", (long long) c->id,
+						ss_ledger_word(&ss_ledger_changes, c->state)),
+				 c->state == SS_CHANGE_ABORTED ? 0 :
+				 errhint("Finish its expansion first: call the same expand procedure again, or CALL schemashift.abort(%lld).",
+						 (long long) c->id)));
+}
+
+static char *
+contract_script(Change *c, SSExemption *exempt)
+{
+	/*
+	 * Dropping the old column and renaming the new one into its place is
+	 * what this recipe is for; the script is built from catalog names only.
+	 */
+	*exempt = ss_exempt_from2(SS_BAN_DROP_COLUMN, SS_RENAMING_COLUMN);
+	return contract_sql(c);
+}
+
+static const Ending contract_ending = {
+	"contract", SS_CHANGE_CONTRACTED, SS_PHASE_CONTRACT,
+	contract_refuse, contract_script
+};
+
+/* CALL schemashift.contract(change, retries) and abort(change, retries) */
+static void
+end_change_call(FunctionCallInfo fcinfo, const Ending *e)
 {
 	static const char *const required[] = {"change"};
 
-	ss_procedure_begin(fcinfo, "contract", lengthof(required), required);
-	ss_contract(PG_GETARG_INT64(0), retries_arg(fcinfo, 1));
+	ss_procedure_begin(fcinfo, e->verb, lengthof(required), required);
+	end_change(PG_GETARG_INT64(0), ss_retries_arg(fcinfo, 1, SS_STEP_RETRIES), e);
+}
+
+Datum
+schemashift_contract(PG_FUNCTION_ARGS)
+{
+	end_change_call(fcinfo, &contract_ending);
 	PG_RETURN_VOID();
 }
 
@@ -1603,124 +1694,55 @@ schemashift_contract(PG_FUNCTION_ARGS)
 void
 ss_contract(int64 id, int retries)
 {
-	Change		c;
-
-	ss_procedure_connect();
-	lock_change(id);
-	PG_TRY();
-	{
-		load_change(&c, id);
-		if (c.state == SS_CHANGE_CONTRACTED)
-			ereport(NOTICE,
-					(errmsg("change %lld is already contracted, skipping", (long long) id)));
-		else if (c.state != SS_CHANGE_READY)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("change %lld is %s, not ready to contract", (long long) id,
-							ss_ledger_word(&ss_ledger_changes, c.state)),
-					 c.state == SS_CHANGE_ABORTED ? 0 :
-					 errhint("Finish its expansion first: call the same expand procedure again, or CALL schemashift.abort(%lld).",
-							 (long long) id)));
-		else
-		{
-			Finish		f = {&c, SS_CHANGE_CONTRACTED, SS_PHASE_CONTRACT, NULL};
-			SSExemption exempt;
-
-			check_table(&c);
-			f.sql = contract_sql(&c);
-			SPI_commit();
-			/*
-			 * Dropping the old column and renaming the new one into its place
-			 * is what this recipe is for; the script is built from catalog
-			 * names only.
-			 */
-			exempt = ss_exempt_from2(SS_BAN_DROP_COLUMN, SS_RENAMING_COLUMN);
-			SS_ANY_STATEMENTS(exempt);
-			exempt.relid = c.relid;
-			ss_run_locked(psprintf("contract change %lld", (long long) id), f.sql, retries,
-						  &exempt, record_finish, &f);
-			ereport(NOTICE,
-					(errmsg("change %lld contracted on %s", (long long) id, c.relname)));
-		}
-	}
-	PG_FINALLY();
-	{
-		unlock_change(id);
-	}
-	PG_END_TRY();
-	SPI_finish();
+	end_change(id, retries, &contract_ending);
 }
 
-/* CALL schemashift.abort(change, retries) */
+static void
+abort_refuse(const Change *c)
+{
+	if (c->state == SS_CHANGE_CONTRACTED)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("change %lld is contracted and cannot be aborted", (long long) c->id),
+				 errdetail("The old structure is gone.")));
+}
+
+static char *
+abort_script(Change *c, SSExemption *exempt)
+{
+	const char *added = c->kind == CHANGE_ADD_COLUMN ? c->column : c->new_column;
+
+	if (!change_added_column(c, added))
+	{
+		/* nothing of it to drop: never drop a column by its name alone */
+		ereport(NOTICE,
+				(errmsg("change %lld did not add a column %s to %s: no column is dropped",
+						(long long) c->id, quoted_column(added), c->relname)));
+		added = NULL;
+	}
+	/* dropping the column this change added is what abort is for */
+	*exempt = ss_exempt_from(SS_BAN_DROP_COLUMN);
+	if (c->kind == CHANGE_ADD_COLUMN)
+		return added ? psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s",
+								c->relname, quoted_column(added)) :
+			psprintf("LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE", c->relname);
+	return psprintf("DROP TRIGGER IF EXISTS %s ON %s;\n"
+					"DROP FUNCTION IF EXISTS %s()%s%s%s%s",
+					c->sync_trigger, c->relname, c->sync_function,
+					added ? ";\nALTER TABLE " : "", added ? c->relname : "",
+					added ? " DROP COLUMN IF EXISTS " : "",
+					added ? quoted_column(added) : "");
+}
+
+static const Ending abort_ending = {
+	"abort", SS_CHANGE_ABORTED, SS_PHASE_ABORT,
+	abort_refuse, abort_script
+};
+
 Datum
 schemashift_abort(PG_FUNCTION_ARGS)
 {
-	static const char *const required[] = {"change"};
-	Change		c;
-	int64		id;
-	int			retries;
-
-	ss_procedure_begin(fcinfo, "abort", lengthof(required), required);
-	ss_procedure_connect();
-	id = PG_GETARG_INT64(0);
-	retries = retries_arg(fcinfo, 1);
-	lock_change(id);
-	PG_TRY();
-	{
-		load_change(&c, id);
-		if (c.state == SS_CHANGE_ABORTED)
-			ereport(NOTICE,
-					(errmsg("change %lld is already aborted, skipping", (long long) id)));
-		else if (c.state == SS_CHANGE_CONTRACTED)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("change %lld is contracted and cannot be aborted", (long long) id),
-					 errdetail("The old structure is gone.")));
-		else
-		{
-			Finish		f = {&c, SS_CHANGE_ABORTED, SS_PHASE_ABORT, NULL};
-			SSExemption exempt;
-
-			const char *added;
-
-			check_table(&c);
-			added = c.kind == CHANGE_ADD_COLUMN ? c.column : c.new_column;
-			if (!change_added_column(&c, added))
-			{
-				/* nothing of it to drop: never drop a column by its name alone */
-				ereport(NOTICE,
-						(errmsg("change %lld did not add a column %s to %s: no column is dropped",
-								(long long) id, quoted_column(added), c.relname)));
-				added = NULL;
-			}
-			if (c.kind == CHANGE_ADD_COLUMN)
-				f.sql = added ? psprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s",
-										 c.relname, quoted_column(added)) :
-					psprintf("LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE", c.relname);
-			else
-				f.sql = psprintf("DROP TRIGGER IF EXISTS %s ON %s;\n"
-								 "DROP FUNCTION IF EXISTS %s()%s%s%s%s",
-								 c.sync_trigger, c.relname, c.sync_function,
-								 added ? ";\nALTER TABLE " : "", added ? c.relname : "",
-								 added ? " DROP COLUMN IF EXISTS " : "",
-								 added ? quoted_column(added) : "");
-			SPI_commit();
-			/* dropping the column this change added is what abort is for */
-			exempt = ss_exempt_from(SS_BAN_DROP_COLUMN);
-			SS_ANY_STATEMENTS(exempt);
-			exempt.relid = c.relid;
-			ss_run_locked(psprintf("abort change %lld", (long long) id), f.sql, retries,
-						  &exempt, record_finish, &f);
-			ereport(NOTICE,
-					(errmsg("change %lld aborted: %s is as before", (long long) id, c.relname)));
-		}
-	}
-	PG_FINALLY();
-	{
-		unlock_change(id);
-	}
-	PG_END_TRY();
-	SPI_finish();
+	end_change_call(fcinfo, &abort_ending);
 	PG_RETURN_VOID();
 }
 
@@ -1764,14 +1786,21 @@ static const char *const column_stops[] = {"not", "null", "constraint", "check",
 "primary", "references", "generated", "collate", "default", NULL};
 static const char *const no_stops[] = {NULL};
 
-/* "expand add column": ADD COLUMN with a default or NOT NULL on a big table */
+/* Is the statement one ALTER TABLE command of this subtype? */
 static bool
-recipe_expand_add_column_match(const SSRecipeInput *in)
+single_cmd_is(const SSRecipeInput *in, AlterTableType subtype)
 {
 	Oid			relid;
 	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
 
-	return cmd && cmd->subtype == AT_AddColumn &&
+	return cmd && cmd->subtype == subtype;
+}
+
+/* "expand add column": ADD COLUMN with a default or NOT NULL on a big table */
+static bool
+recipe_expand_add_column_match(const SSRecipeInput *in)
+{
+	return single_cmd_is(in, AT_AddColumn) &&
 		(ss_has_rule(in->findings, SS_ADDING_FIELD_WITH_DEFAULT) ||
 		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD) ||
 		 ss_has_rule(in->findings, SS_ADDING_REQUIRED_FIELD));
@@ -1832,10 +1861,7 @@ recipe_expand_add_column_run(Step *s)
 static bool
 recipe_expand_column_type_match(const SSRecipeInput *in)
 {
-	Oid			relid;
-	AlterTableCmd *cmd = ss_single_alter_table_cmd(in, &relid);
-
-	return cmd && cmd->subtype == AT_AlterColumnType && in->expand_types &&
+	return single_cmd_is(in, AT_AlterColumnType) && in->expand_types &&
 		(ss_has_rule(in->findings, SS_CHANGING_COLUMN_TYPE) ||
 		 ss_has_rule(in->findings, SS_BAN_TABLE_REWRITE));
 }

@@ -66,18 +66,6 @@ typedef struct IndexRequest
 /* the procedures' default retries */
 #define SS_INDEX_RETRIES 3
 
-static int
-retries_arg(FunctionCallInfo fcinfo, int argno)
-{
-	int			retries = PG_ARGISNULL(argno) ? SS_INDEX_RETRIES : PG_GETARG_INT32(argno);
-
-	if (retries < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retries must not be negative")));
-	return retries;
-}
-
 /* Index of that name in that schema: its OID, or InvalidOid. */
 static Oid
 index_by_name(const char *name, Oid nspid, Oid relid)
@@ -465,7 +453,7 @@ schemashift_create_index(PG_FUNCTION_ARGS)
 	static const char *const required[] = {"definition"};
 
 	ss_procedure_begin(fcinfo, "create_index", lengthof(required), required);
-	ss_create_index(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL, retries_arg(fcinfo, 1),
+	ss_create_index(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL, ss_retries_arg(fcinfo, 1, SS_INDEX_RETRIES),
 					PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout"));
 	PG_RETURN_VOID();
 }
@@ -545,7 +533,7 @@ schemashift_drop_index(PG_FUNCTION_ARGS)
 	static const char *const required[] = {"name"};
 
 	ss_procedure_begin(fcinfo, "drop_index", lengthof(required), required);
-	ss_drop_index(text_to_cstring(PG_GETARG_TEXT_PP(0)), retries_arg(fcinfo, 1));
+	ss_drop_index(text_to_cstring(PG_GETARG_TEXT_PP(0)), ss_retries_arg(fcinfo, 1, SS_INDEX_RETRIES));
 	PG_RETURN_VOID();
 }
 
@@ -639,7 +627,7 @@ schemashift_reindex(PG_FUNCTION_ARGS)
 	char	   *sql;
 
 	ss_procedure_begin(fcinfo, "reindex", lengthof(required), required);
-	retries = retries_arg(fcinfo, 1);
+	retries = ss_retries_arg(fcinfo, 1, SS_INDEX_RETRIES);
 	timeout_ms = PG_ARGISNULL(2) ? 0 : ss_interval_ms(PG_GETARG_DATUM(2), "timeout");
 	ss_procedure_connect();
 

@@ -21,7 +21,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -30,10 +29,10 @@
 #include "plpgsql.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "compat.h"
 #include "lint_blocks.h"
+#include "txn.h"
 
 /* calls inside calls expanded at most this deep */
 #define SS_BLOCK_MAX_DEPTH 4
@@ -124,6 +123,20 @@ is_plpgsql(List *options, bool default_plpgsql)
 	return IsA(lang, String) && strcmp(strVal(lang), "plpgsql") == 0;
 }
 
+typedef struct Compile
+{
+	const char *body;
+	PLpgSQL_function *func;
+} Compile;
+
+static void
+compile_step(void *arg)
+{
+	Compile    *c = (Compile *) arg;
+
+	c->func = compile_inline(pstrdup(c->body));
+}
+
 /*
  * PL/pgSQL's compiler, without running anything: NULL when the body does
  * not compile as an inline block.  Errors are contained in a
@@ -132,41 +145,20 @@ is_plpgsql(List *options, bool default_plpgsql)
 static PLpgSQL_function *
 compile_block(const char *body)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	PLpgSQL_function *volatile func = NULL;
+	Compile		c = {body, NULL};
+	ErrorData  *edata;
 
 	if (compile_inline == NULL)
 		compile_inline = (CompileInlineFn)
 			load_external_function("$libdir/plpgsql", "plpgsql_compile_inline", true, NULL);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		func = compile_inline(pstrdup(body));
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			ReThrowError(edata);
-		func = NULL;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return func;
+	edata = ss_try(compile_step, &c, true);
+	if (edata == NULL)
+		return c.func;
+	/* ss_try re-throws a cancel and out-of-memory; a shutdown goes on too */
+	if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		ReThrowError(edata);
+	return NULL;
 }
 
 /* byte offset of line (1-based) in the body */

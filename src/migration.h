@@ -71,6 +71,14 @@ extern void ss_init_plan(MigrationPlan *p, FunctionCallInfo fcinfo, int approve_
 extern void ss_plan_script(MigrationPlan *p);
 extern void ss_print_plan(MigrationPlan *p);
 
+/*
+ * A step's columns as plan() shows them and the ledger keeps them: number,
+ * line, col, statement, recipe, run, locks, estimate (milliseconds, int8)
+ * and notes, into values[0..8] and isnull[0..8].
+ */
+#define SS_STEP_COLUMNS 9
+extern void ss_step_datums(const Step *s, Datum *values, bool *isnull);
+
 /* migrations.c: the ledger */
 extern char *ss_migration_checksum(const char *script);
 extern void ss_record_plan(MigrationPlan *p, const char *checksum);

@@ -56,26 +56,14 @@ ss_record_plan(MigrationPlan *p, const char *checksum)
 		Step	   *s = lfirst(lc);
 		Datum		values[12];
 		char		nulls[12];
+		bool		isnull[SS_STEP_COLUMNS];
+		int			k;
 
-		memset(nulls, ' ', sizeof(nulls));
 		values[0] = CStringGetTextDatum(p->migration_id);
-		values[1] = Int32GetDatum(s->number);
-		values[2] = Int32GetDatum(s->line);
-		values[3] = Int32GetDatum(s->col);
-		values[4] = CStringGetTextDatum(s->statement);
-		values[5] = CStringGetTextDatum(s->recipe);
-		values[6] = CStringGetTextDatum(s->run);
-		if (s->locks)
-			values[7] = CStringGetTextDatum(s->locks);
-		else
-			nulls[7] = 'n';
-		values[8] = Int64GetDatum(s->estimate_ms);
-		if (s->estimate_ms < 0)
-			nulls[8] = 'n';
-		if (s->notes)
-			values[9] = CStringGetTextDatum(s->notes);
-		else
-			nulls[9] = 'n';
+		nulls[0] = ' ';
+		ss_step_datums(s, &values[1], isnull);
+		for (k = 0; k < SS_STEP_COLUMNS; k++)
+			nulls[k + 1] = isnull[k] ? 'n' : ' ';
 		nulls[10] = nulls[11] = 'n';
 		if (s->approved_objects != NIL)
 		{

@@ -559,6 +559,22 @@ ss_init_plan(MigrationPlan *p, FunctionCallInfo fcinfo, int approve_arg, int exp
 	}
 }
 
+void
+ss_step_datums(const Step *s, Datum *values, bool *isnull)
+{
+	memset(isnull, 0, sizeof(bool) * SS_STEP_COLUMNS);
+	values[0] = Int32GetDatum(s->number);
+	values[1] = Int32GetDatum(s->line);
+	values[2] = Int32GetDatum(s->col);
+	values[7] = Int64GetDatum(s->estimate_ms);
+	isnull[7] = s->estimate_ms < 0;
+	values[3] = CStringGetTextDatum(s->statement);
+	values[4] = CStringGetTextDatum(s->recipe);
+	values[5] = CStringGetTextDatum(s->run);
+	ss_text_or_null(s->locks, &values[6], &isnull[6]);
+	ss_text_or_null(s->notes, &values[8], &isnull[8]);
+}
+
 static Datum
 interval_ms(int64 ms)
 {
@@ -583,24 +599,12 @@ schemashift_plan(PG_FUNCTION_ARGS)
 	foreach(lc, p.steps)
 	{
 		Step	   *s = lfirst(lc);
-		Datum		values[9];
-		bool		nulls[9] = {0};
+		Datum		values[SS_STEP_COLUMNS];
+		bool		nulls[SS_STEP_COLUMNS];
 
-		values[0] = Int32GetDatum(s->number);
-		values[1] = Int32GetDatum(s->line);
-		values[2] = Int32GetDatum(s->col);
-		values[3] = CStringGetTextDatum(s->statement);
-		values[4] = CStringGetTextDatum(s->recipe);
-		values[5] = CStringGetTextDatum(s->run);
-		nulls[6] = s->locks == NULL;
-		if (s->locks)
-			values[6] = CStringGetTextDatum(s->locks);
-		nulls[7] = s->estimate_ms < 0;
-		if (s->estimate_ms >= 0)
+		ss_step_datums(s, values, nulls);
+		if (!nulls[7])
 			values[7] = interval_ms(s->estimate_ms);
-		nulls[8] = s->notes == NULL;
-		if (s->notes)
-			values[8] = CStringGetTextDatum(s->notes);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

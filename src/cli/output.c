@@ -659,25 +659,35 @@ output_text(FILE *out, const Report *report, bool color)
 	}
 }
 
+/* the formats of one line per finding (compact, github): each line by put */
 static void
-output_compact(FILE *out, const Report *report, bool color)
+each_finding(FILE *out, const Report *report,
+			 void (*put) (FILE *out, const LintedFile *file, const Finding *f))
 {
 	for (int i = 0; i < report->nfiles; i++)
 	{
 		const LintedFile *file = &report->files[i];
 
 		for (int j = 0; j < file->nfindings; j++)
-		{
-			const Finding *f = &file->findings[j];
-
-			put_text(out, file->path);
-			fprintf(out, ":%d:%d: %s [", f->line, f->col, level_name(f->level));
-			put_text(out, f->rule);
-			fputs("] ", out);
-			put_text(out, f->message);
-			fputc('\n', out);
-		}
+			put(out, file, &file->findings[j]);
 	}
+}
+
+static void
+put_compact(FILE *out, const LintedFile *file, const Finding *f)
+{
+	put_text(out, file->path);
+	fprintf(out, ":%d:%d: %s [", f->line, f->col, level_name(f->level));
+	put_text(out, f->rule);
+	fputs("] ", out);
+	put_text(out, f->message);
+	fputc('\n', out);
+}
+
+static void
+output_compact(FILE *out, const Report *report, bool color)
+{
+	each_finding(out, report, put_compact);
 }
 
 
@@ -1002,34 +1012,30 @@ github_escape(FILE *out, const char *s, bool property)
 }
 
 static void
+put_github(FILE *out, const LintedFile *file, const Finding *f)
+{
+	/* GitHub's mildest annotation, notice, stands for info */
+	fprintf(out, "::%s file=",
+			f->level == LEVEL_ERROR ? "error" :
+			f->level == LEVEL_WARNING ? "warning" : "notice");
+	github_escape(out, repo_path(file->path), true);
+	fprintf(out, ",line=%d,col=%d,title=", position(f->line),
+			position(f->col));
+	github_escape(out, f->rule, true);
+	fputs("::", out);
+	github_escape(out, f->message, false);
+	if (f->hint && f->hint[0])
+	{
+		fputs("%0AHint: ", out);
+		github_escape(out, f->hint, false);
+	}
+	fputc('\n', out);
+}
+
+static void
 output_github(FILE *out, const Report *report, bool color)
 {
-	for (int i = 0; i < report->nfiles; i++)
-	{
-		const LintedFile *file = &report->files[i];
-
-		for (int j = 0; j < file->nfindings; j++)
-		{
-			const Finding *f = &file->findings[j];
-
-			/* GitHub's mildest annotation, notice, stands for info */
-			fprintf(out, "::%s file=",
-					f->level == LEVEL_ERROR ? "error" :
-					f->level == LEVEL_WARNING ? "warning" : "notice");
-			github_escape(out, repo_path(file->path), true);
-			fprintf(out, ",line=%d,col=%d,title=", position(f->line),
-					position(f->col));
-			github_escape(out, f->rule, true);
-			fputs("::", out);
-			github_escape(out, f->message, false);
-			if (f->hint && f->hint[0])
-			{
-				fputs("%0AHint: ", out);
-				github_escape(out, f->hint, false);
-			}
-			fputc('\n', out);
-		}
-	}
+	each_finding(out, report, put_github);
 }
 
 
