@@ -88,60 +88,65 @@ add_alter_table(SSContext *cxt, List **rels, AlterTableStmt *s)
 }
 
 /*
- * Every existing table the statement names; *cascade is set for TRUNCATE
- * ... CASCADE.
+ * Every existing table the statement names, into *rels; *cascade is set for
+ * TRUNCATE ... CASCADE.  False when the statement may act on tables it
+ * does not name one by one (REINDEX SCHEMA, VACUUM FULL without a list,
+ * ALTER TABLE ALL IN TABLESPACE, DROP TYPE ... CASCADE...): those are not
+ * judged.  No statement (an event trigger's finding): its object alone.
  */
-static List *
-statement_relations(SSContext *cxt, Node *stmt, bool *cascade)
+static bool
+statement_relations(SSContext *cxt, Node *stmt, List **rels, bool *cascade)
 {
-	List	   *rels = NIL;
 	ListCell   *lc;
 
 	*cascade = false;
 	if (stmt == NULL)
-		return NIL;
+		return true;
 	switch (nodeTag(stmt))
 	{
 		case T_AlterTableStmt:
-			add_alter_table(cxt, &rels, (AlterTableStmt *) stmt);
-			break;
+			add_alter_table(cxt, rels, (AlterTableStmt *) stmt);
+			return true;
 		case T_IndexStmt:
-			add_rangevar(cxt, &rels, ((IndexStmt *) stmt)->relation);
-			break;
+			add_rangevar(cxt, rels, ((IndexStmt *) stmt)->relation);
+			return true;
 		case T_ReindexStmt:
-			add_rangevar(cxt, &rels, ((ReindexStmt *) stmt)->relation);
-			break;
+			add_rangevar(cxt, rels, ((ReindexStmt *) stmt)->relation);
+			return ((ReindexStmt *) stmt)->relation != NULL;
 		case T_ClusterStmt:
-			add_rangevar(cxt, &rels, ((ClusterStmt *) stmt)->relation);
-			break;
+			add_rangevar(cxt, rels, ((ClusterStmt *) stmt)->relation);
+			return ((ClusterStmt *) stmt)->relation != NULL;
 		case T_UpdateStmt:
-			add_rangevar(cxt, &rels, ((UpdateStmt *) stmt)->relation);
-			break;
+			add_rangevar(cxt, rels, ((UpdateStmt *) stmt)->relation);
+			return true;
 		case T_DeleteStmt:
-			add_rangevar(cxt, &rels, ((DeleteStmt *) stmt)->relation);
-			break;
+			add_rangevar(cxt, rels, ((DeleteStmt *) stmt)->relation);
+			return true;
 		case T_VacuumStmt:
 			foreach(lc, ((VacuumStmt *) stmt)->rels)
-				add_rangevar(cxt, &rels, lfirst_node(VacuumRelation, lc)->relation);
-			break;
+				add_rangevar(cxt, rels, lfirst_node(VacuumRelation, lc)->relation);
+			return ((VacuumStmt *) stmt)->rels != NIL;
 		case T_TruncateStmt:
 			foreach(lc, ((TruncateStmt *) stmt)->relations)
-				add_rangevar(cxt, &rels, lfirst_node(RangeVar, lc));
+				add_rangevar(cxt, rels, lfirst_node(RangeVar, lc));
 			*cascade = ((TruncateStmt *) stmt)->behavior == DROP_CASCADE;
-			break;
+			return true;
 		case T_DropStmt:
+			if (((DropStmt *) stmt)->removeType != OBJECT_TABLE &&
+				((DropStmt *) stmt)->removeType != OBJECT_INDEX)
+				return false;
 			foreach(lc, ((DropStmt *) stmt)->objects)
 			{
 				List	   *names = lfirst(lc);
 
-				if (IsA(names, List) && list_length(names) <= 3)
-					add_rangevar(cxt, &rels, makeRangeVarFromNameList(names));
+				if (list_length(names) > 3)
+					return false;
+				add_rangevar(cxt, rels, makeRangeVarFromNameList(names));
 			}
-			break;
+			return true;
 		default:
-			break;
+			return false;
 	}
-	return rels;
 }
 
 /*
@@ -184,10 +189,12 @@ static int64
 statement_data_bytes(SSContext *cxt, const SSFinding *f)
 {
 	bool		cascade;
-	List	   *rels = statement_relations(cxt, cxt ? cxt->stmt : NULL, &cascade);
+	List	   *rels = NIL;
 	int64		total = 0;
 	int			i;
 
+	if (!statement_relations(cxt, cxt ? cxt->stmt : NULL, &rels, &cascade))
+		return -1;
 	add_relid(&rels, ss_approval_object_target(f->object, NULL));
 	if (rels == NIL)
 		return -1;
