@@ -16,6 +16,7 @@ OBJS = \
 	src/rules.o \
 	src/engine.o \
 	src/engine_phases.o \
+	src/table_size.o \
 	src/catalog.o \
 	src/lint.o \
 	src/rules_tx.o \

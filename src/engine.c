@@ -120,6 +120,7 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 	f.rewrites = rewrites;
 	f.message = message ? message : schemashift_rules[rule].message;
 	f.hint = hint ? hint : schemashift_rules[rule].hint;
+	ss_judge_table_size(cxt, &f);
 	cxt->emit(cxt, &f);
 }
 

@@ -231,6 +231,7 @@ emit_event_finding(SSContext *cxt, SSRuleId rule, const char *object,
 	f.rewrites = false;
 	f.message = message;
 	f.hint = schemashift_rules[rule].hint;
+	ss_judge_table_size(cxt, &f);
 	if (f.level != SS_LEVEL_OFF)
 		guard_emit(cxt, &f);
 }
@@ -240,8 +241,8 @@ emit_event_finding(SSContext *cxt, SSRuleId rule, const char *object,
  * children and partitions at any depth, and for TRUNCATE ... CASCADE the
  * tables whose foreign keys reach it, transitively.
  */
-static List *
-reached_relations(Oid relid, SSRuleId rule)
+List *
+ss_reached_relations(Oid relid, SSRuleId rule)
 {
 	List	   *reached = NIL;
 
@@ -287,7 +288,7 @@ emit_reached(SSContext *cxt, GuardRun *run, const SSFinding *f)
 	relid = ss_approval_object_target(f->object, &column);
 	if (!OidIsValid(relid))
 		return;
-	reached = reached_relations(relid, f->rule);
+	reached = ss_reached_relations(relid, f->rule);
 	run->reached = true;
 	foreach(lc, reached)
 	{

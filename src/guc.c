@@ -36,6 +36,7 @@ char	   *schemashift_rules_setting = NULL;
 int			schemashift_mode = SS_MODE_WARN;
 int			schemashift_lock_timeout = 5000;
 bool		schemashift_progress_notices = true;
+int			schemashift_min_table_size = 0;
 
 static const struct config_enum_entry mode_options[] = {
 	{"off", SS_MODE_OFF, false},
@@ -77,6 +78,7 @@ static const char *const policy_settings[] = {
 	"schemashift.mode",
 	"schemashift.rules",
 	"schemashift.lock_timeout",
+	"schemashift.min_table_size",
 };
 
 #define NUM_POLICY_SETTINGS lengthof(policy_settings)
@@ -207,7 +209,8 @@ configured_value(const char *name, char **value, GucSource *source)
  * A placeholder of a policy setting was refused: this session gets the
  * administrator's value back; when that cannot be read, or does not apply,
  * the strictest value instead (enforce; every rule at level error; the
- * built-in lock_timeout), never the looser built-in default.
+ * built-in lock_timeout; min_table_size 0), never the looser built-in
+ * default.
  */
 static void
 fail_closed(const char *name, const char *refused)
@@ -298,6 +301,17 @@ schemashift_define_gucs(void)
 							0, INT_MAX,
 							PGC_SUSET,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	/* 0, the strict value, is also where a refused placeholder falls back */
+	DefineCustomIntVariable("schemashift.min_table_size",
+							"Tables under this size do not block on rules about how long a lock is held.",
+							"Findings of those rules on a smaller table are reported at level info; rules about breaking the application still apply. 0 turns this off.",
+							&schemashift_min_table_size,
+							0,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("schemashift.progress_notices",

@@ -30,7 +30,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Use CREATE INDEX CONCURRENTLY outside a transaction block.",
 		"A plain CREATE INDEX takes a SHARE lock on the table: reads continue, but every INSERT, UPDATE and DELETE waits until the index is built, which takes minutes to hours on a large table. A CREATE INDEX on a partitioned table builds the index on every partition; ATTACH PARTITION of an existing table builds each index of the parent the table lacks, under an ACCESS EXCLUSIVE lock on the table.",
 		"CREATE INDEX users_email_idx ON users (email);",
-		"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);"},
+		"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);", SS_SIZE_LOCK},
 	[SS_REQUIRE_CONCURRENT_INDEX_DELETION] = {
 		"require-concurrent-index-deletion", SS_LEVEL_ERROR, AEL, false,
 		"DROP INDEX without CONCURRENTLY",
@@ -38,7 +38,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Use DROP INDEX CONCURRENTLY outside a transaction block.",
 		"DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table. The drop itself is quick, but the lock request waits behind every running query on the table, and every later query waits behind it.",
 		"DROP INDEX users_email_idx;",
-		"DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;"},
+		"DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;", SS_SIZE_LOCK},
 	[SS_REQUIRE_CONCURRENT_REINDEX] = {
 		"require-concurrent-reindex", SS_LEVEL_ERROR, AEL, false,
 		"REINDEX without CONCURRENTLY",
@@ -46,7 +46,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Use REINDEX ... CONCURRENTLY outside a transaction block.",
 		"REINDEX takes a SHARE lock on the table and an ACCESS EXCLUSIVE lock on each index it rebuilds, for the whole rebuild.",
 		"REINDEX INDEX users_email_idx;",
-		"REINDEX INDEX CONCURRENTLY users_email_idx;"},
+		"REINDEX INDEX CONCURRENTLY users_email_idx;", SS_SIZE_LOCK},
 	[SS_REQUIRE_CONCURRENT_PARTITION_DETACH] = {
 		"require-concurrent-partition-detach", SS_LEVEL_ERROR, AEL, false,
 		"DETACH PARTITION without CONCURRENTLY",
@@ -54,7 +54,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Use ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY outside a transaction block.",
 		"A plain DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the parent table; DETACH ... CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE.",
 		"ALTER TABLE measurements DETACH PARTITION measurements_2020;",
-		"ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;"},
+		"ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;", SS_SIZE_LOCK},
 	[SS_BAN_CONCURRENT_INDEX_CREATION_IN_TRANSACTION] = {
 		"ban-concurrent-index-creation-in-transaction", SS_LEVEL_ERROR, NULL, false,
 		"a CONCURRENTLY command inside a transaction block",
@@ -86,7 +86,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate transaction.",
 		"Adding a CHECK takes ACCESS EXCLUSIVE (a FOREIGN KEY takes SHARE ROW EXCLUSIVE on both tables) and keeps it while every existing row is checked. NOT VALID skips the check; VALIDATE CONSTRAINT then checks under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue. Validating in the same transaction as the NOT VALID add keeps the strong lock for the whole scan, which defeats the purpose.",
 		"ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);",
-		"ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0) NOT VALID;\n-- in another transaction:\nALTER TABLE accounts VALIDATE CONSTRAINT positive_balance;"},
+		"ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0) NOT VALID;\n-- in another transaction:\nALTER TABLE accounts VALIDATE CONSTRAINT positive_balance;", SS_SIZE_LOCK},
 	[SS_ADDING_FOREIGN_KEY_CONSTRAINT] = {
 		"adding-foreign-key-constraint", SS_LEVEL_WARNING, "ShareRowExclusiveLock", false,
 		"FOREIGN KEY added to an existing table without NOT VALID",
@@ -94,7 +94,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add the foreign key with NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.",
 		"ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on the table and on the referenced table, and checks every existing row before it commits: writes to both tables stop for the whole scan.",
 		"ALTER TABLE emails ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id);",
-		"ALTER TABLE emails ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE emails VALIDATE CONSTRAINT fk_user;"},
+		"ALTER TABLE emails ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE emails VALIDATE CONSTRAINT fk_user;", SS_SIZE_LOCK},
 	[SS_FOREIGN_KEY_WITHOUT_INDEX] = {
 		"foreign-key-without-index", SS_LEVEL_WARNING, NULL, false,
 		"foreign key whose referencing columns have no index",
@@ -110,7 +110,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Build the unique index with CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX.",
 		"ADD UNIQUE builds a new index under an ACCESS EXCLUSIVE lock: nothing can read or write the table until the build ends.",
 		"ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
-		"CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"},
+		"CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;", SS_SIZE_LOCK},
 	[SS_ADDING_SERIAL_PRIMARY_KEY_FIELD] = {
 		"adding-serial-primary-key-field", SS_LEVEL_ERROR, AEL, false,
 		"PRIMARY KEY added to an existing table without USING INDEX",
@@ -118,7 +118,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Build a unique index with CREATE UNIQUE INDEX CONCURRENTLY, prove the columns NOT NULL with validated CHECKs, then ALTER TABLE ... ADD CONSTRAINT ... PRIMARY KEY USING INDEX.",
 		"ADD PRIMARY KEY builds a unique index and sets the columns NOT NULL under an ACCESS EXCLUSIVE lock, for as long as the build and the scan take.",
 		"ALTER TABLE items ADD PRIMARY KEY (id);",
-		"CREATE UNIQUE INDEX CONCURRENTLY items_pkey ON items (id);\nALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY USING INDEX items_pkey;"},
+		"CREATE UNIQUE INDEX CONCURRENTLY items_pkey ON items (id);\nALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY USING INDEX items_pkey;", SS_SIZE_LOCK},
 	[SS_ADDING_EXCLUSION_CONSTRAINT] = {
 		"adding-exclusion-constraint", SS_LEVEL_ERROR, AEL, false,
 		"EXCLUDE constraint added to an existing table",
@@ -126,7 +126,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"There is no online way to add an exclusion constraint: add it while the table is small, or to a new table that replaces the old one.",
 		"EXCLUDE constraints support neither NOT VALID nor USING INDEX: the index build and the check of every row run under an ACCESS EXCLUSIVE lock.",
 		"ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
-		NULL},
+		NULL, SS_SIZE_LOCK},
 	[SS_ADDING_NOT_NULLABLE_FIELD] = {
 		"adding-not-nullable-field", SS_LEVEL_ERROR, AEL, false,
 		"SET NOT NULL on an existing column without a validated CHECK (col IS NOT NULL)",
@@ -134,7 +134,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a separate transaction, then SET NOT NULL (no scan) and drop the check.",
 		"SET NOT NULL holds an ACCESS EXCLUSIVE lock while it reads every row to prove there is no NULL, unless a validated CHECK (col IS NOT NULL) already proves it, in which case the scan is skipped.",
 		"ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
-		"ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;"},
+		"ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;", SS_SIZE_LOCK},
 	[SS_ADDING_REQUIRED_FIELD] = {
 		"adding-required-field", SS_LEVEL_ERROR, AEL, false,
 		"NOT NULL column without a default added to an existing table",
@@ -142,7 +142,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add the column with a non-volatile DEFAULT, or add it nullable, backfill it, and prove NOT NULL with a validated CHECK.",
 		"Existing rows would get NULL in a column that forbids it, so the statement fails as soon as the table has a row: the migration breaks in production although it passed on an empty development database.",
 		"ALTER TABLE recipe ADD COLUMN public boolean NOT NULL;",
-		"ALTER TABLE recipe ADD COLUMN public boolean NOT NULL DEFAULT true;"},
+		"ALTER TABLE recipe ADD COLUMN public boolean NOT NULL DEFAULT true;", SS_SIZE_EMPTY},
 	[SS_ADDING_FIELD_WITH_DEFAULT] = {
 		"adding-field-with-default", SS_LEVEL_ERROR, AEL, true,
 		"column added with a volatile default or as a stored generated column",
@@ -150,7 +150,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add the column without a default (or with a constant one), set the default for new rows with ALTER COLUMN ... SET DEFAULT, and backfill existing rows in batches.",
 		"Since PostgreSQL 11 a non-volatile default is stored in the catalog and costs nothing. A volatile default (random(), clock_timestamp(), gen_random_uuid(), any function schemashift cannot find) or a stored generated column must be computed for every existing row: the table is rewritten under an ACCESS EXCLUSIVE lock.",
 		"ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-		"ALTER TABLE users ADD COLUMN token uuid;\nALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();\n-- backfill existing rows in batches"},
+		"ALTER TABLE users ADD COLUMN token uuid;\nALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();\n-- backfill existing rows in batches", SS_SIZE_LOCK},
 	[SS_ADDING_SERIAL_COLUMN] = {
 		"adding-serial-column", SS_LEVEL_ERROR, AEL, true,
 		"serial or identity column added to an existing table",
@@ -158,7 +158,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add a nullable bigint column, attach a sequence default for new rows, backfill existing rows in batches, then prove NOT NULL with a validated CHECK.",
 		"A serial or identity column needs a fresh value for every existing row, so the table is rewritten under an ACCESS EXCLUSIVE lock.",
 		"ALTER TABLE events ADD COLUMN seq bigserial;",
-		NULL},
+		NULL, SS_SIZE_LOCK},
 	[SS_CHANGING_COLUMN_TYPE] = {
 		"changing-column-type", SS_LEVEL_ERROR, AEL, true,
 		"column type change that rewrites the table",
@@ -166,7 +166,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Add a new column of the new type, keep it in sync with a trigger, backfill in batches, then swap the columns in one short transaction.",
 		"Unless the new type is binary-coercible from the old one (varchar(10) to varchar(20), varchar to text, numeric(10,2) to numeric(12,2)), ALTER COLUMN TYPE rewrites every row and rebuilds every index of the table under an ACCESS EXCLUSIVE lock. schemashift asks the server whether this change would rewrite, so binary-coercible changes are not reported, unless they rebuild an index on the column all the same: a new collation, an index on an expression of the column or with a predicate, another default operator class.",
 		"ALTER TABLE orders ALTER COLUMN id TYPE bigint;",
-		NULL},
+		NULL, SS_SIZE_LOCK},
 	[SS_BAN_TABLE_REWRITE] = {
 		"ban-table-rewrite", SS_LEVEL_ERROR, AEL, true,
 		"statement that rewrites a whole table (SET TABLESPACE, SET LOGGED/UNLOGGED, SET ACCESS METHOD, VACUUM FULL, CLUSTER)",
@@ -174,7 +174,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Use an online rewrite (pg_repack or pg_squeeze), or do it in a maintenance window.",
 		"These statements copy every row into a new file under an ACCESS EXCLUSIVE lock: the table is unavailable for as long as the copy takes.",
 		"VACUUM FULL orders;",
-		NULL},
+		NULL, SS_SIZE_LOCK},
 	[SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT] = {
 		"ban-alter-domain-with-add-constraint", SS_LEVEL_ERROR, "ShareLock", false,
 		"ALTER DOMAIN ... ADD CONSTRAINT or SET NOT NULL",
@@ -206,7 +206,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Stop using the table in the application first; rename it aside and drop it in a later release.",
 		"The data is gone once the transaction commits, and every query that names the table fails. DROP OWNED BY a role drops every table the role owns at once: it is reported under this rule, with the role as the object. A table dropped by cascade (the partitions of a partitioned table, the children of DROP ... CASCADE) is reported too.",
 		"DROP TABLE users;",
-		NULL},
+		NULL, SS_SIZE_EMPTY},
 	[SS_BAN_DROP_DATABASE] = {
 		"ban-drop-database", SS_LEVEL_ERROR, NULL, false,
 		"DROP DATABASE",
@@ -246,7 +246,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Delete the rows you mean to delete in batches, or approve the truncate explicitly.",
 		"TRUNCATE removes every row at once under an ACCESS EXCLUSIVE lock; it cannot be undone after commit.",
 		"TRUNCATE audit_events;",
-		NULL},
+		NULL, SS_SIZE_LOCK},
 	[SS_BAN_TRUNCATE_CASCADE] = {
 		"ban-truncate-cascade", SS_LEVEL_ERROR, AEL, false,
 		"TRUNCATE ... CASCADE",
@@ -254,7 +254,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Truncate the tables you mean explicitly, without CASCADE.",
 		"CASCADE follows foreign keys and truncates tables the author may not have had in mind.",
 		"TRUNCATE users CASCADE;",
-		"TRUNCATE users, sessions;"},
+		"TRUNCATE users, sessions;", SS_SIZE_LOCK},
 	[SS_BAN_REASSIGN_OWNED] = {
 		"ban-reassign-owned", SS_LEVEL_WARNING, AEL, false,
 		"REASSIGN OWNED",
@@ -286,7 +286,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"Backfill in batches of a few thousand rows by key range, committing after each batch.",
 		"One big UPDATE holds a row lock on every row it touched until it commits (writers of those rows wait), generates WAL and dead tuples all at once, and cannot be resumed if it fails.",
 		"UPDATE users SET email_normalized = lower(email);",
-		"-- batches by key, each in its own transaction:\nUPDATE users SET email_normalized = lower(email) WHERE id BETWEEN 1 AND 5000;"},
+		"-- batches by key, each in its own transaction:\nUPDATE users SET email_normalized = lower(email) WHERE id BETWEEN 1 AND 5000;", SS_SIZE_LOCK},
 	[SS_EXCLUSIVE_LOCK_HELD_ACROSS_STATEMENTS] = {
 		"exclusive-lock-held-across-statements", SS_LEVEL_WARNING, AEL, false,
 		"more statements run in a transaction that already holds an ACCESS EXCLUSIVE lock on an existing table",

@@ -96,6 +96,20 @@ typedef enum SSRuleId
 	SS_NUM_RULES
 } SSRuleId;
 
+/*
+ * What the size of the table a finding is about does to it, under
+ * schemashift.min_table_size (table_size.c): the rules about how long a
+ * lock is held do not matter on a table the work takes milliseconds on;
+ * the rules about breaking the running application always do.
+ */
+typedef enum SSSizeRule
+{
+	SS_SIZE_ALWAYS = 0,			/* whatever the size */
+	SS_SIZE_LOCK,				/* lock duration only: info under the size */
+	SS_SIZE_EMPTY				/* data loss or failure only: info when the
+								 * table holds no data at all */
+} SSSizeRule;
+
 typedef struct SSRule
 {
 	const char *id;				/* stable kebab-case id */
@@ -108,6 +122,7 @@ typedef struct SSRule
 	const char *why;			/* docs: why it is dangerous */
 	const char *bad;			/* docs: an example that is flagged */
 	const char *good;			/* docs: the safe way, or NULL */
+	SSSizeRule	size_rule;		/* under schemashift.min_table_size */
 } SSRule;
 
 extern const SSRule schemashift_rules[SS_NUM_RULES];
@@ -144,6 +159,7 @@ extern char *schemashift_rules_setting;
 extern int	schemashift_mode;
 extern int	schemashift_lock_timeout;
 extern bool schemashift_progress_notices;
+extern int	schemashift_min_table_size;
 extern void schemashift_define_gucs(void);
 
 /* ---------- the live guard (guard.c, hooks.c) ---------- */
@@ -159,6 +175,8 @@ extern int	schemashift_guard_depth(void);
 extern void schemashift_guard_statement_end(const char *tag);
 extern void schemashift_guard_rewrite(Oid relid, int reason);
 extern void schemashift_guard_dropped(void);
+/* relations a statement on relid also acts on: children, CASCADE's tables */
+extern List *ss_reached_relations(Oid relid, SSRuleId rule);
 /*
  * Does this XactEvent end the top transaction?  The guard's frames and the
  * approvals live in TopTransactionContext and go with it.
@@ -313,6 +331,8 @@ extern void ss_report_full(SSContext *cxt, SSRuleId rule, int location,
 						   const char *object, LOCKMODE lock, bool rewrites,
 						   const char *message, const char *hint);
 extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
+/* a finding on a table under schemashift.min_table_size (table_size.c) */
+extern void ss_judge_table_size(SSContext *cxt, SSFinding *f);
 
 /* ---------- catalog and script knowledge (catalog.c) ---------- */
 

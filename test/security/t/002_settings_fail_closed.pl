@@ -3,7 +3,7 @@
 # (PGOPTIONS, SET, set_config()) is refused when the library defines the
 # setting.  The server then falls back to the built-in default; for every
 # setting that enforces policy (schemashift.mode, schemashift.rules,
-# schemashift.lock_timeout) the administrator's configured value must hold
+# schemashift.lock_timeout, schemashift.min_table_size) the administrator's configured value must hold
 # instead: a statement blocked at the administrator's level is still
 # blocked, and DDL still waits no longer than the configured lock_timeout.
 use strict;
@@ -109,7 +109,24 @@ is($out, "t\nenforce|ban-drop-not-null=error, prefer-text-field=error|1500ms",
 	'PGOPTIONS schemashift.rules: the role-and-database value comes back');
 $node->safe_psql('postgres', 'ALTER ROLE app IN DATABASE postgres RESET schemashift.rules');
 
-# 7. What must still work: a superuser may set them with PGOPTIONS.
+# 7. schemashift.min_table_size (issue 18): a placeholder app sets before the
+# library loads is refused, and the session keeps the strict 0, so that
+# DROP TABLE of t (which has rows) and, below, an index build on an empty
+# table stay blocked.
+$node->safe_psql('postgres', 'CREATE TABLE e (id int); ALTER TABLE e OWNER TO app;');
+for my $try (['-c schemashift.min_table_size=1GB', ''],
+	['', "SET schemashift.min_table_size = '1GB';"],
+	['', "SELECT set_config('schemashift.min_table_size', '1GB', false);"])
+{
+	my ($options, $set) = @$try;
+	($ret, $out, $err) = as_app($options,
+		"$set SELECT count(*) > 0 FROM schemashift.rules(); SELECT current_setting('schemashift.min_table_size'); CREATE INDEX e_id ON e (id);");
+	like($err, qr/SS001/, "min_table_size '$options$set': an index build on an empty table is still blocked");
+	like($out, qr/^0$/m, "min_table_size '$options$set': the session keeps 0");
+}
+like($err, qr/schemashift\.min_table_size = "1GB" was refused/, 'the refusal is reported');
+
+# 8. What must still work: a superuser may set them with PGOPTIONS.
 {
 	local $ENV{PGOPTIONS} = '-c schemashift.rules=ban-drop-not-null=warning';
 	($ret, $out, $err) = $node->psql('postgres', $drop_not_null);
