@@ -16,6 +16,7 @@
  *
  * A function body is compiled the way a DO body is; one that only compiles
  * as a function returning a value (RETURN x, RETURN QUERY) is passed over.
+ * It is linted at its first call only (CREATE OR REPLACE makes it new).
  *
  *-------------------------------------------------------------------------
  */
@@ -44,6 +45,7 @@ typedef struct BlockFunction
 	char	   *body;
 	int			body_offset;	/* in the script, or -1: not verbatim there */
 	bool		active;			/* being expanded: a call to itself is not */
+	bool		expanded;		/* linted at its first call already */
 } BlockFunction;
 
 struct SSBlocks
@@ -402,7 +404,11 @@ expand_call(Walk *outer, List *funcname, int offset)
 	foreach(lc, b->functions)
 		if (names_match(lfirst(lc), funcname))
 			found = lfirst(lc);
-	if (found == NULL || found->active)
+	/*
+	 * Once, at the first call: a script calling a big function many times
+	 * must not cost their product, and the findings would repeat.
+	 */
+	if (found == NULL || found->active || found->expanded)
 		return;
 	w = *outer;
 	w.body = found->body;
@@ -412,6 +418,7 @@ expand_call(Walk *outer, List *funcname, int offset)
 					   outer->line_of(outer->arg, offset));
 	b->depth++;
 	found->active = true;
+	found->expanded = true;
 	PG_TRY();
 	{
 		walk_body(&w);
@@ -446,6 +453,7 @@ remember_function(SSBlocks *b, CreateFunctionStmt *cf, const char *script,
 	f->body = pstrdup(strVal(linitial((List *) as)));
 	f->body_offset = find_text(script, stmt_offset, stmt_len, f->body);
 	f->active = false;
+	f->expanded = false;
 	b->functions = lappend(b->functions, f);
 	MemoryContextSwitchTo(old);
 }
