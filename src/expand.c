@@ -639,6 +639,50 @@ refuse_dependents(Change *c, AttrNumber attnum)
 			 errhint("Contract would have to drop them with the old column. Drop and recreate them around the change.")));
 }
 
+/*
+ * A serial column's sequence, AS integer, would stop the bigint column at
+ * 2^31 - 1: contract moves it to the new type with the column (a step
+ * without a statement while expanding, like the key swap).
+ */
+static void
+plan_sequence_type(Change *c, AttrNumber attnum, List **steps)
+{
+	Oid			types[3] = {OIDOID, INT4OID, TEXTOID};
+	Datum		values[3];
+	uint64		n;
+	uint64		i;
+
+	if (c->kind != CHANGE_ALTER_TYPE)
+		return;
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = Int32GetDatum(attnum);
+	values[2] = CStringGetTextDatum(c->new_type);
+	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
+					  "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.relname) "
+					  "FROM pg_catalog.pg_depend d "
+					  "JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid "
+					  "JOIN pg_catalog.pg_namespace sn ON sn.oid OPERATOR(pg_catalog.=) s.relnamespace "
+					  "JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.oid "
+					  "JOIN pg_catalog.pg_type st ON st.oid OPERATOR(pg_catalog.=) q.seqtypid "
+					  "JOIN pg_catalog.pg_type nt ON nt.oid OPERATOR(pg_catalog.=) pg_catalog.to_regtype($3) "
+					  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
+					  "AND d.deptype OPERATOR(pg_catalog.=) ANY (ARRAY['a', 'i']::pg_catalog.\"char\"[]) "
+					  "AND nt.oid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int4', 'pg_catalog.int8']::pg_catalog.regtype[]) "
+					  "AND st.typlen OPERATOR(pg_catalog.<) nt.typlen ORDER BY 1",
+					  3, types, values, NULL);
+	for (i = 0; i < n; i++)
+	{
+		char	   *seq = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		add_step(steps, "sequence type", NULL, seq, c->new_type);
+		ereport(NOTICE,
+				(errmsg("change %lld: sequence %s becomes %s at contract", (long long) c->id,
+						seq, c->new_type)));
+	}
+}
+
 /* Plan concurrent copies of the indexes and constraints on the column. */
 static void
 plan_copies(Change *c, AttrNumber attnum, List **steps)
@@ -737,6 +781,7 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 						  quote_identifier(chk)),
 				 NULL, chk);
 	}
+	plan_sequence_type(c, attnum, steps);
 }
 
 /*
@@ -1581,6 +1626,8 @@ swap_copies(Change *c, const char *final, StringInfo s)
 		else if (strcmp(action, "copy constraint") == 0)
 			appendStringInfo(s, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
 							 c->relname, quote_identifier(new_name), quote_identifier(old_name));
+		else if (strcmp(action, "sequence type") == 0)
+			appendStringInfo(s, "ALTER SEQUENCE %s AS %s;\n", old_name, new_name);
 	}
 }
 

@@ -85,7 +85,6 @@ SELECT m.id, m.status, m.steps,
        CASE m.status
             WHEN 'done' THEN 'nothing: the migration is applied'
             WHEN 'failed' THEN 'fix the cause, then run apply() again with the same script and id: it resumes at step ' || c.step
-                               || '; to run an edited script, schemashift.reset() it first'
             WHEN 'reverted' THEN 'nothing: reverted; apply() with this id runs it again as run ' || (m.run + 1)
             WHEN 'reset' THEN 'apply() with this id runs its script again as run ' || (m.run + 1)
             ELSE (SELECT COALESCE('running in process ' || l.pid || ', at step ' || c.step,
