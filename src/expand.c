@@ -1832,7 +1832,8 @@ schemashift_abort(PG_FUNCTION_ARGS)
 
 /*
  * CALL schemashift.contract(tbl, col, retries) and abort(tbl, col,
- * retries): the open change whose old or new column is col.
+ * retries): the open change whose old or new column is col, else the
+ * latest one that ended (so that a second call skips, as by id).
  */
 static void
 end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
@@ -1853,15 +1854,15 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 	ss_procedure_connect();
 	if (ss_state_exec(psprintf("SELECT id FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
 							   "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
-							   "AND state OPERATOR(pg_catalog.<>) ALL (%s) ORDER BY id DESC LIMIT 1",
+							   "ORDER BY state OPERATOR(pg_catalog.<>) ALL (%s) DESC, id DESC LIMIT 1",
 							   finished_states()),
 					  2, types, values, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("no open change on column \"%s\" of %s", column,
+				 errmsg("no expand/contract change on column \"%s\" of %s", column,
 						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												   get_rel_name(relid))),
-				 errhint("schemashift.changes lists the changes; an ended one has no next_call.")));
+				 errhint("schemashift.changes lists the changes and the call to run next on each open one.")));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	end_change(id, ss_retries_arg(fcinfo, 2, SS_STEP_RETRIES), e);

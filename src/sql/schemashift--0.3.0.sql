@@ -629,11 +629,13 @@ RETURNS TABLE (
     run text,
     locks text,
     estimate interval,
-    notes text)
+    notes text,
+    refused text,
+    way_through text)
 AS 'MODULE_PATHNAME', 'schemashift_plan'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 COMMENT ON FUNCTION schemashift.plan(text, text[], boolean) IS
-'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate';
+'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate; refused steps with their rules and the ways through';
 
 CREATE PROCEDURE schemashift.apply(
     script text,
