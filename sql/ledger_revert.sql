@@ -10,11 +10,9 @@ RESET client_min_messages;
 
 -- 1. up, down, up: the second up runs the script again (its backfill's
 -- NOTICEs name job ids, which other tests move: not shown)
+\set lr_script 'ALTER TABLE lr_items ADD CONSTRAINT lr_qty_pos CHECK (qty > 0); UPDATE lr_items SET note = ''n'' || id;'
 SET client_min_messages = warning;
-CALL schemashift.apply($$
-ALTER TABLE lr_items ADD CONSTRAINT lr_qty_pos CHECK (qty > 0);
-UPDATE lr_items SET note = 'n' || id;
-$$, 'lr_0001');
+CALL schemashift.apply(:'lr_script', 'lr_0001');
 RESET client_min_messages;
 -- the runner's down script: its own DDL, then the ledger, in one transaction
 BEGIN;
@@ -26,10 +24,7 @@ SELECT id, run, status, ended_by = current_user AS by_me, ended_at IS NOT NULL A
   FROM schemashift.migrations WHERE id = 'lr_0001';
 SELECT * FROM schemashift.migration_status('lr_0001');
 SET client_min_messages = warning;
-CALL schemashift.apply($$
-ALTER TABLE lr_items ADD CONSTRAINT lr_qty_pos CHECK (qty > 0);
-UPDATE lr_items SET note = 'n' || id;
-$$, 'lr_0001');
+CALL schemashift.apply(:'lr_script', 'lr_0001');
 RESET client_min_messages;
 -- the constraint is back and the backfill ran again (the first run's job
 -- does not count for the second run)

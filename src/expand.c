@@ -1531,7 +1531,6 @@ record_finish(void *arg)
 	Finish	   *f = (Finish *) arg;
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
-	uint32		job_finals = ss_ledger_finals(&ss_ledger_jobs);
 
 	values[0] = Int64GetDatum(f->c->id);
 	values[1] = CStringGetTextDatum(ss_ledger_word(&ss_ledger_change_phases, f->phase));
@@ -1543,13 +1542,7 @@ record_finish(void *arg)
 				  4, types, values, NULL);
 	/* the change's unfinished backfill jobs end with it */
 	if (f->state == SS_CHANGE_ABORTED)
-		ss_state_exec(psprintf("UPDATE schemashift.jobs SET status = %s, "
-							   "updated_at = pg_catalog.clock_timestamp() "
-							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) ALL (%s)",
-							   quote_literal_cstr(ss_ledger_move_all(&ss_ledger_jobs, ~job_finals,
-																	 SS_JOB_CANCELED)),
-							   ss_ledger_array(&ss_ledger_jobs, job_finals)),
-					  1, types, values, NULL);
+		ss_state_exec(ss_ledger_cancel_jobs_sql("change_id"), 1, types, values, NULL);
 	set_state(f->c, f->state);
 }
 

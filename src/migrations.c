@@ -367,16 +367,8 @@ ss_archive_run(const char *id, SSMigrationStatus status)
 		int			run = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 													  SPI_tuptable->tupdesc, 1, &isnull));
 
-		uint32		job_finals = ss_ledger_finals(&ss_ledger_jobs);
-
 		/* the ended run's unfinished backfills end with it */
-		ss_state_exec(psprintf("UPDATE schemashift.jobs SET status = %s, "
-							   "updated_at = pg_catalog.clock_timestamp() "
-							   "WHERE migration_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) ALL (%s)",
-							   quote_literal_cstr(ss_ledger_move_all(&ss_ledger_jobs, ~job_finals,
-																	 SS_JOB_CANCELED)),
-							   ss_ledger_array(&ss_ledger_jobs, job_finals)),
-					  1, types, values, NULL);
+		ss_state_exec(ss_ledger_cancel_jobs_sql("migration_id"), 1, types, values, NULL);
 		ss_state_exec("DELETE FROM schemashift.migration_steps WHERE migration_id OPERATOR(pg_catalog.=) $1",
 					  1, types, values, NULL);
 		ss_state_exec("DELETE FROM schemashift.migrations WHERE id OPERATOR(pg_catalog.=) $1",
