@@ -149,6 +149,9 @@ sub same_as_fresh
 		"pg_dump keeps the same tables of both ($from)");
 }
 same_as_fresh('updated', '0.1.0');
+is($node->safe_psql('updated', q{SELECT string_agg(id || ':' || coalesce(next_call, '-'), ',' ORDER BY id) FROM schemashift.changes}),
+	q{1:-,2:CALL schemashift.expand_alter_column_type('public.accounts', 'id', 'numeric')},
+	'the change 0.1.0 left open gets the call to run next, the ended one none');
 is($node->safe_psql('updated', q{SELECT deptype FROM pg_depend
 	WHERE objid = 'public.ss2_sync_accounts()'::regprocedure AND refclassid = 'pg_extension'::regclass}),
 	'x', "the sync function of a change 0.1.0 left open now depends on the extension (DROP EXTENSION refuses)");
