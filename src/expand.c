@@ -1644,41 +1644,56 @@ swap_copies(Change *c, const char *final, StringInfo s)
  * An identity column's "identity" step: before the old column (and its
  * sequence) is dropped, the new column becomes an identity of the same
  * kind whose sequence (named after the old one, with the change's prefix)
- * goes on from the old one's value; appended to s.  Returns what renames
- * the sequence to the old name once the old one is gone, or NULL.
+ * goes on from the old one's value; appended to s.  The old sequence is
+ * found in the catalog as it is now, not by the name planned.  Returns
+ * what renames the sequence to the old name once the old one is gone, or
+ * NULL when the change has no such step.
  */
 static char *
 identity_carry(Change *c, const char *newcol, StringInfo s)
 {
-	Oid			types[2] = {INT8OID, OIDOID};
-	Datum		values[2] = {Int64GetDatum(c->id), ObjectIdGetDatum(c->relid)};
-	char	   *seq;
+	Oid			types[3] = {INT8OID, OIDOID, TEXTOID};
+	Datum		values[3] = {Int64GetDatum(c->id), ObjectIdGetDatum(c->relid),
+	CStringGetTextDatum(c->column)};
+	char	   *nsp;
+	char	   *old;
 	char	   *tmp;
 
-	if (ss_state_exec("SELECT st.old_name, pg_catalog.quote_ident(n.nspname), pg_catalog.quote_ident(r.relname), "
-					  "q.seqincrement, q.seqcache, q.seqcycle, a.attidentity OPERATOR(pg_catalog.=) 'a' "
-					  "FROM schemashift.change_steps st "
-					  "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(st.old_name) "
+	if (ss_state_exec("SELECT 1 FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1 "
+					  "AND action OPERATOR(pg_catalog.=) 'identity'", 1, types, values, NULL) == 0)
+		return NULL;
+	if (ss_state_exec("SELECT n.nspname, r.relname, q.seqincrement, q.seqcache, q.seqcycle, "
+					  "a.attidentity OPERATOR(pg_catalog.=) 'a' "
+					  "FROM pg_catalog.pg_attribute a "
+					  "JOIN pg_catalog.pg_depend d ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $2 AND d.refobjsubid OPERATOR(pg_catalog.=) a.attnum "
+					  "AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.deptype OPERATOR(pg_catalog.=) 'i' "
+					  "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) d.objid "
 					  "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) r.relnamespace "
 					  "JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) r.oid "
-					  "JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) r.oid AND d.deptype OPERATOR(pg_catalog.=) 'i' "
-					  "AND d.refobjid OPERATOR(pg_catalog.=) $2 "
-					  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) $2 AND a.attnum OPERATOR(pg_catalog.=) d.refobjsubid "
-					  "WHERE st.change_id OPERATOR(pg_catalog.=) $1 AND st.action OPERATOR(pg_catalog.=) 'identity'",
-					  2, types, values, NULL) != 1)
-		return NULL;
+					  "WHERE a.attrelid OPERATOR(pg_catalog.=) $2 AND a.attname OPERATOR(pg_catalog.=) $3 "
+					  "AND a.attidentity OPERATOR(pg_catalog.<>) ''", 3, types, values, NULL) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column %s of %s is no longer an identity column", quoted_column(c->column),
+						c->relname),
+				 errdetail("Change %lld was planned to carry its identity over to the new column.",
+						   (long long) c->id),
+				 errhint("Abort the change: CALL schemashift.abort(%lld).", (long long) c->id)));
 #define COL(i) SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, (i))
-	seq = COL(1);
-	tmp = derived_name(psprintf("ss%lld_", (long long) c->id), COL(3));
+	nsp = pstrdup(quote_identifier(COL(1)));
+	old = psprintf("%s.%s", nsp, quote_identifier(COL(2)));
+	tmp = psprintf("%s.%s", nsp, quote_identifier(derived_name(psprintf("ss%lld_", (long long) c->id), COL(2))));
 	appendStringInfo(s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
 					 "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY "
-					 "(SEQUENCE NAME %s.%s INCREMENT BY %s CACHE %s%s);\n"
-					 "SELECT pg_catalog.setval('%s.%s', s.last_value, s.is_called) FROM %s s;\n",
+					 "(SEQUENCE NAME %s INCREMENT BY %s CACHE %s%s);\n"
+					 "SELECT pg_catalog.setval(%s::pg_catalog.regclass, s.last_value, s.is_called) FROM %s s;\n",
 					 c->relname, newcol, c->relname, newcol,
-					 COL(7)[0] == 't' ? "ALWAYS" : "BY DEFAULT",
-					 COL(2), quote_identifier(tmp), COL(4), COL(5), COL(6)[0] == 't' ? " CYCLE" : "",
-					 COL(2), quote_identifier(tmp), seq);
-	return psprintf("ALTER SEQUENCE %s.%s RENAME TO %s;\n", COL(2), quote_identifier(tmp), COL(3));
+					 COL(6)[0] == 't' ? "ALWAYS" : "BY DEFAULT",
+					 tmp, COL(3), COL(4), COL(5)[0] == 't' ? " CYCLE" : "",
+					 quote_literal_cstr(tmp), old);
+	return psprintf("ALTER SEQUENCE %s RENAME TO %s;\n", tmp, quote_identifier(COL(2)));
 #undef COL
 }
 
