@@ -1548,8 +1548,8 @@ record_finish(void *arg)
 
 /*
  * What the old column carries over to the final one: the sequences it owns
- * (appended to s now), its default and comment (returned, for after the
- * swap).
+ * (appended to s now; of the new type when the change has a "sequence
+ * type" step), its default and comment (returned, for after the swap).
  */
 static List *
 old_column_extras(Change *c, const char *final, StringInfo s)
@@ -1559,7 +1559,15 @@ old_column_extras(Change *c, const char *final, StringInfo s)
 	uint64		n;
 	uint64		i;
 	List	   *tail = NIL;
+	Datum		change = Int64GetDatum(c->id);
+	Oid			int8type = INT8OID;
+	char	   *as = "";
 
+	/* the change's "sequence type" step: they become the new type too */
+	if (ss_state_exec("SELECT 1 FROM schemashift.change_steps WHERE change_id OPERATOR(pg_catalog.=) $1 "
+					  "AND action OPERATOR(pg_catalog.=) 'sequence type'",
+					  1, &int8type, &change, NULL) > 0)
+		as = psprintf(" AS %s", c->new_type);
 	values[0] = ObjectIdGetDatum(c->relid);
 	values[1] = CStringGetTextDatum(c->column);
 	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
@@ -1571,8 +1579,8 @@ old_column_extras(Change *c, const char *final, StringInfo s)
 					  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype OPERATOR(pg_catalog.=) 'a' "
 					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND a.attname OPERATOR(pg_catalog.=) $2", 2, types, values, NULL);
 	for (i = 0; i < n; i++)
-		appendStringInfo(s, "ALTER SEQUENCE %s OWNED BY %s.%s;\n",
-						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+		appendStringInfo(s, "ALTER SEQUENCE %s%s OWNED BY %s.%s;\n",
+						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1), as,
 						 c->relname, quoted_column(c->new_column));
 	n = ss_state_exec("SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), "
 					  "pg_catalog.col_description(a.attrelid, a.attnum) "
@@ -1635,8 +1643,6 @@ swap_copies(Change *c, const char *final, StringInfo s)
 		else if (strcmp(action, "copy constraint") == 0)
 			appendStringInfo(s, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
 							 c->relname, quote_identifier(new_name), quote_identifier(old_name));
-		else if (strcmp(action, "sequence type") == 0)
-			appendStringInfo(s, "ALTER SEQUENCE %s AS %s;\n", old_name, new_name);
 	}
 }
 
