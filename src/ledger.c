@@ -64,13 +64,19 @@ static const char *const phase_words[] = {"expand", "contract", "abort"};
 
 /*
  * A migration runs until all its steps are done, or one failed; a crash
- * leaves it running.  apply() with the same script resumes it.
+ * leaves it running.  apply() with the same script resumes it.  A run
+ * that failed or was interrupted can be reset (reset()), a done one
+ * reverted (mark_reverted(), later also revert()); apply() then starts a
+ * new run under the same id, perhaps with another script, and the ended
+ * run moves to migration_history.  docs/apply.md has the table.
  */
-static const char *const migration_words[] = {"running", "done", "failed"};
+static const char *const migration_words[] = {"running", "done", "failed", "reverted", "reset"};
 static const uint32 migration_moves[] = {
-	[SS_MIGRATION_RUNNING] = S(SS_MIGRATION_RUNNING) | S(SS_MIGRATION_DONE) | S(SS_MIGRATION_FAILED),
-	[SS_MIGRATION_DONE] = 0,
-	[SS_MIGRATION_FAILED] = S(SS_MIGRATION_RUNNING),
+	[SS_MIGRATION_RUNNING] = S(SS_MIGRATION_RUNNING) | S(SS_MIGRATION_DONE) | S(SS_MIGRATION_FAILED) | S(SS_MIGRATION_RESET),
+	[SS_MIGRATION_DONE] = S(SS_MIGRATION_REVERTED),
+	[SS_MIGRATION_FAILED] = S(SS_MIGRATION_RUNNING) | S(SS_MIGRATION_RESET),
+	[SS_MIGRATION_REVERTED] = S(SS_MIGRATION_RUNNING),
+	[SS_MIGRATION_RESET] = S(SS_MIGRATION_RUNNING),
 };
 
 /* A step is planned pending; an approval step is done at once. */
@@ -174,6 +180,22 @@ ss_ledger_move_all(const SSLedgerColumn *m, uint32 from, int to)
 		if (from & SS_STATE(i))
 			(void) ss_ledger_move(m, i, to);
 	return m->words[to];
+}
+
+/*
+ * The statement that cancels the unfinished backfill jobs whose column
+ * (change_id, migration_id) is $1: a change aborted, a migration run ended.
+ */
+char *
+ss_ledger_cancel_jobs_sql(const char *column)
+{
+	uint32		finals = ss_ledger_finals(&ss_ledger_jobs);
+
+	return psprintf("UPDATE schemashift.jobs SET status = %s, "
+					"updated_at = pg_catalog.clock_timestamp() "
+					"WHERE %s OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) ALL (%s)",
+					quote_literal_cstr(ss_ledger_move_all(&ss_ledger_jobs, ~finals, SS_JOB_CANCELED)),
+					column, ss_ledger_array(&ss_ledger_jobs, finals));
 }
 
 /* The states a row never leaves: what "unfinished" excludes. */

@@ -52,7 +52,9 @@ typedef enum SSMigrationStatus
 {
 	SS_MIGRATION_RUNNING,
 	SS_MIGRATION_DONE,
-	SS_MIGRATION_FAILED
+	SS_MIGRATION_FAILED,
+	SS_MIGRATION_REVERTED,
+	SS_MIGRATION_RESET
 } SSMigrationStatus;
 
 /* schemashift.migration_steps.status */
@@ -103,5 +105,6 @@ extern uint32 ss_ledger_finals(const SSLedgerColumn *m);
 extern bool ss_ledger_is_final(const SSLedgerColumn *m, int state);
 extern char *ss_ledger_literal(const SSLedgerColumn *m, int state);
 extern char *ss_ledger_array(const SSLedgerColumn *m, uint32 states);
+extern char *ss_ledger_cancel_jobs_sql(const char *column);
 
 #endif							/* SCHEMASHIFT_LEDGER_H */
