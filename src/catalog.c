@@ -48,6 +48,14 @@
 #include "parser/parse_type.h"
 #include "commands/defrem.h"
 #include "catalog/pg_attribute.h"
+#include "access/relation.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_relation.h"
+#include "storage/lmgr.h"
+#include "txn.h"
 
 /*
  * A scan of catalog rel for the rows whose oid column attno is value,
@@ -1035,131 +1043,181 @@ ss_expr_is_volatile(Node *raw_expr)
 
 /* ---------- NOT NULL proofs ---------- */
 
-/* Does a CHECK expression (stored form) prove attnum IS NOT NULL? */
-static bool
-expr_proves_not_null(Node *expr, AttrNumber attnum)
-{
-	check_stack_depth();
-	if (expr == NULL)
-		return false;
-	if (IsA(expr, List))
-	{
-		ListCell   *lc;
-
-		foreach(lc, (List *) expr)
-		{
-			if (expr_proves_not_null(lfirst(lc), attnum))
-				return true;
-		}
-		return false;
-	}
-	if (IsA(expr, NullTest))
-	{
-		NullTest   *nt = (NullTest *) expr;
-
-		return nt->nulltesttype == IS_NOT_NULL && !nt->argisrow &&
-			IsA(nt->arg, Var) && ((Var *) nt->arg)->varattno == attnum;
-	}
-	if (IsA(expr, BoolExpr) && ((BoolExpr *) expr)->boolop == AND_EXPR)
-		return expr_proves_not_null((Node *) ((BoolExpr *) expr)->args, attnum);
-	return false;
-}
-
-static bool
-constraint_tuple_proves(HeapTuple tup, Relation conrel, AttrNumber attnum)
-{
-	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-	Datum		d;
-	bool		isnull;
-	bool		result;
-	char	   *bin;
-
-	if (con->contype != CONSTRAINT_CHECK)
-		return false;
-	d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(conrel),
-					 &isnull);
-	if (isnull)
-		return false;
-	bin = TextDatumGetCString(d);
-	result = expr_proves_not_null(stringToNode(bin), attnum);
-	pfree(bin);
-	return result;
-}
-
 /*
- * Is the column already NOT NULL, or proved so by a validated CHECK
- * (col IS NOT NULL)?  Then SET NOT NULL skips its scan of the table.
+ * The validated CHECK constraints of relid, in stored form, read from
+ * pg_constraint (the relation is not opened: nothing to wait for).
  */
-bool
-ss_column_proved_not_null(Oid relid, const char *column)
+static List *
+validated_checks(Oid relid)
 {
-	HeapTuple	atttup;
-	AttrNumber	attnum;
-	bool		proved = false;
 	Relation	conrel;
 	SysScanDesc scan;
 	ScanKeyData key;
 	HeapTuple	tup;
-
-	if (!OidIsValid(relid))
-		return false;
-	atttup = SearchSysCacheAttName(relid, column);
-	if (!HeapTupleIsValid(atttup))
-		return false;
-	attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
-	proved = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
-	ReleaseSysCache(atttup);
-	if (proved)
-		return true;
+	List	   *result = NIL;
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = scan_by_oid(conrel, ConstraintRelidTypidNameIndexId, &key,
 					   Anum_pg_constraint_conrelid, relid);
-	while (!proved && HeapTupleIsValid(tup = systable_getnext(scan)))
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		if (((Form_pg_constraint) GETSTRUCT(tup))->convalidated)
-			proved = constraint_tuple_proves(tup, conrel, attnum);
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		Datum		d;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(conrel),
+						 &isnull);
+		if (!isnull)
+			result = lappend(result, stringToNode(TextDatumGetCString(d)));
 	}
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);
-	return proved;
+	return result;
 }
 
 /*
- * Does the named constraint on relid (validated or not: the caller is
- * validating it) prove the column NOT NULL?  *known says whether the
- * catalog has the constraint at all.
+ * Can SET NOT NULL on relid's column attnum skip its scan of the table?
+ * The server's test (NotNullImpliedByRelConstraints through
+ * ConstraintImpliedByRelConstraint, static in tablecmds.c, reproduced
+ * here): the validated CHECK constraints, each simplified and
+ * canonicalized as it does, weakly imply "attnum IS NOT NULL" (a CHECK
+ * passes on NULL: CHECK (col > 0) proves nothing).  extra holds more
+ * CHECK expressions in stored form: the ones the script added or
+ * validated.  An attnotnull column is the caller's business.
  */
 bool
-ss_constraint_proves_not_null(Oid relid, const char *conname,
-							  const char *column, bool *known)
+ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra)
+{
+	HeapTuple	atttup;
+	Form_pg_attribute att;
+	NullTest   *nnulltest;
+	List	   *exist = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || attnum <= 0)
+		return false;
+	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(atttup))
+		return false;
+	att = (Form_pg_attribute) GETSTRUCT(atttup);
+	nnulltest = makeNode(NullTest);
+	nnulltest->arg = (Expr *) makeVar(1, attnum, att->atttypid, att->atttypmod,
+									  att->attcollation, 0);
+	nnulltest->nulltesttype = IS_NOT_NULL;
+	nnulltest->argisrow = false;
+	nnulltest->location = -1;
+	ReleaseSysCache(atttup);
+
+	foreach(lc, list_concat(validated_checks(relid), extra))
+	{
+		Node	   *cexpr = eval_const_expressions(NULL, copyObject(lfirst(lc)));
+
+		cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
+		exist = list_concat(exist, make_ands_implicit((Expr *) cexpr));
+	}
+	return exist != NIL &&
+		predicate_implied_by(list_make1(nnulltest), exist, true);
+}
+
+/* Is relid's column attnum declared NOT NULL in the catalog? */
+bool
+ss_column_is_not_null(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	atttup;
+	bool		notnull;
+
+	if (!OidIsValid(relid) || attnum <= 0)
+		return false;
+	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(atttup))
+		return false;
+	notnull = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
+	ReleaseSysCache(atttup);
+	return notnull;
+}
+
+/*
+ * The stored expression of relid's CHECK constraint conname (validated or
+ * not: the caller is validating it), or NULL when the catalog has none.
+ */
+Node *
+ss_check_constraint_expr(Oid relid, const char *conname)
 {
 	Oid			conoid;
-	AttrNumber	attnum;
-	Relation	conrel;
 	HeapTuple	tup;
-	bool		proved = false;
+	Node	   *expr = NULL;
 
-	*known = false;
 	if (!OidIsValid(relid))
-		return false;
+		return NULL;
 	conoid = get_relation_constraint_oid(relid, conname, true);
 	if (!OidIsValid(conoid))
-		return false;
-	*known = true;
-	attnum = get_attnum(relid, column);
-	if (attnum == InvalidAttrNumber)
-		return false;
-
-	conrel = table_open(ConstraintRelationId, AccessShareLock);
+		return NULL;
 	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	if (HeapTupleIsValid(tup))
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_CHECK)
 	{
-		proved = constraint_tuple_proves(tup, conrel, attnum);
-		ReleaseSysCache(tup);
+		bool		isnull;
+		Datum		d = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conbin,
+										&isnull);
+
+		if (!isnull)
+			expr = stringToNode(TextDatumGetCString(d));
 	}
-	table_close(conrel, AccessShareLock);
-	return proved;
+	ReleaseSysCache(tup);
+	return expr;
+}
+
+typedef struct CookCheck
+{
+	Relation	rel;
+	Node	   *raw;
+	Node	   *cooked;
+} CookCheck;
+
+/* cookConstraint()'s steps for a CHECK (heap.c; static there) */
+static void
+cook_check(void *arg)
+{
+	CookCheck  *c = (CookCheck *) arg;
+	ParseState *pstate = make_parsestate(NULL);
+	ParseNamespaceItem *nsitem;
+	Node	   *expr;
+
+	nsitem = addRangeTableEntryForRelation(pstate, c->rel, AccessShareLock,
+										   NULL, false, true);
+	addNSItemToQuery(pstate, nsitem, true, true, true);
+	expr = transformExpr(pstate, copyObject(c->raw), EXPR_KIND_CHECK_CONSTRAINT);
+	expr = coerce_to_boolean(pstate, expr, "CHECK");
+	assign_expr_collations(pstate, expr);
+	c->cooked = expr;
+}
+
+/*
+ * A CHECK expression the script wrote for relid, in the form the server
+ * would store, or NULL when it cannot be made: a column the catalog does
+ * not have (the script added it), an error, or a lock on the table that
+ * would make us wait.  The one lookup here that locks a user relation:
+ * ACCESS SHARE, only when granted at once, as the statement's own will.
+ */
+Node *
+ss_cook_check(Oid relid, Node *raw_expr)
+{
+	CookCheck	c = {.raw = raw_expr};
+	ErrorData  *edata;
+
+	if (!OidIsValid(relid) || raw_expr == NULL ||
+		!ConditionalLockRelationOid(relid, AccessShareLock))
+		return NULL;
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return NULL;
+	c.rel = relation_open(relid, NoLock);
+	edata = ss_try(cook_check, &c, true);
+	relation_close(c.rel, NoLock);
+	return edata ? NULL : c.cooked;
 }
 
 /*

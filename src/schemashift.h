@@ -213,7 +213,7 @@ typedef struct SSFinding
 struct SSContext;
 typedef void (*SSEmitFunc) (struct SSContext *cxt, const SSFinding *finding);
 
-/* What a NOT VALID check on "col IS NOT NULL" added in the script proves. */
+/* A constraint the script added or validated, and what it proves. */
 typedef struct SSTrackedConstraint
 {
 	char		key[NAMEDATALEN * 2 + 2];	/* "table\0constraint" hash key */
@@ -222,6 +222,9 @@ typedef struct SSTrackedConstraint
 	bool		validated;		/* validated (or added valid) */
 	bool		is_foreign_key;
 	bool		in_catalog_proofs;	/* listed in its table's catalog_proofs */
+	Node	   *check;			/* a CHECK the script wrote: its expression,
+								 * raw, or cooked once check_cooked */
+	bool		check_cooked;
 } SSTrackedConstraint;
 
 /*
@@ -258,10 +261,12 @@ typedef struct SSTableState
 	char		relname[NAMEDATALEN];	/* hash key, as written */
 	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
 								 * prefix of the indexes the script made */
-	HTAB	   *proved_columns; /* column -> validated constraints proving it
-								 * NOT NULL, as written in the script */
-	List	   *catalog_proofs; /* validated CHECKs the script cannot read:
-								 * asked of the catalog */
+	HTAB	   *proved_columns; /* column -> what the script did to it (added,
+								 * renamed, dropped, NOT NULL) and the
+								 * validated constraints proving it NOT NULL,
+								 * by its name now (rules_alter.c) */
+	List	   *catalog_proofs; /* validated CHECKs that are not plain
+								 * "col IS NOT NULL": cooked on use */
 	List	   *index_columns;	/* each index the script made: a List of its
 								 * leading plain columns (String) */
 	bool		has_foreign_key;	/* the script added one to the table */
@@ -400,9 +405,10 @@ extern int	ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
 extern uint64 ss_column_set_key(const char **names, int n);
-extern bool ss_column_proved_not_null(Oid relid, const char *column);
-extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
-										  const char *column, bool *known);
+extern bool ss_column_is_not_null(Oid relid, AttrNumber attnum);
+extern bool ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra);
+extern Node *ss_check_constraint_expr(Oid relid, const char *conname);
+extern Node *ss_cook_check(Oid relid, Node *raw_expr);
 extern bool ss_columns_have_index(Oid relid, List *colnames);
 extern List *ss_index_column_lists(Oid relid);
 extern bool ss_relation_has_foreign_key(Oid relid);
