@@ -56,6 +56,7 @@
 #include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "txn.h"
+#include "utils/varlena.h"
 
 /*
  * A scan of catalog rel for the rows whose oid column attno is value,
@@ -681,44 +682,42 @@ ss_remember_relation(SSContext *cxt, RangeVar *rv)
 }
 
 /*
- * SET search_path in the script: later names resolve along it.  Each value
- * is one schema name, as written (SET search_path = 'a, b' names a single
- * schema "a, b"); "$user" is the current user's schema.  RESET and SET ...
- * TO DEFAULT go back to the session's path.
+ * The search_path the script's statements see now (engine_phases.c keeps
+ * it per transaction): later names resolve along it.  value is the
+ * setting's string as the server keeps it (SET search_path = 'a, b' names
+ * a single schema "a, b", kept quoted); "$user" is the current user's
+ * schema.  Not made, or reset (value NULL): the session's path.
  */
 void
-ss_remember_search_path(SSContext *cxt, VariableSetStmt *s)
+ss_set_script_search_path(SSContext *cxt, const char *value, bool made)
 {
 	MemoryContext old;
+	List	   *elems;
 	ListCell   *lc;
 	List	   *names = NIL;
+	char	   *copy;
 
 	if (cxt->guard)
 		return;
-	if (s->kind == VAR_RESET || s->kind == VAR_SET_DEFAULT ||
-		s->kind == VAR_RESET_ALL)
-	{
-		cxt->script_path = NIL;
-		return;
-	}
-	if (s->kind != VAR_SET_VALUE)
+	list_free_deep(cxt->script_path);
+	cxt->script_path = NIL;
+	if (!made || value == NULL)
 		return;
 	old = MemoryContextSwitchTo(cxt->state_cxt);
-	foreach(lc, s->args)
+	copy = pstrdup(value);
+	if (!SplitIdentifierString(copy, ',', &elems))
+		cxt->script_path_unknown = true;	/* the SET fails on the server */
+	else
 	{
-		Node	   *arg = lfirst(lc);
-		char	   *name;
-
-		if (!IsA(arg, A_Const) || !IsA(&((A_Const *) arg)->val, String))
+		foreach(lc, elems)
 		{
-			cxt->script_path_unknown = true;
-			break;
+			char	   *name = lfirst(lc);
+
+			if (strcmp(name, "$user") == 0)
+				name = GetUserNameFromId(GetUserId(), false);
+			if (name[0] != '\0')
+				names = lappend(names, pstrdup(name));
 		}
-		name = strVal(&((A_Const *) arg)->val);
-		if (strcmp(name, "$user") == 0)
-			name = GetUserNameFromId(GetUserId(), false);
-		if (name[0] != '\0')
-			names = lappend(names, pstrdup(name));
 	}
 	/* an empty path: nothing resolves unqualified, nothing is created */
 	cxt->script_path = names != NIL ? names : list_make1(pstrdup(""));

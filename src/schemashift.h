@@ -308,6 +308,8 @@ typedef struct SSContext
 	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
 	List	   *script_path;	/* schema names of the script's own SET
 								 * search_path, or NIL: the session's */
+	struct SSSettings *settings;	/* what the script set, per transaction
+									 * (engine_phases.c) */
 	bool		script_path_unknown;	/* set in a way lint cannot follow */
 	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
 	HTAB	   *per_table;		/* SSTableState by table name */
@@ -395,7 +397,8 @@ extern int	ss_type_change_rebuilt_indexes(Oid relid, const char *column,
 										   Oid newtyp, Oid newcoll,
 										   bool *collation_changes,
 										   char **first);
-extern void ss_remember_search_path(SSContext *cxt, VariableSetStmt *s);
+extern void ss_set_script_search_path(SSContext *cxt, const char *value,
+									  bool made);
 extern void ss_forget_search_path(SSContext *cxt);
 extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
 							  bool parent_is_type);
@@ -439,10 +442,12 @@ extern const SSChecker schemashift_misc_checkers[];
 
 /*
  * The engine's phases around the rules (engine_phases.c): before the rules,
- * the settings a statement makes; after them, its effect on the
- * transaction and what it created.
+ * the settings a statement makes (applied to the session while the rules
+ * run); after them, its effect on the transaction and what it created.
  */
 extern void ss_track_settings(SSContext *cxt, Node *stmt);
+extern int	ss_apply_script_settings(SSContext *cxt);
+extern void ss_restore_script_settings(int level);
 extern void ss_track_transaction(SSContext *cxt, Node *stmt);
 extern void ss_remember_created(SSContext *cxt, Node *stmt);
 
