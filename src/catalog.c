@@ -56,6 +56,10 @@
 #include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "txn.h"
+#include "catalog/dependency.h"
+#include "parser/parse_oper.h"
+#include "utils/array.h"
+#include "lib/stringinfo.h"
 #include "utils/varlena.h"
 
 /*
@@ -1560,20 +1564,95 @@ ss_domain_column(Oid typid, char **object)
 	return found;
 }
 
+/* A relation's access method. */
+static Oid
+relation_am(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			am = InvalidOid;
+
+	if (HeapTupleIsValid(tup))
+	{
+		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
+		ReleaseSysCache(tup);
+	}
+	return am;
+}
+
+/*
+ * The operator class and collation ComputeIndexAttrs() (static in
+ * indexcmds.c) gives a key column on the changed column when ALTER TABLE
+ * parses the index's definition again.  That definition was printed
+ * before the change (pg_get_indexdef()): the operator class only when it
+ * is not the default for the column's old type, the collation only when
+ * it is not the column's old one.  What is not written follows the new
+ * type and the column's new collation.  InvalidOid: no operator class
+ * fits, and the ALTER fails.
+ */
+static void
+reparsed_key(Oid opclass, Oid coll, Oid am, Oid oldtyp, Oid newtyp,
+			 Oid oldcoll, Oid newcoll, Oid *newclass, Oid *newc)
+{
+	if (opclass == GetDefaultOpClass(oldtyp, am))
+		*newclass = GetDefaultOpClass(newtyp, am);
+	else
+		*newclass = IsBinaryCoercible(newtyp, get_opclass_input_type(opclass)) ?
+			opclass : InvalidOid;	/* ResolveOpClass()'s test */
+	*newc = (OidIsValid(coll) && coll != oldcoll) ? coll : newcoll;
+}
+
+/* The exclusion operator name again, for the key column's new type. */
+static bool
+exclusion_op_kept(Oid indexid, int k, Oid newtyp)
+{
+	Oid			conoid = get_index_constraint(indexid);
+	HeapTuple	tup;
+	Datum		d;
+	bool		isnull;
+	bool		kept = true;
+
+	if (!OidIsValid(conoid) ||
+		!HeapTupleIsValid(tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid))))
+		return true;
+	d = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conexclop, &isnull);
+	if (!isnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Oid		   *ops = (Oid *) ARR_DATA_PTR(arr);
+
+		HeapTuple	optup;
+
+		if (k < ARR_DIMS(arr)[0] &&
+			HeapTupleIsValid(optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(ops[k]))))
+		{
+			Form_pg_operator op = (Form_pg_operator) GETSTRUCT(optup);
+			List	   *name = list_make2(makeString(get_namespace_name(op->oprnamespace)),
+										  makeString(pstrdup(NameStr(op->oprname))));
+
+			ReleaseSysCache(optup);
+			kept = compatible_oper_opid(name, newtyp, newtyp, true) == ops[k];
+		}
+	}
+	ReleaseSysCache(tup);
+	return kept;
+}
+
 /*
  * Would ALTER COLUMN ... TYPE rebuild this index although the table keeps
- * its data?  The server reuses an index only when CheckIndexCompatible()
- * says so: no expression, no predicate, valid, and the same operator class
- * and collation as the index built for the new type would get (what
- * pg_get_indexdef() leaves out is the default for the column, so it
- * follows the new type and collation).
+ * its data?  The server keeps an index only when CheckIndexCompatible()
+ * (indexcmds.c) says the definition parsed again is the same index.  It
+ * cannot be called here: it reads the column's new type from the catalog,
+ * which still has the old one.  Its test is reproduced: no expression nor
+ * predicate, valid; the operator class and collation of every key column
+ * unchanged (reparsed_key()); a polymorphic operator class keeps the
+ * index only if the type the index stores is the column's type then; the
+ * exclusion operators found again by name are the same ones.
  */
 static bool
 index_rebuilt(Oid indexid, AttrNumber attnum, Oid oldtyp, Oid newtyp,
 			  Oid oldcoll, Oid newcoll)
 {
 	HeapTuple	tup;
-	HeapTuple	reltup;
 	Form_pg_index idx;
 	Oid			am;
 	Datum		d;
@@ -1593,48 +1672,116 @@ index_rebuilt(Oid indexid, AttrNumber attnum, Oid oldtyp, Oid newtyp,
 		ReleaseSysCache(tup);
 		return true;
 	}
-	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexid));
-	if (!HeapTupleIsValid(reltup))
-	{
-		ReleaseSysCache(tup);
-		return false;
-	}
-	am = ((Form_pg_class) GETSTRUCT(reltup))->relam;
-	ReleaseSysCache(reltup);
+	am = relation_am(indexid);
 	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
 	indclass = (oidvector *) DatumGetPointer(d);
 	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull);
 	indcollation = (oidvector *) DatumGetPointer(d);
 	for (k = 0; k < idx->indnkeyatts && !rebuilt; k++)
 	{
+		bool		changed = idx->indkey.values[k] == attnum;
+		Oid			coltyp = changed ? newtyp :
+			get_atttype(idx->indrelid, idx->indkey.values[k]);
 		Oid			opclass = indclass->values[k];
 
-		if (idx->indkey.values[k] != attnum)
-			continue;
-		if (indcollation->values[k] == oldcoll && newcoll != oldcoll)
-			rebuilt = true;
-		else if (oldtyp != newtyp &&
-				 IsPolymorphicType(get_opclass_input_type(opclass)))
-			rebuilt = true;
-		else if (oldtyp != newtyp && opclass == GetDefaultOpClass(oldtyp, am) &&
-				 GetDefaultOpClass(newtyp, am) != opclass)
-			rebuilt = true;
+		if (changed)
+		{
+			Oid			newclass;
+			Oid			newc;
+
+			reparsed_key(opclass, indcollation->values[k], am, oldtyp, newtyp,
+						 oldcoll, newcoll, &newclass, &newc);
+			rebuilt = newclass != opclass || newc != indcollation->values[k] ||
+				(idx->indisexclusion && !exclusion_op_kept(indexid, k, newtyp));
+		}
+		if (!rebuilt && IsPolymorphicType(get_opclass_input_type(opclass)))
+			rebuilt = get_atttype(indexid, k + 1) != coltyp;
 	}
 	ReleaseSysCache(tup);
 	return rebuilt;
 }
 
+static int
+cstring_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
 /*
- * How many indexes on relid's column (as a key, in an expression or in a
+ * Names, sorted, for a message: "a, b and c"; past ten, "and N more".
+ */
+char *
+ss_name_list(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = list_length(names);
+	int			shown = n > 10 ? 10 : n;
+
+	list_sort(names, cstring_cmp);
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		int			i = foreach_current_index(lc);
+
+		if (i >= shown)
+			break;
+		if (i > 0)
+			appendStringInfoString(&buf, (i == n - 1 && n == shown) ? " and " : ", ");
+		appendStringInfoString(&buf, (char *) lfirst(lc));
+	}
+	if (n > shown)
+		appendStringInfo(&buf, " and %d more", n - shown);
+	return buf.data;
+}
+
+/* A relation's schema-qualified, quoted name, or NULL when gone. */
+static char *
+qualified_relname(Oid relid)
+{
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+
+	return (nsp && rel) ? quote_qualified_identifier(nsp, rel) : NULL;
+}
+
+/* The indexes of table relid, by qualified name (what REINDEX TABLE rebuilds). */
+List *
+ss_table_index_names(Oid relid)
+{
+	Relation	indrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *names = NIL;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	indrel = table_open(IndexRelationId, AccessShareLock);
+	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		char	   *name = qualified_relname(((Form_pg_index) GETSTRUCT(tup))->indexrelid);
+
+		CHECK_FOR_INTERRUPTS();
+		if (name)
+			names = lappend(names, name);
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+	return names;
+}
+
+/*
+ * The indexes on relid's column (as a key, in an expression or in a
  * predicate: whatever depends on the column, as the server finds them)
- * ALTER COLUMN ... TYPE rebuilds when it changes the column to newtyp and
- * newcoll without rewriting the table.  *first gets one, for the message;
+ * that ALTER COLUMN ... TYPE rebuilds when it changes the column to
+ * newtyp and newcoll without rewriting the table, by qualified name;
  * *collation_changes whether the column's collation changes.
  */
-int
+List *
 ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
-							   Oid newcoll, bool *collation_changes,
-							   char **first)
+							   Oid newcoll, bool *collation_changes)
 {
 	HeapTuple	atttup;
 	AttrNumber	attnum;
@@ -1645,15 +1792,14 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 	ScanKeyData key[3];
 	HeapTuple	tup;
 	List	   *seen = NIL;
-	int			n = 0;
+	List	   *names = NIL;
 
-	*first = NULL;
 	*collation_changes = false;
 	if (!OidIsValid(relid))
-		return 0;
+		return NIL;
 	atttup = SearchSysCacheAttName(relid, column);
 	if (!HeapTupleIsValid(atttup))
-		return 0;
+		return NIL;
 	attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
 	oldtyp = ((Form_pg_attribute) GETSTRUCT(atttup))->atttypid;
 	oldcoll = ((Form_pg_attribute) GETSTRUCT(atttup))->attcollation;
@@ -1667,6 +1813,7 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
 		Oid			indexid = InvalidOid;
 		char		relkind;
+		char	   *name;
 
 		CHECK_FOR_INTERRUPTS();
 		/* an index of its own, or the index behind a PRIMARY KEY/UNIQUE/EXCLUDE */
@@ -1680,15 +1827,14 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 		if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
 			continue;
 		seen = lappend_oid(seen, indexid);
-		if (!index_rebuilt(indexid, attnum, oldtyp, newtyp, oldcoll, newcoll))
-			continue;
-		n++;
-		keep_first(first, indexid);
+		if (index_rebuilt(indexid, attnum, oldtyp, newtyp, oldcoll, newcoll) &&
+			(name = qualified_relname(indexid)) != NULL)
+			names = lappend(names, name);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	list_free(seen);
-	return n;
+	return names;
 }
 
 /*

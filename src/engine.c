@@ -289,12 +289,19 @@ lock_set_schema(SSContext *cxt, Node *stmt, RangeVar **rv)
 	return *rv ? AccessExclusiveLock : NoLock;
 }
 
+/*
+ * REINDEX takes SHARE on the table and ACCESS EXCLUSIVE on each index it
+ * rebuilds: the lock on the relation named (measured in pg_locks).
+ */
 static LOCKMODE
 lock_reindex(SSContext *cxt, Node *stmt, RangeVar **rv)
 {
-	*rv = ((ReindexStmt *) stmt)->relation;
-	return option_is_on(((ReindexStmt *) stmt)->params, "concurrently") ?
-		ShareUpdateExclusiveLock : AccessExclusiveLock;
+	ReindexStmt *s = (ReindexStmt *) stmt;
+
+	*rv = s->relation;
+	if (option_is_on(s->params, "concurrently"))
+		return ShareUpdateExclusiveLock;
+	return s->kind == REINDEX_OBJECT_INDEX ? AccessExclusiveLock : ShareLock;
 }
 
 static LOCKMODE

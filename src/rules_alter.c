@@ -519,15 +519,18 @@ ss_type_change_in_place(Oid relid, const char *col, TypeName *tn, Node *using_ex
 	Oid			newtyp;
 	Oid			newcoll;
 	bool		collation_changes;
-	char	   *first;
+	List	   *rebuilt;
 
 	if (type_change_verdict_ext(relid, col, tn, NULL, using_expr, why,
 								&newtyp, &newcoll) != TYPE_CHANGE_NO_REWRITE)
 		return false;
-	if (ss_type_change_rebuilt_indexes(relid, col, newtyp, newcoll,
-									   &collation_changes, &first) > 0)
+	rebuilt = ss_type_change_rebuilt_indexes(relid, col, newtyp, newcoll,
+											 &collation_changes);
+	if (rebuilt != NIL)
 	{
-		*why = psprintf("it rebuilds index %s on the column", first);
+		*why = psprintf("it rebuilds %s %s on the column",
+						list_length(rebuilt) == 1 ? "index" : "indexes",
+						ss_name_list(rebuilt));
 		return false;
 	}
 	return true;
@@ -547,7 +550,7 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 	if (v == TYPE_CHANGE_NO_REWRITE)
 	{
 		bool		collation_changes;
-		char	   *first;
+		List	   *rebuilt;
 		int			n;
 
 		/*
@@ -555,17 +558,20 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 		 * collation or type makes incompatible (and every one on an
 		 * expression or with a predicate) is built again from scratch.
 		 */
-		n = ss_type_change_rebuilt_indexes(relid, cmd->name, newtyp, newcoll,
-										   &collation_changes, &first);
+		rebuilt = ss_type_change_rebuilt_indexes(relid, cmd->name, newtyp, newcoll,
+												 &collation_changes);
+		n = list_length(rebuilt);
 		if (n > 0)
 			ss_report_full(cxt, SS_CHANGING_COLUMN_TYPE,
 						   ss_location_of((Node *) def, -1),
 						   column_object(cxt, cmd->name), cxt->stmt_lock, false,
 						   n == 1 ?
 						   psprintf("changing the column %s does not rewrite the table but rebuilds index %s on the column while blocking reads and writes",
-									collation_changes ? "collation" : "type", first) :
-						   psprintf("changing the column %s does not rewrite the table but rebuilds %d indexes on the column (%s first) while blocking reads and writes",
-									collation_changes ? "collation" : "type", n, first),
+									collation_changes ? "collation" : "type",
+									ss_name_list(rebuilt)) :
+						   psprintf("changing the column %s does not rewrite the table but rebuilds %d indexes on the column (%s) while blocking reads and writes",
+									collation_changes ? "collation" : "type", n,
+									ss_name_list(rebuilt)),
 						   NULL);
 		return;
 	}

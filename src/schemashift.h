@@ -393,10 +393,11 @@ extern void ss_move_relation(SSContext *cxt, RangeVar *rv, ObjectType kind,
 							 const char *newschema);
 extern int	ss_schema_tables(const char *nspname, char **first);
 extern Oid	ss_domain_column(Oid typid, char **object);
-extern int	ss_type_change_rebuilt_indexes(Oid relid, const char *column,
-										   Oid newtyp, Oid newcoll,
-										   bool *collation_changes,
-										   char **first);
+extern List *ss_type_change_rebuilt_indexes(Oid relid, const char *column,
+											Oid newtyp, Oid newcoll,
+											bool *collation_changes);
+extern char *ss_name_list(List *names);
+extern List *ss_table_index_names(Oid relid);
 extern void ss_set_script_search_path(SSContext *cxt, const char *value,
 									  bool made);
 extern void ss_forget_search_path(SSContext *cxt);
