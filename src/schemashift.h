@@ -340,6 +340,8 @@ extern void ss_report_full(SSContext *cxt, SSRuleId rule, int location,
 extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
 /* a finding on a table under schemashift.min_table_size (table_size.c) */
 extern void ss_judge_table_size(SSContext *cxt, SSFinding *f);
+/* a table's rows: statistics, else its real size; -1 if not known */
+extern double ss_table_rows(Oid relid);
 
 /* ---------- catalog and script knowledge (catalog.c) ---------- */
 
