@@ -1053,11 +1053,11 @@ ss_expr_is_volatile(Node *raw_expr)
 static List *
 validated_checks(Oid relid)
 {
-	Relation	conrel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
 	List	   *result = NIL;
+	Relation	conrel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = scan_by_oid(conrel, ConstraintRelidTypidNameIndexId, &key,
@@ -1174,6 +1174,21 @@ ss_check_constraint_expr(Oid relid, const char *conname)
 	return expr;
 }
 
+/*
+ * relid opened under ACCESS SHARE (kept to the end of the transaction, as
+ * the statement's own lock will be), or NULL when that would wait or the
+ * relation is gone.
+ */
+Relation
+ss_open_nowait(Oid relid)
+{
+	if (!OidIsValid(relid) || !ConditionalLockRelationOid(relid, AccessShareLock))
+		return NULL;
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return NULL;
+	return relation_open(relid, NoLock);
+}
+
 typedef struct CookCheck
 {
 	Relation	rel;
@@ -1212,12 +1227,8 @@ ss_cook_check(Oid relid, Node *raw_expr)
 	CookCheck	c = {.raw = raw_expr};
 	ErrorData  *edata;
 
-	if (!OidIsValid(relid) || raw_expr == NULL ||
-		!ConditionalLockRelationOid(relid, AccessShareLock))
+	if (raw_expr == NULL || (c.rel = ss_open_nowait(relid)) == NULL)
 		return NULL;
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		return NULL;
-	c.rel = relation_open(relid, NoLock);
 	edata = ss_try(cook_check, &c, true);
 	relation_close(c.rel, NoLock);
 	return edata ? NULL : c.cooked;
@@ -1745,15 +1756,15 @@ qualified_relname(Oid relid)
 	return (nsp && rel) ? quote_qualified_identifier(nsp, rel) : NULL;
 }
 
-/* The indexes of table relid, by qualified name (what REINDEX TABLE rebuilds). */
-List *
-ss_table_index_names(Oid relid)
+/* The pg_index rows of table relid, copied (read from the catalog only). */
+static List *
+table_index_rows(Oid relid)
 {
 	Relation	indrel;
 	SysScanDesc scan;
 	ScanKeyData key;
 	HeapTuple	tup;
-	List	   *names = NIL;
+	List	   *rows = NIL;
 
 	if (!OidIsValid(relid))
 		return NIL;
@@ -1761,14 +1772,31 @@ ss_table_index_names(Oid relid)
 	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		char	   *name = qualified_relname(((Form_pg_index) GETSTRUCT(tup))->indexrelid);
-
 		CHECK_FOR_INTERRUPTS();
-		if (name)
-			names = lappend(names, name);
+		rows = lappend(rows, heap_copytuple(tup));
 	}
 	systable_endscan(scan);
 	table_close(indrel, AccessShareLock);
+	return rows;
+}
+
+/* The indexes of table relid, by qualified name (what REINDEX TABLE rebuilds). */
+List *
+ss_table_index_names(Oid relid)
+{
+	List	   *rows = table_index_rows(relid);
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, rows)
+	{
+		HeapTuple	tup = lfirst(lc);
+		char	   *name = qualified_relname(((Form_pg_index) GETSTRUCT(tup))->indexrelid);
+
+		if (name)
+			names = lappend(names, name);
+	}
+	list_free_deep(rows);
 	return names;
 }
 
@@ -1882,19 +1910,12 @@ ss_type_dependent_table(Oid typid, char **attname)
 List *
 ss_index_column_lists(Oid relid)
 {
-	Relation	indrel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
 	List	   *result = NIL;
+	ListCell   *lc;
 
-	if (!OidIsValid(relid))
-		return NIL;
-	indrel = table_open(IndexRelationId, AccessShareLock);
-	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	foreach(lc, table_index_rows(relid))
 	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc));
 		List	   *cols = NIL;
 		int			k;
 
@@ -1914,8 +1935,6 @@ ss_index_column_lists(Oid relid)
 		}
 		result = lappend(result, cols);
 	}
-	systable_endscan(scan);
-	table_close(indrel, AccessShareLock);
 	return result;
 }
 

@@ -20,6 +20,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "utils/hsearch.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 
 /* ---------- levels ---------- */
@@ -415,6 +416,7 @@ extern bool ss_column_is_not_null(Oid relid, AttrNumber attnum);
 extern bool ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra);
 extern Node *ss_check_constraint_expr(Oid relid, const char *conname);
 extern Node *ss_cook_check(Oid relid, Node *raw_expr);
+extern Relation ss_open_nowait(Oid relid);
 extern bool ss_columns_have_index(Oid relid, List *colnames);
 extern List *ss_index_column_lists(Oid relid);
 extern bool ss_relation_has_foreign_key(Oid relid);

@@ -169,11 +169,8 @@ data_bytes(Oid relid)
 	int64		bytes = 0;
 	Oid			toast;
 
-	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+	if ((rel = ss_open_nowait(relid)) == NULL)
 		return -1;
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		return -1;
-	rel = relation_open(relid, NoLock);
 	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		bytes = (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
 	toast = rel->rd_rel->reltoastrelid;
@@ -214,11 +211,8 @@ ss_table_rows(Oid relid)
 	ReleaseSysCache(tup);
 	if (rows >= 0)
 		return rows;
-	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+	if ((rel = ss_open_nowait(relid)) == NULL)
 		return -1;
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		return -1;
-	rel = relation_open(relid, NoLock);
 	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 	{
 		tuple_width = get_rel_data_width(rel, NULL) +
