@@ -45,23 +45,27 @@
  * function or operator name means.  The timeouts are read by the rules
  * only (a lock_timeout applied here would bound lint's own waits).
  */
+typedef enum TrackedId
+{
+	SETTING_TIMEZONE,
+	SETTING_SEARCH_PATH,
+	SETTING_LOCK_TIMEOUT,
+	SETTING_STATEMENT_TIMEOUT,
+	NUM_TRACKED
+} TrackedId;
+
 typedef struct TrackedSetting
 {
 	const char *name;			/* as the server spells it */
 	bool		apply;			/* applied while statements are judged */
 } TrackedSetting;
 
-static const TrackedSetting tracked_settings[] = {
-	{"TimeZone", true},
-	{"search_path", true},
-	{"lock_timeout", false},
-	{"statement_timeout", false},
+static const TrackedSetting tracked_settings[NUM_TRACKED] = {
+	[SETTING_TIMEZONE] = {"TimeZone", true},
+	[SETTING_SEARCH_PATH] = {"search_path", true},
+	[SETTING_LOCK_TIMEOUT] = {"lock_timeout", false},
+	[SETTING_STATEMENT_TIMEOUT] = {"statement_timeout", false},
 };
-
-#define NUM_TRACKED lengthof(tracked_settings)
-#define SETTING_SEARCH_PATH 1
-#define SETTING_LOCK_TIMEOUT 2
-#define SETTING_STATEMENT_TIMEOUT 3
 
 /* one value the script gave a setting; value NULL is its reset value */
 typedef struct SettingSlot

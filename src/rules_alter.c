@@ -186,6 +186,17 @@ note_column(SSContext *cxt, RangeVar *rel, const char *column, ColumnOrigin orig
 	st->not_null = not_null ? 1 : 0;
 }
 
+/* DROP COLUMN, DROP NOT NULL (ADD COLUMN: check_add_column) */
+static void
+note_column_change(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
+{
+	if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
+		note_column(cxt, rel, cmd->name, COL_GONE, false);
+	else if (cmd->subtype == AT_DropNotNull)
+		column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name,
+					 true)->not_null = -1;
+}
+
 /* RENAME COLUMN from TO to: the name to follows the column */
 static void
 note_column_rename(SSContext *cxt, RangeVar *rel, Oid relid, const char *from,
@@ -207,7 +218,6 @@ note_column_rename(SSContext *cxt, RangeVar *rel, Oid relid, const char *from,
 		return;					/* the rename fails */
 	note_column(cxt, rel, from, COL_GONE, false);
 	st = column_state(cxt, ts, to, true);
-	moved.column[0] = '\0';
 	strlcpy(moved.column, st->column, NAMEDATALEN);
 	*st = moved;
 }
@@ -316,8 +326,9 @@ set_not_null_scans(SSContext *cxt, RangeVar *rel, Oid relid, const char *col)
 	if (st && st->origin == COL_ADDED)
 		return true;
 	attnum = (st && st->origin == COL_MOVED) ? st->attnum : get_attnum(relid, col);
+	/* an unknown table is an existing one; an unknown column fails */
 	if (attnum == InvalidAttrNumber)
-		return OidIsValid(relid) ? false : true;
+		return !OidIsValid(relid);
 	if ((st == NULL || st->not_null == 0) && ss_column_is_not_null(relid, attnum))
 		return false;
 	return !ss_not_null_implied(relid, attnum, ts ? script_checks(cxt, ts, relid) : NIL);
@@ -963,6 +974,8 @@ check_alter_table(SSContext *cxt, Node *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
+		if (!is_new)
+			note_column_change(cxt, cmd, rel);
 		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
 			check_add_column(cxt, cmd, rel, relid, is_new);
 		else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype))
@@ -975,17 +988,10 @@ check_alter_table(SSContext *cxt, Node *stmt)
 			continue;
 		else if (cmd->subtype == AT_SetNotNull)
 			check_set_not_null(cxt, cmd, rel, relid);
-		else if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
-		{
-			ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
-			note_column(cxt, rel, cmd->name, COL_GONE, false);
-		}
 		else if (cmd->subtype == AT_DropNotNull)
-		{
 			ss_report(cxt, SS_BAN_DROP_NOT_NULL, -1, column_object(cxt, cmd->name), NULL);
-			column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name,
-						 true)->not_null = -1;
-		}
+		else if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
+			ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
 		else if (cmd->subtype == AT_AlterColumnType)
 			check_type_change(cxt, cmd, relid);
 		else if (cmd->subtype == AT_DetachPartition)
