@@ -3,6 +3,8 @@
 -- Each is linted as if the script had it there, at its position inside the
 -- block, and its message says where it came from.
 CREATE TABLE blk_child (id bigint PRIMARY KEY, parent_id bigint, note text);
+-- big enough for unbatched-backfill by its size, analysed or not
+INSERT INTO blk_child SELECT g, NULL, 'n' FROM generate_series(1, 30000) g;
 
 -- a rename hidden in a DO block (squawk and eugene see nothing here)
 SELECT statement, line, col, rule, message FROM schemashift.lint(

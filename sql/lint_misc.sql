@@ -1,5 +1,7 @@
 -- Drops, truncates, domains, enums, duplicate columns, backfills, identifiers.
 CREATE TABLE big (id bigint PRIMARY KEY, v text);
+-- big enough for unbatched-backfill by its size, analysed or not
+INSERT INTO big SELECT g, 'v' FROM generate_series(1, 30000) g;
 CREATE TABLE small (id bigint PRIMARY KEY, v text);
 INSERT INTO small SELECT g, 'x' FROM generate_series(1, 10) g;
 ANALYZE small;

@@ -48,6 +48,19 @@
 #include "parser/parse_type.h"
 #include "commands/defrem.h"
 #include "catalog/pg_attribute.h"
+#include "access/relation.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_relation.h"
+#include "storage/lmgr.h"
+#include "txn.h"
+#include "catalog/dependency.h"
+#include "parser/parse_oper.h"
+#include "utils/array.h"
+#include "lib/stringinfo.h"
+#include "utils/varlena.h"
 
 /*
  * A scan of catalog rel for the rows whose oid column attno is value,
@@ -673,44 +686,42 @@ ss_remember_relation(SSContext *cxt, RangeVar *rv)
 }
 
 /*
- * SET search_path in the script: later names resolve along it.  Each value
- * is one schema name, as written (SET search_path = 'a, b' names a single
- * schema "a, b"); "$user" is the current user's schema.  RESET and SET ...
- * TO DEFAULT go back to the session's path.
+ * The search_path the script's statements see now (engine_phases.c keeps
+ * it per transaction): later names resolve along it.  value is the
+ * setting's string as the server keeps it (SET search_path = 'a, b' names
+ * a single schema "a, b", kept quoted); "$user" is the current user's
+ * schema.  Not made, or reset (value NULL): the session's path.
  */
 void
-ss_remember_search_path(SSContext *cxt, VariableSetStmt *s)
+ss_set_script_search_path(SSContext *cxt, const char *value, bool made)
 {
 	MemoryContext old;
+	List	   *elems;
 	ListCell   *lc;
 	List	   *names = NIL;
+	char	   *copy;
 
 	if (cxt->guard)
 		return;
-	if (s->kind == VAR_RESET || s->kind == VAR_SET_DEFAULT ||
-		s->kind == VAR_RESET_ALL)
-	{
-		cxt->script_path = NIL;
-		return;
-	}
-	if (s->kind != VAR_SET_VALUE)
+	list_free_deep(cxt->script_path);
+	cxt->script_path = NIL;
+	if (!made || value == NULL)
 		return;
 	old = MemoryContextSwitchTo(cxt->state_cxt);
-	foreach(lc, s->args)
+	copy = pstrdup(value);
+	if (!SplitIdentifierString(copy, ',', &elems))
+		cxt->script_path_unknown = true;	/* the SET fails on the server */
+	else
 	{
-		Node	   *arg = lfirst(lc);
-		char	   *name;
-
-		if (!IsA(arg, A_Const) || !IsA(&((A_Const *) arg)->val, String))
+		foreach(lc, elems)
 		{
-			cxt->script_path_unknown = true;
-			break;
+			char	   *name = lfirst(lc);
+
+			if (strcmp(name, "$user") == 0)
+				name = GetUserNameFromId(GetUserId(), false);
+			if (name[0] != '\0')
+				names = lappend(names, pstrdup(name));
 		}
-		name = strVal(&((A_Const *) arg)->val);
-		if (strcmp(name, "$user") == 0)
-			name = GetUserNameFromId(GetUserId(), false);
-		if (name[0] != '\0')
-			names = lappend(names, pstrdup(name));
 	}
 	/* an empty path: nothing resolves unqualified, nothing is created */
 	cxt->script_path = names != NIL ? names : list_make1(pstrdup(""));
@@ -1035,131 +1046,192 @@ ss_expr_is_volatile(Node *raw_expr)
 
 /* ---------- NOT NULL proofs ---------- */
 
-/* Does a CHECK expression (stored form) prove attnum IS NOT NULL? */
-static bool
-expr_proves_not_null(Node *expr, AttrNumber attnum)
-{
-	check_stack_depth();
-	if (expr == NULL)
-		return false;
-	if (IsA(expr, List))
-	{
-		ListCell   *lc;
-
-		foreach(lc, (List *) expr)
-		{
-			if (expr_proves_not_null(lfirst(lc), attnum))
-				return true;
-		}
-		return false;
-	}
-	if (IsA(expr, NullTest))
-	{
-		NullTest   *nt = (NullTest *) expr;
-
-		return nt->nulltesttype == IS_NOT_NULL && !nt->argisrow &&
-			IsA(nt->arg, Var) && ((Var *) nt->arg)->varattno == attnum;
-	}
-	if (IsA(expr, BoolExpr) && ((BoolExpr *) expr)->boolop == AND_EXPR)
-		return expr_proves_not_null((Node *) ((BoolExpr *) expr)->args, attnum);
-	return false;
-}
-
-static bool
-constraint_tuple_proves(HeapTuple tup, Relation conrel, AttrNumber attnum)
-{
-	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-	Datum		d;
-	bool		isnull;
-	bool		result;
-	char	   *bin;
-
-	if (con->contype != CONSTRAINT_CHECK)
-		return false;
-	d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(conrel),
-					 &isnull);
-	if (isnull)
-		return false;
-	bin = TextDatumGetCString(d);
-	result = expr_proves_not_null(stringToNode(bin), attnum);
-	pfree(bin);
-	return result;
-}
-
 /*
- * Is the column already NOT NULL, or proved so by a validated CHECK
- * (col IS NOT NULL)?  Then SET NOT NULL skips its scan of the table.
+ * The validated CHECK constraints of relid, in stored form, read from
+ * pg_constraint (the relation is not opened: nothing to wait for).
  */
-bool
-ss_column_proved_not_null(Oid relid, const char *column)
+static List *
+validated_checks(Oid relid)
 {
-	HeapTuple	atttup;
-	AttrNumber	attnum;
-	bool		proved = false;
+	List	   *result = NIL;
 	Relation	conrel;
-	SysScanDesc scan;
 	ScanKeyData key;
+	SysScanDesc scan;
 	HeapTuple	tup;
-
-	if (!OidIsValid(relid))
-		return false;
-	atttup = SearchSysCacheAttName(relid, column);
-	if (!HeapTupleIsValid(atttup))
-		return false;
-	attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
-	proved = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
-	ReleaseSysCache(atttup);
-	if (proved)
-		return true;
 
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	scan = scan_by_oid(conrel, ConstraintRelidTypidNameIndexId, &key,
 					   Anum_pg_constraint_conrelid, relid);
-	while (!proved && HeapTupleIsValid(tup = systable_getnext(scan)))
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		if (((Form_pg_constraint) GETSTRUCT(tup))->convalidated)
-			proved = constraint_tuple_proves(tup, conrel, attnum);
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		Datum		d;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(conrel),
+						 &isnull);
+		if (!isnull)
+			result = lappend(result, stringToNode(TextDatumGetCString(d)));
 	}
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);
-	return proved;
+	return result;
 }
 
 /*
- * Does the named constraint on relid (validated or not: the caller is
- * validating it) prove the column NOT NULL?  *known says whether the
- * catalog has the constraint at all.
+ * Can SET NOT NULL on relid's column attnum skip its scan of the table?
+ * The server's test (NotNullImpliedByRelConstraints through
+ * ConstraintImpliedByRelConstraint, static in tablecmds.c, reproduced
+ * here): the validated CHECK constraints, each simplified and
+ * canonicalized as it does, weakly imply "attnum IS NOT NULL" (a CHECK
+ * passes on NULL: CHECK (col > 0) proves nothing).  extra holds more
+ * CHECK expressions in stored form: the ones the script added or
+ * validated.  An attnotnull column is the caller's business.
  */
 bool
-ss_constraint_proves_not_null(Oid relid, const char *conname,
-							  const char *column, bool *known)
+ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra)
+{
+	HeapTuple	atttup;
+	Form_pg_attribute att;
+	NullTest   *nnulltest;
+	List	   *exist = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || attnum <= 0)
+		return false;
+	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(atttup))
+		return false;
+	att = (Form_pg_attribute) GETSTRUCT(atttup);
+	nnulltest = makeNode(NullTest);
+	nnulltest->arg = (Expr *) makeVar(1, attnum, att->atttypid, att->atttypmod,
+									  att->attcollation, 0);
+	nnulltest->nulltesttype = IS_NOT_NULL;
+	nnulltest->argisrow = false;
+	nnulltest->location = -1;
+	ReleaseSysCache(atttup);
+
+	foreach(lc, list_concat(validated_checks(relid), extra))
+	{
+		Node	   *cexpr = eval_const_expressions(NULL, copyObject(lfirst(lc)));
+
+		cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
+		exist = list_concat(exist, make_ands_implicit((Expr *) cexpr));
+	}
+	return exist != NIL &&
+		predicate_implied_by(list_make1(nnulltest), exist, true);
+}
+
+/* Is relid's column attnum declared NOT NULL in the catalog? */
+bool
+ss_column_is_not_null(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	atttup;
+	bool		notnull;
+
+	if (!OidIsValid(relid) || attnum <= 0)
+		return false;
+	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(atttup))
+		return false;
+	notnull = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
+	ReleaseSysCache(atttup);
+	return notnull;
+}
+
+/*
+ * The stored expression of relid's CHECK constraint conname (validated or
+ * not: the caller is validating it), or NULL when the catalog has none.
+ */
+Node *
+ss_check_constraint_expr(Oid relid, const char *conname)
 {
 	Oid			conoid;
-	AttrNumber	attnum;
-	Relation	conrel;
 	HeapTuple	tup;
-	bool		proved = false;
+	Node	   *expr = NULL;
 
-	*known = false;
 	if (!OidIsValid(relid))
-		return false;
+		return NULL;
 	conoid = get_relation_constraint_oid(relid, conname, true);
 	if (!OidIsValid(conoid))
-		return false;
-	*known = true;
-	attnum = get_attnum(relid, column);
-	if (attnum == InvalidAttrNumber)
-		return false;
-
-	conrel = table_open(ConstraintRelationId, AccessShareLock);
+		return NULL;
 	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	if (HeapTupleIsValid(tup))
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_CHECK)
 	{
-		proved = constraint_tuple_proves(tup, conrel, attnum);
-		ReleaseSysCache(tup);
+		bool		isnull;
+		Datum		d = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conbin,
+										&isnull);
+
+		if (!isnull)
+			expr = stringToNode(TextDatumGetCString(d));
 	}
-	table_close(conrel, AccessShareLock);
-	return proved;
+	ReleaseSysCache(tup);
+	return expr;
+}
+
+/*
+ * relid opened under ACCESS SHARE (kept to the end of the transaction, as
+ * the statement's own lock will be), or NULL when that would wait or the
+ * relation is gone.
+ */
+Relation
+ss_open_nowait(Oid relid)
+{
+	if (!OidIsValid(relid) || !ConditionalLockRelationOid(relid, AccessShareLock))
+		return NULL;
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return NULL;
+	return relation_open(relid, NoLock);
+}
+
+typedef struct CookCheck
+{
+	Relation	rel;
+	Node	   *raw;
+	Node	   *cooked;
+} CookCheck;
+
+/* cookConstraint()'s steps for a CHECK (heap.c; static there) */
+static void
+cook_check(void *arg)
+{
+	CookCheck  *c = (CookCheck *) arg;
+	ParseState *pstate = make_parsestate(NULL);
+	ParseNamespaceItem *nsitem;
+	Node	   *expr;
+
+	nsitem = addRangeTableEntryForRelation(pstate, c->rel, AccessShareLock,
+										   NULL, false, true);
+	addNSItemToQuery(pstate, nsitem, true, true, true);
+	expr = transformExpr(pstate, copyObject(c->raw), EXPR_KIND_CHECK_CONSTRAINT);
+	expr = coerce_to_boolean(pstate, expr, "CHECK");
+	assign_expr_collations(pstate, expr);
+	c->cooked = expr;
+}
+
+/*
+ * A CHECK expression the script wrote for relid, in the form the server
+ * would store, or NULL when it cannot be made: a column the catalog does
+ * not have (the script added it), an error, or a lock on the table that
+ * would make us wait.  The one lookup here that locks a user relation:
+ * ACCESS SHARE, only when granted at once, as the statement's own will.
+ */
+Node *
+ss_cook_check(Oid relid, Node *raw_expr)
+{
+	CookCheck	c = {.raw = raw_expr};
+	ErrorData  *edata;
+
+	if (raw_expr == NULL || (c.rel = ss_open_nowait(relid)) == NULL)
+		return NULL;
+	edata = ss_try(cook_check, &c, true);
+	relation_close(c.rel, NoLock);
+	return edata ? NULL : c.cooked;
 }
 
 /*
@@ -1503,20 +1575,95 @@ ss_domain_column(Oid typid, char **object)
 	return found;
 }
 
+/* A relation's access method. */
+static Oid
+relation_am(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			am = InvalidOid;
+
+	if (HeapTupleIsValid(tup))
+	{
+		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
+		ReleaseSysCache(tup);
+	}
+	return am;
+}
+
+/*
+ * The operator class and collation ComputeIndexAttrs() (static in
+ * indexcmds.c) gives a key column on the changed column when ALTER TABLE
+ * parses the index's definition again.  That definition was printed
+ * before the change (pg_get_indexdef()): the operator class only when it
+ * is not the default for the column's old type, the collation only when
+ * it is not the column's old one.  What is not written follows the new
+ * type and the column's new collation.  InvalidOid: no operator class
+ * fits, and the ALTER fails.
+ */
+static void
+reparsed_key(Oid opclass, Oid coll, Oid am, Oid oldtyp, Oid newtyp,
+			 Oid oldcoll, Oid newcoll, Oid *newclass, Oid *newc)
+{
+	if (opclass == GetDefaultOpClass(oldtyp, am))
+		*newclass = GetDefaultOpClass(newtyp, am);
+	else
+		*newclass = IsBinaryCoercible(newtyp, get_opclass_input_type(opclass)) ?
+			opclass : InvalidOid;	/* ResolveOpClass()'s test */
+	*newc = (OidIsValid(coll) && coll != oldcoll) ? coll : newcoll;
+}
+
+/* The exclusion operator name again, for the key column's new type. */
+static bool
+exclusion_op_kept(Oid indexid, int k, Oid newtyp)
+{
+	Oid			conoid = get_index_constraint(indexid);
+	HeapTuple	tup;
+	Datum		d;
+	bool		isnull;
+	bool		kept = true;
+
+	if (!OidIsValid(conoid) ||
+		!HeapTupleIsValid(tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid))))
+		return true;
+	d = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conexclop, &isnull);
+	if (!isnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Oid		   *ops = (Oid *) ARR_DATA_PTR(arr);
+
+		HeapTuple	optup;
+
+		if (k < ARR_DIMS(arr)[0] &&
+			HeapTupleIsValid(optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(ops[k]))))
+		{
+			Form_pg_operator op = (Form_pg_operator) GETSTRUCT(optup);
+			List	   *name = list_make2(makeString(get_namespace_name(op->oprnamespace)),
+										  makeString(pstrdup(NameStr(op->oprname))));
+
+			ReleaseSysCache(optup);
+			kept = compatible_oper_opid(name, newtyp, newtyp, true) == ops[k];
+		}
+	}
+	ReleaseSysCache(tup);
+	return kept;
+}
+
 /*
  * Would ALTER COLUMN ... TYPE rebuild this index although the table keeps
- * its data?  The server reuses an index only when CheckIndexCompatible()
- * says so: no expression, no predicate, valid, and the same operator class
- * and collation as the index built for the new type would get (what
- * pg_get_indexdef() leaves out is the default for the column, so it
- * follows the new type and collation).
+ * its data?  The server keeps an index only when CheckIndexCompatible()
+ * (indexcmds.c) says the definition parsed again is the same index.  It
+ * cannot be called here: it reads the column's new type from the catalog,
+ * which still has the old one.  Its test is reproduced: no expression nor
+ * predicate, valid; the operator class and collation of every key column
+ * unchanged (reparsed_key()); a polymorphic operator class keeps the
+ * index only if the type the index stores is the column's type then; the
+ * exclusion operators found again by name are the same ones.
  */
 static bool
 index_rebuilt(Oid indexid, AttrNumber attnum, Oid oldtyp, Oid newtyp,
 			  Oid oldcoll, Oid newcoll)
 {
 	HeapTuple	tup;
-	HeapTuple	reltup;
 	Form_pg_index idx;
 	Oid			am;
 	Datum		d;
@@ -1536,48 +1683,133 @@ index_rebuilt(Oid indexid, AttrNumber attnum, Oid oldtyp, Oid newtyp,
 		ReleaseSysCache(tup);
 		return true;
 	}
-	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexid));
-	if (!HeapTupleIsValid(reltup))
-	{
-		ReleaseSysCache(tup);
-		return false;
-	}
-	am = ((Form_pg_class) GETSTRUCT(reltup))->relam;
-	ReleaseSysCache(reltup);
+	am = relation_am(indexid);
 	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
 	indclass = (oidvector *) DatumGetPointer(d);
 	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull);
 	indcollation = (oidvector *) DatumGetPointer(d);
 	for (k = 0; k < idx->indnkeyatts && !rebuilt; k++)
 	{
+		bool		changed = idx->indkey.values[k] == attnum;
+		Oid			coltyp = changed ? newtyp :
+			get_atttype(idx->indrelid, idx->indkey.values[k]);
 		Oid			opclass = indclass->values[k];
 
-		if (idx->indkey.values[k] != attnum)
-			continue;
-		if (indcollation->values[k] == oldcoll && newcoll != oldcoll)
-			rebuilt = true;
-		else if (oldtyp != newtyp &&
-				 IsPolymorphicType(get_opclass_input_type(opclass)))
-			rebuilt = true;
-		else if (oldtyp != newtyp && opclass == GetDefaultOpClass(oldtyp, am) &&
-				 GetDefaultOpClass(newtyp, am) != opclass)
-			rebuilt = true;
+		if (changed)
+		{
+			Oid			newclass;
+			Oid			newc;
+
+			reparsed_key(opclass, indcollation->values[k], am, oldtyp, newtyp,
+						 oldcoll, newcoll, &newclass, &newc);
+			rebuilt = newclass != opclass || newc != indcollation->values[k] ||
+				(idx->indisexclusion && !exclusion_op_kept(indexid, k, newtyp));
+		}
+		if (!rebuilt && IsPolymorphicType(get_opclass_input_type(opclass)))
+			rebuilt = get_atttype(indexid, k + 1) != coltyp;
 	}
 	ReleaseSysCache(tup);
 	return rebuilt;
 }
 
+static int
+cstring_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
 /*
- * How many indexes on relid's column (as a key, in an expression or in a
+ * Names, sorted, for a message: "a, b and c"; past ten, "and N more".
+ */
+char *
+ss_name_list(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = list_length(names);
+	int			shown = n > 10 ? 10 : n;
+
+	list_sort(names, cstring_cmp);
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		int			i = foreach_current_index(lc);
+
+		if (i >= shown)
+			break;
+		if (i > 0)
+			appendStringInfoString(&buf, (i == n - 1 && n == shown) ? " and " : ", ");
+		appendStringInfoString(&buf, (char *) lfirst(lc));
+	}
+	if (n > shown)
+		appendStringInfo(&buf, " and %d more", n - shown);
+	return buf.data;
+}
+
+/* A relation's schema-qualified, quoted name, or NULL when gone. */
+static char *
+qualified_relname(Oid relid)
+{
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+
+	return (nsp && rel) ? quote_qualified_identifier(nsp, rel) : NULL;
+}
+
+/* The pg_index rows of table relid, copied (read from the catalog only). */
+static List *
+table_index_rows(Oid relid)
+{
+	Relation	indrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *rows = NIL;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	indrel = table_open(IndexRelationId, AccessShareLock);
+	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		CHECK_FOR_INTERRUPTS();
+		rows = lappend(rows, heap_copytuple(tup));
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+	return rows;
+}
+
+/* The indexes of table relid, by qualified name (what REINDEX TABLE rebuilds). */
+List *
+ss_table_index_names(Oid relid)
+{
+	List	   *rows = table_index_rows(relid);
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, rows)
+	{
+		HeapTuple	tup = lfirst(lc);
+		char	   *name = qualified_relname(((Form_pg_index) GETSTRUCT(tup))->indexrelid);
+
+		if (name)
+			names = lappend(names, name);
+	}
+	list_free_deep(rows);
+	return names;
+}
+
+/*
+ * The indexes on relid's column (as a key, in an expression or in a
  * predicate: whatever depends on the column, as the server finds them)
- * ALTER COLUMN ... TYPE rebuilds when it changes the column to newtyp and
- * newcoll without rewriting the table.  *first gets one, for the message;
+ * that ALTER COLUMN ... TYPE rebuilds when it changes the column to
+ * newtyp and newcoll without rewriting the table, by qualified name;
  * *collation_changes whether the column's collation changes.
  */
-int
+List *
 ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
-							   Oid newcoll, bool *collation_changes,
-							   char **first)
+							   Oid newcoll, bool *collation_changes)
 {
 	HeapTuple	atttup;
 	AttrNumber	attnum;
@@ -1588,15 +1820,14 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 	ScanKeyData key[3];
 	HeapTuple	tup;
 	List	   *seen = NIL;
-	int			n = 0;
+	List	   *names = NIL;
 
-	*first = NULL;
 	*collation_changes = false;
 	if (!OidIsValid(relid))
-		return 0;
+		return NIL;
 	atttup = SearchSysCacheAttName(relid, column);
 	if (!HeapTupleIsValid(atttup))
-		return 0;
+		return NIL;
 	attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
 	oldtyp = ((Form_pg_attribute) GETSTRUCT(atttup))->atttypid;
 	oldcoll = ((Form_pg_attribute) GETSTRUCT(atttup))->attcollation;
@@ -1610,6 +1841,7 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
 		Oid			indexid = InvalidOid;
 		char		relkind;
+		char	   *name;
 
 		CHECK_FOR_INTERRUPTS();
 		/* an index of its own, or the index behind a PRIMARY KEY/UNIQUE/EXCLUDE */
@@ -1623,15 +1855,14 @@ ss_type_change_rebuilt_indexes(Oid relid, const char *column, Oid newtyp,
 		if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
 			continue;
 		seen = lappend_oid(seen, indexid);
-		if (!index_rebuilt(indexid, attnum, oldtyp, newtyp, oldcoll, newcoll))
-			continue;
-		n++;
-		keep_first(first, indexid);
+		if (index_rebuilt(indexid, attnum, oldtyp, newtyp, oldcoll, newcoll) &&
+			(name = qualified_relname(indexid)) != NULL)
+			names = lappend(names, name);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	list_free(seen);
-	return n;
+	return names;
 }
 
 /*
@@ -1679,19 +1910,12 @@ ss_type_dependent_table(Oid typid, char **attname)
 List *
 ss_index_column_lists(Oid relid)
 {
-	Relation	indrel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
 	List	   *result = NIL;
+	ListCell   *lc;
 
-	if (!OidIsValid(relid))
-		return NIL;
-	indrel = table_open(IndexRelationId, AccessShareLock);
-	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	foreach(lc, table_index_rows(relid))
 	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT((HeapTuple) lfirst(lc));
 		List	   *cols = NIL;
 		int			k;
 
@@ -1711,8 +1935,6 @@ ss_index_column_lists(Oid relid)
 		}
 		result = lappend(result, cols);
 	}
-	systable_endscan(scan);
-	table_close(indrel, AccessShareLock);
 	return result;
 }
 

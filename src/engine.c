@@ -289,12 +289,19 @@ lock_set_schema(SSContext *cxt, Node *stmt, RangeVar **rv)
 	return *rv ? AccessExclusiveLock : NoLock;
 }
 
+/*
+ * REINDEX takes SHARE on the table and ACCESS EXCLUSIVE on each index it
+ * rebuilds: the lock on the relation named (measured in pg_locks).
+ */
 static LOCKMODE
 lock_reindex(SSContext *cxt, Node *stmt, RangeVar **rv)
 {
-	*rv = ((ReindexStmt *) stmt)->relation;
-	return option_is_on(((ReindexStmt *) stmt)->params, "concurrently") ?
-		ShareUpdateExclusiveLock : AccessExclusiveLock;
+	ReindexStmt *s = (ReindexStmt *) stmt;
+
+	*rv = s->relation;
+	if (option_is_on(s->params, "concurrently"))
+		return ShareUpdateExclusiveLock;
+	return s->kind == REINDEX_OBJECT_INDEX ? AccessExclusiveLock : ShareLock;
 }
 
 static LOCKMODE
@@ -429,7 +436,9 @@ run_rules(SSContext *cxt, Node *stmt)
  * Three phases, in this order (engine_phases.c holds the first and last):
  *
  *	1. before the rules: the lock the statement takes and on what, and the
- *	   timeouts it sets, which count for the statement itself;
+ *	   settings it makes, which count for the statement itself; the ones
+ *	   the server's own code reads are applied to the session until the
+ *	   statement is judged;
  *	2. the rules: each family's checkers for the node tag; the order of
  *	   rule_families is the order of the findings;
  *	3. after the rules: the statement's effect on the script state the next
@@ -446,6 +455,7 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 							  int stmt_offset)
 {
 	RangeVar   *target = NULL;
+	int			guc_level;
 
 	check_stack_depth();
 
@@ -458,10 +468,20 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
 	ss_track_settings(cxt, stmt);
 
-	/* phase 2: the rules */
-	run_rules(cxt, stmt);
+	/* the server's own code reads the script's settings from here on */
+	guc_level = ss_apply_script_settings(cxt);
+	PG_TRY();
+	{
+		/* phase 2: the rules */
+		run_rules(cxt, stmt);
 
-	/* phase 3: after the rules */
-	ss_track_transaction(cxt, stmt);
-	ss_remember_created(cxt, stmt);
+		/* phase 3: after the rules */
+		ss_track_transaction(cxt, stmt);
+		ss_remember_created(cxt, stmt);
+	}
+	PG_FINALLY();
+	{
+		ss_restore_script_settings(guc_level);
+	}
+	PG_END_TRY();
 }

@@ -103,42 +103,123 @@ track_constraint(SSContext *cxt, const char *rel, const char *conname)
 		tc->validated = false;
 		tc->is_foreign_key = false;
 		tc->in_catalog_proofs = false;
+		tc->check = NULL;
+		tc->check_cooked = false;
 	}
 	return tc;
 }
 
 /*
- * What a tracked constraint proves for SET NOT NULL is kept up to date per
- * table (proof_forget before a change, proof_note after it), so that a SET
- * NOT NULL is one hash lookup, not a walk over every constraint the script
+ * What the script did to the columns of a table, by the name each has now:
+ * a SET NOT NULL asks about the column that name means at that point (a
+ * column added, or renamed into the name of one the script dropped, is not
+ * the catalog's column of that name), and what is known to prove it NOT
+ * NULL.  What a tracked constraint proves is kept up to date per table
+ * (proof_forget before a change, proof_note after it), so that a SET NOT
+ * NULL is one hash lookup, not a walk over every constraint the script
  * tracked: a statement with many of both must not cost quadratic time.
  */
-typedef struct ColumnProofs
+typedef enum ColumnOrigin
+{
+	COL_AS_NAMED,				/* the catalog's column of this name, if any */
+	COL_MOVED,					/* the catalog's column attnum, renamed */
+	COL_ADDED,					/* added by the script */
+	COL_GONE					/* no column of this name now */
+} ColumnOrigin;
+
+typedef struct ColumnState
 {
 	char		column[NAMEDATALEN];	/* the key */
-	int			count;			/* validated constraints proving it */
-} ColumnProofs;
+	int			count;			/* validated "col IS NOT NULL" checks */
+	ColumnOrigin origin;
+	AttrNumber	attnum;			/* COL_MOVED: the catalog's column */
+	int			not_null;		/* 1 set by the script, -1 dropped by it, 0
+								 * as the catalog says */
+} ColumnState;
 
-static void
-proof_count(SSContext *cxt, SSTableState *ts, const char *column, int delta)
+static ColumnState *
+column_state(SSContext *cxt, SSTableState *ts, const char *column, bool create)
 {
-	ColumnProofs *p;
+	ColumnState *p;
 	bool		found;
 
 	if (ts->proved_columns == NULL)
 	{
 		HASHCTL		ctl;
 
+		if (!create)
+			return NULL;
 		ctl.keysize = NAMEDATALEN;
-		ctl.entrysize = sizeof(ColumnProofs);
+		ctl.entrysize = sizeof(ColumnState);
 		ctl.hcxt = cxt->state_cxt;
-		ts->proved_columns = hash_create("schemashift proved columns", 16, &ctl,
+		ts->proved_columns = hash_create("schemashift script columns", 16, &ctl,
 										 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
-	p = hash_search(ts->proved_columns, column, HASH_ENTER, &found);
-	if (!found)
+	p = hash_search(ts->proved_columns, column, create ? HASH_ENTER : HASH_FIND,
+					&found);
+	if (p && !found)
+	{
 		p->count = 0;
-	p->count += delta;
+		p->origin = COL_AS_NAMED;
+		p->attnum = InvalidAttrNumber;
+		p->not_null = 0;
+	}
+	return p;
+}
+
+static void
+proof_count(SSContext *cxt, SSTableState *ts, const char *column, int delta)
+{
+	column_state(cxt, ts, column, true)->count += delta;
+}
+
+/* ADD COLUMN (not_null: declared so), DROP COLUMN */
+static void
+note_column(SSContext *cxt, RangeVar *rel, const char *column, ColumnOrigin origin,
+			bool not_null)
+{
+	ColumnState *st = column_state(cxt, ss_table_state(cxt, rel->relname, true),
+								   column, true);
+
+	st->origin = origin;
+	st->count = 0;
+	st->not_null = not_null ? 1 : 0;
+}
+
+/* DROP COLUMN, DROP NOT NULL (ADD COLUMN: check_add_column) */
+static void
+note_column_change(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
+{
+	if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
+		note_column(cxt, rel, cmd->name, COL_GONE, false);
+	else if (cmd->subtype == AT_DropNotNull)
+		column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name,
+					 true)->not_null = -1;
+}
+
+/* RENAME COLUMN from TO to: the name to follows the column */
+static void
+note_column_rename(SSContext *cxt, RangeVar *rel, Oid relid, const char *from,
+				   const char *to)
+{
+	SSTableState *ts = ss_table_state(cxt, rel->relname, true);
+	ColumnState *old = column_state(cxt, ts, from, false);
+	ColumnState moved = {.origin = COL_MOVED};
+	ColumnState *st;
+
+	if (old)
+		moved = *old;
+	if (moved.origin == COL_AS_NAMED)
+	{
+		moved.origin = COL_MOVED;
+		moved.attnum = get_attnum(relid, from);
+	}
+	if (moved.origin == COL_GONE)
+		return;					/* the rename fails */
+	note_column(cxt, rel, from, COL_GONE, false);
+	st = column_state(cxt, ts, to, true);
+	strlcpy(moved.column, st->column, NAMEDATALEN);
+	*st = moved;
 }
 
 static void
@@ -172,41 +253,85 @@ proof_note(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
 	}
 }
 
-static bool
-script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *col)
+/*
+ * The validated CHECKs of the script on the table that are not a plain
+ * "col IS NOT NULL", in stored form: the script's own expression (cooked
+ * once), or for a constraint of the catalog that the script validated,
+ * the catalog's.  One that cannot be read proves nothing.
+ */
+static List *
+script_checks(SSContext *cxt, SSTableState *ts, Oid relid)
 {
-	SSTableState *ts = ss_table_state(cxt, rel, false);
-	ColumnProofs *p;
+	List	   *result = NIL;
 	ListCell   *lc;
-	int			plen;
+	int			plen = strlen(ts->relname) + 1;	/* the key is "table/name" */
 
-	if (ts == NULL)
-		return false;
-	if (ts->proved_columns != NULL &&
-		(p = hash_search(ts->proved_columns, col, HASH_FIND, NULL)) != NULL &&
-		p->count > 0)
-		return true;
-
-	/*
-	 * Validated here but added elsewhere (an earlier migration): the catalog
-	 * says what it checks; when it does not know the constraint either, give
-	 * the script the benefit of the doubt.  Only constraints the catalog
-	 * knows go on past the first entry, so this is bounded by the table's
-	 * own constraints, not by the script.
-	 */
-	plen = strlen(rel) + 1;		/* the key is "table/constraint" */
 	foreach(lc, ts->catalog_proofs)
 	{
 		SSTrackedConstraint *tc = lfirst(lc);
-		bool		known;
 
 		CHECK_FOR_INTERRUPTS();
 		if (!tc->validated || tc->column[0] != '\0' || tc->is_foreign_key)
 			continue;
-		if (ss_constraint_proves_not_null(relid, tc->key + plen, col, &known) || !known)
-			return true;
+		if (tc->check && !tc->check_cooked)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
+
+			tc->check = ss_cook_check(relid, tc->check);
+			tc->check_cooked = true;
+			MemoryContextSwitchTo(old);
+		}
+		if (tc->check)
+			result = lappend(result, tc->check);
+		else if (!tc->check_cooked)
+		{
+			Node	   *expr = ss_check_constraint_expr(relid, tc->key + plen);
+
+			if (expr)
+				result = lappend(result, expr);
+		}
 	}
-	return false;
+	return result;
+}
+
+/* Is there a column of this name at this point of the script? */
+static bool
+column_exists(SSContext *cxt, RangeVar *rel, Oid relid, const char *col)
+{
+	SSTableState *ts = ss_table_state(cxt, rel->relname, false);
+	ColumnState *st = ts ? column_state(cxt, ts, col, false) : NULL;
+
+	if (st && st->origin != COL_AS_NAMED)
+		return st->origin != COL_GONE;
+	return get_attnum(relid, col) != InvalidAttrNumber;
+}
+
+/*
+ * Does SET NOT NULL on this column (by its name at this point of the
+ * script) scan the table?  Not when the column already is NOT NULL (the
+ * catalog's, unless the script dropped it; or the script's own), nor when
+ * validated CHECKs prove it, as the server decides
+ * (ss_not_null_implied()).  A column added by the script has only what
+ * the script says.  A column that is not there makes the statement fail.
+ */
+static bool
+set_not_null_scans(SSContext *cxt, RangeVar *rel, Oid relid, const char *col)
+{
+	SSTableState *ts = ss_table_state(cxt, rel->relname, false);
+	ColumnState *st = ts ? column_state(cxt, ts, col, false) : NULL;
+	AttrNumber	attnum;
+
+	if (st && (st->origin == COL_GONE || st->not_null > 0 || st->count > 0))
+		return false;
+	if (st && st->origin == COL_ADDED)
+		return true;
+	attnum = (st && st->origin == COL_MOVED) ? st->attnum : get_attnum(relid, col);
+	/* an unknown table is an existing one; an unknown column fails */
+	if (attnum == InvalidAttrNumber)
+		return !OidIsValid(relid);
+	if ((st == NULL || st->not_null == 0) && ss_column_is_not_null(relid, attnum))
+		return false;
+	return !ss_not_null_implied(relid, attnum, ts ? script_checks(cxt, ts, relid) : NIL);
 }
 
 /* ---------- column type changes ---------- */
@@ -405,15 +530,18 @@ ss_type_change_in_place(Oid relid, const char *col, TypeName *tn, Node *using_ex
 	Oid			newtyp;
 	Oid			newcoll;
 	bool		collation_changes;
-	char	   *first;
+	List	   *rebuilt;
 
 	if (type_change_verdict_ext(relid, col, tn, NULL, using_expr, why,
 								&newtyp, &newcoll) != TYPE_CHANGE_NO_REWRITE)
 		return false;
-	if (ss_type_change_rebuilt_indexes(relid, col, newtyp, newcoll,
-									   &collation_changes, &first) > 0)
+	rebuilt = ss_type_change_rebuilt_indexes(relid, col, newtyp, newcoll,
+											 &collation_changes);
+	if (rebuilt != NIL)
 	{
-		*why = psprintf("it rebuilds index %s on the column", first);
+		*why = psprintf("it rebuilds %s %s on the column",
+						list_length(rebuilt) == 1 ? "index" : "indexes",
+						ss_name_list(rebuilt));
 		return false;
 	}
 	return true;
@@ -433,7 +561,7 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 	if (v == TYPE_CHANGE_NO_REWRITE)
 	{
 		bool		collation_changes;
-		char	   *first;
+		List	   *rebuilt;
 		int			n;
 
 		/*
@@ -441,17 +569,20 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 		 * collation or type makes incompatible (and every one on an
 		 * expression or with a predicate) is built again from scratch.
 		 */
-		n = ss_type_change_rebuilt_indexes(relid, cmd->name, newtyp, newcoll,
-										   &collation_changes, &first);
+		rebuilt = ss_type_change_rebuilt_indexes(relid, cmd->name, newtyp, newcoll,
+												 &collation_changes);
+		n = list_length(rebuilt);
 		if (n > 0)
 			ss_report_full(cxt, SS_CHANGING_COLUMN_TYPE,
 						   ss_location_of((Node *) def, -1),
 						   column_object(cxt, cmd->name), cxt->stmt_lock, false,
 						   n == 1 ?
 						   psprintf("changing the column %s does not rewrite the table but rebuilds index %s on the column while blocking reads and writes",
-									collation_changes ? "collation" : "type", first) :
-						   psprintf("changing the column %s does not rewrite the table but rebuilds %d indexes on the column (%s first) while blocking reads and writes",
-									collation_changes ? "collation" : "type", n, first),
+									collation_changes ? "collation" : "type",
+									ss_name_list(rebuilt)) :
+						   psprintf("changing the column %s does not rewrite the table but rebuilds %d indexes on the column (%s) while blocking reads and writes",
+									collation_changes ? "collation" : "type", n,
+									ss_name_list(rebuilt)),
 						   NULL);
 		return;
 	}
@@ -466,7 +597,8 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 /* ---------- ADD COLUMN ---------- */
 
 static void
-check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
+check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
+				 bool is_new)
 {
 	ColumnDef  *def = (ColumnDef *) cmd->def;
 	ListCell   *lc;
@@ -505,6 +637,9 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 	/* the rest is about existing tables */
 	if (is_new)
 		return;
+	/* IF NOT EXISTS on a column that is there adds nothing */
+	if (!cmd->missing_ok || !column_exists(cxt, rel, relid, def->colname))
+		note_column(cxt, rel, def->colname, COL_ADDED, not_null);
 
 	if (generated_stored)
 		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT, loc, obj, cxt->stmt_lock, true,
@@ -607,6 +742,16 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		if (col)
 			strlcpy(tc->column, col, NAMEDATALEN);
 		tc->is_foreign_key = c->contype == CONSTR_FOREIGN;
+		if (col == NULL && c->contype == CONSTR_CHECK)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
+
+			tc->check = copyObject(c->raw_expr);
+			MemoryContextSwitchTo(old);
+		}
+		else
+			tc->check = NULL;
+		tc->check_cooked = false;
 		if (tc->is_foreign_key)
 			ss_table_state(cxt, rel->relname, true)->has_foreign_key = true;
 		tc->validated = !c->skip_validation;
@@ -688,11 +833,9 @@ check_validate_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
 static void
 check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 {
-	if (ss_column_proved_not_null(relid, cmd->name))
-		return;
-	if (script_proves_not_null(cxt, rel->relname, relid, cmd->name))
-		return;
-	ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
+	if (set_not_null_scans(cxt, rel, relid, cmd->name))
+		ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
+	column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name, true)->not_null = 1;
 }
 
 /*
@@ -721,7 +864,6 @@ check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid, const ch
 	{
 		AttrNumber	attnum = idx->indkey.values[i];
 		HeapTuple	att;
-		bool		notnull;
 		char	   *name;
 
 		if (attnum <= 0)
@@ -729,11 +871,9 @@ check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid, const ch
 		att = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
 		if (!HeapTupleIsValid(att))
 			continue;
-		notnull = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull;
 		name = pstrdup(NameStr(((Form_pg_attribute) GETSTRUCT(att))->attname));
 		ReleaseSysCache(att);
-		if (notnull || ss_column_proved_not_null(relid, name) ||
-			script_proves_not_null(cxt, rel->relname, relid, name))
+		if (!set_not_null_scans(cxt, rel, relid, name))
 			continue;
 		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, name),
 					   AccessExclusiveLock, false,
@@ -834,8 +974,10 @@ check_alter_table(SSContext *cxt, Node *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
+		if (!is_new)
+			note_column_change(cxt, cmd, rel);
 		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
-			check_add_column(cxt, cmd, is_new);
+			check_add_column(cxt, cmd, rel, relid, is_new);
 		else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype))
 			check_add_constraint(cxt, cmd, rel, relid, is_new);
 		else if (SCHEMASHIFT_IS_VALIDATE_CONSTRAINT(cmd->subtype))
@@ -928,7 +1070,11 @@ check_rename(SSContext *cxt, Node *stmt)
 	if (s->renameType == OBJECT_COLUMN)
 	{
 		if (s->relationType == OBJECT_TABLE || is_table)
+		{
 			ss_report(cxt, SS_RENAMING_COLUMN, -1, column_object(cxt, s->subname), NULL);
+			note_column_rename(cxt, s->relation, ss_lookup_relation(cxt, s->relation),
+							   s->subname, s->newname);
+		}
 	}
 	else if (s->renameType == OBJECT_ATTRIBUTE)
 	{

@@ -163,6 +163,7 @@ check_reindex(SSContext *cxt, Node *stmt)
 	ReindexStmt *s = (ReindexStmt *) stmt;
 	ListCell   *lc;
 	bool		concurrent = false;
+	char	   *message = NULL;
 
 	if (s->kind == REINDEX_OBJECT_SYSTEM)
 		return;
@@ -181,9 +182,21 @@ check_reindex(SSContext *cxt, Node *stmt)
 	}
 	if (s->relation && ss_relation_is_new(cxt, s->relation))
 		return;
+	if (s->kind == REINDEX_OBJECT_TABLE)
+	{
+		/* SHARE on the table, ACCESS EXCLUSIVE on each index: name them */
+		List	   *indexes = ss_table_index_names(ss_lookup_relation(cxt, s->relation));
+
+		if (indexes != NIL)
+			message = psprintf("REINDEX TABLE blocks writes to the table (%s) and every query that plans with its %s %s (%s), for the whole rebuild",
+							   ss_lock_name(cxt->stmt_lock),
+							   list_length(indexes) == 1 ? "index" : "indexes",
+							   ss_name_list(indexes),
+							   ss_lock_name(AccessExclusiveLock));
+	}
 	ss_report(cxt, SS_REQUIRE_CONCURRENT_REINDEX, -1,
 			  s->relation ? ss_relation_name(s->relation) :
-			  (s->name ? pstrdup(s->name) : NULL), NULL);
+			  (s->name ? pstrdup(s->name) : NULL), message);
 }
 
 static void

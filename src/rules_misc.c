@@ -429,25 +429,16 @@ where_has_equality(Node *where)
 	return false;
 }
 
-/* Fewer rows than one batch would hold, by the planner's estimate? */
+/*
+ * Fewer rows than one batch would hold, by the statistics, or by the
+ * table's real size when it was never analysed (table_size.c)?
+ */
 static bool
 table_is_small(Oid relid)
 {
-	HeapTuple	tup;
-	bool		small = false;
+	double		rows = ss_table_rows(relid);
 
-	if (!OidIsValid(relid))
-		return false;
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
-
-		/* reltuples < 0: never analysed, size unknown */
-		small = cls->reltuples >= 0 && cls->reltuples < 10000;
-		ReleaseSysCache(tup);
-	}
-	return small;
+	return rows >= 0 && rows < 10000;
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 #include "utils/hsearch.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 
 /* ---------- levels ---------- */
@@ -213,7 +214,7 @@ typedef struct SSFinding
 struct SSContext;
 typedef void (*SSEmitFunc) (struct SSContext *cxt, const SSFinding *finding);
 
-/* What a NOT VALID check on "col IS NOT NULL" added in the script proves. */
+/* A constraint the script added or validated, and what it proves. */
 typedef struct SSTrackedConstraint
 {
 	char		key[NAMEDATALEN * 2 + 2];	/* "table\0constraint" hash key */
@@ -222,6 +223,9 @@ typedef struct SSTrackedConstraint
 	bool		validated;		/* validated (or added valid) */
 	bool		is_foreign_key;
 	bool		in_catalog_proofs;	/* listed in its table's catalog_proofs */
+	Node	   *check;			/* a CHECK the script wrote: its expression,
+								 * raw, or cooked once check_cooked */
+	bool		check_cooked;
 } SSTrackedConstraint;
 
 /*
@@ -258,10 +262,12 @@ typedef struct SSTableState
 	char		relname[NAMEDATALEN];	/* hash key, as written */
 	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
 								 * prefix of the indexes the script made */
-	HTAB	   *proved_columns; /* column -> validated constraints proving it
-								 * NOT NULL, as written in the script */
-	List	   *catalog_proofs; /* validated CHECKs the script cannot read:
-								 * asked of the catalog */
+	HTAB	   *proved_columns; /* column -> what the script did to it (added,
+								 * renamed, dropped, NOT NULL) and the
+								 * validated constraints proving it NOT NULL,
+								 * by its name now (rules_alter.c) */
+	List	   *catalog_proofs; /* validated CHECKs that are not plain
+								 * "col IS NOT NULL": cooked on use */
 	List	   *index_columns;	/* each index the script made: a List of its
 								 * leading plain columns (String) */
 	bool		has_foreign_key;	/* the script added one to the table */
@@ -303,6 +309,8 @@ typedef struct SSContext
 	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
 	List	   *script_path;	/* schema names of the script's own SET
 								 * search_path, or NIL: the session's */
+	struct SSSettings *settings;	/* what the script set, per transaction
+									 * (engine_phases.c) */
 	bool		script_path_unknown;	/* set in a way lint cannot follow */
 	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
 	HTAB	   *per_table;		/* SSTableState by table name */
@@ -333,6 +341,8 @@ extern void ss_report_full(SSContext *cxt, SSRuleId rule, int location,
 extern bool ss_rule_enabled(SSContext *cxt, SSRuleId rule);
 /* a finding on a table under schemashift.min_table_size (table_size.c) */
 extern void ss_judge_table_size(SSContext *cxt, SSFinding *f);
+/* a table's rows: statistics, else its real size; -1 if not known */
+extern double ss_table_rows(Oid relid);
 
 /* ---------- catalog and script knowledge (catalog.c) ---------- */
 
@@ -386,11 +396,13 @@ extern void ss_move_relation(SSContext *cxt, RangeVar *rv, ObjectType kind,
 							 const char *newschema);
 extern int	ss_schema_tables(const char *nspname, char **first);
 extern Oid	ss_domain_column(Oid typid, char **object);
-extern int	ss_type_change_rebuilt_indexes(Oid relid, const char *column,
-										   Oid newtyp, Oid newcoll,
-										   bool *collation_changes,
-										   char **first);
-extern void ss_remember_search_path(SSContext *cxt, VariableSetStmt *s);
+extern List *ss_type_change_rebuilt_indexes(Oid relid, const char *column,
+											Oid newtyp, Oid newcoll,
+											bool *collation_changes);
+extern char *ss_name_list(List *names);
+extern List *ss_table_index_names(Oid relid);
+extern void ss_set_script_search_path(SSContext *cxt, const char *value,
+									  bool made);
 extern void ss_forget_search_path(SSContext *cxt);
 extern void ss_remember_child(SSContext *cxt, RangeVar *child, RangeVar *parent,
 							  bool parent_is_type);
@@ -400,9 +412,11 @@ extern int	ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
 extern uint64 ss_column_set_key(const char **names, int n);
-extern bool ss_column_proved_not_null(Oid relid, const char *column);
-extern bool ss_constraint_proves_not_null(Oid relid, const char *conname,
-										  const char *column, bool *known);
+extern bool ss_column_is_not_null(Oid relid, AttrNumber attnum);
+extern bool ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra);
+extern Node *ss_check_constraint_expr(Oid relid, const char *conname);
+extern Node *ss_cook_check(Oid relid, Node *raw_expr);
+extern Relation ss_open_nowait(Oid relid);
 extern bool ss_columns_have_index(Oid relid, List *colnames);
 extern List *ss_index_column_lists(Oid relid);
 extern bool ss_relation_has_foreign_key(Oid relid);
@@ -433,10 +447,12 @@ extern const SSChecker schemashift_misc_checkers[];
 
 /*
  * The engine's phases around the rules (engine_phases.c): before the rules,
- * the settings a statement makes; after them, its effect on the
- * transaction and what it created.
+ * the settings a statement makes (applied to the session while the rules
+ * run); after them, its effect on the transaction and what it created.
  */
 extern void ss_track_settings(SSContext *cxt, Node *stmt);
+extern int	ss_apply_script_settings(SSContext *cxt);
+extern void ss_restore_script_settings(int level);
 extern void ss_track_transaction(SSContext *cxt, Node *stmt);
 extern void ss_remember_created(SSContext *cxt, Node *stmt);
 

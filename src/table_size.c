@@ -18,9 +18,14 @@
  * Nothing known (a relation that cannot be found, or is locked in a way
  * that would make us wait) means nothing is demoted.
  *
+ * It also estimates a table's rows when the statistics have none
+ * (unbatched-backfill, rules_misc.c).
+ *
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+
+#include <math.h>
 
 #include "approvals.h"
 #include "access/relation.h"
@@ -29,8 +34,11 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
+#include "access/htup_details.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/plancat.h"
 #include "storage/bufmgr.h"
+#include "storage/bufpage.h"
 #include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -161,11 +169,8 @@ data_bytes(Oid relid)
 	int64		bytes = 0;
 	Oid			toast;
 
-	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+	if ((rel = ss_open_nowait(relid)) == NULL)
 		return -1;
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		return -1;
-	rel = relation_open(relid, NoLock);
 	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		bytes = (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
 	toast = rel->rd_rel->reltoastrelid;
@@ -179,6 +184,44 @@ data_bytes(Oid relid)
 		bytes += t;
 	}
 	return bytes;
+}
+
+/*
+ * The rows of table relid: the statistics (reltuples), or for a table
+ * never analysed nor vacuumed (reltuples -1), an estimate from its real
+ * size as the planner's estimate_rel_size() makes one (without the floor
+ * of ten pages it puts under a small table): its pages times the tuples
+ * of its columns' width a page holds.  -1 when not known without waiting
+ * (or for a partitioned table, whose rows are its partitions').
+ */
+double
+ss_table_rows(Oid relid)
+{
+	HeapTuple	tup;
+	double		rows;
+	Relation	rel;
+	int32		tuple_width;
+
+	if (!OidIsValid(relid))
+		return -1;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return -1;
+	rows = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+	ReleaseSysCache(tup);
+	if (rows >= 0)
+		return rows;
+	if ((rel = ss_open_nowait(relid)) == NULL)
+		return -1;
+	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+	{
+		tuple_width = get_rel_data_width(rel, NULL) +
+			MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
+		rows = (double) RelationGetNumberOfBlocks(rel) *
+			floor((double) (BLCKSZ - SizeOfPageHeaderData) / tuple_width);
+	}
+	relation_close(rel, NoLock);
+	return rows;
 }
 
 /*
