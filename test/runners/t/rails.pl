@@ -1,0 +1,19 @@
+# Rails' Active Record (Debian's ruby-activerecord, ruby-pg):
+# test/runners/rails through RunnerScenario.pm's up, down, up, broken,
+# fixed, reset, up.
+use strict;
+use warnings;
+use RunnerScenario qw(run_scenario);
+use Test::More;
+
+run_scenario(
+	name => 'rails',
+	dir => 'rails',
+	command => [ '/usr/bin/ruby', 'bin/migrate' ],
+	up1 => ['20261201000001'],
+	down => [ 'down', '0' ],
+	up => [],
+	ids => [ '20261201000001', '20261201000002' ],
+	applied => 'SELECT version FROM schema_migrations',
+	broken => 'db/migrate/20261201000002_order_items_order_fk.rb');
+done_testing();
