@@ -24,7 +24,6 @@
 #include "schemashift.h"
 
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -42,7 +41,7 @@ PG_FUNCTION_INFO_V1(schemashift_apply);
  * is ready.
  */
 static void
-run_change(const char *id, Step *s, const SSRecipe *r)
+run_change(const char *id, Step *s, const SSRecipe *r, bool expand_only)
 {
 	int			state = s->change_id ? ss_change_state(s->change_id) : -1;
 
@@ -53,7 +52,12 @@ run_change(const char *id, Step *s, const SSRecipe *r)
 		ss_record_change(id, s);
 		state = ss_change_state(s->change_id);
 	}
-	if (state == SS_CHANGE_READY)
+	if (state == SS_CHANGE_READY && expand_only)
+		ereport(NOTICE,
+				(errmsg("change %lld is ready; it is contracted by a later migration (expand_only)",
+						(long long) s->change_id),
+				 errhint("Run the call in schemashift.changes.next_call once no code uses the old column.")));
+	else if (state == SS_CHANGE_READY)
 	{
 		ss_recipe_check_execute("contract");
 		ss_contract(s->change_id, SS_CONTRACT_RETRIES);
@@ -168,7 +172,7 @@ check_approved_relations(Step *s)
 }
 
 static void
-run_step(const char *id, Step *s, int nsteps)
+run_step(const char *id, Step *s, int nsteps, bool expand_only)
 {
 	const SSRecipe *r = ss_recipe_named(s->recipe);
 	MemoryContext cxt;
@@ -196,7 +200,7 @@ run_step(const char *id, Step *s, int nsteps)
 		if (r->kind == SS_RECIPE_AS_WRITTEN)
 			attempts = run_as_written(id, s, &recorded);
 		else if (r->kind == SS_RECIPE_CHANGE)
-			run_change(id, s, r);
+			run_change(id, s, r, expand_only);
 		else
 		{
 			ss_recipe_check_execute(r->procedure);
@@ -239,10 +243,10 @@ step_context(void *arg)
 
 
 /*
- * A migration the ledger already holds (its row just read, in SPI_tuptable):
- * refuse it if its script changed;
- * false when it is applied already, or its steps, from the ledger, to
- * resume.
+ * A migration the ledger already holds (its row just read, in SPI_tuptable:
+ * checksum, status, run, expand_only), its last run not ended: refuse it
+ * if its script or expand_only changed; false when it is applied already,
+ * or its steps, from the ledger, to resume.
  */
 static bool
 load_migration(MigrationPlan *p, const char *checksum, List **steps)
@@ -252,6 +256,7 @@ load_migration(MigrationPlan *p, const char *checksum, List **steps)
 	char	   *old = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SSMigrationStatus status = ss_ledger_parse(&ss_ledger_migrations,
 											   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	bool		expand_only = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "t") == 0;
 	ListCell   *lc;
 
 	if (strcmp(old, checksum) != 0)
@@ -260,13 +265,25 @@ load_migration(MigrationPlan *p, const char *checksum, List **steps)
 				 errmsg("migration \"%s\" was %s with a different script", p->migration_id,
 						status == SS_MIGRATION_DONE ? "applied" : "started"),
 				 errdetail("Its checksum was %s; this script's is %s.", old, checksum),
-				 errhint("A migration must not change after it ran: put the change in a new migration.")));
+				 status == SS_MIGRATION_DONE ?
+				 errhint("A migration must not change after it ran: put the change in a new migration. "
+						 "If the runner reverted it, record that first with schemashift.mark_reverted('%s').",
+						 p->migration_id) :
+				 errhint("To run the edited script, end the %s run first: schemashift.reset('%s', reason => '...'); "
+						 "to resume, run the original script.",
+						 ss_ledger_word(&ss_ledger_migrations, status), p->migration_id)));
 	if (status == SS_MIGRATION_DONE)
 	{
 		ereport(NOTICE,
 				(errmsg("migration %s is already applied, skipping", p->migration_id)));
 		return false;
 	}
+	if (expand_only != p->expand_only)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("migration \"%s\" was started with expand_only => %s", p->migration_id,
+						expand_only ? "true" : "false"),
+				 errhint("Resume it with the same arguments, or end the run with schemashift.reset() first.")));
 	values[1] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_migrations, status,
 												   SS_MIGRATION_RUNNING));
 	ss_state_exec("UPDATE schemashift.migrations SET status = $2, runs = runs + 1, "
@@ -302,7 +319,7 @@ run_steps(MigrationPlan *p, List *steps, TimestampTz start)
 		cb.arg = s;
 		cb.previous = error_context_stack;
 		error_context_stack = &cb;
-		run_step(p->migration_id, s, list_length(steps));
+		run_step(p->migration_id, s, list_length(steps), p->expand_only);
 		error_context_stack = cb.previous;
 	}
 	ss_state_exec("UPDATE schemashift.migrations SET status = $3, "
@@ -325,14 +342,28 @@ apply_migration(MigrationPlan *p, const char *checksum, TimestampTz start)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(p->migration_id)};
 	List	   *steps = NIL;
+	bool		resumed = false;
 
-	if (ss_state_exec("SELECT checksum, status FROM schemashift.migrations WHERE id = $1",
+	if (ss_state_exec("SELECT checksum, status, run, expand_only FROM schemashift.migrations WHERE id = $1",
 					  1, types, values, NULL) == 1)
 	{
-		if (!load_migration(p, checksum, &steps))
+		SSMigrationStatus status = ss_ledger_parse(&ss_ledger_migrations,
+												   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+
+		/* a reverted or reset run ended: the next one starts afresh */
+		if (status == SS_MIGRATION_REVERTED || status == SS_MIGRATION_RESET)
+		{
+			p->run = ss_archive_run(p->migration_id, status);
+			ereport(NOTICE,
+					(errmsg("migration %s was %s: run %d starts", p->migration_id,
+							ss_ledger_word(&ss_ledger_migrations, status), p->run)));
+		}
+		else if (!load_migration(p, checksum, &steps))
 			return;
+		else
+			resumed = true;
 	}
-	else
+	if (!resumed)
 	{
 		ss_plan_script(p);
 		ss_record_plan(p, checksum);
@@ -346,7 +377,10 @@ apply_migration(MigrationPlan *p, const char *checksum, TimestampTz start)
 	run_steps(p, steps, start);
 }
 
-/* CALL schemashift.apply(script, migration_id, approve, dry_run, expand_type_changes) */
+/*
+ * CALL schemashift.apply(script, migration_id, approve, dry_run,
+ *						  expand_type_changes, expand_only)
+ */
 Datum
 schemashift_apply(PG_FUNCTION_ARGS)
 {
@@ -359,6 +393,7 @@ schemashift_apply(PG_FUNCTION_ARGS)
 	ss_procedure_begin(fcinfo, "apply", 0, NULL);
 	ss_init_plan(&p, fcinfo, 2, 4);
 	dry_run = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
+	p.expand_only = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
 	ss_procedure_connect();
 	checksum = ss_migration_checksum(p.script);
 	p.migration_id = PG_ARGISNULL(1) ? psprintf("sha256:%.16s", checksum)
@@ -380,7 +415,7 @@ schemashift_apply(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 
-	key = DatumGetUInt32(hash_any((const unsigned char *) p.migration_id, strlen(p.migration_id)));
+	key = ss_migration_lock_key(p.migration_id);
 	ss_lock_session(SS_ADVISORY_MIGRATION, 0, key, psprintf("migration %s", p.migration_id));
 	PG_TRY();
 	{

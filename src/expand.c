@@ -59,6 +59,8 @@ PG_FUNCTION_INFO_V1(schemashift_expand_rename_column);
 PG_FUNCTION_INFO_V1(schemashift_expand_add_column);
 PG_FUNCTION_INFO_V1(schemashift_contract);
 PG_FUNCTION_INFO_V1(schemashift_abort);
+PG_FUNCTION_INFO_V1(schemashift_contract_named);
+PG_FUNCTION_INFO_V1(schemashift_abort_named);
 
 #define SS_STEP_RETRIES 10
 
@@ -327,6 +329,39 @@ refuse_other_open_change(Oid relid, const char *column, const char *relname)
 				 errhint("Contract or abort that change first.")));
 }
 
+/*
+ * schemashift.changes.next_call: what to run next on an open change, from
+ * its row.  Ready: contract it by name; still expanding: the same expand
+ * call, which resumes it; ended: nothing.
+ */
+static void
+write_next_call(int64 id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(id)};
+
+#define Q(col) "pg_catalog.quote_literal(" col ")"
+#define CAT " OPERATOR(pg_catalog.||) "
+	ss_state_exec(psprintf("UPDATE schemashift.changes SET next_call = CASE "
+						   "WHEN state OPERATOR(pg_catalog.=) ANY (%s) THEN NULL "
+						   "WHEN state OPERATOR(pg_catalog.=) %s THEN "
+						   "'CALL schemashift.contract('" CAT Q("target") CAT "', '" CAT Q("column_name") CAT "')' "
+						   "WHEN kind OPERATOR(pg_catalog.=) 'alter_column_type' THEN "
+						   "'CALL schemashift.expand_alter_column_type('" CAT Q("target") CAT "', '" CAT Q("column_name")
+						   CAT "', '" CAT Q("new_type") CAT "COALESCE(', ' " CAT Q("using_expr") ", '')" CAT "')' "
+						   "WHEN kind OPERATOR(pg_catalog.=) 'rename_column' THEN "
+						   "'CALL schemashift.expand_rename_column('" CAT Q("target") CAT "', '" CAT Q("column_name")
+						   CAT "', '" CAT Q("new_column") CAT "')' "
+						   "ELSE 'CALL schemashift.expand_add_column('" CAT Q("target") CAT "', '" CAT Q("column_name")
+						   CAT "', '" CAT Q("new_type") CAT "', '" CAT "pg_catalog.quote_nullable(default_expr)"
+						   CAT "', '" CAT "not_null::pg_catalog.text" CAT "')' END "
+						   "WHERE id OPERATOR(pg_catalog.=) $1",
+						   finished_states(), ss_ledger_literal(&ss_ledger_changes, SS_CHANGE_READY)),
+				  1, types, values, NULL);
+#undef Q
+#undef CAT
+}
+
 /* Every change of state of a change goes through here. */
 static void
 set_state(Change *c, SSChangeState state)
@@ -343,6 +378,7 @@ set_state(Change *c, SSChangeState state)
 						   finished_states()),
 				  2, types, values, NULL);
 	c->state = state;
+	write_next_call(c->id);
 }
 
 typedef struct PlannedStep
@@ -413,6 +449,7 @@ create_change(Change *c, List *steps, SSChangeState state)
 		elog(ERROR, "could not record the change");
 	c->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	c->state = state;
+	write_next_call(c->id);
 
 	foreach(lc, steps)
 	{
@@ -1743,6 +1780,57 @@ Datum
 schemashift_abort(PG_FUNCTION_ARGS)
 {
 	end_change_call(fcinfo, &abort_ending);
+	PG_RETURN_VOID();
+}
+
+/*
+ * CALL schemashift.contract(tbl, col, retries) and abort(tbl, col,
+ * retries): the open change whose old or new column is col.
+ */
+static void
+end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
+{
+	static const char *const required[] = {"tbl", "col"};
+	Oid			relid;
+	const char *column;
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	int64		id;
+	bool		isnull;
+
+	ss_procedure_begin(fcinfo, e->verb, lengthof(required), required);
+	relid = PG_GETARG_OID(0);
+	column = NameStr(*PG_GETARG_NAME(1));
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(column);
+	ss_procedure_connect();
+	if (ss_state_exec(psprintf("SELECT id FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
+							   "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
+							   "AND state OPERATOR(pg_catalog.<>) ALL (%s) ORDER BY id DESC LIMIT 1",
+							   finished_states()),
+					  2, types, values, NULL) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no open change on column \"%s\" of %s", column,
+						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												   get_rel_name(relid))),
+				 errhint("schemashift.changes lists the changes; an ended one has no next_call.")));
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	end_change(id, ss_retries_arg(fcinfo, 2, SS_STEP_RETRIES), e);
+}
+
+Datum
+schemashift_contract_named(PG_FUNCTION_ARGS)
+{
+	end_named_change_call(fcinfo, &contract_ending);
+	PG_RETURN_VOID();
+}
+
+Datum
+schemashift_abort_named(PG_FUNCTION_ARGS)
+{
+	end_named_change_call(fcinfo, &abort_ending);
 	PG_RETURN_VOID();
 }
 

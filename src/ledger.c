@@ -64,13 +64,19 @@ static const char *const phase_words[] = {"expand", "contract", "abort"};
 
 /*
  * A migration runs until all its steps are done, or one failed; a crash
- * leaves it running.  apply() with the same script resumes it.
+ * leaves it running.  apply() with the same script resumes it.  A run
+ * that failed or was interrupted can be reset (reset()), a done one
+ * reverted (mark_reverted(), later also revert()); apply() then starts a
+ * new run under the same id, perhaps with another script, and the ended
+ * run moves to migration_history.  docs/apply.md has the table.
  */
-static const char *const migration_words[] = {"running", "done", "failed"};
+static const char *const migration_words[] = {"running", "done", "failed", "reverted", "reset"};
 static const uint32 migration_moves[] = {
-	[SS_MIGRATION_RUNNING] = S(SS_MIGRATION_RUNNING) | S(SS_MIGRATION_DONE) | S(SS_MIGRATION_FAILED),
-	[SS_MIGRATION_DONE] = 0,
-	[SS_MIGRATION_FAILED] = S(SS_MIGRATION_RUNNING),
+	[SS_MIGRATION_RUNNING] = S(SS_MIGRATION_RUNNING) | S(SS_MIGRATION_DONE) | S(SS_MIGRATION_FAILED) | S(SS_MIGRATION_RESET),
+	[SS_MIGRATION_DONE] = S(SS_MIGRATION_REVERTED),
+	[SS_MIGRATION_FAILED] = S(SS_MIGRATION_RUNNING) | S(SS_MIGRATION_RESET),
+	[SS_MIGRATION_REVERTED] = S(SS_MIGRATION_RUNNING),
+	[SS_MIGRATION_RESET] = S(SS_MIGRATION_RUNNING),
 };
 
 /* A step is planned pending; an approval step is done at once. */

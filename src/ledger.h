@@ -52,7 +52,9 @@ typedef enum SSMigrationStatus
 {
 	SS_MIGRATION_RUNNING,
 	SS_MIGRATION_DONE,
-	SS_MIGRATION_FAILED
+	SS_MIGRATION_FAILED,
+	SS_MIGRATION_REVERTED,
+	SS_MIGRATION_RESET
 } SSMigrationStatus;
 
 /* schemashift.migration_steps.status */

@@ -63,6 +63,8 @@ typedef struct MigrationPlan
 	bool		block_approved;
 	LOCKMODE	block_lock;
 	bool		need_approver;	/* it approves findings: the caller must be an approver */
+	int			run;			/* the how-manieth run of the id */
+	bool		expand_only;	/* changes are left ready, not contracted */
 } MigrationPlan;
 
 /* plan.c: the planner */
@@ -90,6 +92,19 @@ extern void ss_mark(const char *id, Step *s, SSStepStatus status, int attempts,
 extern void ss_record_change(const char *id, Step *s);
 /* an SSChangeState, or -1 when there is no such change */
 extern int	ss_change_state(int64 change);
+
+/*
+ * The key of a migration's session-level advisory lock (SS_ADVISORY_MIGRATION),
+ * held by the backend that runs it.
+ */
+extern uint32 ss_migration_lock_key(const char *id);
+
+/*
+ * A new run of a migration whose last run was reverted or reset: that run
+ * and its steps move to schemashift.migration_history; returns the number
+ * of the new run.
+ */
+extern int	ss_archive_run(const char *id, SSMigrationStatus status);
 
 typedef struct StepMark
 {

@@ -7,7 +7,9 @@
  * that resumes loads its steps back (load_steps) with the relations its
  * finished steps created (load_created_relations, for the guard); each
  * step is stamped when it starts and ends (mark, mark_step), an expand
- * step with the change it started (record_change).
+ * step with the change it started (record_change).  A run ends for good
+ * with mark_reverted() or reset() (end_run); the next apply() of the id
+ * moves it to migration_history (archive_run) and starts a new one.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,12 +18,24 @@
 #include "recipes.h"
 #include "schemashift.h"
 
+#include "approvals.h"
+#include "audit.h"
+#include "preconditions.h"
+
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
 #include "parser/parser.h"
+#include "storage/lock.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(schemashift_mark_reverted);
+PG_FUNCTION_INFO_V1(schemashift_reset);
 
 char *
 ss_migration_checksum(const char *script)
@@ -38,8 +52,8 @@ ss_migration_checksum(const char *script)
 void
 ss_record_plan(MigrationPlan *p, const char *checksum)
 {
-	Oid			mtypes[3] = {TEXTOID, TEXTOID, INT4OID};
-	Datum		mvalues[3];
+	Oid			mtypes[6] = {TEXTOID, TEXTOID, INT4OID, NAMEOID, INT4OID, BOOLOID};
+	Datum		mvalues[6];
 	Oid			types[12] = {TEXTOID, INT4OID, INT4OID, INT4OID, TEXTOID, TEXTOID,
 	TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, OIDARRAYOID};
 	ListCell   *lc;
@@ -47,10 +61,14 @@ ss_record_plan(MigrationPlan *p, const char *checksum)
 	mvalues[0] = CStringGetTextDatum(p->migration_id);
 	mvalues[1] = CStringGetTextDatum(checksum);
 	mvalues[2] = Int32GetDatum(list_length(p->steps));
-	ss_state_exec(psprintf("INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by) "
-						   "VALUES ($1, $2, %s, $3, pg_catalog.current_user())",
+	/* the caller: the ledger is written as the extension's owner */
+	mvalues[3] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	mvalues[4] = Int32GetDatum(Max(p->run, 1));
+	mvalues[5] = BoolGetDatum(p->expand_only);
+	ss_state_exec(psprintf("INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by, run, expand_only) "
+						   "VALUES ($1, $2, %s, $3, $4, $5, $6)",
 						   quote_literal_cstr(ss_ledger_start(&ss_ledger_migrations, SS_MIGRATION_RUNNING))),
-				  3, mtypes, mvalues, NULL);
+				  6, mtypes, mvalues, NULL);
 	foreach(lc, p->steps)
 	{
 		Step	   *s = lfirst(lc);
@@ -315,4 +333,192 @@ ss_change_state(int64 change)
 		return -1;
 	return ss_ledger_parse(&ss_ledger_changes,
 						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+}
+
+/* ---------- ending a run: mark_reverted() and reset() ---------- */
+
+uint32
+ss_migration_lock_key(const char *id)
+{
+	return DatumGetUInt32(hash_any((const unsigned char *) id, strlen(id)));
+}
+
+int
+ss_archive_run(const char *id, SSMigrationStatus status)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(id)};
+	bool		isnull;
+
+	(void) ss_ledger_move(&ss_ledger_migrations, status, SS_MIGRATION_RUNNING);
+	if (ss_state_exec("INSERT INTO schemashift.migration_history (id, run, checksum, status, steps, "
+					  "run_by, runs, started_at, finished_at, duration, error, ended_by, ended_at, "
+					  "end_reason, expand_only, step_rows) "
+					  "SELECT m.id, m.run, m.checksum, m.status, m.steps, m.run_by, m.runs, "
+					  "m.started_at, m.finished_at, m.duration, m.error, m.ended_by, m.ended_at, "
+					  "m.end_reason, m.expand_only, "
+					  "COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.-) 'migration_id' ORDER BY s.step) "
+					  "FROM schemashift.migration_steps s WHERE s.migration_id OPERATOR(pg_catalog.=) m.id), '[]') "
+					  "FROM schemashift.migrations m WHERE m.id OPERATOR(pg_catalog.=) $1 RETURNING run",
+					  1, types, values, NULL) != 1)
+		elog(ERROR, "migration %s has no run to move to schemashift.migration_history", id);
+	values[0] = CStringGetTextDatum(id);
+	{
+		int			run = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1, &isnull));
+
+		ss_state_exec("DELETE FROM schemashift.migration_steps WHERE migration_id OPERATOR(pg_catalog.=) $1",
+					  1, types, values, NULL);
+		ss_state_exec("DELETE FROM schemashift.migrations WHERE id OPERATOR(pg_catalog.=) $1",
+					  1, types, values, NULL);
+		return run + 1;
+	}
+}
+
+/*
+ * The run's own role (or a member of it), an approver or a superuser may
+ * end a run: the rights model of approve(), plus the role that ran it.
+ */
+static void
+require_run_owner(const char *id, const char *run_by, const char *fname)
+{
+	Oid			runner = get_role_oid(run_by, true);
+	Oid			approver = get_role_oid("schemashift_approver", true);
+
+	if (superuser() ||
+		(OidIsValid(runner) && has_privs_of_role(GetUserId(), runner)) ||
+		(OidIsValid(approver) && has_privs_of_role(GetUserId(), approver)))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s migration \"%s\"", fname, id),
+			 errdetail("Only the role that ran it (%s), members of schemashift_approver and superusers can.",
+					   run_by)));
+}
+
+/*
+ * Hold the migration's lock until the transaction ends, or refuse: a run
+ * in progress holds it for as long as its backend lives.
+ */
+static void
+require_no_run_alive(const char *id, const char *fname)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, ss_migration_lock_key(id), SS_ADVISORY_MIGRATION);
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("migration \"%s\" is running in another session", id),
+				 errdetail("A run in progress cannot be %s.", fname),
+				 errhint("Wait for it to end, or stop it (pg_cancel_backend() on the PID in pg_locks); then run schemashift.%s() again.",
+						 fname)));
+}
+
+/*
+ * How a run ends: the function's name, the state it moves to, the states
+ * it may leave and why it refuses the others.
+ */
+typedef struct RunEnd
+{
+	const char *fname;
+	SSMigrationStatus to;
+	uint32		from;
+	const char *hint;
+} RunEnd;
+
+static const RunEnd end_revert = {
+	"mark_reverted", SS_MIGRATION_REVERTED, SS_STATE(SS_MIGRATION_DONE),
+	"Only an applied migration can be reverted; a failed or interrupted run is ended with schemashift.reset(migration_id, reason)."
+};
+static const RunEnd end_reset = {
+	"reset", SS_MIGRATION_RESET, SS_STATE(SS_MIGRATION_FAILED) | SS_STATE(SS_MIGRATION_RUNNING),
+	"Only a failed or interrupted run can be reset; an applied migration that the runner reverted is recorded with schemashift.mark_reverted(migration_id)."
+};
+
+/*
+ * End the current run of a migration: check who asks, that no run is
+ * alive and that the run may move; record who, when and why in the ledger
+ * and the audit log.  apply() with the id then starts a new run.
+ */
+static void
+end_run(FunctionCallInfo fcinfo, const RunEnd *e, bool need_reason)
+{
+	char	   *id;
+	char	   *reason = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Oid			types[4] = {TEXTOID, TEXTOID, NAMEOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	SSMigrationStatus status;
+	char	   *run_by;
+
+	ss_refuse_on_standby(psprintf("schemashift.%s()", e->fname));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("migration_id must not be null")));
+	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (reason != NULL && reason[strspn(reason, " \t\n\r\f\v")] == '\0')
+		reason = NULL;
+	if (need_reason && reason == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("schemashift.%s() needs a reason", e->fname),
+				 errhint("Say why the run is ended: schemashift.%s('%s', reason => '...').",
+						 e->fname, id)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	values[0] = CStringGetTextDatum(id);
+	if (ss_state_exec("SELECT status, run_by FROM schemashift.migrations "
+					  "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+					  1, types, values, NULL) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration \"%s\" is not in the ledger", id),
+				 errhint("schemashift.migrations lists the migrations apply() ran.")));
+	status = ss_ledger_parse(&ss_ledger_migrations,
+							 SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	run_by = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	require_run_owner(id, run_by, e->fname);
+	require_no_run_alive(id, e->fname);
+	if ((e->from & SS_STATE(status)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration \"%s\" cannot be %s: its run is %s", id,
+						e->to == SS_MIGRATION_RESET ? "reset" : "marked reverted",
+						ss_ledger_word(&ss_ledger_migrations, status)),
+				 errhint("%s", e->hint)));
+
+	values[1] = CStringGetTextDatum(ss_ledger_move(&ss_ledger_migrations, status, e->to));
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	values[3] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	nulls[3] = reason ? ' ' : 'n';
+	ss_state_exec("UPDATE schemashift.migrations SET status = $2, ended_by = $3, "
+				  "ended_at = pg_catalog.clock_timestamp(), end_reason = $4, "
+				  "finished_at = COALESCE(finished_at, pg_catalog.clock_timestamp()) "
+				  "WHERE id OPERATOR(pg_catalog.=) $1",
+				  4, types, values, nulls);
+	SPI_finish();
+	ss_audit_write(psprintf("schemashift.%s", e->fname), reason, "[]", "[]",
+				   GetCurrentTimestamp(), false, id);
+	ereport(NOTICE,
+			(errmsg("migration %s %s: apply() with this id runs it again", id,
+					e->to == SS_MIGRATION_RESET ? "reset" : "marked reverted")));
+}
+
+/* schemashift.mark_reverted(migration_id, reason) */
+Datum
+schemashift_mark_reverted(PG_FUNCTION_ARGS)
+{
+	end_run(fcinfo, &end_revert, false);
+	PG_RETURN_VOID();
+}
+
+/* schemashift.reset(migration_id, reason) */
+Datum
+schemashift_reset(PG_FUNCTION_ARGS)
+{
+	end_run(fcinfo, &end_reset, true);
+	PG_RETURN_VOID();
 }

@@ -307,7 +307,9 @@ CREATE TABLE schemashift.changes (
     created_by name NOT NULL,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    finished_at timestamptz
+    finished_at timestamptz,
+    -- the CALL to run next while the change is open (NULL once it ended)
+    next_call text
 );
 COMMENT ON TABLE schemashift.changes IS
 'schemashift expand/contract changes and their state';
@@ -388,6 +390,21 @@ AS 'MODULE_PATHNAME', 'schemashift_abort'
 LANGUAGE C;
 COMMENT ON PROCEDURE schemashift.abort(bigint, integer) IS
 'undo an expand/contract change that was not contracted: the table is as before';
+
+-- The same by the table and column the change is about, as
+-- schemashift.changes.next_call writes them (a CALL argument cannot be a
+-- subquery that finds the id).
+CREATE PROCEDURE schemashift.contract(tbl regclass, col name, retries integer DEFAULT 10)
+AS 'MODULE_PATHNAME', 'schemashift_contract_named'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.contract(regclass, name, integer) IS
+'finish the open expand/contract change of a table''s column in one short transaction under lock_timeout, with retries';
+
+CREATE PROCEDURE schemashift.abort(tbl regclass, col name, retries integer DEFAULT 10)
+AS 'MODULE_PATHNAME', 'schemashift_abort_named'
+LANGUAGE C;
+COMMENT ON PROCEDURE schemashift.abort(regclass, name, integer) IS
+'undo the open expand/contract change of a table''s column: the table is as before';
 
 -- What schemashift is doing and did: index builds of its executor (while
 -- they run) and batched jobs (running and finished).  A job's statement is
@@ -486,17 +503,49 @@ COMMENT ON TABLE schemashift.lock_attempts IS
 CREATE TABLE schemashift.migrations (
     id text PRIMARY KEY,
     checksum text NOT NULL,
-    status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done', 'failed'])),
+    status text NOT NULL CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'done', 'failed', 'reverted', 'reset'])),
     steps integer NOT NULL,
     run_by name NOT NULL,
     runs integer NOT NULL DEFAULT 1,
     started_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at timestamptz,
     duration interval,
-    error text
+    error text,
+    -- the how-manieth run of this id; earlier ones are in migration_history
+    run integer NOT NULL DEFAULT 1,
+    -- who ended the run with mark_reverted() or reset(), when and why
+    ended_by name,
+    ended_at timestamptz,
+    end_reason text,
+    -- apply(..., expand_only => true): changes left ready for a later contract
+    expand_only boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE schemashift.migrations IS
 'schemashift migration ledger: every migration run through schemashift.apply()';
+
+-- Earlier runs of a migration id: a run that was reverted or reset moves
+-- here, with its steps, when apply() starts the next run under the id.
+CREATE TABLE schemashift.migration_history (
+    id text NOT NULL,
+    run integer NOT NULL,
+    checksum text NOT NULL,
+    status text NOT NULL,
+    steps integer NOT NULL,
+    run_by name NOT NULL,
+    runs integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz,
+    duration interval,
+    error text,
+    ended_by name,
+    ended_at timestamptz,
+    end_reason text,
+    expand_only boolean NOT NULL,
+    step_rows jsonb NOT NULL,
+    PRIMARY KEY (id, run)
+);
+COMMENT ON TABLE schemashift.migration_history IS
+'schemashift migration ledger: earlier runs of a migration id, reverted or reset, with their steps';
 
 CREATE TABLE schemashift.migration_steps (
     migration_id text NOT NULL,
@@ -528,6 +577,9 @@ GRANT SELECT ON schemashift.lock_attempts, schemashift.migrations, schemashift.m
 SELECT pg_catalog.pg_extension_config_dump('schemashift.lock_attempts', '');
 SELECT pg_catalog.pg_extension_config_dump('schemashift.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('schemashift.migration_steps', '');
+REVOKE ALL ON schemashift.migration_history FROM PUBLIC;
+GRANT SELECT ON schemashift.migration_history TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('schemashift.migration_history', '');
 
 -- The state columns above and their CHECKs repeat the state machines of
 -- the C code (src/ledger.c); this compares them and fails on a difference.
@@ -542,7 +594,7 @@ CREATE PROCEDURE schemashift.with_lock_retries(
     statement text,
     attempts integer DEFAULT 40,
     min_lock_timeout interval DEFAULT '100ms',
-    max_lock_timeout interval DEFAULT '10s',
+    max_lock_timeout interval DEFAULT NULL,
     min_sleep interval DEFAULT '50ms',
     max_sleep interval DEFAULT '1min',
     final_attempt_without_timeout boolean DEFAULT false)
@@ -588,10 +640,11 @@ CREATE PROCEDURE schemashift.apply(
     migration_id text DEFAULT NULL,
     approve text[] DEFAULT NULL,
     dry_run boolean DEFAULT false,
-    expand_type_changes boolean DEFAULT false)
+    expand_type_changes boolean DEFAULT false,
+    expand_only boolean DEFAULT false)
 AS 'MODULE_PATHNAME', 'schemashift_apply'
 LANGUAGE C;
-COMMENT ON PROCEDURE schemashift.apply(text, text, text[], boolean, boolean) IS
+COMMENT ON PROCEDURE schemashift.apply(text, text, text[], boolean, boolean, boolean) IS
 'run a migration script the safe way, step by step, recorded in schemashift.migrations; resumable';
 
 CREATE FUNCTION schemashift.migration_status(migration_id text)
@@ -616,6 +669,9 @@ SELECT m.id, m.status, m.steps,
        CASE m.status
             WHEN 'done' THEN 'nothing: the migration is applied'
             WHEN 'failed' THEN 'fix the cause, then run apply() again with the same script and id: it resumes at step ' || c.step
+                               || '; to run an edited script, schemashift.reset() it first'
+            WHEN 'reverted' THEN 'nothing: reverted; apply() with this id runs it again as run ' || (m.run + 1)
+            WHEN 'reset' THEN 'apply() with this id runs its script again as run ' || (m.run + 1)
             ELSE (SELECT COALESCE('running in process ' || l.pid || ', at step ' || c.step,
                                   'interrupted: run apply() again with the same script and id to resume at step ' || c.step)
                     FROM (SELECT NULL) AS one
@@ -632,3 +688,21 @@ SELECT m.id, m.status, m.steps,
 $$;
 COMMENT ON FUNCTION schemashift.migration_status(text) IS
 'where a migration run through apply() stands: the step it is at and what to do next';
+
+-- A runner's down migration undid a migration apply() had done; apply()
+-- with the id runs it again (as a new run, the old one kept in
+-- migration_history).  A later revert(migration_id) that runs a generated
+-- rollback script ends in the same state.
+CREATE FUNCTION schemashift.mark_reverted(migration_id text, reason text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'schemashift_mark_reverted'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+COMMENT ON FUNCTION schemashift.mark_reverted(text, text) IS
+'record that the runner''s own down script reverted a migration apply() had done: apply() with the id runs it again';
+
+CREATE FUNCTION schemashift.reset(migration_id text, reason text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'schemashift_reset'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+COMMENT ON FUNCTION schemashift.reset(text, text) IS
+'end a failed or interrupted migration run (its role or an approver, with a reason): apply() with the id runs the script, perhaps edited, again';
