@@ -1,7 +1,8 @@
 # The scenario every runner project in test/runners/ goes through (one
 # test/runners/t/<runner>.pl each): against a node in enforce mode, as a
 # non-superuser that owns the database, the runner's own command line runs
-# up to the first migration, down to nothing, up again, up to the second
+# the first migration inside the runner's transaction (refused), then up to
+# the first migration, down to nothing, up again, up to the second
 # migration in its first, broken version (no UPDATE for the orphans: the
 # foreign key fails), the fixed version (refused: the run must be reset),
 # schemashift.reset(), and up again. After each step the catalog (indexes,
@@ -31,12 +32,12 @@ my $schema = q{
 };
 
 # what the migrations build, one word each: valid/invalid/absent for the
-# indexes, validated/not validated/absent for the foreign keys
+# indexes, validated/not_validated/absent for the foreign keys
 my $catalog = q{
 	SELECT string_agg(o || '=' || coalesce(
 	    (SELECT CASE WHEN i.indisvalid THEN 'valid' ELSE 'invalid' END
 	       FROM pg_index i WHERE i.indexrelid = to_regclass(o)),
-	    (SELECT CASE WHEN c.convalidated THEN 'validated' ELSE 'not validated' END
+	    (SELECT CASE WHEN c.convalidated THEN 'validated' ELSE 'not_validated' END
 	       FROM pg_constraint c WHERE c.conname = o),
 	    'absent'), ' ' ORDER BY n)
 	  FROM unnest(ARRAY['orders_customer_idx', 'orders_customer_fk',
@@ -61,13 +62,34 @@ my $history = q{
 # (the arguments that migrate up to the first migration), down (down to
 # nothing), up (up to the last), ids (the two migrations' ledger ids),
 # applied (SQL: the runner's applied migrations, comma-separated), broken
-# (the second migration's file, relative to dir).
+# (the second migration's file, relative to dir), in_transaction (a file,
+# relative to dir, a regex and its replacement: what makes the first
+# migration run in the runner's transaction).
 sub run_scenario
 {
 	my (%r) = @_;
-	my ($m1, $m2) = @{ $r{ids} };
+	my $t = setup(\%r);
 
-	my $node = PostgreSQL::Test::Cluster->new($r{name});
+	local $ENV{PGHOST} = $t->{node}->host;
+	local $ENV{PGPORT} = $t->{node}->port;
+	local $ENV{PGDATABASE} = 'shop';
+	local $ENV{PGUSER} = 'app';
+	local $ENV{PYTHONDONTWRITEBYTECODE} = 1;
+
+	in_transaction($t);
+	up_down_up($t);
+	fail_fix_resume($t);
+	$t->{node}->stop;
+	return;
+}
+
+# setup(\%r): the node, the tables, the project's copy; returns what the
+# steps use: r, node, proj, m1, m2, q (a query's result), and runner (run
+# the runner with these arguments: ok and output)
+sub setup
+{
+	my ($r) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($r->{name});
 	$node->init;
 	$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemashift'");
 	$node->append_conf('postgresql.conf', "schemashift.mode = 'enforce'");
@@ -77,100 +99,127 @@ sub run_scenario
 	$node->safe_psql('shop', "SET ROLE app; $schema");
 	is($node->safe_psql('shop', 'SHOW schemashift.mode'), 'enforce', 'the guard enforces');
 
-	my $q = sub { $node->safe_psql('shop', shift) };
-	my $applied = sub { $q->("SELECT coalesce(string_agg(m, ',' ORDER BY m), '') FROM ($r{applied}) a(m)") };
-
 	# the project, in a directory the runner may write (bytecode, lock files)
-	my $proj = PostgreSQL::Test::Utils::tempdir . "/$r{name}";
-	system('cp', '-R', "$ENV{SCHEMASHIFT_SRC}/test/runners/$r{dir}", $proj) == 0
-	  or die "copying the $r{name} project failed";
-	my $fixed = slurp_file("$proj/$r{broken}");
+	my $proj = PostgreSQL::Test::Utils::tempdir . "/$r->{name}";
+	system('cp', '-R', "$ENV{SCHEMASHIFT_SRC}/test/runners/$r->{dir}", $proj) == 0
+	  or die "copying the $r->{name} project failed";
+
+	my $runner = sub {
+		my ($step, @args) = @_;
+		my ($out, $err) = ('', '');
+		my $ok = IPC::Run::run([ @{ $r->{command} }, @args ], '<', \undef, '>', \$out, '2>', \$err,
+			init => sub { chdir $proj or die "$proj: $!" });
+		note("$r->{name} @args ($step):\n$out$err");
+		return ($ok, "$out$err");
+	};
+	return {
+		r => $r,
+		node => $node,
+		proj => $proj,
+		m1 => $r->{ids}[0],
+		m2 => $r->{ids}[1],
+		q => sub { $node->safe_psql('shop', shift) },
+		runner => $runner,
+	};
+}
+
+# checks(t, step, catalog, ledger, applied): the catalog (the four objects'
+# words, see $catalog), the ledger (see $ledger) and, unless undef, the
+# runner's record are as expected after the step
+sub checks
+{
+	my ($t, $step, $catalog_words, $ledger_text, $applied) = @_;
+	my @objects = ('orders_customer_idx', 'orders_customer_fk', 'order_items_order_idx', 'order_items_order_fk');
+	my @words = split / /, $catalog_words;
+	is($t->{q}->($catalog), join(' ', map { "$objects[$_]=$words[$_]" } 0 .. 3),
+		"$step: the catalog");
+	is($t->{q}->($ledger), $ledger_text, "$step: the ledger");
+	is($t->{q}->("SELECT coalesce(string_agg(m, ',' ORDER BY m), '') FROM ($t->{r}{applied}) a(m)"),
+		$applied, "$step: the runner's record") if defined $applied;
+	return;
+}
+
+# run(t, step, ok, args): the runner with those arguments succeeds (ok
+# true) or fails; returns its output
+sub run
+{
+	my ($t, $step, $want_ok, @args) = @_;
+	my ($ok, $out) = $t->{runner}->($step, @args);
+	if ($want_ok) { ok($ok, "$step: the runner succeeds") or diag($out); }
+	else { ok(!$ok, "$step: the runner fails"); }
+	return $out;
+}
+
+# 0. the first migration in the runner's transaction: apply() refuses
+sub in_transaction
+{
+	my ($t) = @_;
+	my ($file, $re, $by) = @{ $t->{r}{in_transaction} };
+	my $outside = slurp_file("$t->{proj}/$file");
+	(my $inside = $outside) =~ s/$re/$by/ or die "$file: no match for $re";
+	write_file("$t->{proj}/$file", $inside);
+	my $out = run($t, "in the runner's transaction", 0, @{ $t->{r}{up1} });
+	like($out, qr/apply\(\) cannot run inside a transaction block/,
+		"in the runner's transaction: apply() refuses, and says why");
+	checks($t, "in the runner's transaction", 'absent absent absent absent', '');
+	write_file("$t->{proj}/$file", $outside);
+	return;
+}
+
+# 1-3. up to the first migration, down to nothing (the down migration drops
+# both, then mark_reverted()), up again: apply() runs it again
+sub up_down_up
+{
+	my ($t) = @_;
+	my ($m1, $r) = ($t->{m1}, $t->{r});
+
+	run($t, 'up', 1, @{ $r->{up1} });
+	checks($t, 'up', 'valid validated absent absent', "$m1=done/1", $m1);
+
+	run($t, 'down', 1, @{ $r->{down} });
+	checks($t, 'down', 'absent absent absent absent', "$m1=reverted/1", '');
+	like($t->{q}->("SELECT ended_by || ': ' || end_reason FROM schemashift.migrations"),
+		qr/^app: \S/, 'down: by app, with the reason the down migration gave');
+
+	run($t, 'up again', 1, @{ $r->{up1} });
+	checks($t, 'up again', 'valid validated absent absent', "$m1=done/2", $m1);
+	like($t->{q}->($history), qr/^$m1=reverted\/1 by app: \S+/,
+		'up again: the reverted run is kept in the history');
+	return;
+}
+
+# 4-7. the second migration as first written (no UPDATE: the orphans fail
+# the key), the fixed one before a reset (refused, the error says how),
+# schemashift.reset() by the migration's owner, the fixed one
+sub fail_fix_resume
+{
+	my ($t) = @_;
+	my ($m1, $m2, $r) = ($t->{m1}, $t->{m2}, $t->{r});
+	my $fixed = slurp_file("$t->{proj}/$r->{broken}");
 	my @fix = $fixed =~ /^.*UPDATE order_items .*\n/mg;
 	is(scalar @fix, 1, 'the second migration has one UPDATE for the orphans (the fix)');
 	(my $broken = $fixed) =~ s/^.*UPDATE order_items .*\n//m;
 
-	local $ENV{PGHOST} = $node->host;
-	local $ENV{PGPORT} = $node->port;
-	local $ENV{PGDATABASE} = 'shop';
-	local $ENV{PGUSER} = 'app';
-	local $ENV{PYTHONDONTWRITEBYTECODE} = 1;
-	my $runner = sub {
-		my ($step, @args) = @_;
-		my ($out, $err) = ('', '');
-		my $ok = IPC::Run::run([ @{ $r{command} }, @args ], '<', \undef, '>', \$out, '2>', \$err,
-			init => sub { chdir $proj or die "$proj: $!" });
-		note("$r{name} @args ($step):\n$out$err");
-		return ($ok, "$out$err");
-	};
-	my $step_ok = sub {
-		my ($step, @args) = @_;
-		my ($ok, $out) = $runner->($step, @args);
-		ok($ok, "$step: the runner succeeds") or diag($out);
-		return $out;
-	};
-
-	# 1. up to the first migration
-	$step_ok->('up to the first migration', @{ $r{up1} });
-	is($q->($catalog), 'orders_customer_idx=valid orders_customer_fk=validated '
-		  . 'order_items_order_idx=absent order_items_order_fk=absent',
-		'up: the index is valid, the foreign key validated');
-	is($q->($ledger), "$m1=done/1", 'up: the ledger has the migration done');
-	is($applied->(), $m1, 'up: the runner records it applied');
-
-	# 2. down to nothing: the down migration drops both, mark_reverted()
-	$step_ok->('down', @{ $r{down} });
-	is($q->($catalog), 'orders_customer_idx=absent orders_customer_fk=absent '
-		  . 'order_items_order_idx=absent order_items_order_fk=absent',
-		'down: the index and the foreign key are gone');
-	is($q->($ledger), "$m1=reverted/1", 'down: the ledger has the migration reverted');
-	like($q->("SELECT ended_by || ': ' || end_reason FROM schemashift.migrations"),
-		qr/^app: \S/, 'down: by app, with the reason the down migration gave');
-	is($applied->(), '', 'down: the runner records nothing applied');
-
-	# 3. up again under the same id: apply() runs it again
-	$step_ok->('up again', @{ $r{up1} });
-	is($q->($catalog), 'orders_customer_idx=valid orders_customer_fk=validated '
-		  . 'order_items_order_idx=absent order_items_order_fk=absent',
-		'up again: the index and the foreign key are back');
-	is($q->($ledger), "$m1=done/2", 'up again: the ledger has the migration done, as its second run');
-	like($q->($history), qr/^$m1=reverted\/1 by app: \S+/, 'up again: the reverted run is kept in the history');
-	is($applied->(), $m1, 'up again: the runner records it applied');
-
-	# 4. the second migration as first written: the orphans fail the key
-	write_file("$proj/$r{broken}", $broken);
-	my ($ok, $out) = $runner->('the broken migration', @{ $r{up} });
-	ok(!$ok, 'broken: the runner fails');
+	write_file("$t->{proj}/$r->{broken}", $broken);
+	my $out = run($t, 'broken', 0, @{ $r->{up} });
 	like($out, qr/violates foreign key constraint "order_items_order_fk"/,
 		"broken: the runner shows apply()'s error");
-	like($q->($catalog), qr/order_items_order_idx=valid order_items_order_fk=absent$/,
-		'broken: the index is built, the foreign key absent');
-	is($q->($ledger), "$m1=done/2 $m2=failed/1", 'broken: the ledger has the migration failed');
-	is($applied->(), $m1, 'broken: the runner does not record it');
+	checks($t, 'broken', 'valid validated valid absent', "$m1=done/2 $m2=failed/1", $m1);
 
-	# 5. the fixed migration, not reset: refused, the error says how
-	write_file("$proj/$r{broken}", $fixed);
-	($ok, $out) = $runner->('the fixed migration before reset', @{ $r{up} });
-	ok(!$ok, 'fixed, not reset: the runner fails');
+	write_file("$t->{proj}/$r->{broken}", $fixed);
+	$out = run($t, 'fixed, not reset', 0, @{ $r->{up} });
 	like($out, qr/schemashift\.reset/, 'fixed, not reset: the error names schemashift.reset()');
-	is($q->($ledger), "$m1=done/2 $m2=failed/1", 'fixed, not reset: the ledger is unchanged');
+	checks($t, 'fixed, not reset', 'valid validated valid absent', "$m1=done/2 $m2=failed/1", $m1);
 
-	# 6. the migration's owner resets the failed run
-	$q->("SET ROLE app; SELECT schemashift.reset('$m2', 'orphans cleared in the migration')");
-	is($q->($ledger), "$m1=done/2 $m2=reset/1", 'reset: the ledger has the failed run reset');
+	$t->{q}->("SET ROLE app; SELECT schemashift.reset('$m2', 'orphans cleared in the migration')");
+	checks($t, 'reset', 'valid validated valid absent', "$m1=done/2 $m2=reset/1");
 
-	# 7. resume: the fixed migration runs
-	$step_ok->('up after the fix', @{ $r{up} });
-	is($q->($catalog), 'orders_customer_idx=valid orders_customer_fk=validated '
-		  . 'order_items_order_idx=valid order_items_order_fk=validated',
-		'fixed: both indexes valid, both foreign keys validated');
-	is($q->("SELECT count(*) FILTER (WHERE order_id IS NULL) || '/' || count(*) FROM order_items"),
-		'2/2000', 'fixed: the 2 orphans are cleared, the other rows kept');
-	is($q->($ledger), "$m1=done/2 $m2=done/2", 'fixed: the ledger has both done, the second as its second run');
-	like($q->($history), qr/, $m2=reset\/1 by app: orphans cleared in the migration$/,
+	run($t, 'fixed', 1, @{ $r->{up} });
+	checks($t, 'fixed', 'valid validated valid validated', "$m1=done/2 $m2=done/2", "$m1,$m2");
+	is($t->{q}->("SELECT count(*) FILTER (WHERE order_id IS NULL) || '/' || count(*) FILTER (WHERE order_id = id) || '/' || count(*) FROM order_items"),
+		'2/1998/2000', 'fixed: the 2 orphans are cleared, the other rows kept');
+	like($t->{q}->($history), qr/, $m2=reset\/1 by app: orphans cleared in the migration$/,
 		'fixed: the reset run is kept in the history');
-	is($applied->(), "$m1,$m2", 'fixed: the runner records both applied');
-
-	$node->stop;
 	return;
 }
 

@@ -1,5 +1,6 @@
 # Django (Debian's python3-django, python3-psycopg2): test/runners/django
-# through RunnerScenario.pm's up, down, up, broken, fixed, reset, up.
+# through RunnerScenario.pm: in the runner's transaction (refused), up,
+# down, up, broken, fixed (refused), reset, up.
 use strict;
 use warnings;
 use RunnerScenario qw(run_scenario);
@@ -14,5 +15,6 @@ run_scenario(
 	up => [],
 	ids => [ 'shop.0001_orders_customer_fk', 'shop.0002_order_items_order_fk' ],
 	applied => "SELECT app || '.' || name FROM django_migrations WHERE app = 'shop'",
-	broken => 'shop/migrations/0002_order_items_order_fk.py');
+	broken => 'shop/migrations/0002_order_items_order_fk.py',
+	in_transaction => [ 'shop/migrations/0001_orders_customer_fk.py', qr/^    atomic = False\n/m, '' ]);
 done_testing();

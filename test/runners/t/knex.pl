@@ -1,6 +1,7 @@
 # knex (npm: knex and pg, installed by test/runners/install-deps with npm
-# ci): test/runners/knex through RunnerScenario.pm's up, down, up, broken,
-# fixed, reset, up.
+# ci): test/runners/knex
+# through RunnerScenario.pm: in the runner's transaction (refused), up,
+# down, up, broken, fixed (refused), reset, up.
 use strict;
 use warnings;
 use RunnerScenario qw(run_scenario);
@@ -16,5 +17,6 @@ run_scenario(
 	up => ['migrate:latest'],
 	ids => [ $m1, $m2 ],
 	applied => q{SELECT regexp_replace(name, '\.js$', '') FROM knex_migrations},
-	broken => "migrations/$m2.js");
+	broken => "migrations/$m2.js",
+	in_transaction => [ "migrations/$m1.js", qr/^exports\.config = \{ transaction: false \};\n/m, '' ]);
 done_testing();
