@@ -25,6 +25,9 @@
 
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -34,6 +37,26 @@ PG_FUNCTION_INFO_V1(schemashift_apply);
 #define SS_CONTRACT_RETRIES 10
 
 /* ---------- running ---------- */
+
+/*
+ * The checks CALL schemashift.contract(change, retries) would make (as
+ * ss_recipe_check_execute): by its argument types, since contract(tbl, col)
+ * shares its name.
+ */
+static void
+check_contract_execute(void)
+{
+	ObjectWithArgs *proc = makeNode(ObjectWithArgs);
+	AclResult	aclresult;
+
+	proc->objname = list_make2(makeString("schemashift"), makeString("contract"));
+	proc->objargs = list_make2(makeTypeNameFromOid(INT8OID, -1), makeTypeNameFromOid(INT4OID, -1));
+	aclresult = pg_proc_aclcheck(LookupFuncWithArgs(OBJECT_PROCEDURE, proc, false),
+								 GetUserId(), ACL_EXECUTE);
+
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_PROCEDURE, "contract");
+}
 
 /*
  * An expand recipe: start (or resume) its change unless it is ready or
@@ -59,7 +82,7 @@ run_change(const char *id, Step *s, const SSRecipe *r, bool expand_only)
 				 errhint("Run the call in schemashift.changes.next_call once no code uses the old column.")));
 	else if (state == SS_CHANGE_READY)
 	{
-		ss_recipe_check_execute("contract");
+		check_contract_execute();
 		ss_contract(s->change_id, SS_CONTRACT_RETRIES);
 	}
 }

@@ -998,6 +998,9 @@ open_job(Backfill *b, double reltuples)
 					  "AND change_id IS NOT DISTINCT FROM $4 "
 					  "AND migration_id IS NOT DISTINCT FROM $5 "
 					  "AND migration_step IS NOT DISTINCT FROM $6 "
+					  /* an apply() step's: of the migration's current run */
+					  "AND ($5 IS NULL OR started_at OPERATOR(pg_catalog.>=) (SELECT m.started_at "
+					  "FROM schemashift.migrations m WHERE m.id OPERATOR(pg_catalog.=) $5)) "
 					  "ORDER BY id DESC LIMIT 1",
 					  6, types, values, nulls) == 1)
 	{

@@ -567,11 +567,13 @@ existing_column(Change *c, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot change system column \"%s\"", column)));
-	if (att->attidentity || att->attgenerated)
+	/* a type change carries an identity over at contract (identity_carry) */
+	if ((att->attidentity && c->kind != CHANGE_ALTER_TYPE) || att->attgenerated)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("expand/contract does not support %s column \"%s\"",
-						att->attidentity ? "identity" : "generated", column)));
+						att->attidentity ? "identity" : "generated", column),
+				 att->attidentity ? errhint("Only a type change keeps an identity column's identity.") : 0));
 	c->not_null = att->attnotnull;
 	attnum = att->attnum;
 	ReleaseSysCache(tup);
@@ -617,7 +619,7 @@ refuse_dependents(Change *c, AttrNumber attnum)
 					"AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
 					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND ("
 					"  EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) d.objid AND i.indrelid OPERATOR(pg_catalog.=) $1) OR "
-					"  (d.deptype OPERATOR(pg_catalog.=) 'a' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
+					"  (d.deptype OPERATOR(pg_catalog.=) ANY (ARRAY['a', 'i']::pg_catalog.\"char\"[]) AND EXISTS (SELECT 1 FROM pg_catalog.pg_class s WHERE s.oid OPERATOR(pg_catalog.=) d.objid AND s.relkind OPERATOR(pg_catalog.=) 'S')))) "
 					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND EXISTS ("
 					"  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
 					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
@@ -637,6 +639,64 @@ refuse_dependents(Change *c, AttrNumber attnum)
 					c->column, c->relname),
 			 errdetail("Depending objects: %s.", list.data),
 			 errhint("Contract would have to drop them with the old column. Drop and recreate them around the change.")));
+}
+
+/*
+ * A serial column's sequence, AS integer, would stop the bigint column at
+ * 2^31 - 1: contract moves it to the new type with the column.  An
+ * identity column's sequence goes with the old column: contract makes the
+ * new column an identity that goes on from it (identity_carry).  Both are
+ * steps without a statement while expanding, like the key swap.
+ */
+static void
+plan_sequence_type(Change *c, AttrNumber attnum, List **steps)
+{
+	Oid			types[3] = {OIDOID, INT4OID, TEXTOID};
+	Datum		values[3];
+	uint64		n;
+	uint64		i;
+
+	if (c->kind != CHANGE_ALTER_TYPE)
+		return;
+	values[0] = ObjectIdGetDatum(c->relid);
+	values[1] = Int32GetDatum(attnum);
+	values[2] = CStringGetTextDatum(c->new_type);
+	n = ss_state_exec("SELECT pg_catalog.quote_ident(sn.nspname) OPERATOR(pg_catalog.||) '.' "
+					  "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.relname), d.deptype, "
+					  "st.typlen OPERATOR(pg_catalog.<) nt.typlen, "
+					  "nt.oid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.int2', 'pg_catalog.int4', 'pg_catalog.int8']::pg_catalog.regtype[]) "
+					  "FROM pg_catalog.pg_depend d "
+					  "JOIN pg_catalog.pg_class s ON s.oid OPERATOR(pg_catalog.=) d.objid "
+					  "JOIN pg_catalog.pg_namespace sn ON sn.oid OPERATOR(pg_catalog.=) s.relnamespace "
+					  "JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) s.oid "
+					  "JOIN pg_catalog.pg_type st ON st.oid OPERATOR(pg_catalog.=) q.seqtypid "
+					  "JOIN pg_catalog.pg_type nt ON nt.oid OPERATOR(pg_catalog.=) pg_catalog.to_regtype($3) "
+					  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $1 AND d.refobjsubid OPERATOR(pg_catalog.=) $2 "
+					  "AND d.deptype OPERATOR(pg_catalog.=) ANY (ARRAY['a', 'i']::pg_catalog.\"char\"[]) ORDER BY 1",
+					  3, types, values, NULL);
+	for (i = 0; i < n; i++)
+	{
+		char	   *seq = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		bool		identity = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2)[0] == 'i';
+		bool		wider = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3)[0] == 't';
+		bool		integer = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4)[0] == 't';
+
+		if (identity && !integer)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("identity column \"%s\" of %s cannot become %s", c->column, c->relname,
+							c->new_type),
+					 errdetail("An identity column is smallint, integer or bigint.")));
+		if (!identity && !(wider && integer))
+			continue;
+		add_step(steps, identity ? "identity" : "sequence type", NULL, seq, c->new_type);
+		ereport(NOTICE,
+				(errmsg("change %lld: sequence %s %s at contract", (long long) c->id, seq,
+						identity ? psprintf("is carried over to the new column, as %s,", c->new_type) :
+						psprintf("becomes %s", c->new_type))));
+	}
 }
 
 /* Plan concurrent copies of the indexes and constraints on the column. */
@@ -737,6 +797,7 @@ plan_copies(Change *c, AttrNumber attnum, List **steps)
 						  quote_identifier(chk)),
 				 NULL, chk);
 	}
+	plan_sequence_type(c, attnum, steps);
 }
 
 /*
@@ -1470,7 +1531,6 @@ record_finish(void *arg)
 	Finish	   *f = (Finish *) arg;
 	Oid			types[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
-	uint32		job_finals = ss_ledger_finals(&ss_ledger_jobs);
 
 	values[0] = Int64GetDatum(f->c->id);
 	values[1] = CStringGetTextDatum(ss_ledger_word(&ss_ledger_change_phases, f->phase));
@@ -1482,13 +1542,7 @@ record_finish(void *arg)
 				  4, types, values, NULL);
 	/* the change's unfinished backfill jobs end with it */
 	if (f->state == SS_CHANGE_ABORTED)
-		ss_state_exec(psprintf("UPDATE schemashift.jobs SET status = %s, "
-							   "updated_at = pg_catalog.clock_timestamp() "
-							   "WHERE change_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) ALL (%s)",
-							   quote_literal_cstr(ss_ledger_move_all(&ss_ledger_jobs, ~job_finals,
-																	 SS_JOB_CANCELED)),
-							   ss_ledger_array(&ss_ledger_jobs, job_finals)),
-					  1, types, values, NULL);
+		ss_state_exec(ss_ledger_cancel_jobs_sql("change_id"), 1, types, values, NULL);
 	set_state(f->c, f->state);
 }
 
@@ -1581,7 +1635,51 @@ swap_copies(Change *c, const char *final, StringInfo s)
 		else if (strcmp(action, "copy constraint") == 0)
 			appendStringInfo(s, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;\n",
 							 c->relname, quote_identifier(new_name), quote_identifier(old_name));
+		else if (strcmp(action, "sequence type") == 0)
+			appendStringInfo(s, "ALTER SEQUENCE %s AS %s;\n", old_name, new_name);
 	}
+}
+
+/*
+ * An identity column's "identity" step: before the old column (and its
+ * sequence) is dropped, the new column becomes an identity of the same
+ * kind whose sequence (named after the old one, with the change's prefix)
+ * goes on from the old one's value; appended to s.  Returns what renames
+ * the sequence to the old name once the old one is gone, or NULL.
+ */
+static char *
+identity_carry(Change *c, const char *newcol, StringInfo s)
+{
+	Oid			types[2] = {INT8OID, OIDOID};
+	Datum		values[2] = {Int64GetDatum(c->id), ObjectIdGetDatum(c->relid)};
+	char	   *seq;
+	char	   *tmp;
+
+	if (ss_state_exec("SELECT st.old_name, pg_catalog.quote_ident(n.nspname), pg_catalog.quote_ident(r.relname), "
+					  "q.seqincrement, q.seqcache, q.seqcycle, a.attidentity OPERATOR(pg_catalog.=) 'a' "
+					  "FROM schemashift.change_steps st "
+					  "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(st.old_name) "
+					  "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) r.relnamespace "
+					  "JOIN pg_catalog.pg_sequence q ON q.seqrelid OPERATOR(pg_catalog.=) r.oid "
+					  "JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) r.oid AND d.deptype OPERATOR(pg_catalog.=) 'i' "
+					  "AND d.refobjid OPERATOR(pg_catalog.=) $2 "
+					  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) $2 AND a.attnum OPERATOR(pg_catalog.=) d.refobjsubid "
+					  "WHERE st.change_id OPERATOR(pg_catalog.=) $1 AND st.action OPERATOR(pg_catalog.=) 'identity'",
+					  2, types, values, NULL) != 1)
+		return NULL;
+#define COL(i) SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, (i))
+	seq = COL(1);
+	tmp = derived_name(psprintf("ss%lld_", (long long) c->id), COL(3));
+	appendStringInfo(s, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+					 "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY "
+					 "(SEQUENCE NAME %s.%s INCREMENT BY %s CACHE %s%s);\n"
+					 "SELECT pg_catalog.setval('%s.%s', s.last_value, s.is_called) FROM %s s;\n",
+					 c->relname, newcol, c->relname, newcol,
+					 COL(7)[0] == 't' ? "ALWAYS" : "BY DEFAULT",
+					 COL(2), quote_identifier(tmp), COL(4), COL(5), COL(6)[0] == 't' ? " CYCLE" : "",
+					 COL(2), quote_identifier(tmp), seq);
+	return psprintf("ALTER SEQUENCE %s.%s RENAME TO %s;\n", COL(2), quote_identifier(tmp), COL(3));
+#undef COL
 }
 
 /* The statements that swap the new structure in, as one transaction. */
@@ -1594,6 +1692,7 @@ contract_sql(Change *c)
 	const char *final = c->kind == CHANGE_ALTER_TYPE ? col : newcol;
 	List	   *tail;
 	ListCell   *lc;
+	char	   *identity_rename;
 
 	initStringInfo(&s);
 	appendStringInfo(&s, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", c->relname);
@@ -1614,9 +1713,12 @@ contract_sql(Change *c)
 	appendStringInfo(&s, "DROP TRIGGER %s ON %s;\nDROP FUNCTION %s();\n",
 					 c->sync_trigger, c->relname, c->sync_function);
 	tail = old_column_extras(c, final, &s);
+	identity_rename = identity_carry(c, newcol, &s);
 	appendStringInfo(&s, "ALTER TABLE %s DROP COLUMN %s;\n", c->relname, col);
 	if (c->kind == CHANGE_ALTER_TYPE)
 		appendStringInfo(&s, "ALTER TABLE %s RENAME COLUMN %s TO %s;\n", c->relname, newcol, col);
+	if (identity_rename)
+		appendStringInfoString(&s, identity_rename);
 	foreach(lc, tail)
 		appendStringInfoString(&s, lfirst(lc));
 	swap_copies(c, final, &s);
@@ -1785,7 +1887,8 @@ schemashift_abort(PG_FUNCTION_ARGS)
 
 /*
  * CALL schemashift.contract(tbl, col, retries) and abort(tbl, col,
- * retries): the open change whose old or new column is col.
+ * retries): the open change whose old or new column is col, else the
+ * latest one that ended (so that a second call skips, as by id).
  */
 static void
 end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
@@ -1806,15 +1909,15 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 	ss_procedure_connect();
 	if (ss_state_exec(psprintf("SELECT id FROM schemashift.changes WHERE relid OPERATOR(pg_catalog.=) $1 "
 							   "AND (column_name OPERATOR(pg_catalog.=) $2 OR new_column OPERATOR(pg_catalog.=) $2) "
-							   "AND state OPERATOR(pg_catalog.<>) ALL (%s) ORDER BY id DESC LIMIT 1",
+							   "ORDER BY state OPERATOR(pg_catalog.<>) ALL (%s) DESC, id DESC LIMIT 1",
 							   finished_states()),
 					  2, types, values, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("no open change on column \"%s\" of %s", column,
+				 errmsg("no expand/contract change on column \"%s\" of %s", column,
 						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												   get_rel_name(relid))),
-				 errhint("schemashift.changes lists the changes; an ended one has no next_call.")));
+				 errhint("schemashift.changes lists the changes and the call to run next on each open one.")));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	end_change(id, ss_retries_arg(fcinfo, 2, SS_STEP_RETRIES), e);

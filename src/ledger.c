@@ -182,6 +182,22 @@ ss_ledger_move_all(const SSLedgerColumn *m, uint32 from, int to)
 	return m->words[to];
 }
 
+/*
+ * The statement that cancels the unfinished backfill jobs whose column
+ * (change_id, migration_id) is $1: a change aborted, a migration run ended.
+ */
+char *
+ss_ledger_cancel_jobs_sql(const char *column)
+{
+	uint32		finals = ss_ledger_finals(&ss_ledger_jobs);
+
+	return psprintf("UPDATE schemashift.jobs SET status = %s, "
+					"updated_at = pg_catalog.clock_timestamp() "
+					"WHERE %s OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) ALL (%s)",
+					quote_literal_cstr(ss_ledger_move_all(&ss_ledger_jobs, ~finals, SS_JOB_CANCELED)),
+					column, ss_ledger_array(&ss_ledger_jobs, finals));
+}
+
 /* The states a row never leaves: what "unfinished" excludes. */
 uint32
 ss_ledger_finals(const SSLedgerColumn *m)

@@ -105,5 +105,6 @@ extern uint32 ss_ledger_finals(const SSLedgerColumn *m);
 extern bool ss_ledger_is_final(const SSLedgerColumn *m, int state);
 extern char *ss_ledger_literal(const SSLedgerColumn *m, int state);
 extern char *ss_ledger_array(const SSLedgerColumn *m, uint32 states);
+extern char *ss_ledger_cancel_jobs_sql(const char *column);
 
 #endif							/* SCHEMASHIFT_LEDGER_H */

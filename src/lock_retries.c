@@ -82,6 +82,7 @@ schemashift_with_lock_retries(PG_FUNCTION_ARGS)
 				 errmsg("attempts must be between 1 and 1000")));
 	if (!PG_ARGISNULL(2))
 		run.schedule.min_timeout_ms = ss_interval_ms(PG_GETARG_DATUM(2), "min_lock_timeout");
+	/* NULL: the default, which schemashift.lock_timeout caps (retry.c) */
 	if (!PG_ARGISNULL(3))
 		run.schedule.max_timeout_ms = ss_interval_ms(PG_GETARG_DATUM(3), "max_lock_timeout");
 	if (!PG_ARGISNULL(4))
@@ -98,7 +99,12 @@ schemashift_with_lock_retries(PG_FUNCTION_ARGS)
 	if (run.schedule.max_timeout_ms < run.schedule.min_timeout_ms)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_lock_timeout must not be less than min_lock_timeout")));
+				 errmsg("max_lock_timeout must not be less than min_lock_timeout"),
+				 PG_ARGISNULL(3) ?
+				 errdetail("Without max_lock_timeout, no attempt waits longer than schemashift.lock_timeout (%d ms).",
+						   run.schedule.max_timeout_ms) : 0,
+				 PG_ARGISNULL(3) ?
+				 errhint("Pass max_lock_timeout to let attempts wait longer.") : 0));
 	if (run.schedule.max_sleep_ms < run.schedule.min_sleep_ms)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

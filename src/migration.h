@@ -47,6 +47,10 @@ typedef struct Step
 	 */
 	List	   *args;
 	Node	   *parsed;
+
+	/* plan() only: the rules that refuse the step, and the ways through */
+	char	   *refused;
+	char	   *way_through;
 } Step;
 
 typedef struct MigrationPlan
@@ -63,6 +67,8 @@ typedef struct MigrationPlan
 	bool		block_approved;
 	LOCKMODE	block_lock;
 	bool		need_approver;	/* it approves findings: the caller must be an approver */
+	bool		show_all;		/* plan(): refused steps are shown, not raised,
+								 * and no approver rights are needed */
 	int			run;			/* the how-manieth run of the id */
 	bool		expand_only;	/* changes are left ready, not contracted */
 } MigrationPlan;

@@ -367,6 +367,8 @@ ss_archive_run(const char *id, SSMigrationStatus status)
 		int			run = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 													  SPI_tuptable->tupdesc, 1, &isnull));
 
+		/* the ended run's unfinished backfills end with it */
+		ss_state_exec(ss_ledger_cancel_jobs_sql("migration_id"), 1, types, values, NULL);
 		ss_state_exec("DELETE FROM schemashift.migration_steps WHERE migration_id OPERATOR(pg_catalog.=) $1",
 					  1, types, values, NULL);
 		ss_state_exec("DELETE FROM schemashift.migrations WHERE id OPERATOR(pg_catalog.=) $1",

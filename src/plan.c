@@ -215,13 +215,94 @@ approval_calls(MigrationPlan *p, Step *s, List *findings)
 	return buf.data;
 }
 
+/* ARRAY['rule', ...] of the blocking findings' rules, each once */
+static char *
+blocking_rules(List *blocking, bool as_array)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, blocking)
+	{
+		const char *id = schemashift_rules[((SSScriptFinding *) lfirst(lc))->rule].id;
+		ListCell   *earlier;
+		bool		seen = false;
+
+		foreach(earlier, blocking)
+		{
+			if (earlier == lc)
+				break;
+			seen = seen || strcmp(schemashift_rules[((SSScriptFinding *) lfirst(earlier))->rule].id, id) == 0;
+		}
+		if (!seen)
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+							 as_array ? quote_literal_cstr(id) : id);
+	}
+	return as_array ? psprintf("array[%s]", buf.data) : buf.data;
+}
+
+/*
+ * The recipe option that would take a refused statement: a recipe that
+ * matches once the option is on.  NULL when none would.
+ */
+static char *
+option_that_takes(MigrationPlan *p, SSScriptStatement *st, RawStmt *raw, const char *text)
+{
+	SSRecipeInput in = {raw->stmt, text, st->findings, st->line, true};
+	Step		scratch;
+	const SSRecipe *r;
+
+	if (p->expand_types)
+		return NULL;
+	memset(&scratch, 0, sizeof(scratch));
+	scratch.statement = (char *) text;
+	r = ss_recipe_for(&in, &scratch);
+	return r ? psprintf("expand_type_changes => true (recipe \"%s\")", r->name) : NULL;
+}
+
+/*
+ * The ways through a refusal, as plan() shows them and apply()'s error
+ * hints them: the recipe option that takes the statement, a rewrite as
+ * the first rule's hint says, or an approval of every rule that refuses it.
+ */
+static char *
+way_through(MigrationPlan *p, SSScriptStatement *st, RawStmt *raw, const char *text,
+			List *blocking)
+{
+	SSScriptFinding *first = linitial(blocking);
+	char	   *option = raw ? option_that_takes(p, st, raw, text) : NULL;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (option)
+		appendStringInfo(&buf, "Pass %s: the recipe takes it. ", option);
+	if (first->hint)
+		appendStringInfo(&buf, "%s ", first->hint);
+	appendStringInfo(&buf, "If it is safe here, approve it: apply(..., approve => %s) or SELECT schemashift.approve('%s', ..., reason => '...') earlier in the script.",
+					 blocking_rules(blocking, true), schemashift_rules[first->rule].id);
+	return buf.data;
+}
+
+/*
+ * A statement the planner refuses: apply() stops with an error that names
+ * the ways through; plan() marks the step and goes on.
+ */
 static void
-refuse_statement(MigrationPlan *p, SSScriptStatement *st, List *blocking, const char *why)
+refuse_statement(MigrationPlan *p, SSScriptStatement *st, RawStmt *raw, const char *text,
+				 Step *s, List *blocking, const char *why)
 {
 	StringInfoData detail;
 	ListCell   *lc;
-	SSScriptFinding *first = linitial(blocking);
+	char	   *way = way_through(p, st, raw, text, blocking);
 
+	if (p->show_all)
+	{
+		s->refused = s->refused ? psprintf("%s, %s", s->refused, blocking_rules(blocking, false)) :
+			blocking_rules(blocking, false);
+		s->way_through = s->way_through ? psprintf("%s\n%s", s->way_through, way) : way;
+		return;
+	}
 	initStringInfo(&detail);
 	foreach(lc, blocking)
 	{
@@ -234,9 +315,7 @@ refuse_statement(MigrationPlan *p, SSScriptStatement *st, List *blocking, const 
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("statement %d at line %d %s", st->number, st->line, why),
 			 errdetail("%s", detail.data),
-			 errhint("%s%sIf it is safe here, approve it: apply(..., approve => array['%s']) or SELECT schemashift.approve('%s', ..., reason => '...') earlier in the script.",
-					 first->hint ? first->hint : "", first->hint ? " " : "",
-					 schemashift_rules[first->rule].id, schemashift_rules[first->rule].id)));
+			 errhint("%s", way)));
 }
 
 /* "AccessExclusiveLock" as SQL spells it: "ACCESS EXCLUSIVE" */
@@ -267,7 +346,8 @@ close_block(MigrationPlan *p)
 	s->run = p->block_approved ? s->run : pstrdup(p->block_sql.data);
 	if (p->block_approved)
 		s->run = psprintf("%s%s", s->run, p->block_sql.data);
-	s->recipe = p->block_approved ? "approved" : "transaction block";
+	if (s->refused == NULL)
+		s->recipe = p->block_approved ? "approved" : "transaction block";
 	s->locks = p->block_lock != NoLock ? psprintf("%s until the block commits", lock_sql_name(p->block_lock)) : NULL;
 	p->block = NULL;
 }
@@ -354,8 +434,12 @@ plan_in_block(MigrationPlan *p, SSScriptStatement *st, const char *text, List *b
 			  List *approved)
 {
 	if (blocking)
-		refuse_statement(p, st, blocking,
+	{
+		/* no recipe runs inside a block: no option takes it there */
+		refuse_statement(p, st, NULL, text, p->block, blocking,
 						 "is refused inside a transaction block: its recipe, if it has one, runs in several transactions");
+		p->block->recipe = "refused";
+	}
 	if (approved)
 	{
 		p->block_approved = true;
@@ -431,7 +515,12 @@ plan_statement(MigrationPlan *p, SSScriptStatement *st, char *text, RawStmt *raw
 				 errhint("%s", IsA(node, ReindexStmt) ? "Use CALL schemashift.reindex(...) outside the migration." :
 						 "It cannot run inside a transaction: run it outside the migration.")));
 	else if (blocking)
-		refuse_statement(p, st, blocking, "has no safe recipe");
+	{
+		refuse_statement(p, st, raw, text, s, blocking, "has no safe recipe");
+		/* plan(): what approving it would run */
+		s->recipe = "refused";
+		s->run = text;
+	}
 	else if (approved)
 	{
 		s->recipe = "approved";
@@ -523,7 +612,12 @@ ss_plan_script(MigrationPlan *p)
 				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 				 errmsg("the transaction block opened at line %d is never committed", p->block->line)));
 
-	if (p->need_approver)
+	if (p->need_approver && p->show_all)
+		ereport(NOTICE,
+				(errmsg("plan() checks no approver rights"),
+				 errdetail("apply() runs the approvals of this plan only for superusers and members of schemashift_approver."),
+				 errhint("Run the plan with apply() as such a role.")));
+	else if (p->need_approver)
 		ss_require_approver("The migration approves findings; only superusers and members of schemashift_approver can approve.");
 }
 void
@@ -584,27 +678,34 @@ interval_ms(int64 ms)
 	return IntervalPGetDatum(iv);
 }
 
-/* schemashift.plan(script, approve, expand_type_changes) */
+/*
+ * schemashift.plan(script, approve, expand_type_changes): every step, the
+ * refused ones too (their rules and the ways through), without approver
+ * rights.
+ */
 Datum
 schemashift_plan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MigrationPlan		p;
+	MigrationPlan p;
 	ListCell   *lc;
 
 	ss_init_plan(&p, fcinfo, 1, 2);
 	p.migration_id = "(plan)";
+	p.show_all = true;
 	schemashift_init_srf(fcinfo);
 	ss_plan_script(&p);
 	foreach(lc, p.steps)
 	{
 		Step	   *s = lfirst(lc);
-		Datum		values[SS_STEP_COLUMNS];
-		bool		nulls[SS_STEP_COLUMNS];
+		Datum		values[SS_STEP_COLUMNS + 2];
+		bool		nulls[SS_STEP_COLUMNS + 2];
 
 		ss_step_datums(s, values, nulls);
 		if (!nulls[7])
 			values[7] = interval_ms(s->estimate_ms);
+		ss_text_or_null(s->refused, &values[SS_STEP_COLUMNS], &nulls[SS_STEP_COLUMNS]);
+		ss_text_or_null(s->way_through, &values[SS_STEP_COLUMNS + 1], &nulls[SS_STEP_COLUMNS + 1]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -85,7 +85,6 @@ SELECT m.id, m.status, m.steps,
        CASE m.status
             WHEN 'done' THEN 'nothing: the migration is applied'
             WHEN 'failed' THEN 'fix the cause, then run apply() again with the same script and id: it resumes at step ' || c.step
-                               || '; to run an edited script, schemashift.reset() it first'
             WHEN 'reverted' THEN 'nothing: reverted; apply() with this id runs it again as run ' || (m.run + 1)
             WHEN 'reset' THEN 'apply() with this id runs its script again as run ' || (m.run + 1)
             ELSE (SELECT COALESCE('running in process ' || l.pid || ', at step ' || c.step,
@@ -162,3 +161,30 @@ AS 'MODULE_PATHNAME', 'schemashift_with_lock_retries'
 LANGUAGE C;
 COMMENT ON PROCEDURE schemashift.with_lock_retries(text, integer, interval, interval, interval, interval, boolean) IS
 'run one statement with a short lock_timeout that grows between attempts, each attempt in its own transaction';
+
+-- ---------------------------------------------------------------------
+-- plan() shows every step: the refused ones with their rules and the
+-- ways through (two columns more).
+-- ---------------------------------------------------------------------
+
+DROP FUNCTION schemashift.plan(text, text[], boolean);
+CREATE FUNCTION schemashift.plan(
+    script text,
+    approve text[] DEFAULT NULL,
+    expand_type_changes boolean DEFAULT false)
+RETURNS TABLE (
+    step integer,
+    line integer,
+    col integer,
+    statement text,
+    recipe text,
+    run text,
+    locks text,
+    estimate interval,
+    notes text,
+    refused text,
+    way_through text)
+AS 'MODULE_PATHNAME', 'schemashift_plan'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+COMMENT ON FUNCTION schemashift.plan(text, text[], boolean) IS
+'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate; refused steps with their rules and the ways through';

@@ -629,11 +629,13 @@ RETURNS TABLE (
     run text,
     locks text,
     estimate interval,
-    notes text)
+    notes text,
+    refused text,
+    way_through text)
 AS 'MODULE_PATHNAME', 'schemashift_plan'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 COMMENT ON FUNCTION schemashift.plan(text, text[], boolean) IS
-'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate';
+'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate; refused steps with their rules and the ways through';
 
 CREATE PROCEDURE schemashift.apply(
     script text,
@@ -669,7 +671,6 @@ SELECT m.id, m.status, m.steps,
        CASE m.status
             WHEN 'done' THEN 'nothing: the migration is applied'
             WHEN 'failed' THEN 'fix the cause, then run apply() again with the same script and id: it resumes at step ' || c.step
-                               || '; to run an edited script, schemashift.reset() it first'
             WHEN 'reverted' THEN 'nothing: reverted; apply() with this id runs it again as run ' || (m.run + 1)
             WHEN 'reset' THEN 'apply() with this id runs its script again as run ' || (m.run + 1)
             ELSE (SELECT COALESCE('running in process ' || l.pid || ', at step ' || c.step,

@@ -3,7 +3,8 @@
 # definition, privileges and comment), keeps every row 0.1.0 wrote (audit
 # log, ledger, jobs, changes), and between installing the new library and
 # the update (the upgrade window) lint and the guard keep working while the
-# procedures refuse with a hint to update.
+# procedures refuse with a hint to update.  The same from 0.2.0, whose
+# ledger rows then take the new ledger moves (mark_reverted, a second run).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -130,19 +131,24 @@ is($node->safe_psql('updated', q{SELECT extversion FROM pg_extension WHERE extna
 is($node->safe_psql('updated', $rows), $rows_before, "0.1.0's rows are all there");
 
 my $fresh = $node->safe_psql('fresh', $members);
-my $updated = $node->safe_psql('updated', $members);
 cmp_ok(scalar(split /\n/, $fresh), '>', 40, 'the comparison sees the members');
+
+# the database updated from "from" has exactly the members of a fresh one
+sub same_as_fresh
 {
+	my ($db, $from) = @_;
+	my $updated = $node->safe_psql($db, $members);
 	my %in_fresh = map { $_ => 1 } split /\n/, $fresh;
 	my %in_updated = map { $_ => 1 } split /\n/, $updated;
 	my @only_fresh = grep { !$in_updated{$_} } sort keys %in_fresh;
 	my @only_updated = grep { !$in_fresh{$_} } sort keys %in_updated;
 	is(scalar(@only_fresh) + scalar(@only_updated), 0,
-		'an updated installation has exactly the objects of a fresh one')
+		"an installation updated from $from has exactly the objects of a fresh one")
 	  or diag(join("\n", (map { "fresh only: $_" } @only_fresh), (map { "updated only: $_" } @only_updated)));
+	is($node->safe_psql($db, $config), $node->safe_psql('fresh', $config),
+		"pg_dump keeps the same tables of both ($from)");
 }
-is($node->safe_psql('updated', $config), $node->safe_psql('fresh', $config),
-	'pg_dump keeps the same tables of both');
+same_as_fresh('updated', '0.1.0');
 is($node->safe_psql('updated', q{SELECT deptype FROM pg_depend
 	WHERE objid = 'public.ss2_sync_accounts()'::regprocedure AND refclassid = 'pg_extension'::regclass}),
 	'x', "the sync function of a change 0.1.0 left open now depends on the extension (DROP EXTENSION refuses)");
@@ -162,5 +168,36 @@ is($node->safe_psql('updated', q{SELECT count(*) FROM schemashift.ddl_log
 	  AND logged_at > (SELECT logged_at FROM schemashift.ddl_log WHERE command_tag = 'ALTER EXTENSION')}),
 	'0', 'new audit ids go above every 0.1.0 id')
   or diag($node->safe_psql('updated', 'SELECT id, command_tag, statement FROM schemashift.ddl_log ORDER BY id'));
+
+# --- from 0.2.0 (its SQL objects only: rows written as 0.2.0 wrote them) ---
+$node->safe_psql('postgres', 'CREATE DATABASE from020');
+$node->safe_psql('from020', q{
+	CREATE EXTENSION schemashift VERSION '0.2.0';
+	CREATE TABLE orders (id bigint PRIMARY KEY, qty int);
+	INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by)
+	VALUES ('m-100', 'abc', 'done', 1, current_user), ('m-101', 'def', 'failed', 1, current_user);
+	INSERT INTO schemashift.migration_steps (migration_id, step, line, col, statement, recipe, run, status)
+	VALUES ('m-100', 1, 1, 1, 'CREATE TABLE y (id bigint)', 'as is', 'CREATE TABLE y (id bigint)', 'done'),
+	       ('m-101', 1, 1, 1, 'CREATE TABLE z (id bigint)', 'as is', 'CREATE TABLE z (id bigint)', 'failed');
+});
+my $ledger = q{SELECT string_agg(id || ':' || status || ':' || checksum, ',' ORDER BY id) FROM schemashift.migrations};
+my $ledger_before = $node->safe_psql('from020', $ledger);
+$node->safe_psql('from020', 'ALTER EXTENSION schemashift UPDATE');
+is($node->safe_psql('from020', q{SELECT extversion FROM pg_extension WHERE extname = 'schemashift'}),
+	$current, 'updated from 0.2.0 to the current version');
+is($node->safe_psql('from020', $ledger), $ledger_before, "0.2.0's ledger rows are all there");
+same_as_fresh('from020', '0.2.0');
+is($node->safe_psql('from020', 'SELECT count(*) FROM schemashift.ledger_check()'), '6',
+	"the state columns' CHECKs updated from 0.2.0 match the library's state machines");
+# a migration 0.2.0 applied is reverted and runs again; a failed one is reset
+$node->safe_psql('from020', q{SELECT schemashift.mark_reverted('m-100', 'after the update')});
+$node->safe_psql('from020', q{SELECT schemashift.reset('m-101', 'after the update')});
+$node->safe_psql('from020', q{CALL schemashift.apply('CREATE INDEX orders_qty ON orders (qty);', 'm-100')});
+$node->safe_psql('from020', q{CALL schemashift.apply('CREATE TABLE z (id bigint);', 'm-101')});
+is($node->safe_psql('from020', q{SELECT string_agg(id || ':' || run || ':' || status, ',' ORDER BY id) FROM schemashift.migrations}),
+	'm-100:2:done,m-101:2:done', "0.2.0's migrations run again under their ids");
+is($node->safe_psql('from020', q{SELECT string_agg(id || ':' || run || ':' || status || ':' || end_reason, ',' ORDER BY id)
+	FROM schemashift.migration_history}),
+	'm-100:1:reverted:after the update,m-101:1:reset:after the update', "their 0.2.0 runs are history");
 
 done_testing();
