@@ -1,0 +1,15 @@
+// order_items.order_id: orphans cleared, an index and a foreign key to orders
+const schemashift = require('../schemashift');
+
+exports.config = { transaction: false };
+
+exports.up = (knex) => schemashift.apply(knex, __filename, `
+UPDATE order_items SET order_id = NULL WHERE order_id NOT IN (SELECT id FROM orders);
+CREATE INDEX order_items_order_idx ON order_items (order_id);
+ALTER TABLE order_items ADD CONSTRAINT order_items_order_fk FOREIGN KEY (order_id) REFERENCES orders (id);
+`);
+
+exports.down = (knex) => schemashift.revert(knex, __filename, [
+  "CALL schemashift.with_lock_retries('ALTER TABLE order_items DROP CONSTRAINT IF EXISTS order_items_order_fk')",
+  "CALL schemashift.drop_index('order_items_order_idx')",
+]);
