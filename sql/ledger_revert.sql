@@ -5,7 +5,8 @@
 -- edited.  Earlier runs stay in migration_history; every end is audited.
 SET client_min_messages = warning;
 CREATE TABLE lr_items (id bigint PRIMARY KEY, qty integer NOT NULL, note text);
-INSERT INTO lr_items SELECT g, g, NULL FROM generate_series(1, 3000) g;
+-- 12,000 rows: more than one batch holds, so the UPDATE is a backfill
+INSERT INTO lr_items SELECT g, g, NULL FROM generate_series(1, 12000) g;
 RESET client_min_messages;
 
 -- 1. up, down, up: the second up runs the script again (its backfill's
