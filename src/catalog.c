@@ -13,6 +13,7 @@
  */
 #include "schemashift.h"
 #include "exemptions.h"
+#include "versions.h"
 
 
 #include "access/genam.h"
@@ -1074,6 +1075,8 @@ constraint_tuple_proves(HeapTuple tup, Relation conrel, AttrNumber attnum)
 	bool		result;
 	char	   *bin;
 
+	if (ss_not_null_constraint_proves(tup, attnum))
+		return true;
 	if (con->contype != CONSTRAINT_CHECK)
 		return false;
 	d = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(conrel),
@@ -1107,7 +1110,9 @@ ss_column_proved_not_null(Oid relid, const char *column)
 	if (!HeapTupleIsValid(atttup))
 		return false;
 	attnum = ((Form_pg_attribute) GETSTRUCT(atttup))->attnum;
-	proved = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
+	/* 18: attnotnull is also set by a NOT VALID NOT NULL constraint */
+	proved = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull &&
+		ss_not_null_is_validated(relid, attnum);
 	ReleaseSysCache(atttup);
 	if (proved)
 		return true;

@@ -106,4 +106,30 @@
 #define schemashift_local_beentry(i) pgstat_fetch_stat_local_beentry(i)
 #endif
 
+/* ---------- answers that differ by version (versions.c, docs/versions.md) ---------- */
+
+/* ALTER TABLE ... ALTER COLUMN ... SET EXPRESSION came in 17 */
+#if PG_VERSION_NUM >= 170000
+#define SCHEMASHIFT_IS_SET_EXPRESSION(t) ((t) == AT_SetExpression)
+#else
+#define SCHEMASHIFT_IS_SET_EXPRESSION(t) false
+#endif
+
+/*
+ * 18: NOT NULL constraints live in pg_constraint and may be NOT VALID
+ * (pg_attribute.attnotnull is then set although rows may hold NULLs), and
+ * generated columns may be virtual, the kind GENERATED ALWAYS AS (...)
+ * without STORED gives.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 1
+#define schemashift_generated_is_virtual(con) \
+	((con)->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL)
+#define schemashift_attgenerated_is_virtual(g) ((g) == ATTRIBUTE_GENERATED_VIRTUAL)
+#else
+#define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 0
+#define schemashift_generated_is_virtual(con) ((void) (con), false)
+#define schemashift_attgenerated_is_virtual(g) ((void) (g), false)
+#endif
+
 #endif							/* SCHEMASHIFT_COMPAT_H */

@@ -12,6 +12,7 @@
  */
 #include "schemashift.h"
 #include "procs.h"
+#include "versions.h"
 
 #include "catalog/pg_index.h"
 #include "catalog/namespace.h"
@@ -207,6 +208,14 @@ script_proves_not_null(SSContext *cxt, const char *rel, Oid relid, const char *c
 			return true;
 	}
 	return false;
+}
+
+/* Must a NOT NULL on the column scan the table (nothing proves it)? */
+static bool
+not_null_needs_scan(SSContext *cxt, RangeVar *rel, Oid relid, const char *col)
+{
+	return !ss_column_proved_not_null(relid, col) &&
+		!script_proves_not_null(cxt, rel->relname, relid, col);
 }
 
 /* ---------- column type changes ---------- */
@@ -463,6 +472,32 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 				   NULL);
 }
 
+/* ---------- SET EXPRESSION (17) ---------- */
+
+/*
+ * A stored generated column is computed again for every row: the table is
+ * rewritten.  A virtual one (18) is not stored, but a NOT NULL on it is
+ * checked on every row.  A column the catalog does not know is taken for a
+ * stored one.
+ */
+static void
+check_set_expression(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+{
+	bool		not_null;
+	char		generated = ss_column_generated(relid, cmd->name, &not_null);
+
+	if (!schemashift_attgenerated_is_virtual(generated))
+		ss_report_full(cxt, SS_BAN_TABLE_REWRITE, -1, column_object(cxt, cmd->name),
+					   cxt->stmt_lock, true,
+					   "changing the expression of a stored generated column rewrites the whole table while blocking reads and writes",
+					   "Add a plain column kept up to date by a trigger, backfill it in batches (schemashift.backfill), then move the application to it; on PostgreSQL 18 a virtual generated column changes its expression without a rewrite.");
+	else if (not_null)
+		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name),
+					   cxt->stmt_lock, false,
+					   "changing the expression of a virtual generated column with NOT NULL computes it for every row to check it while blocking reads and writes",
+					   "Drop the NOT NULL first, change the expression, then add the constraint NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
+}
+
 /* ---------- ADD COLUMN ---------- */
 
 static void
@@ -473,6 +508,7 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 	bool		not_null = def->is_not_null;
 	Node	   *default_expr = def->raw_default;
 	bool		generated_stored = false;
+	bool		generated_virtual = false;
 	bool		identity = false;
 	bool		serial = ss_type_is_serial(def->typeName);
 	int			loc = ss_location_of((Node *) def, -1);
@@ -492,7 +528,11 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 				default_expr = c->raw_expr;
 				break;
 			case CONSTR_GENERATED:
-				generated_stored = true;
+				/* 18: computed when read, so nothing is written */
+				if (schemashift_generated_is_virtual(c))
+					generated_virtual = true;
+				else
+					generated_stored = true;
 				break;
 			case CONSTR_IDENTITY:
 				identity = true;
@@ -516,7 +556,8 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 					   "adding a column with a volatile default rewrites the whole table while blocking reads and writes",
 					   NULL);
 
-	else if (!generated_stored && ss_type_is_checked_domain(def->typeName))
+	else if (!generated_stored && !generated_virtual &&
+			 ss_type_is_checked_domain(def->typeName))
 		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT, loc, obj, cxt->stmt_lock, true,
 					   psprintf("adding a column of domain %s, which has constraints, rewrites the whole table while blocking reads and writes",
 								TypeNameToString(def->typeName)),
@@ -525,7 +566,12 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 	if (serial || identity)
 		ss_report(cxt, SS_ADDING_SERIAL_COLUMN, loc, obj, NULL);
 
-	if (not_null && default_expr == NULL && !generated_stored && !identity && !serial)
+	/* a virtual column is not stored, but its NOT NULL is checked on every row */
+	if (not_null && generated_virtual)
+		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, loc, obj, cxt->stmt_lock, false,
+					   "adding a virtual generated column with NOT NULL computes it for every row to check it while blocking reads and writes",
+					   "Add the column without NOT NULL, then add the constraint NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
+	else if (not_null && default_expr == NULL && !generated_stored && !identity && !serial)
 		ss_report(cxt, SS_ADDING_REQUIRED_FIELD, loc, obj, NULL);
 
 	foreach(lc, def->constraints)
@@ -593,14 +639,24 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 	int			loc = c->location;
 	char	   *obj = cxt->stmt_lock_object;
 	SSTrackedConstraint *tc;
+	bool		not_null_scans;
 
 	if (!IsA(c, Constraint))
 		return;
 
+	/*
+	 * 18's table constraint NOT NULL col is SET NOT NULL by another name;
+	 * judged before the constraint itself is remembered as a proof
+	 */
+	not_null_scans = c->contype == CONSTR_NOTNULL && !c->skip_validation && !is_new &&
+		not_null_needs_scan(cxt, rel, relid, strVal(linitial(c->keys)));
+
 	/* remember what the constraint proves, for later SET NOT NULL */
-	if (c->contype == CONSTR_CHECK || c->contype == CONSTR_FOREIGN)
+	if (c->contype == CONSTR_CHECK || c->contype == CONSTR_FOREIGN ||
+		c->contype == CONSTR_NOTNULL)
 	{
-		const char *col = c->contype == CONSTR_CHECK ? raw_not_null_column(c->raw_expr) : NULL;
+		const char *col = c->contype == CONSTR_CHECK ? raw_not_null_column(c->raw_expr) :
+			c->contype == CONSTR_NOTNULL ? strVal(linitial(c->keys)) : NULL;
 
 		tc = track_constraint(cxt, rel->relname, c->conname);
 		proof_forget(cxt, rel->relname, tc);
@@ -629,6 +685,13 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		case CONSTR_CHECK:
 			if (!c->skip_validation)
 				ss_report(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, loc, obj, NULL);
+			break;
+		case CONSTR_NOTNULL:
+			if (not_null_scans)
+				ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, loc,
+							   column_object(cxt, strVal(linitial(c->keys))), cxt->stmt_lock, false,
+							   "adding a NOT NULL constraint without NOT VALID scans the whole table while blocking reads and writes",
+							   ss_not_null_hint());
 			break;
 		case CONSTR_FOREIGN:
 			if (!c->skip_validation)
@@ -688,11 +751,10 @@ check_validate_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
 static void
 check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 {
-	if (ss_column_proved_not_null(relid, cmd->name))
+	if (!not_null_needs_scan(cxt, rel, relid, cmd->name))
 		return;
-	if (script_proves_not_null(cxt, rel->relname, relid, cmd->name))
-		return;
-	ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
+	ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name),
+				   cxt->stmt_lock, false, NULL, ss_not_null_hint());
 }
 
 /*
@@ -729,7 +791,8 @@ check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid, const ch
 		att = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
 		if (!HeapTupleIsValid(att))
 			continue;
-		notnull = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull;
+		notnull = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull &&
+			ss_not_null_is_validated(relid, attnum);
 		name = pstrdup(NameStr(((Form_pg_attribute) GETSTRUCT(att))->attname));
 		ReleaseSysCache(att);
 		if (notnull || ss_column_proved_not_null(relid, name) ||
@@ -739,7 +802,7 @@ check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid, const ch
 					   AccessExclusiveLock, false,
 					   psprintf("ADD PRIMARY KEY USING INDEX sets column %s NOT NULL, scanning the whole table while blocking reads and writes",
 								quote_identifier(name)),
-					   NULL);
+					   ss_not_null_hint());
 	}
 	ReleaseSysCache(tup);
 }
@@ -852,6 +915,8 @@ check_alter_table(SSContext *cxt, Node *stmt)
 			ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
 		else if (cmd->subtype == AT_AlterColumnType)
 			check_type_change(cxt, cmd, relid);
+		else if (SCHEMASHIFT_IS_SET_EXPRESSION(cmd->subtype))
+			check_set_expression(cxt, cmd, relid);
 		else if (cmd->subtype == AT_DetachPartition)
 		{
 			PartitionCmd *pc = (PartitionCmd *) cmd->def;
