@@ -119,15 +119,30 @@
  * 18: NOT NULL constraints live in pg_constraint and may be NOT VALID
  * (pg_attribute.attnotnull is then set although rows may hold NULLs), and
  * generated columns may be virtual, the kind GENERATED ALWAYS AS (...)
- * without STORED gives.
+ * without STORED gives.  CHECK and FOREIGN KEY constraints may be NOT
+ * ENFORCED.
  */
 #if PG_VERSION_NUM >= 180000
 #define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 1
+#define SCHEMASHIFT_HAS_NOT_ENFORCED 1
+/* 18's clauses add_constraint's recipes do not rebuild */
+#define schemashift_constraint_has_18_clauses(con) \
+	(!(con)->is_enforced || (con)->without_overlaps || \
+	 (con)->fk_with_period || (con)->pk_with_period)
+/* ALTER CONSTRAINT name ENFORCED: the constraint's name, else NULL */
+#define schemashift_constraint_to_enforce(cmd) \
+	(IsA((cmd)->def, ATAlterConstraint) && \
+	 ((ATAlterConstraint *) (cmd)->def)->alterEnforceability && \
+	 ((ATAlterConstraint *) (cmd)->def)->is_enforced ? \
+	 ((ATAlterConstraint *) (cmd)->def)->conname : NULL)
 #define schemashift_generated_is_virtual(con) \
 	((con)->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL)
 #define schemashift_attgenerated_is_virtual(g) ((g) == ATTRIBUTE_GENERATED_VIRTUAL)
 #else
 #define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 0
+#define SCHEMASHIFT_HAS_NOT_ENFORCED 0
+#define schemashift_constraint_has_18_clauses(con) ((void) (con), false)
+#define schemashift_constraint_to_enforce(cmd) ((void) (cmd), (char *) NULL)
 #define schemashift_generated_is_virtual(con) ((void) (con), false)
 #define schemashift_attgenerated_is_virtual(g) ((void) (g), false)
 #endif

@@ -257,6 +257,9 @@ constraint_kind(Constraint *con)
 	if (con->options != NIL || con->indexspace != NULL)
 		refuse("add_constraint does not support WITH (...) or USING INDEX TABLESPACE",
 			   "Build the index with CALL schemashift.create_index(...), then add the constraint USING INDEX.");
+	if (schemashift_constraint_has_18_clauses(con))
+		refuse("add_constraint does not support NOT ENFORCED, WITHOUT OVERLAPS or PERIOD constraints",
+			   "A NOT ENFORCED constraint checks no row: run it as it is.  Run the others with CALL schemashift.with_lock_retries(...).");
 	switch (con->contype)
 	{
 		case CONSTR_CHECK:
@@ -1330,6 +1333,7 @@ recipe_add_constraint_plan(const SSRecipeInput *in, Step *s)
 	double		rows = 0;
 
 	if (con && (con->indexname || con->options || con->indexspace ||
+				schemashift_constraint_has_18_clauses(con) ||
 				(con->contype != CONSTR_CHECK && con->contype != CONSTR_FOREIGN &&
 				 con->contype != CONSTR_UNIQUE && con->contype != CONSTR_PRIMARY &&
 				 con->contype != CONSTR_NOTNULL)))

@@ -472,6 +472,23 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 				   NULL);
 }
 
+/*
+ * ALTER CONSTRAINT ... ENFORCED (18) checks every row against a foreign key
+ * that was NOT ENFORCED, under the ACCESS EXCLUSIVE lock of ALTER CONSTRAINT.
+ */
+static void
+check_enforce_constraint(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+{
+	const char *conname = schemashift_constraint_to_enforce(cmd);
+
+	if (conname && !ss_constraint_is_enforced(relid, conname))
+		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1, cxt->stmt_lock_object,
+					   cxt->stmt_lock, false,
+					   psprintf("making constraint \"%s\" ENFORCED checks every row while blocking reads and writes",
+								conname),
+					   "Drop the NOT ENFORCED constraint and add it again NOT VALID, then VALIDATE CONSTRAINT it in a separate transaction.");
+}
+
 /* ---------- SET EXPRESSION (17) ---------- */
 
 /*
@@ -917,6 +934,8 @@ check_alter_table(SSContext *cxt, Node *stmt)
 			check_type_change(cxt, cmd, relid);
 		else if (SCHEMASHIFT_IS_SET_EXPRESSION(cmd->subtype))
 			check_set_expression(cxt, cmd, relid);
+		else if (cmd->subtype == AT_AlterConstraint)
+			check_enforce_constraint(cxt, cmd, relid);
 		else if (cmd->subtype == AT_DetachPartition)
 		{
 			PartitionCmd *pc = (PartitionCmd *) cmd->def;

@@ -101,6 +101,30 @@ ss_column_generated(Oid relid, const char *column, bool *not_null)
 	return generated;
 }
 
+/*
+ * Is the table's constraint of this name enforced?  NOT ENFORCED came in 18;
+ * a name the catalog does not know is taken for a NOT ENFORCED one.
+ */
+bool
+ss_constraint_is_enforced(Oid relid, const char *conname)
+{
+	bool		enforced = !SCHEMASHIFT_HAS_NOT_ENFORCED;
+
+#if SCHEMASHIFT_HAS_NOT_ENFORCED
+	Oid			conoid = OidIsValid(relid) ?
+		get_relation_constraint_oid(relid, conname, true) : InvalidOid;
+	HeapTuple	tup = OidIsValid(conoid) ?
+		SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+
+	if (HeapTupleIsValid(tup))
+	{
+		enforced = ((Form_pg_constraint) GETSTRUCT(tup))->conenforced;
+		ReleaseSysCache(tup);
+	}
+#endif
+	return enforced;
+}
+
 /* The hint of a NOT NULL that would scan: NULL for the registry's (15-17) */
 const char *
 ss_not_null_hint(void)

@@ -19,6 +19,7 @@ extern bool ss_not_null_is_validated(Oid relid, AttrNumber attnum);
 extern bool ss_not_null_constraint_proves(HeapTuple contup, AttrNumber attnum);
 extern char *ss_not_null_constraint_name(Oid relid, AttrNumber attnum, bool *validated);
 extern char ss_column_generated(Oid relid, const char *column, bool *not_null);
+extern bool ss_constraint_is_enforced(Oid relid, const char *conname);
 extern const char *ss_not_null_hint(void);
 extern const char *ss_not_null_recipe_locks(void);
 
