@@ -31,6 +31,23 @@ CREATE TABLE v17_new (a int, s int GENERATED ALWAYS AS (a * 2) STORED);
 ALTER TABLE v17_new ALTER COLUMN s SET EXPRESSION AS (a * 3);
 $$);
 
+-- 17: SET ACCESS METHOD on a partitioned table sets the default of new
+-- partitions and rewrites nothing (it never recurses); nor does SET
+-- TABLESPACE on one (on any version)
+CREATE TABLE v17_parts (id int, a int) PARTITION BY RANGE (id);
+CREATE TABLE v17_part1 PARTITION OF v17_parts FOR VALUES FROM (0) TO (1000);
+INSERT INTO v17_parts SELECT g, g FROM generate_series(1, 100) g;
+SELECT count(*) AS findings FROM lr($$
+ALTER TABLE v17_parts SET ACCESS METHOD heap;
+ALTER TABLE v17_parts SET TABLESPACE pg_default;
+$$);
+SELECT v17_file('v17_part1') AS part_before \gset
+ALTER TABLE v17_parts SET ACCESS METHOD heap;
+SELECT v17_file('v17_part1') = :part_before AS partition_kept_storage,
+       (SELECT amname FROM pg_am JOIN pg_class c ON c.relam = pg_am.oid
+         WHERE c.oid = 'v17_parts'::regclass) AS parent_access_method;
+DROP TABLE v17_parts;
+
 -- the guard says the same as lint()
 SET schemashift.mode = warn;
 ALTER TABLE v17 ALTER COLUMN s SET EXPRESSION AS (a * 4);

@@ -949,8 +949,14 @@ check_alter_table(SSContext *cxt, Node *stmt)
 							   "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block: this statement will fail",
 							   NULL);
 		}
-		else if (cmd->subtype == AT_SetTableSpace || cmd->subtype == AT_SetLogged ||
-				 cmd->subtype == AT_SetUnLogged || cmd->subtype == AT_SetAccessMethod)
+		/*
+		 * A partitioned table has no storage: these only set the default of
+		 * new partitions (SET TABLESPACE and, from 17, SET ACCESS METHOD
+		 * never recurse; SET [UN]LOGGED did nothing, and is refused from 18)
+		 */
+		else if ((cmd->subtype == AT_SetTableSpace || cmd->subtype == AT_SetLogged ||
+				  cmd->subtype == AT_SetUnLogged || cmd->subtype == AT_SetAccessMethod) &&
+				 !ss_relation_is_partitioned(relid))
 			ss_report(cxt, SS_BAN_TABLE_REWRITE, -1, cxt->stmt_lock_object, NULL);
 	}
 }
