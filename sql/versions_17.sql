@@ -26,8 +26,8 @@ SELECT v17_file('v17') <> :table_before AS table_rewritten,
 SELECT stmt, rule, rewrites
   FROM lr('ALTER TABLE v17 ALTER COLUMN nope SET EXPRESSION AS (a * 3);');
 -- a table this script creates may be changed freely
-SELECT count(*) AS findings FROM lr($$
-CREATE TABLE v17_new (a int, s int GENERATED ALWAYS AS (a * 2) STORED);
+SELECT stmt, rule FROM lr($$
+CREATE TABLE v17_new (a bigint, s bigint GENERATED ALWAYS AS (a * 2) STORED);
 ALTER TABLE v17_new ALTER COLUMN s SET EXPRESSION AS (a * 3);
 $$);
 

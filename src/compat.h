@@ -125,9 +125,11 @@
 #if PG_VERSION_NUM >= 180000
 #define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 1
 #define SCHEMASHIFT_HAS_NOT_ENFORCED 1
-/* 18's clauses add_constraint's recipes do not rebuild */
+/* 18's clauses add_constraint's recipes do not rebuild (is_enforced is
+ * set for CHECK and FOREIGN KEY only) */
 #define schemashift_constraint_has_18_clauses(con) \
-	(!(con)->is_enforced || (con)->without_overlaps || \
+	((((con)->contype == CONSTR_CHECK || (con)->contype == CONSTR_FOREIGN) && \
+	  !(con)->is_enforced) || (con)->without_overlaps || \
 	 (con)->fk_with_period || (con)->pk_with_period)
 /* ALTER CONSTRAINT name ENFORCED: the constraint's name, else NULL */
 #define schemashift_constraint_to_enforce(cmd) \
