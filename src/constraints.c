@@ -1129,18 +1129,20 @@ add_not_null_constraint(ConstraintDef *d, const char *col)
 	bool		validated;
 	char	   *existing = ss_not_null_constraint_name(d->relid, get_attnum(d->relid, col),
 													   &validated);
-	const char *name = existing && !d->named ? existing : d->conname;
-	char	   *add_sql = psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s NOT NULL %s NOT VALID",
-								   d->rel_only, d->relname, quote_identifier(name),
-								   quote_identifier(col));
+	char	   *add_sql;
 	bool		present;
 
+	if (existing && !d->named)
+		d->conname = existing;
+	add_sql = psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s NOT NULL %s NOT VALID",
+					   d->rel_only, d->relname, quote_identifier(d->conname),
+					   quote_identifier(col));
 	if (!d->not_valid)
 	{
-		add_and_validate(d, name, add_sql);
+		add_and_validate(d, d->conname, add_sql);
 		return;
 	}
-	if (existing_constraint(d->relid, name, &present) == '\0')
+	if (existing_constraint(d->relid, d->conname, &present) == '\0')
 		run_step(d, "add it NOT VALID, as asked", add_sql, NULL);
 }
 
