@@ -7,15 +7,19 @@ CREATE TABLE v18 (id bigint PRIMARY KEY, a int, note text, memo text);
 INSERT INTO v18 (id, a, note, memo) SELECT g, g, 'x', 'y' FROM generate_series(1, 100) g;
 CREATE FUNCTION v18_file() RETURNS oid LANGUAGE sql
   AS $$SELECT relfilenode FROM pg_class WHERE oid = 'v18'::regclass$$;
--- in an open transaction (where no statistics are flushed): the locks this
--- session holds on v18, and the sequential scans of v18 since "before"
-CREATE FUNCTION v18_scans() RETURNS bigint LANGUAGE sql
-  AS $$SELECT pg_stat_get_xact_numscans('v18'::regclass)$$;
-CREATE FUNCTION v18_seen(before bigint, OUT locks text, OUT scans bigint) LANGUAGE sql
-  AS $$SELECT string_agg(mode, ', ' ORDER BY mode), v18_scans() - before
-         FROM pg_locks
-        WHERE locktype = 'relation' AND relation = 'v18'::regclass
-          AND pid = pg_backend_pid()$$;
+-- what a statement did to v18, asked in its own transaction (where no
+-- statistics are flushed): the locks it holds on v18 at its end, and the
+-- sequential scans of v18 it made
+CREATE FUNCTION v18_measure(stmt text, OUT locks text, OUT scans bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  before bigint := pg_stat_get_xact_numscans('v18'::regclass);
+BEGIN
+  EXECUTE stmt;
+  SELECT string_agg(mode, ', ' ORDER BY mode) INTO locks FROM pg_locks
+   WHERE locktype = 'relation' AND relation = 'v18'::regclass AND pid = pg_backend_pid();
+  scans := pg_stat_get_xact_numscans('v18'::regclass) - before;
+END $$;
 
 -- 1. virtual generated columns (the kind GENERATED ALWAYS AS (...) gives on
 --    18) are computed when read: adding one rewrites nothing; STORED does
@@ -28,11 +32,7 @@ $$);
 SELECT v18_file() AS f \gset
 ALTER TABLE v18 ADD COLUMN g1 int GENERATED ALWAYS AS (a * 2);
 SELECT v18_file() = :f AS virtual_kept_storage;
-BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 ADD COLUMN g4 int GENERATED ALWAYS AS (a * 2) NOT NULL;
-SELECT * FROM v18_seen(:before);
-COMMIT;
+SELECT * FROM v18_measure('ALTER TABLE v18 ADD COLUMN g4 int GENERATED ALWAYS AS (a * 2) NOT NULL');
 SELECT v18_file() = :f AS virtual_not_null_kept_storage;
 ALTER TABLE v18 ADD COLUMN g3 int GENERATED ALWAYS AS (a * 2) STORED;
 SELECT v18_file() <> :f AS stored_rewrote;
@@ -47,11 +47,7 @@ $$);
 SELECT v18_file() AS f \gset
 ALTER TABLE v18 ALTER COLUMN g1 SET EXPRESSION AS (a * 3);
 SELECT v18_file() = :f AS virtual_kept_storage, (SELECT g1 FROM v18 WHERE id = 7) AS g1_of_7;
-BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 ALTER COLUMN g4 SET EXPRESSION AS (a * 3);
-SELECT * FROM v18_seen(:before);
-COMMIT;
+SELECT * FROM v18_measure('ALTER TABLE v18 ALTER COLUMN g4 SET EXPRESSION AS (a * 3)');
 SELECT v18_file() = :f AS virtual_not_null_kept_storage;
 ALTER TABLE v18 DROP COLUMN g3, DROP COLUMN g4;
 
@@ -63,45 +59,27 @@ ALTER TABLE v18 ADD CONSTRAINT v18_note_nn NOT NULL note;
 ALTER TABLE v18 ADD CONSTRAINT v18_note_nn NOT NULL note NOT VALID;
 ALTER TABLE v18 ALTER COLUMN note SET NOT NULL;
 $$, false, 'require-timeout-settings=off, prefer-robust-stmts=off');
-BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 ADD CONSTRAINT v18_note_nn NOT NULL note NOT VALID;
-SELECT * FROM v18_seen(:before);
-COMMIT;
+SELECT * FROM v18_measure('ALTER TABLE v18 ADD CONSTRAINT v18_note_nn NOT NULL note NOT VALID');
 SELECT conname, contype, convalidated FROM pg_constraint WHERE conname = 'v18_note_nn';
 SELECT attnotnull FROM pg_attribute WHERE attrelid = 'v18'::regclass AND attname = 'note';
 
 -- attnotnull is set, but rows may hold NULLs: SET NOT NULL validates, so
 -- it still scans under ACCESS EXCLUSIVE (lint says so from the catalog)
 SELECT stmt, rule, lock FROM lr('ALTER TABLE v18 ALTER COLUMN note SET NOT NULL;');
-BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 VALIDATE CONSTRAINT v18_note_nn;
-SELECT * FROM v18_seen(:before);
-COMMIT;
+SELECT * FROM v18_measure('ALTER TABLE v18 VALIDATE CONSTRAINT v18_note_nn');
 SELECT convalidated FROM pg_constraint WHERE conname = 'v18_note_nn';
 -- validated: SET NOT NULL is a no-op, no scan
 SELECT count(*) AS findings FROM lr('ALTER TABLE v18 ALTER COLUMN note SET NOT NULL;');
-BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 ALTER COLUMN note SET NOT NULL;
-SELECT * FROM v18_seen(:before);
-COMMIT;
+SELECT * FROM v18_measure('ALTER TABLE v18 ALTER COLUMN note SET NOT NULL');
 -- and the catalog proof of 15-17 still serves 18: a validated CHECK
 -- (col IS NOT NULL) spares SET NOT NULL its scan
 ALTER TABLE v18 ADD CONSTRAINT v18_a_check CHECK (a IS NOT NULL);
 SELECT count(*) AS findings FROM lr('ALTER TABLE v18 ALTER COLUMN a SET NOT NULL;');
-BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 ALTER COLUMN a SET NOT NULL;
-SELECT * FROM v18_seen(:before);
-COMMIT;
+SELECT * FROM v18_measure('ALTER TABLE v18 ALTER COLUMN a SET NOT NULL');
 ALTER TABLE v18 ALTER COLUMN a DROP NOT NULL, DROP CONSTRAINT v18_a_check;
 -- without a proof, SET NOT NULL reads every row
 BEGIN;
-SELECT v18_scans() AS before \gset
-ALTER TABLE v18 ALTER COLUMN a SET NOT NULL;
-SELECT * FROM v18_seen(:before);
+SELECT * FROM v18_measure('ALTER TABLE v18 ALTER COLUMN a SET NOT NULL');
 ROLLBACK;
 
 -- the same proof, in one script
@@ -180,4 +158,4 @@ CALL schemashift.add_constraint('ALTER TABLE v18f ADD CONSTRAINT v18f_pos CHECK 
 SELECT count(*) AS added FROM pg_constraint WHERE conname = 'v18f_pos';
 
 DROP TABLE v18, v18c, v18f, v18p;
-DROP FUNCTION v18_file(), v18_seen(bigint), v18_scans();
+DROP FUNCTION v18_file(), v18_measure(text);

@@ -545,11 +545,9 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, bool is_new)
 				default_expr = c->raw_expr;
 				break;
 			case CONSTR_GENERATED:
-				/* 18: computed when read, so nothing is written */
-				if (schemashift_generated_is_virtual(c))
-					generated_virtual = true;
-				else
-					generated_stored = true;
+				/* a virtual one (18) is computed when read: nothing is written */
+				generated_virtual = schemashift_generated_is_virtual(c);
+				generated_stored = !generated_virtual;
 				break;
 			case CONSTR_IDENTITY:
 				identity = true;
