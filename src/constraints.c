@@ -949,6 +949,7 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 	bool		nulls[4] = {false, false, false, false};
 	HeapTuple	tuple;
 	Datum		result;
+	MemoryContext caller = CurrentMemoryContext;
 
 	ss_require_arg(fcinfo, 0, "definition");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -958,6 +959,8 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL);
 	require_owner(&d);
 	check_data(&d, &r);
+	/* the row outlives SPI_finish, which frees SPI's memory */
+	MemoryContextSwitchTo(caller);
 	values[0] = CStringGetTextDatum(r.kind);
 	values[1] = Int64GetDatum(r.violations);
 	values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(r.examples));
