@@ -66,6 +66,10 @@ SELECT attnotnull FROM pg_attribute WHERE attrelid = 'v18'::regclass AND attname
 -- attnotnull is set, but rows may hold NULLs: SET NOT NULL validates, so
 -- it still scans under ACCESS EXCLUSIVE (lint says so from the catalog)
 SELECT stmt, rule, lock FROM lr('ALTER TABLE v18 ALTER COLUMN note SET NOT NULL;');
+BEGIN;
+SELECT * FROM v18_measure('ALTER TABLE v18 ALTER COLUMN note SET NOT NULL');
+SELECT convalidated AS validated_by_set_not_null FROM pg_constraint WHERE conname = 'v18_note_nn';
+ROLLBACK;
 SELECT * FROM v18_measure('ALTER TABLE v18 VALIDATE CONSTRAINT v18_note_nn');
 SELECT convalidated FROM pg_constraint WHERE conname = 'v18_note_nn';
 -- validated: SET NOT NULL is a no-op, no scan
