@@ -47,6 +47,7 @@ my $update_golden = $ENV{SCHEMASHIFT_UPDATE_GOLDEN};
 # the installed program (next to psql), else the one just built
 my $bindir = `pg_config --bindir`;
 chomp $bindir;
+my ($pg_major) = `pg_config --version` =~ /PostgreSQL (\d+)/;
 my $bin = -x "$bindir/schemashift" ? "$bindir/schemashift" : "$src/src/cli/schemashift";
 die "schemashift is not built or installed (looked in $bindir and $src/src/cli)\n" unless -x $bin;
 note("testing $bin");
@@ -307,8 +308,7 @@ my $nrules = $node->safe_psql('postgres', 'SELECT count(*) FROM schemashift.rule
 	is(run([ 'lint', '-?' ])->{out}, $help->{out}, 'lint -? is --help');
 
 	my $v = run_rc('--version', 0, ['--version']);
-	my ($major) = `pg_config --version` =~ /PostgreSQL (\d+)/;
-	like($v->{out}, qr/^schemashift \d+\.\d+\.\d+ \(PostgreSQL $major\)\n\z/, '--version names the version');
+	like($v->{out}, qr/^schemashift \d+\.\d+\.\d+ \(PostgreSQL $pg_major\)\n\z/, '--version names the version');
 	is(run(['-V'])->{out}, $v->{out}, '-V is --version');
 	is(run([ 'rules', '-V' ])->{out}, $v->{out}, 'rules -V is --version');
 }
@@ -403,7 +403,7 @@ sub normalise
 	if ($fmt eq 'json')
 	{
 		is($doc->{tool}{version}, $version, "$label: json names the tool's version");
-		like($doc->{server_version}, qr/^15\.\d+/, "$label: json names the server's version");
+		like($doc->{server_version}, qr/^$pg_major\.\d+/, "$label: json names the server's version");
 		$doc->{tool}{version} = '@VERSION@';
 		$doc->{server_version} = '@SERVER_VERSION@';
 	}
@@ -940,7 +940,7 @@ EOF
 	# key covers the installed files, so that makes a second one)
 	my @templates = grep { -d } glob("$cache/template-*");
 	ok(@templates >= 1, 'a template in SCHEMASHIFT_CACHE_DIR');
-	is(scalar(grep { basename($_) !~ /^template-pg15-\Q$version\E-[0-9a-f]{16}$/ } @templates), 0,
+	is(scalar(grep { basename($_) !~ /^template-pg$pg_major-\Q$version\E-[0-9a-f]{16}$/ } @templates), 0,
 		'the template is named by PostgreSQL major, extension version and build');
 	my $r2 = run([ 'lint', '-v', '-q', 'migrations' ]);
 	unlike($r2->{err}, qr/template was made/, 'a second run copies the template');
