@@ -54,7 +54,8 @@ OBJS = \
 	src/restore.o \
 	src/lock_report.o \
 	src/lint_blocks.o \
-	src/replicas.o
+	src/replicas.o \
+	src/versions.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
@@ -66,8 +67,8 @@ PG_CFLAGS = -Wall -Werror
 # timezone = 'UTC' and lc_messages = 'C' (test/regress.conf), and the tests
 # create the extension in contrib_regression and isolation_regression.
 # make test (test/run) starts temporary instances of its own instead.
-REGRESS = $(shell sed -n 's/^test: *//p' test/schedule)
-ISOLATION = $(shell sed -n 's/^test: *//p' test/isolation_schedule)
+REGRESS = $(shell PG_CONFIG=$(PG_CONFIG) bash -c '. scripts/pgenv.sh && version_schedule test/schedule' | sed -n 's/^test: *//p')
+ISOLATION = $(shell PG_CONFIG=$(PG_CONFIG) bash -c '. scripts/pgenv.sh && version_schedule test/isolation_schedule' | sed -n 's/^test: *//p')
 ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= pg_config

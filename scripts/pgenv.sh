@@ -23,3 +23,14 @@ make_pg_tmpdir() {
     chmod 700 "$d"
     echo "$d"
 }
+
+# the server's major version (15, 16, ...), from pg_config
+PG_MAJOR=$("$PG_CONFIG" --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
+
+# version_schedule SCHEDULE: SCHEDULE without the tests that
+# test/schedule_versions keeps for other majors than PG_MAJOR
+version_schedule() {
+    awk -v major="$PG_MAJOR" '
+        FNR == NR { if ($0 !~ /^#/ && NF == 3 && (major < $2 || major > $3)) skip[$1] = 1; next }
+        !($1 == "test:" && ($2 in skip))' "$(dirname "$1")/schedule_versions" "$1"
+}

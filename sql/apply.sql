@@ -68,7 +68,7 @@ SELECT step, line, recipe, status, attempts, duration IS NOT NULL AS timed
 SELECT * FROM schemashift.migration_status('0001_items');
 SELECT count(*) FILTER (WHERE note = 'n' || id) AS noted, count(*) FILTER (WHERE created IS NOT NULL) AS created,
        count(*) AS all_rows FROM ap_items;
-SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'ap_items'::regclass ORDER BY 1;
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'ap_items'::regclass AND contype <> 'n' ORDER BY 1;
 SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = 'ap_items'::regclass AND attname IN ('note', 'created') ORDER BY 1;
 SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid IN ('ap_items'::regclass, 'ap_new'::regclass) ORDER BY 1;
 SELECT migration_id, step, attempt, outcome FROM schemashift.lock_attempts
@@ -213,6 +213,6 @@ SELECT step, status, attempts, error, finished_at >= started_at AS stamped
   FROM schemashift.migration_steps WHERE migration_id = '0008_recipe_fails' ORDER BY step;
 SELECT migration, status, steps, steps_done, current_step, error, next
   FROM schemashift.migration_status('0008_recipe_fails');
-SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'ap_c'::regclass ORDER BY 1;
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'ap_c'::regclass AND contype <> 'n' ORDER BY 1;
 SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'ap_c'::regclass ORDER BY 1;
 SELECT count(*) AS ap_c_log_exists FROM pg_class WHERE relname = 'ap_c_log';

@@ -17,7 +17,8 @@ CREATE UNIQUE INDEX ex_acct_label_n ON ex_acct (label, n);
 COMMENT ON COLUMN ex_acct.n IS 'the count';
 INSERT INTO ex_acct (n, label) SELECT g, 'l' || g FROM generate_series(1, 100) g;
 
--- what a table looks like, for comparisons before and after
+-- what a table looks like, for comparisons before and after (NOT NULL is on
+-- the column's line: the constraint 18 adds for it is not listed again)
 CREATE FUNCTION ex_shape(t regclass) RETURNS TABLE (item text) LANGUAGE sql AS $$
   SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
          || COALESCE(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
@@ -27,7 +28,7 @@ CREATE FUNCTION ex_shape(t regclass) RETURNS TABLE (item text) LANGUAGE sql AS $
   UNION ALL
   SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = t
   UNION ALL
-  SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = t
+  SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = t AND contype <> 'n'
   UNION ALL
   SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = t AND NOT tgisinternal
   ORDER BY 1

@@ -67,7 +67,6 @@ SET schemashift.mode = enforce;
 SET schemashift.mdoe = off;
 SET schemashift.mode = loose;
 SET schemashift.rules = 'renaming-colum=off';
-SET schemashift.lock_timeout = -1;
 
 --
 -- 2. session_replication_role = replica does not silence the guard: its

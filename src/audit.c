@@ -71,9 +71,9 @@ static Oid	audit_relid = InvalidOid;
 Oid
 ss_audit_log_relid(void)
 {
-	if (extension_lxid == MyProc->lxid)
+	if (extension_lxid == schemashift_proc_lxid(MyProc))
 		return audit_relid;
-	extension_lxid = MyProc->lxid;
+	extension_lxid = schemashift_proc_lxid(MyProc);
 	if (OidIsValid(audit_relid))
 	{
 		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(audit_relid));
@@ -246,7 +246,7 @@ name_datum(const char *s)
 static int64
 audit_max_id(Relation log)
 {
-	Oid			pk = RelationGetPrimaryKeyIndex(log);
+	Oid			pk = schemashift_primary_key_index(log);
 	Relation	idx;
 	IndexScanDesc scan;
 	int64		max = 0;
@@ -257,7 +257,7 @@ audit_max_id(Relation log)
 	if (idx->rd_rel->relam == BTREE_AM_OID &&
 		TupleDescAttr(RelationGetDescr(idx), 0)->atttypid == INT8OID)
 	{
-		scan = index_beginscan(log, idx, SnapshotAny, 0, 0);
+		scan = schemashift_index_beginscan(log, idx, SnapshotAny, 0, 0);
 		scan->xs_want_itup = true;
 		index_rescan(scan, NULL, 0, NULL, 0);
 		if (index_getnext_tid(scan, BackwardScanDirection) != NULL && scan->xs_itup)

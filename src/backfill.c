@@ -253,7 +253,7 @@ parse_set_clause(Backfill *b, const char *set_clause)
 	if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, UpdateStmt))
 		refuse_at(set_clause, -1, "set_clause must be the list of assignments that follows SET, and nothing else", NULL);
 	upd = (UpdateStmt *) linitial_node(RawStmt, raw)->stmt;
-	if (upd->whereClause || upd->fromClause || upd->returningList || upd->withClause)
+	if (upd->whereClause || upd->fromClause || schemashift_has_returning(upd) || upd->withClause)
 		refuse_at(set_clause, -1, "set_clause must be the list of assignments that follows SET, and nothing else",
 				  "Give the row filter as where_clause.");
 
@@ -1495,7 +1495,7 @@ recipe_backfill_plan(const SSRecipeInput *in, Step *s)
 	double		bytes = 0;
 	double		rows = 0;
 
-	if (!OidIsValid(relid) || us->fromClause || us->returningList || us->withClause ||
+	if (!OidIsValid(relid) || us->fromClause || schemashift_has_returning(us) || us->withClause ||
 		us->relation->alias || set < 0 || set + 1 >= n)
 		return false;
 	set_clause = ss_trimmed(in->text, t[set + 1].start, where >= 0 ? t[where].start : strlen(in->text));

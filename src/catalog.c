@@ -13,6 +13,7 @@
  */
 #include "schemashift.h"
 #include "exemptions.h"
+#include "versions.h"
 
 
 #include "access/genam.h"
@@ -1125,7 +1126,11 @@ ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra)
 		predicate_implied_by(list_make1(nnulltest), exist, true);
 }
 
-/* Is relid's column attnum declared NOT NULL in the catalog? */
+/*
+ * Is relid's column attnum NOT NULL in the catalog, with no row holding a
+ * NULL?  From 18 on attnotnull is also set by a NOT VALID NOT NULL
+ * constraint, which proves nothing yet (versions.c).
+ */
 bool
 ss_column_is_not_null(Oid relid, AttrNumber attnum)
 {
@@ -1139,7 +1144,7 @@ ss_column_is_not_null(Oid relid, AttrNumber attnum)
 		return false;
 	notnull = ((Form_pg_attribute) GETSTRUCT(atttup))->attnotnull;
 	ReleaseSysCache(atttup);
-	return notnull;
+	return notnull && ss_not_null_is_validated(relid, attnum);
 }
 
 /*

@@ -19,6 +19,17 @@
 #error "schemashift requires PostgreSQL 15 or later"
 #endif
 
+/* what the version-dependent macros below name */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "utils/acl.h"
+#endif
+#if PG_VERSION_NUM >= 170000
+#include "storage/procarray.h"
+#endif
+
 #define schemashift_init_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
 #define schemashift_reserve_guc_prefix(p) MarkGUCPrefixReserved(p)
 
@@ -56,8 +67,15 @@
 #define SCHEMASHIFT_PROCESS_UTILITY_ARGS \
 	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
 
-/* the executor's range table took the permission infos in 16 */
-#if PG_VERSION_NUM >= 160000
+/*
+ * The executor's range table took the permission infos in 16, and in 18 the
+ * set of relations not pruned: every one of ours is opened.
+ */
+#if PG_VERSION_NUM >= 180000
+#define schemashift_init_range_table(estate, rtable) \
+	ExecInitRangeTable((estate), (rtable), NIL, \
+					   bms_add_range(NULL, 1, list_length(rtable)))
+#elif PG_VERSION_NUM >= 160000
 #define schemashift_init_range_table(estate, rtable) \
 	ExecInitRangeTable((estate), (rtable), NIL)
 #else
@@ -72,6 +90,15 @@
 #else
 #define schemashift_namespace_aclcheck(nspid, role, mode) \
 	pg_namespace_aclcheck((nspid), (role), (mode))
+#endif
+
+/* so did the EXECUTE check of a function */
+#if PG_VERSION_NUM >= 160000
+#define schemashift_proc_aclcheck(funcid, role, mode) \
+	object_aclcheck(ProcedureRelationId, (funcid), (role), (mode))
+#else
+#define schemashift_proc_aclcheck(funcid, role, mode) \
+	pg_proc_aclcheck((funcid), (role), (mode))
 #endif
 
 /* ownership checks became object-generic in 16 */
@@ -104,6 +131,96 @@
 #else
 #define schemashift_vxid_proc(vxid) BackendIdGetProc((vxid).backendId)
 #define schemashift_local_beentry(i) pgstat_fetch_stat_local_beentry(i)
+#endif
+
+/* PGPROC's local transaction id moved into its vxid in 17 */
+#if PG_VERSION_NUM >= 170000
+#define schemashift_proc_lxid(proc) ((proc)->vxid.lxid)
+#else
+#define schemashift_proc_lxid(proc) ((proc)->lxid)
+#endif
+
+/* a portal ran with a run_once flag up to 17 */
+#if PG_VERSION_NUM >= 180000
+#define schemashift_portal_run(portal, count, dest, qc) \
+	PortalRun((portal), (count), true, (dest), (dest), (qc))
+#else
+#define schemashift_portal_run(portal, count, dest, qc) \
+	PortalRun((portal), (count), true, true, (dest), (dest), (qc))
+#endif
+
+/* INSERT/UPDATE/DELETE/MERGE's RETURNING became a clause node in 18 */
+#if PG_VERSION_NUM >= 180000
+#define schemashift_has_returning(stmt) ((stmt)->returningClause != NULL)
+#else
+#define schemashift_has_returning(stmt) ((stmt)->returningList != NIL)
+#endif
+
+/* the array of settings returns its length since 16 (utils/guc_tables.h) */
+#if PG_VERSION_NUM >= 160000
+#define schemashift_guc_variables(n) get_guc_variables(n)
+#else
+#define schemashift_guc_variables(n) \
+	(*(n) = GetNumConfigOptions(), get_guc_variables())
+#endif
+
+/* a primary key may be deferrable for the caller since 18: ours is not */
+#if PG_VERSION_NUM >= 180000
+#define schemashift_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define schemashift_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
+#endif
+
+/* an index scan takes instrumentation since 18: none here */
+#if PG_VERSION_NUM >= 180000
+#define schemashift_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan((heap), (index), (snapshot), NULL, (nkeys), (norderbys))
+#else
+#define schemashift_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
+#endif
+
+/* ---------- answers that differ by version (versions.c, docs/versions.md) ---------- */
+
+/* ALTER TABLE ... ALTER COLUMN ... SET EXPRESSION came in 17 */
+#if PG_VERSION_NUM >= 170000
+#define SCHEMASHIFT_IS_SET_EXPRESSION(t) ((t) == AT_SetExpression)
+#else
+#define SCHEMASHIFT_IS_SET_EXPRESSION(t) false
+#endif
+
+/*
+ * 18: NOT NULL constraints live in pg_constraint and may be NOT VALID
+ * (pg_attribute.attnotnull is then set although rows may hold NULLs), and
+ * generated columns may be virtual, the kind GENERATED ALWAYS AS (...)
+ * without STORED gives.  CHECK and FOREIGN KEY constraints may be NOT
+ * ENFORCED.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 1
+#define SCHEMASHIFT_HAS_NOT_ENFORCED 1
+/* 18's clauses add_constraint's recipes do not rebuild (is_enforced is
+ * set for CHECK and FOREIGN KEY only) */
+#define schemashift_constraint_has_18_clauses(con) \
+	((((con)->contype == CONSTR_CHECK || (con)->contype == CONSTR_FOREIGN) && \
+	  !(con)->is_enforced) || (con)->without_overlaps || \
+	 (con)->fk_with_period || (con)->pk_with_period)
+/* ALTER CONSTRAINT name ENFORCED: the constraint's name, else NULL */
+#define schemashift_constraint_to_enforce(cmd) \
+	(IsA((cmd)->def, ATAlterConstraint) && \
+	 ((ATAlterConstraint *) (cmd)->def)->alterEnforceability && \
+	 ((ATAlterConstraint *) (cmd)->def)->is_enforced ? \
+	 ((ATAlterConstraint *) (cmd)->def)->conname : NULL)
+#define schemashift_generated_is_virtual(con) \
+	((con)->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL)
+#define schemashift_attgenerated_is_virtual(g) ((g) == ATTRIBUTE_GENERATED_VIRTUAL)
+#else
+#define SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID 0
+#define SCHEMASHIFT_HAS_NOT_ENFORCED 0
+#define schemashift_constraint_has_18_clauses(con) ((void) (con), false)
+#define schemashift_constraint_to_enforce(cmd) ((void) (cmd), (char *) NULL)
+#define schemashift_generated_is_virtual(con) ((void) (con), false)
+#define schemashift_attgenerated_is_virtual(g) ((void) (g), false)
 #endif
 
 #endif							/* SCHEMASHIFT_COMPAT_H */

@@ -12,6 +12,8 @@
  *	  reads and writes continue.
  *	- SET NOT NULL: a validated CHECK (col IS NOT NULL) lets SET NOT NULL
  *	  skip its scan; the helper check is dropped in the same transaction.
+ *	  From PostgreSQL 18 on (also ADD CONSTRAINT ... NOT NULL col): the NOT
+ *	  NULL constraint itself is added NOT VALID, then validated.
  *	- UNIQUE, PRIMARY KEY: the unique index is built concurrently, then
  *	  attached with ADD CONSTRAINT ... USING INDEX; nullable primary key
  *	  columns are proved NOT NULL first, so that step does not scan either.
@@ -35,6 +37,7 @@
 #include "procedure.h"
 #include "procs.h"
 #include "recipes.h"
+#include "versions.h"
 #include "worker.h"
 #include "schemashift.h"
 
@@ -80,7 +83,8 @@ typedef struct ConstraintDef
 	Oid			owner;			/* the table's: its code runs as this role */
 	char	   *relname;		/* qualified, quoted */
 	char	   *rel_only;		/* "ONLY " or "" */
-	char		kind;			/* c, f, u, p, n (SET NOT NULL) */
+	char		kind;			/* c, f, u, p, n (SET NOT NULL, 18's NOT NULL
+								 * constraint) */
 	char	   *conname;		/* given or chosen */
 	bool		named;
 	bool		not_valid;		/* the user asked for NOT VALID only */
@@ -253,6 +257,9 @@ constraint_kind(Constraint *con)
 	if (con->options != NIL || con->indexspace != NULL)
 		refuse("add_constraint does not support WITH (...) or USING INDEX TABLESPACE",
 			   "Build the index with CALL schemashift.create_index(...), then add the constraint USING INDEX.");
+	if (schemashift_constraint_has_18_clauses(con))
+		refuse("add_constraint does not support NOT ENFORCED, WITHOUT OVERLAPS or PERIOD constraints",
+			   "A NOT ENFORCED constraint checks no row: run it as it is.  Run the others with CALL schemashift.with_lock_retries(...).");
 	switch (con->contype)
 	{
 		case CONSTR_CHECK:
@@ -263,6 +270,8 @@ constraint_kind(Constraint *con)
 			return 'u';
 		case CONSTR_PRIMARY:
 			return 'p';
+		case CONSTR_NOTNULL:	/* ADD CONSTRAINT ... NOT NULL col: 18 */
+			return 'n';
 		default:
 			refuse("add_constraint handles CHECK, FOREIGN KEY, UNIQUE, PRIMARY KEY and SET NOT NULL",
 				   "An exclusion constraint has no online recipe: build its index in a quiet moment.");
@@ -377,7 +386,9 @@ parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" of relation \"%s\" does not exist",
 							cmd->name, relname)));
-		d->conname = makeObjectName(relname, cmd->name, "ss_not_null");
+		/* 18 keeps the constraint under the name the server would give it */
+		d->conname = makeObjectName(relname, cmd->name,
+									SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID ? "not_null" : "ss_not_null");
 		return;
 	}
 	if (cmd->subtype != AT_AddConstraint || !IsA(cmd->def, Constraint))
@@ -397,6 +408,8 @@ parse_definition(ConstraintDef *d, const char *definition, RawStmt *parsed)
 		parse_check(d, con, relname);
 	else if (d->kind == 'f')
 		parse_foreign_key(d, con, relname);
+	else if (d->kind == 'n' && !d->named)
+		d->conname = makeObjectName(relname, strVal(linitial(con->keys)), "not_null");
 	else if (!d->named)
 		d->conname = d->kind == 'p' ? makeObjectName(relname, NULL, "pkey")
 			: makeObjectName(relname, joined_names(con->keys), "key");
@@ -936,6 +949,7 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 	bool		nulls[4] = {false, false, false, false};
 	HeapTuple	tuple;
 	Datum		result;
+	MemoryContext caller = CurrentMemoryContext;
 
 	ss_require_arg(fcinfo, 0, "definition");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -945,6 +959,8 @@ schemashift_check_constraint_data(PG_FUNCTION_ARGS)
 	parse_definition(&d, text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL);
 	require_owner(&d);
 	check_data(&d, &r);
+	/* the row outlives SPI_finish, which frees SPI's memory */
+	MemoryContextSwitchTo(caller);
 	values[0] = CStringGetTextDatum(r.kind);
 	values[1] = Int64GetDatum(r.violations);
 	values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(r.examples));
@@ -1016,7 +1032,8 @@ column_not_null(Oid relid, const char *col)
 						col, get_rel_name(relid))));
 	r = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
 	ReleaseSysCache(tup);
-	return r;
+	/* 18: attnotnull is also set by a NOT VALID NOT NULL constraint */
+	return r && ss_not_null_is_validated(relid, get_attnum(relid, col));
 }
 
 /*
@@ -1091,7 +1108,8 @@ add_and_validate(ConstraintDef *d, const char *name, const char *add_sql)
 	if (edata)
 	{
 		if (edata->sqlerrcode == ERRCODE_CHECK_VIOLATION ||
-			edata->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION)
+			edata->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION ||
+			edata->sqlerrcode == ERRCODE_NOT_NULL_VIOLATION)
 			report_violation(d, edata, list_make1(makeString(pstrdup(name))));
 		ReThrowError(edata);
 	}
@@ -1104,6 +1122,33 @@ not_null_helper_sql(ConstraintDef *d, const char *name, const char *col)
 					d->rel_only, d->relname, quote_identifier(name), quote_identifier(col));
 }
 
+/*
+ * 18: the NOT NULL constraint itself, NOT VALID, then validated; a NOT VALID
+ * one the column already has is validated (the server allows one a column)
+ */
+static void
+add_not_null_constraint(ConstraintDef *d, const char *col)
+{
+	bool		validated;
+	char	   *existing = ss_not_null_constraint_name(d->relid, get_attnum(d->relid, col),
+													   &validated);
+	char	   *add_sql;
+	bool		present;
+
+	if (existing && !d->named)
+		d->conname = existing;
+	add_sql = psprintf("ALTER TABLE %s%s ADD CONSTRAINT %s NOT NULL %s NOT VALID",
+					   d->rel_only, d->relname, quote_identifier(d->conname),
+					   quote_identifier(col));
+	if (!d->not_valid)
+	{
+		add_and_validate(d, d->conname, add_sql);
+		return;
+	}
+	if (existing_constraint(d->relid, d->conname, &present) == '\0')
+		run_step(d, "add it NOT VALID, as asked", add_sql, NULL);
+}
+
 static void
 add_not_null(ConstraintDef *d)
 {
@@ -1114,6 +1159,11 @@ add_not_null(ConstraintDef *d)
 		ereport(NOTICE,
 				(errmsg("column %s of %s is already NOT NULL, skipping", quote_identifier(col),
 						d->relname)));
+		return;
+	}
+	if (SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID)
+	{
+		add_not_null_constraint(d, col);
 		return;
 	}
 	add_and_validate(d, d->conname, not_null_helper_sql(d, d->conname, col));
@@ -1272,7 +1322,8 @@ recipe_add_constraint_match(const SSRecipeInput *in)
 	return (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
 			(ss_has_rule(in->findings, SS_CONSTRAINT_MISSING_NOT_VALID) ||
 			 ss_has_rule(in->findings, SS_ADDING_FOREIGN_KEY_CONSTRAINT) ||
-			 ss_has_rule(in->findings, SS_DISALLOWED_UNIQUE_CONSTRAINT))) ||
+			 ss_has_rule(in->findings, SS_DISALLOWED_UNIQUE_CONSTRAINT) ||
+			 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD))) ||
 		(cmd->subtype == AT_SetNotNull &&
 		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD));
 }
@@ -1287,13 +1338,15 @@ recipe_add_constraint_plan(const SSRecipeInput *in, Step *s)
 	double		rows = 0;
 
 	if (con && (con->indexname || con->options || con->indexspace ||
+				schemashift_constraint_has_18_clauses(con) ||
 				(con->contype != CONSTR_CHECK && con->contype != CONSTR_FOREIGN &&
-				 con->contype != CONSTR_UNIQUE && con->contype != CONSTR_PRIMARY)))
+				 con->contype != CONSTR_UNIQUE && con->contype != CONSTR_PRIMARY &&
+				 con->contype != CONSTR_NOTNULL)))
 		return false;
 	ss_relation_size(relid, &bytes, &rows);
 	ss_recipe_call(s, list_make1(ss_recipe_text(in->text)));
-	if (con == NULL)
-		s->locks = "ACCESS EXCLUSIVE for two instants; SHARE UPDATE EXCLUSIVE while validating (reads and writes continue)";
+	if (con == NULL || con->contype == CONSTR_NOTNULL)
+		s->locks = pstrdup(ss_not_null_recipe_locks());
 	else if (con->contype == CONSTR_FOREIGN)
 		s->locks = "SHARE ROW EXCLUSIVE on both tables for an instant; SHARE UPDATE EXCLUSIVE while validating";
 	else if (con->contype == CONSTR_CHECK)

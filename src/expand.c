@@ -624,7 +624,7 @@ refuse_dependents(Change *c, AttrNumber attnum)
 					"  SELECT 1 FROM pg_catalog.pg_attrdef ad WHERE ad.oid OPERATOR(pg_catalog.=) d.objid AND ad.adrelid OPERATOR(pg_catalog.=) $1 AND ad.adnum OPERATOR(pg_catalog.=) $2)) "
 					"AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND EXISTS ("
 					"  SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) d.objid AND k.conrelid OPERATOR(pg_catalog.=) $1 "
-					"  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'p', 'u']::pg_catalog.\"char\"[]) "
+					"  AND k.contype OPERATOR(pg_catalog.=) ANY (ARRAY['c', 'f', 'n', 'p', 'u']::pg_catalog.\"char\"[]) "
 					"  AND NOT (k.contype OPERATOR(pg_catalog.=) 'f' AND k.confrelid OPERATOR(pg_catalog.=) $1 AND $2 OPERATOR(pg_catalog.=) ANY (k.confkey)))) "
 					"ORDER BY 1");
 	if (n == 0)

@@ -87,8 +87,8 @@ static const char *const policy_settings[] = {
 static GucSource
 setting_source(const char *name)
 {
-	struct config_generic **vars = get_guc_variables();
-	int			n = GetNumConfigOptions();
+	int			n;
+	struct config_generic **vars = schemashift_guc_variables(&n);
 	int			i;
 
 	for (i = 0; i < n; i++)

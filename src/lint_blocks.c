@@ -72,6 +72,7 @@ typedef struct Walk
 typedef PLpgSQL_function *(*CompileInlineFn) (char *proc_source);
 
 static CompileInlineFn compile_inline = NULL;
+static bool compile_inline_looked_up = false;
 
 static void walk_statements(Walk *w, List *stmts);
 static void expand_call(Walk *outer, List *funcname, int offset);
@@ -143,6 +144,8 @@ compile_step(void *arg)
  * PL/pgSQL's compiler, without running anything: NULL when the body does
  * not compile as an inline block.  Errors are contained in a
  * subtransaction (the compiler reads the catalog); a cancel is not.
+ * Since 16 plpgsql.so no longer exports its inline compiler (a module's
+ * symbols are hidden unless marked): there, no block is compiled.
  */
 static PLpgSQL_function *
 compile_block(const char *body)
@@ -150,9 +153,14 @@ compile_block(const char *body)
 	Compile		c = {body, NULL};
 	ErrorData  *edata;
 
-	if (compile_inline == NULL)
+	if (!compile_inline_looked_up)
+	{
 		compile_inline = (CompileInlineFn)
-			load_external_function("$libdir/plpgsql", "plpgsql_compile_inline", true, NULL);
+			load_external_function("$libdir/plpgsql", "plpgsql_compile_inline", false, NULL);
+		compile_inline_looked_up = true;
+	}
+	if (compile_inline == NULL)
+		return NULL;
 
 	edata = ss_try(compile_step, &c, true);
 	if (edata == NULL)

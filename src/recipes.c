@@ -213,7 +213,7 @@ ss_recipe_check_execute(const char *procedure)
 	proc->objname = list_make2(makeString("schemashift"), makeString(pstrdup(procedure)));
 	proc->args_unspecified = true;
 	funcid = LookupFuncWithArgs(OBJECT_PROCEDURE, proc, false);
-	aclresult = pg_proc_aclcheck(funcid, GetUserId(), ACL_EXECUTE);
+	aclresult = schemashift_proc_aclcheck(funcid, GetUserId(), ACL_EXECUTE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_PROCEDURE, procedure);
 }

@@ -12,6 +12,7 @@
  */
 #include "schemashift.h"
 #include "procs.h"
+#include "versions.h"
 
 #include "catalog/pg_index.h"
 #include "catalog/namespace.h"
@@ -594,6 +595,49 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 				   NULL);
 }
 
+/*
+ * ALTER CONSTRAINT ... ENFORCED (18) checks every row against a foreign key
+ * that was NOT ENFORCED, under the ACCESS EXCLUSIVE lock of ALTER CONSTRAINT.
+ */
+static void
+check_enforce_constraint(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+{
+	const char *conname = schemashift_constraint_to_enforce(cmd);
+
+	if (conname && !ss_constraint_is_enforced(relid, conname))
+		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1, cxt->stmt_lock_object,
+					   cxt->stmt_lock, false,
+					   psprintf("making constraint \"%s\" ENFORCED checks every row while blocking reads and writes",
+								conname),
+					   "Drop the NOT ENFORCED constraint and add it again NOT VALID, then VALIDATE CONSTRAINT it in a separate transaction.");
+}
+
+/* ---------- SET EXPRESSION (17) ---------- */
+
+/*
+ * A stored generated column is computed again for every row: the table is
+ * rewritten.  A virtual one (18) is not stored, but a NOT NULL on it is
+ * checked on every row.  A column the catalog does not know is taken for a
+ * stored one.
+ */
+static void
+check_set_expression(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+{
+	bool		not_null;
+	char		generated = ss_column_generated(relid, cmd->name, &not_null);
+
+	if (!schemashift_attgenerated_is_virtual(generated))
+		ss_report_full(cxt, SS_BAN_TABLE_REWRITE, -1, column_object(cxt, cmd->name),
+					   cxt->stmt_lock, true,
+					   "changing the expression of a stored generated column rewrites the whole table while blocking reads and writes",
+					   "Add a plain column kept up to date by a trigger, backfill it in batches (schemashift.backfill), then move the application to it; on PostgreSQL 18 a virtual generated column changes its expression without a rewrite.");
+	else if (not_null)
+		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name),
+					   cxt->stmt_lock, false,
+					   "changing the expression of a virtual generated column with NOT NULL computes it for every row to check it while blocking reads and writes",
+					   "Drop the NOT NULL first, change the expression, then add the constraint NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
+}
+
 /* ---------- ADD COLUMN ---------- */
 
 static void
@@ -605,6 +649,7 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 	bool		not_null = def->is_not_null;
 	Node	   *default_expr = def->raw_default;
 	bool		generated_stored = false;
+	bool		generated_virtual = false;
 	bool		identity = false;
 	bool		serial = ss_type_is_serial(def->typeName);
 	int			loc = ss_location_of((Node *) def, -1);
@@ -624,7 +669,9 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 				default_expr = c->raw_expr;
 				break;
 			case CONSTR_GENERATED:
-				generated_stored = true;
+				/* a virtual one (18) is computed when read: nothing is written */
+				generated_virtual = schemashift_generated_is_virtual(c);
+				generated_stored = !generated_virtual;
 				break;
 			case CONSTR_IDENTITY:
 				identity = true;
@@ -651,7 +698,8 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 					   "adding a column with a volatile default rewrites the whole table while blocking reads and writes",
 					   NULL);
 
-	else if (!generated_stored && ss_type_is_checked_domain(def->typeName))
+	else if (!generated_stored && !generated_virtual &&
+			 ss_type_is_checked_domain(def->typeName))
 		ss_report_full(cxt, SS_ADDING_FIELD_WITH_DEFAULT, loc, obj, cxt->stmt_lock, true,
 					   psprintf("adding a column of domain %s, which has constraints, rewrites the whole table while blocking reads and writes",
 								TypeNameToString(def->typeName)),
@@ -660,7 +708,12 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 	if (serial || identity)
 		ss_report(cxt, SS_ADDING_SERIAL_COLUMN, loc, obj, NULL);
 
-	if (not_null && default_expr == NULL && !generated_stored && !identity && !serial)
+	/* a virtual column is not stored, but its NOT NULL is checked on every row */
+	if (not_null && generated_virtual)
+		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, loc, obj, cxt->stmt_lock, false,
+					   "adding a virtual generated column with NOT NULL computes it for every row to check it while blocking reads and writes",
+					   "Add the column without NOT NULL, then add the constraint NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
+	else if (not_null && default_expr == NULL && !generated_stored && !identity && !serial)
 		ss_report(cxt, SS_ADDING_REQUIRED_FIELD, loc, obj, NULL);
 
 	foreach(lc, def->constraints)
@@ -728,14 +781,24 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 	int			loc = c->location;
 	char	   *obj = cxt->stmt_lock_object;
 	SSTrackedConstraint *tc;
+	bool		not_null_scans;
 
 	if (!IsA(c, Constraint))
 		return;
 
+	/*
+	 * 18's table constraint NOT NULL col is SET NOT NULL by another name;
+	 * judged before the constraint itself is remembered as a proof
+	 */
+	not_null_scans = c->contype == CONSTR_NOTNULL && !c->skip_validation && !is_new &&
+		set_not_null_scans(cxt, rel, relid, strVal(linitial(c->keys)));
+
 	/* remember what the constraint proves, for later SET NOT NULL */
-	if (c->contype == CONSTR_CHECK || c->contype == CONSTR_FOREIGN)
+	if (c->contype == CONSTR_CHECK || c->contype == CONSTR_FOREIGN ||
+		c->contype == CONSTR_NOTNULL)
 	{
-		const char *col = c->contype == CONSTR_CHECK ? raw_not_null_column(c->raw_expr) : NULL;
+		const char *col = c->contype == CONSTR_CHECK ? raw_not_null_column(c->raw_expr) :
+			c->contype == CONSTR_NOTNULL ? strVal(linitial(c->keys)) : NULL;
 
 		tc = track_constraint(cxt, rel->relname, c->conname);
 		proof_forget(cxt, rel->relname, tc);
@@ -774,6 +837,13 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 		case CONSTR_CHECK:
 			if (!c->skip_validation)
 				ss_report(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, loc, obj, NULL);
+			break;
+		case CONSTR_NOTNULL:
+			if (not_null_scans)
+				ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, loc,
+							   column_object(cxt, strVal(linitial(c->keys))), cxt->stmt_lock, false,
+							   "adding a NOT NULL constraint without NOT VALID scans the whole table while blocking reads and writes",
+							   ss_not_null_hint());
 			break;
 		case CONSTR_FOREIGN:
 			if (!c->skip_validation)
@@ -834,7 +904,8 @@ static void
 check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 {
 	if (set_not_null_scans(cxt, rel, relid, cmd->name))
-		ss_report(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name), NULL);
+		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name),
+					   cxt->stmt_lock, false, NULL, ss_not_null_hint());
 	column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name, true)->not_null = 1;
 }
 
@@ -879,7 +950,7 @@ check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid, const ch
 					   AccessExclusiveLock, false,
 					   psprintf("ADD PRIMARY KEY USING INDEX sets column %s NOT NULL, scanning the whole table while blocking reads and writes",
 								quote_identifier(name)),
-					   NULL);
+					   ss_not_null_hint());
 	}
 	ReleaseSysCache(tup);
 }
@@ -994,6 +1065,10 @@ check_alter_table(SSContext *cxt, Node *stmt)
 			ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
 		else if (cmd->subtype == AT_AlterColumnType)
 			check_type_change(cxt, cmd, relid);
+		else if (SCHEMASHIFT_IS_SET_EXPRESSION(cmd->subtype))
+			check_set_expression(cxt, cmd, relid);
+		else if (cmd->subtype == AT_AlterConstraint)
+			check_enforce_constraint(cxt, cmd, relid);
 		else if (cmd->subtype == AT_DetachPartition)
 		{
 			PartitionCmd *pc = (PartitionCmd *) cmd->def;
@@ -1007,8 +1082,14 @@ check_alter_table(SSContext *cxt, Node *stmt)
 							   "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block: this statement will fail",
 							   NULL);
 		}
-		else if (cmd->subtype == AT_SetTableSpace || cmd->subtype == AT_SetLogged ||
-				 cmd->subtype == AT_SetUnLogged || cmd->subtype == AT_SetAccessMethod)
+		/*
+		 * A partitioned table has no storage: these only set the default of
+		 * new partitions (SET TABLESPACE and, from 17, SET ACCESS METHOD
+		 * never recurse; SET [UN]LOGGED did nothing, and is refused from 18)
+		 */
+		else if ((cmd->subtype == AT_SetTableSpace || cmd->subtype == AT_SetLogged ||
+				  cmd->subtype == AT_SetUnLogged || cmd->subtype == AT_SetAccessMethod) &&
+				 !ss_relation_is_partitioned(relid))
 			ss_report(cxt, SS_BAN_TABLE_REWRITE, -1, cxt->stmt_lock_object, NULL);
 	}
 }

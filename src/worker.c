@@ -118,7 +118,7 @@ report_progress(const char *label, pid_t pid, ProgressState *ps)
 	n = pgstat_fetch_stat_numbackends();
 	for (i = 1; i <= n; i++)
 	{
-		LocalPgBackendStatus *l = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *l = schemashift_local_beentry(i);
 		PgBackendStatus *be;
 		int64		phase;
 		int64		blocks_total;
@@ -476,7 +476,7 @@ run_statement(const char *sql, SSExecShared *shared)
 
 	if (shared->statement_timeout_ms > 0)
 		enable_timeout_after(STATEMENT_TIMEOUT, shared->statement_timeout_ms);
-	(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+	(void) schemashift_portal_run(portal, FETCH_ALL, receiver, &qc);
 	if (shared->statement_timeout_ms > 0)
 		disable_timeout(STATEMENT_TIMEOUT, false);
 

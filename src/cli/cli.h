@@ -119,6 +119,7 @@ typedef struct Options
 	char	   *username;
 	bool		tmp;
 	char	   *pg_bindir;
+	char	   *pg_config;		/* NULL, or the server's pg_config */
 
 	/* lint */
 	FormatSpec	formats[MAX_FORMATS];
@@ -185,7 +186,8 @@ extern char *read_file(const char *path, size_t *len, char **errmsg);
 /* tmpserver.c */
 typedef struct TmpServer TmpServer;
 
-extern TmpServer *tmpserver_start(const char *bindir, char **errmsg);
+extern TmpServer *tmpserver_start(const char *bindir, const char *pg_config,
+								  char **errmsg);
 extern const char *tmpserver_conninfo(TmpServer *server);
 extern void tmpserver_stop(TmpServer *server);
 extern double tmpserver_startup_seconds(TmpServer *server);

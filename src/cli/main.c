@@ -154,7 +154,7 @@ start_tmp_server(Options *o)
 		die(EXIT_USAGE);
 	}
 	tmpserver_clear_pg_environment();
-	tmp_server = tmpserver_start(o->pg_bindir, &err);
+	tmp_server = tmpserver_start(o->pg_bindir, o->pg_config, &err);
 	check_signal();
 	if (tmp_server == NULL)
 	{

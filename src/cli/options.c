@@ -31,6 +31,7 @@ enum
 	OPT_COLOR,
 	OPT_TMP,
 	OPT_PG_BINDIR,
+	OPT_PG_CONFIG,
 	OPT_STDIN_FILENAME,
 	OPT_DRY_RUN,
 	OPT_APPROVE,
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
 	{"username", required_argument, NULL, 'U'},
 	{"tmp", no_argument, NULL, OPT_TMP},
 	{"pg-bindir", required_argument, NULL, OPT_PG_BINDIR},
+	{"pg-config", required_argument, NULL, OPT_PG_CONFIG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'H'},
 	{NULL, 0, NULL, 0}
@@ -114,7 +116,8 @@ usage(void)
 		   "  -p, --port=PORT          database server port\n"
 		   "  -U, --username=USERNAME  database user name\n"
 		   "      --tmp                use a throw-away server even if the above are given\n"
-		   "      --pg-bindir=DIR      where initdb and postgres are (default: %s)\n\n",
+		   "      --pg-bindir=DIR      where initdb and postgres are (default: %s)\n"
+		   "      --pg-config=PATH     the throw-away server is the one PATH names\n\n",
 		   SCHEMASHIFT_PG_BINDIR);
 	printf("General options:\n"
 		   "      --config=FILE        read settings from FILE (default: .schemashift.conf\n"
@@ -558,6 +561,9 @@ general_option(Options *o, int c, char *arg, OptionsSeen *seen)
 			break;
 		case OPT_PG_BINDIR:
 			o->pg_bindir = arg;
+			break;
+		case OPT_PG_CONFIG:
+			o->pg_config = arg;
 			break;
 		case 'V':
 			print_version();

@@ -54,6 +54,18 @@ struct TmpServer
 	bool		built_template; /* this run had to make the template */
 };
 
+/*
+ * The PostgreSQL installation the server runs from: the one this program was
+ * built with (or --pg-bindir's programs with its extension files), or the
+ * one a pg_config names (--pg-config).
+ */
+typedef struct ServerDirs
+{
+	char		bindir[PATH_MAX];
+	char		pkglibdir[PATH_MAX];
+	char		sharedir[PATH_MAX];
+} ServerDirs;
+
 /* the running server, for the signal handlers in main.c */
 static volatile pid_t running_postmaster = 0;
 
@@ -508,16 +520,19 @@ fnv1a(uint64_t h, const void *data, size_t len)
  * installed extension files, so installing another build makes a new one.
  */
 static void
-template_key(const char *bindir, char *buf, size_t size)
+template_key(const ServerDirs *dirs, char *buf, size_t size)
 {
-	const char *files[] = {SCHEMASHIFT_PKGLIBDIR "/schemashift.so",
-		SCHEMASHIFT_SHAREDIR "/extension/schemashift.control",
-	SCHEMASHIFT_SHAREDIR "/extension/schemashift--" SCHEMASHIFT_VERSION ".sql"};
+	const char *bindir = dirs->bindir;
+	char		files[3][PATH_MAX];
 	uint64_t	h = UINT64_C(14695981039346656037);
 	struct stat st;
 	char		postgres[PATH_MAX];
 	size_t		i;
 
+	snprintf(files[0], PATH_MAX, "%s/schemashift.so", dirs->pkglibdir);
+	snprintf(files[1], PATH_MAX, "%s/extension/schemashift.control", dirs->sharedir);
+	snprintf(files[2], PATH_MAX, "%s/extension/schemashift--" SCHEMASHIFT_VERSION ".sql",
+			 dirs->sharedir);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 	{
 		if (stat(files[i], &st) == 0)
@@ -699,7 +714,7 @@ remove_dead_builds(const char *root, const char *key)
  * together do not both run initdb.
  */
 static int
-ensure_template(const char *bindir, const char *sockdir, char *path, size_t size,
+ensure_template(const ServerDirs *dirs, const char *sockdir, char *path, size_t size,
 				bool *built, char **errmsg)
 {
 	char		root[PATH_MAX];
@@ -721,7 +736,7 @@ ensure_template(const char *bindir, const char *sockdir, char *path, size_t size
 		*errmsg = format_message("could not create cache directory \"%s\": %s", root, strerror(errno));
 		return -1;
 	}
-	template_key(bindir, key, sizeof(key));
+	template_key(dirs, key, sizeof(key));
 	snprintf(path, size, "%s/%s", root, key);
 	if (stat(path, &st) == 0)
 		return 0;
@@ -740,7 +755,7 @@ ensure_template(const char *bindir, const char *sockdir, char *path, size_t size
 		/* only the lock holder builds: any other build directory is a dead one's */
 		remove_dead_builds(root, key);
 		snprintf(building, sizeof(building), "%s/%s.building.%d", root, key, (int) getpid());
-		rc = build_template(bindir, building, sockdir, errmsg);
+		rc = build_template(dirs->bindir, building, sockdir, errmsg);
 		*built = rc == 0;
 		if (rc == 0 && rename(building, path) != 0)
 		{
@@ -816,9 +831,78 @@ remove_stale_runs(const char *tmpdir)
 	closedir(d);
 }
 
-TmpServer *
-tmpserver_start(const char *bindir, char **errmsg)
+/*
+ * One line of what pg_config prints for option (--bindir, ...), or -1 with
+ * errmsg set.
+ */
+static int
+pg_config_value(const char *pg_config, const char *option, char *buf, size_t size,
+				char **errmsg)
 {
+	int			fds[2];
+	pid_t		pid;
+	ssize_t		n = 0;
+	ssize_t		r;
+	int			status;
+
+	if (pipe(fds) != 0)
+	{
+		*errmsg = format_message("could not create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+	{
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl(pg_config, pg_config, option, (char *) NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && (size_t) n < size - 1)
+	{
+		r = read(fds[0], buf + n, size - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	close(fds[0]);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	status = pid > 0 ? wait_exit(pid) : -1;
+	if (status != 0 || buf[0] != '/')
+	{
+		*errmsg = format_message("could not run \"%s %s\"", pg_config, option);
+		return -1;
+	}
+	return 0;
+}
+
+/* the installation: pg_config's when one is given (see ServerDirs) */
+static int
+server_dirs(ServerDirs *dirs, const char *bindir, const char *pg_config, char **errmsg)
+{
+	if (pg_config == NULL)
+	{
+		snprintf(dirs->bindir, PATH_MAX, "%s", bindir);
+		snprintf(dirs->pkglibdir, PATH_MAX, "%s", SCHEMASHIFT_PKGLIBDIR);
+		snprintf(dirs->sharedir, PATH_MAX, "%s", SCHEMASHIFT_SHAREDIR);
+		return 0;
+	}
+	if (pg_config_value(pg_config, "--bindir", dirs->bindir, PATH_MAX, errmsg) != 0 ||
+		pg_config_value(pg_config, "--pkglibdir", dirs->pkglibdir, PATH_MAX, errmsg) != 0 ||
+		pg_config_value(pg_config, "--sharedir", dirs->sharedir, PATH_MAX, errmsg) != 0)
+		return -1;
+	return 0;
+}
+
+TmpServer *
+tmpserver_start(const char *bindir, const char *pg_config, char **errmsg)
+{
+	ServerDirs	dirs;
 	TmpServer  *server;
 	char		template[PATH_MAX];
 	char		src[PATH_MAX];
@@ -830,6 +914,9 @@ tmpserver_start(const char *bindir, char **errmsg)
 	struct stat st;
 
 	*errmsg = NULL;
+	if (server_dirs(&dirs, bindir, pg_config, errmsg) != 0)
+		return NULL;
+	bindir = dirs.bindir;
 	/* without a TMPDIR, memory beats a journaling file system by 5x here */
 	if (tmpdir == NULL || tmpdir[0] != '/')
 		tmpdir = (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
@@ -857,7 +944,7 @@ tmpserver_start(const char *bindir, char **errmsg)
 	write_text(src, pidtext, O_TRUNC);
 
 	/* the run directory doubles as the socket directory of a template build */
-	if (ensure_template(bindir, server->dir, template, sizeof(template),
+	if (ensure_template(&dirs, server->dir, template, sizeof(template),
 						&server->built_template, errmsg) != 0)
 	{
 		remove_tree(server->dir);

@@ -40,7 +40,7 @@ LANGUAGE sql AS $$
                               CASE WHEN attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY attnum)
               FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped),
            (SELECT string_agg(conname || CASE WHEN convalidated THEN '' ELSE ' (not valid)' END, ', ' ORDER BY conname)
-              FROM pg_constraint WHERE conrelid = c.oid),
+              FROM pg_constraint WHERE conrelid = c.oid AND contype <> 'n'),
            pg_get_userbyid(c.relowner)
       FROM pg_class c
      WHERE c.relnamespace = 'public'::regnamespace AND c.relname IN ('victim', 'victim2')
