@@ -54,7 +54,8 @@ OBJS = \
 	src/restore.o \
 	src/lock_report.o \
 	src/lint_blocks.o \
-	src/replicas.o
+	src/replicas.o \
+	src/progress_lines.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
