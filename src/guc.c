@@ -268,6 +268,36 @@ fail_closed(const char *name, const char *refused)
 			 errhint("Only superusers and roles granted SET on %s can change it.", name)));
 }
 
+/*
+ * Where progress lines go is the session's choice (a runner's, with SET,
+ * ALTER ROLE ... SET or PGOPTIONS), not policy: a line allows nothing and
+ * hides nothing, and LOG lines are no more than a role's own RAISE LOG
+ * could write.
+ */
+static void
+define_progress_settings(void)
+{
+	DefineCustomIntVariable("schemashift.progress_interval",
+							"How often long schemashift procedures print a progress line.",
+							"Backfills and index builds print done, total, rate and time left this often; 0 turns the lines off, -1 prints one after every batch.",
+							&schemashift_progress_interval,
+							10000,
+							SS_PROGRESS_EVERY_BATCH, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("schemashift.progress_level",
+							 "The message level of progress lines: info, notice, warning or log.",
+							 "Choose the level your migration runner shows: most drop NOTICEs; log writes to the server log.",
+							 &schemashift_progress_level,
+							 NOTICE,
+							 progress_level_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
 void
 schemashift_define_gucs(void)
 {
@@ -335,31 +365,7 @@ schemashift_define_gucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	/*
-	 * Where progress lines go is the session's choice (a runner's, with SET,
-	 * ALTER ROLE ... SET or PGOPTIONS), not policy: a line allows nothing
-	 * and hides nothing, and LOG lines are no more than a role's own RAISE
-	 * LOG could write.
-	 */
-	DefineCustomIntVariable("schemashift.progress_interval",
-							"How often long schemashift procedures print a progress line.",
-							"Backfills and index builds print done, total, rate and time left this often; 0 turns the lines off, -1 prints one after every batch.",
-							&schemashift_progress_interval,
-							10000,
-							SS_PROGRESS_EVERY_BATCH, INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomEnumVariable("schemashift.progress_level",
-							 "The message level of progress lines: info, notice, warning or log.",
-							 "Choose the level your migration runner shows: most drop NOTICEs; log writes to the server log.",
-							 &schemashift_progress_level,
-							 NOTICE,
-							 progress_level_options,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
+	define_progress_settings();
 
 	schemashift_reserve_guc_prefix("schemashift");
 

@@ -31,17 +31,17 @@ my $timeout = $PostgreSQL::Test::Utils::timeout_default;
 
 my $node = PostgreSQL::Test::Cluster->new('progress');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemashift'");
-$node->append_conf('postgresql.conf', "autovacuum = off");
+# no autovacuum: the row estimates the lines count against stay as ANALYZE left them
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemashift'\nautovacuum = off\n");
 $node->start;
 $node->safe_psql('postgres', q{
+	CREATE DATABASE other;
 	CREATE EXTENSION schemashift;
 	CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL, b int);
-	INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 100) g;
 	CREATE TABLE t2 (id int PRIMARY KEY, a int);
+	INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 100) g;
 	INSERT INTO t2 SELECT g, g FROM generate_series(1, 100) g;
 	ANALYZE t, t2;
-	CREATE DATABASE other;
 });
 my $db = $node->connstr('postgres');
 # no .schemashift.conf of the tree's is read
