@@ -1253,7 +1253,7 @@ next_batch(Backfill *b, long elapsed_ms, double rate)
 		b->next_block = Min(b->next_block + b->blocks_per_batch, b->end_block);
 
 	if (ss_progress_due(&b->progress))
-		ss_progress_line(&b->progress, psprintf("backfill of %s", b->relname),
+		ss_progress_line(&b->progress, psprintf("backfill of %s", b->relname), NULL,
 						 b->done_before + b->scanned_this_run, b->total,
 						 b->nkeys > 0 ? "rows" : "blocks", rate,
 						 psprintf("batch %lld of this run, %lld rows updated",

@@ -45,26 +45,29 @@ ss_progress_due(SSProgress *p)
 }
 
 void
-ss_progress_line(SSProgress *p, const char *what, int64 done, int64 total,
-				 const char *units, double rate, const char *extra)
+ss_progress_line(SSProgress *p, const char *what, const char *phase,
+				 int64 done, int64 total, const char *units, double rate,
+				 const char *extra)
 {
 	StringInfoData msg;
 	char	   *left = "";
 
 	initStringInfo(&msg);
-	appendStringInfo(&msg, "%s: ", what);
+	appendStringInfo(&msg, "%s:", what);
+	if (phase)
+		appendStringInfo(&msg, " %s%s", phase, done >= 0 ? "," : "");
 	/* a stale estimate (reltuples) must not show more than 100% */
 	if (total >= 0 && done > total)
 		total = done;
 	if (done < 0)
 		rate = 0;
 	else if (total > 0)
-		appendStringInfo(&msg, "%lld of %lld %s (%.1f%%)", (long long) done,
+		appendStringInfo(&msg, " %lld of %lld %s (%.1f%%)", (long long) done,
 						 (long long) total, units, 100.0 * done / total);
 	else
-		appendStringInfo(&msg, "%lld %s", (long long) done, units);
+		appendStringInfo(&msg, " %lld %s", (long long) done, units);
 	if (extra)
-		appendStringInfo(&msg, "%s%s", done < 0 ? "" : ", ", extra);
+		appendStringInfo(&msg, ", %s", extra);
 	if (rate > 0 && total >= 0)
 		left = psprintf(", about %s left", duration_text((total - done) / rate));
 

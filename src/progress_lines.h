@@ -37,13 +37,14 @@ extern void ss_progress_begin(SSProgress *p);
 extern bool ss_progress_due(SSProgress *p);
 
 /*
- * Print one line at the configured level: "what: done of total units
- * (pct%), extra" with the rate and time left (rate in units per second,
- * 0 when unknown) as its detail; total < 0 when unknown, done < 0 when
- * there is nothing to count (the line is "what: extra").  Never row data.
+ * Print one line at the configured level: "what: phase, done of total
+ * units (pct%), extra" with the rate and time left (rate in units per
+ * second, 0 when unknown) as its detail; phase and extra may be NULL,
+ * total < 0 when unknown, done < 0 when there is nothing to count.  Never
+ * row data.
  */
-extern void ss_progress_line(SSProgress *p, const char *what, int64 done,
-							 int64 total, const char *units, double rate,
-							 const char *extra);
+extern void ss_progress_line(SSProgress *p, const char *what, const char *phase,
+							 int64 done, int64 total, const char *units,
+							 double rate, const char *extra);
 
 #endif							/* SCHEMASHIFT_PROGRESS_LINES_H */

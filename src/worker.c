@@ -153,10 +153,11 @@ report_progress(const char *label, pid_t pid, ProgressState *ps)
 			units = "tuples";
 		}
 		ms = TimestampDifferenceMilliseconds(ps->phase_start, now);
-		ss_progress_line(&ps->line, label, done, total, units,
-						 ms > 0 && done > 0 ? done * 1000.0 / ms : 0,
+		ss_progress_line(&ps->line, label,
 						 (phase >= 0 && phase < (int64) lengthof(phase_names)) ?
-						 phase_names[phase] : "working");
+						 phase_names[phase] : "working",
+						 done, total, units,
+						 ms > 0 && done > 0 ? done * 1000.0 / ms : 0, NULL);
 		break;
 	}
 	pgstat_clear_backend_activity_snapshot();
