@@ -55,7 +55,8 @@ OBJS = \
 	src/lock_report.o \
 	src/lint_blocks.o \
 	src/replicas.o \
-	src/versions.o
+	src/versions.o \
+	src/progress_lines.o
 
 DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -DSCHEMASHIFT_VERSION=\"$(EXTVERSION)\"
@@ -88,7 +89,7 @@ $(OBJS): $(wildcard src/*.h)
 # only, installed next to psql in PostgreSQL's bindir.
 CLI = src/cli/schemashift
 CLI_OBJS = src/cli/main.o src/cli/options.o src/cli/files.o src/cli/output.o \
-	src/cli/tmpserver.o src/cli/util.o
+	src/cli/tmpserver.o src/cli/util.o src/cli/progress.o
 EXTRA_CLEAN = $(CLI) $(CLI_OBJS)
 
 ifneq ($(PGXS),)

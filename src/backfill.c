@@ -17,6 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "ledger.h"
+#include "progress_lines.h"
 #include "procedure.h"
 #include "procs.h"
 #include "recipes.h"
@@ -58,7 +59,6 @@
 PG_FUNCTION_INFO_V1(schemashift_backfill);
 
 #define SS_MAX_BATCH		1000000
-#define SS_NOTICE_EVERY_MS	10000
 
 /*
  * A statement built from our text and the user's, remembering where the
@@ -126,7 +126,9 @@ typedef struct Backfill
 	int64		batches;
 	int64		scanned_this_run;
 	TimestampTz run_start;
-	TimestampTz last_notice;
+	SSProgress	progress;
+	int64		done_before;	/* scanned by the job's earlier runs */
+	int64		total;			/* what the job expects to scan; -1 unknown */
 } Backfill;
 
 /* ---------- statements with the user's pieces ---------- */
@@ -967,6 +969,8 @@ insert_job(Backfill *b, double reltuples, const char *keydesc, const char *run_b
 	b->job = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
 	b->status = SS_JOB_RUNNING;
+	b->done_before = 0;
+	b->total = nulls[5] == 'n' ? -1 : DatumGetInt64(values[5]);
 	ereport(NOTICE,
 			(errmsg("backfill of %s: job %lld, batches of %d %s",
 					b->relname, (long long) b->job,
@@ -993,7 +997,7 @@ open_job(Backfill *b, double reltuples)
 
 	memset(nulls, ' ', sizeof(nulls));
 	identity_params(spec, types, values, nulls);
-	if (ss_state_exec("SELECT id, last_key, key_columns, end_block, status "
+	if (ss_state_exec("SELECT id, last_key, key_columns, end_block, status, done, total "
 					  "FROM schemashift.jobs WHERE " SS_SAME_BACKFILL
 					  "AND change_id IS NOT DISTINCT FROM $4 "
 					  "AND migration_id IS NOT DISTINCT FROM $5 "
@@ -1010,6 +1014,12 @@ open_job(Backfill *b, double reltuples)
 											 1, &isnull));
 		b->status = ss_ledger_parse(&ss_ledger_jobs,
 									SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5));
+		b->done_before = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+													 6, &isnull));
+		b->total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											   7, &isnull));
+		if (isnull)
+			b->total = -1;
 		if (b->status != SS_JOB_DONE)
 			resume = true;
 		else if (!spec->rerun)
@@ -1245,15 +1255,12 @@ next_batch(Backfill *b, long elapsed_ms, double rate)
 	else
 		b->next_block = Min(b->next_block + b->blocks_per_batch, b->end_block);
 
-	if (schemashift_progress_notices &&
-		TimestampDifferenceExceeds(b->last_notice, GetCurrentTimestamp(), SS_NOTICE_EVERY_MS))
-	{
-		ereport(NOTICE,
-				(errmsg("backfill of %s: %lld rows updated in %lld batches, %.0f %s/s",
-						b->relname, (long long) b->total_updated, (long long) b->batches,
-						rate, b->nkeys > 0 ? "rows" : "blocks")));
-		b->last_notice = GetCurrentTimestamp();
-	}
+	if (ss_progress_due(&b->progress))
+		ss_progress_line(&b->progress, psprintf("backfill of %s", b->relname), NULL,
+						 b->done_before + b->scanned_this_run, b->total,
+						 b->nkeys > 0 ? "rows" : "blocks", rate,
+						 psprintf("batch %lld of this run, %lld rows updated",
+								  (long long) b->batches, (long long) b->total_updated));
 	if (spec->target_ms > 0)
 	{
 		if (b->nkeys > 0)
@@ -1359,7 +1366,8 @@ schemashift_backfill_run(const SSBackfillSpec *spec)
 	PG_TRY();
 	{
 		done_before = !open_job(&b, reltuples);
-		b.run_start = b.last_notice = GetCurrentTimestamp();
+		b.run_start = GetCurrentTimestamp();
+		ss_progress_begin(&b.progress);
 
 		while (!done_before)
 		{

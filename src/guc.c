@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "progress_lines.h"
 
 #include <limits.h>
 
@@ -36,6 +37,8 @@ char	   *schemashift_rules_setting = NULL;
 int			schemashift_mode = SS_MODE_WARN;
 int			schemashift_lock_timeout = 5000;
 bool		schemashift_progress_notices = true;
+int			schemashift_progress_interval = 10000;
+int			schemashift_progress_level = NOTICE;
 int			schemashift_min_table_size = 0;
 
 static const struct config_enum_entry mode_options[] = {
@@ -43,6 +46,15 @@ static const struct config_enum_entry mode_options[] = {
 	{"warn", SS_MODE_WARN, false},
 	{"enforce", SS_MODE_ENFORCE, false},
 	{"restore", SS_MODE_RESTORE, false},
+	{NULL, 0, false}
+};
+
+/* the levels a progress line may go out at: what a runner's log shows */
+static const struct config_enum_entry progress_level_options[] = {
+	{"info", INFO, false},
+	{"notice", NOTICE, false},
+	{"warning", WARNING, false},
+	{"log", LOG, false},
 	{NULL, 0, false}
 };
 
@@ -256,6 +268,36 @@ fail_closed(const char *name, const char *refused)
 			 errhint("Only superusers and roles granted SET on %s can change it.", name)));
 }
 
+/*
+ * Where progress lines go is the session's choice (a runner's, with SET,
+ * ALTER ROLE ... SET or PGOPTIONS), not policy: a line allows nothing and
+ * hides nothing, and LOG lines are no more than a role's own RAISE LOG
+ * could write.
+ */
+static void
+define_progress_settings(void)
+{
+	DefineCustomIntVariable("schemashift.progress_interval",
+							"How often long schemashift procedures print a progress line.",
+							"Backfills and index builds print done, total, rate and time left this often; 0 turns the lines off, -1 prints one after every batch.",
+							&schemashift_progress_interval,
+							10000,
+							SS_PROGRESS_EVERY_BATCH, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("schemashift.progress_level",
+							 "The message level of progress lines: info, notice, warning or log.",
+							 "Choose the level your migration runner shows: most drop NOTICEs; log writes to the server log.",
+							 &schemashift_progress_level,
+							 NOTICE,
+							 progress_level_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
 void
 schemashift_define_gucs(void)
 {
@@ -315,13 +357,15 @@ schemashift_define_gucs(void)
 							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("schemashift.progress_notices",
-							 "Report the phases of long schemashift procedures as NOTICEs.",
-							 "Index builds report each phase, and their figures every 10 seconds.",
+							 "Report the progress of long schemashift procedures.",
+							 "Off silences every progress line, whatever schemashift.progress_level says.",
 							 &schemashift_progress_notices,
 							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	define_progress_settings();
 
 	schemashift_reserve_guc_prefix("schemashift");
 

@@ -15,6 +15,7 @@
  */
 #include "worker.h"
 #include "schemashift.h"
+#include "progress_lines.h"
 
 #include "access/xact.h"
 #include "commands/progress.h"
@@ -50,7 +51,6 @@
 #define SS_KEY_QUEUE		3
 #define SS_QUEUE_SIZE		65536
 #define SS_POLL_MS			200
-#define SS_PROGRESS_EVERY_MS 10000
 
 /* settings of the caller's session the worker takes over */
 static const char *const inherited_gucs[] = {
@@ -99,7 +99,8 @@ static const char *const phase_names[] = {
 typedef struct ProgressState
 {
 	int64		phase;
-	TimestampTz last;
+	TimestampTz phase_start;	/* for the rate within the phase */
+	SSProgress	line;
 } ProgressState;
 
 /*
@@ -121,41 +122,42 @@ report_progress(const char *label, pid_t pid, ProgressState *ps)
 		LocalPgBackendStatus *l = schemashift_local_beentry(i);
 		PgBackendStatus *be;
 		int64		phase;
-		int64		blocks_total;
-		int64		blocks_done;
-		int64		tuples_total;
-		int64		tuples_done;
-		const char *pname;
+		int64		done = -1;
+		int64		total = -1;
+		const char *units = "blocks";
+		long		ms;
 
 		if (l == NULL || l->backendStatus.st_procpid != pid)
 			continue;
 		be = &l->backendStatus;
 		if (be->st_progress_command != PROGRESS_COMMAND_CREATE_INDEX)
 			break;
+		/* a line at each new phase, and every progress_interval within one */
 		phase = be->st_progress_param[PROGRESS_CREATEIDX_PHASE];
-		if (phase == ps->phase &&
-			!TimestampDifferenceExceeds(ps->last, now, SS_PROGRESS_EVERY_MS))
+		if (phase == ps->phase && !ss_progress_due(&ps->line))
 			break;
-		ps->phase = phase;
-		ps->last = now;
-		pname = (phase >= 0 && phase < (int64) lengthof(phase_names)) ?
-			phase_names[phase] : "working";
-		blocks_total = be->st_progress_param[PROGRESS_SCAN_BLOCKS_TOTAL];
-		blocks_done = be->st_progress_param[PROGRESS_SCAN_BLOCKS_DONE];
-		tuples_total = be->st_progress_param[PROGRESS_CREATEIDX_TUPLES_TOTAL];
-		tuples_done = be->st_progress_param[PROGRESS_CREATEIDX_TUPLES_DONE];
-		if (blocks_total > 0)
-			ereport(NOTICE,
-					(errmsg("%s: %s, %lld of %lld blocks (%d%%)", label, pname,
-							(long long) blocks_done, (long long) blocks_total,
-							(int) (100 * blocks_done / blocks_total))));
-		else if (tuples_total > 0)
-			ereport(NOTICE,
-					(errmsg("%s: %s, %lld of %lld tuples (%d%%)", label, pname,
-							(long long) tuples_done, (long long) tuples_total,
-							(int) (100 * tuples_done / tuples_total))));
-		else
-			ereport(NOTICE, (errmsg("%s: %s", label, pname)));
+		if (phase != ps->phase)
+		{
+			ps->phase = phase;
+			ps->phase_start = now;
+		}
+		if (be->st_progress_param[PROGRESS_SCAN_BLOCKS_TOTAL] > 0)
+		{
+			done = be->st_progress_param[PROGRESS_SCAN_BLOCKS_DONE];
+			total = be->st_progress_param[PROGRESS_SCAN_BLOCKS_TOTAL];
+		}
+		else if (be->st_progress_param[PROGRESS_CREATEIDX_TUPLES_TOTAL] > 0)
+		{
+			done = be->st_progress_param[PROGRESS_CREATEIDX_TUPLES_DONE];
+			total = be->st_progress_param[PROGRESS_CREATEIDX_TUPLES_TOTAL];
+			units = "tuples";
+		}
+		ms = TimestampDifferenceMilliseconds(ps->phase_start, now);
+		ss_progress_line(&ps->line, label,
+						 (phase >= 0 && phase < (int64) lengthof(phase_names)) ?
+						 phase_names[phase] : "working",
+						 done, total, units,
+						 ms > 0 && done > 0 ? done * 1000.0 / ms : 0, NULL);
 		break;
 	}
 	pgstat_clear_backend_activity_snapshot();
@@ -287,7 +289,7 @@ wait_for_worker(shm_mq_handle *mqh, BackgroundWorkerHandle *handle,
 	pid_t		pid = 0;
 	bool		cancel_sent = false;
 	bool		detached = false;
-	ProgressState ps = {-1, 0};
+	ProgressState ps = {-1, 0, {0}};
 	bool		forward_cancel = (QueryCancelHoldoffCount == 0);
 
 	/*

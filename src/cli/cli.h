@@ -4,6 +4,7 @@
  *	  The schemashift command-line program: what its parts offer each other.
  *
  *	  main.c      the lint/apply/rules commands, the connection, signals
+ *	  progress.c  the progress command: schemashift.progress, watched
  *	  options.c   the command line and .schemashift.conf, into Options
  *	  util.c      memory, messages, "did you mean"
  *	  files.c     which files to lint and in what order
@@ -17,6 +18,8 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "libpq-fe.h"
 
 /* exit statuses: CI must tell "dangerous migration" from "the tool broke" */
 #define EXIT_CLEAN		0		/* no finding at or above --fail-on */
@@ -97,7 +100,8 @@ typedef enum
 {
 	CMD_LINT,
 	CMD_APPLY,
-	CMD_RULES
+	CMD_RULES,
+	CMD_PROGRESS
 } Command;
 
 #define MAX_FORMATS 16
@@ -144,7 +148,23 @@ typedef struct Options
 	char	  **approves;
 	int			napproves;
 	bool		expand_type_changes;
+
+	/* progress */
+	bool		wait;			/* until something starts, then until it ends */
+	int			interval_ms;	/* between two looks at schemashift.progress */
 } Options;
+
+/* main.c: the connection, shared by the commands */
+extern bool connection_given(const Options *o);
+extern PGconn *connect_db(Options *o);
+extern bool result_ok(PGresult *res);
+/* report a server error, with its detail and hint, and exit with status 3 */
+extern void server_error(PGconn *conn, PGresult *res, const char *what);
+/* after SIGINT, SIGTERM or SIGHUP: clean up and die of the same signal */
+extern void check_signal(void);
+
+/* progress.c */
+extern int	cmd_progress(Options *o);
 
 /* options.c */
 extern void usage(void);

@@ -6,7 +6,7 @@
  *	  Every rule lives in the extension: this program sends each file to
  *	  schemashift.lint() as a query parameter (never spliced into SQL) and
  *	  prints what comes back.  With no database given it starts a throw-away
- *	  server of its own (tmpserver.c).
+ *	  server of its own (tmpserver.c).  The progress command is progress.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -67,7 +67,7 @@ signal_handler(int signo)
 }
 
 /* After a signal: remove the server, then die of the same signal. */
-static void
+void
 check_signal(void)
 {
 	int			signo = got_signal;
@@ -106,7 +106,7 @@ notice_to_stderr(void *arg, const char *message)
 	}
 }
 
-static bool
+bool
 connection_given(const Options *o)
 {
 	return o->dbname || o->host || o->port || o->username;
@@ -168,7 +168,7 @@ start_tmp_server(Options *o)
 	return tmpserver_conninfo(tmp_server);
 }
 
-static PGconn *
+PGconn *
 connect_db(Options *o)
 {
 	ConnParams	p = {{NULL}, {NULL}, 0};
@@ -200,7 +200,7 @@ connect_db(Options *o)
 }
 
 /* Report a server error, with its detail and hint, and end with status 3. */
-static void
+void
 server_error(PGconn *conn, PGresult *res, const char *what)
 {
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -232,7 +232,7 @@ server_error(PGconn *conn, PGresult *res, const char *what)
 	die(EXIT_SERVER);
 }
 
-static bool
+bool
 result_ok(PGresult *res)
 {
 	ExecStatusType s = PQresultStatus(res);
@@ -1127,6 +1127,8 @@ main(int argc, char **argv)
 			return cmd_apply(&o, argc - first_arg, argv + first_arg);
 		case CMD_RULES:
 			return cmd_rules(&o);
+		case CMD_PROGRESS:
+			return cmd_progress(&o);
 	}
 	return EXIT_USAGE;
 }

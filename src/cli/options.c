@@ -35,7 +35,9 @@ enum
 	OPT_STDIN_FILENAME,
 	OPT_DRY_RUN,
 	OPT_APPROVE,
-	OPT_EXPAND_TYPE_CHANGES
+	OPT_EXPAND_TYPE_CHANGES,
+	OPT_WAIT,
+	OPT_INTERVAL
 };
 
 #define SHORT_OPTIONS "f:r:x:qvd:h:p:U:V"
@@ -58,6 +60,8 @@ static const struct option long_options[] = {
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"approve", required_argument, NULL, OPT_APPROVE},
 	{"expand-type-changes", no_argument, NULL, OPT_EXPAND_TYPE_CHANGES},
+	{"wait", no_argument, NULL, OPT_WAIT},
+	{"interval", required_argument, NULL, OPT_INTERVAL},
 	{"dbname", required_argument, NULL, 'd'},
 	{"host", required_argument, NULL, 'h'},
 	{"port", required_argument, NULL, 'p'},
@@ -86,11 +90,14 @@ usage(void)
 	printf("Usage:\n"
 		   "  %s lint [OPTION]... [FILE|DIR|GLOB|-]...\n"
 		   "  %s apply [OPTION]... FILE|DIR|GLOB...\n"
-		   "  %s rules [--format=text|json] [CONNECTION OPTION]...\n\n", progname, progname, progname);
+		   "  %s rules [--format=text|json] [CONNECTION OPTION]...\n"
+		   "  %s progress [--wait] [--interval=SECONDS] CONNECTION OPTION...\n\n",
+		   progname, progname, progname, progname);
 	printf("Commands:\n"
 		   "  lint                   lint each file (nothing is run; a transaction that is rolled back)\n"
 		   "  apply                  lint, then run each file through schemashift.apply()\n"
-		   "  rules                  list the rules the extension knows, with their levels\n\n");
+		   "  rules                  list the rules the extension knows, with their levels\n"
+		   "  progress               watch the backfills and index builds running in a database\n\n");
 	printf("Lint options:\n"
 		   "  -f, --format=FMT[:PATH]  text, compact, json, sarif, github or gitlab, to\n"
 		   "                           PATH or standard output; repeatable (default: text)\n"
@@ -110,6 +117,9 @@ usage(void)
 		   "      --dry-run            print the plan of each file, run nothing\n"
 		   "      --approve=RULE[:OBJECT]  let a reviewed dangerous statement through; repeatable\n"
 		   "      --expand-type-changes  run column type changes as expand/contract\n\n");
+	printf("Progress options (a database is needed):\n"
+		   "      --wait               wait for an operation to start, then watch it to its end\n"
+		   "      --interval=SECONDS   how often to look (default: 1)\n\n");
 	printf("Connection options (none given: a throw-away server is started):\n"
 		   "  -d, --dbname=CONNINFO    database name or connection string to use\n"
 		   "  -h, --host=HOSTNAME      database server host or socket directory\n"
@@ -126,7 +136,8 @@ usage(void)
 		   "  -V, --version            output version information, then exit\n"
 		   "  -?, --help               show this help, then exit\n\n");
 	printf("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or\n"
-		   "input error, 3 database or server error.\n");
+		   "input error, 3 database or server error; progress: 1 when a job it watched\n"
+		   "failed, was canceled or was interrupted.\n");
 }
 
 /* ---------- option values ---------- */
@@ -225,6 +236,25 @@ add_format(Options *o, const char *spec)
 	return true;
 }
 
+/* --interval: seconds, fractions allowed, between 0.1 and an hour */
+static bool
+set_interval(Options *o, const char *v)
+{
+	char	   *end;
+	double		secs;
+
+	errno = 0;
+	secs = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(secs >= 0.1 && secs <= 3600))
+	{
+		cli_error("invalid --interval \"%s\"", v);
+		cli_hint("Give seconds between 0.1 and 3600, such as 1 or 0.5.");
+		return false;
+	}
+	o->interval_ms = (int) (secs * 1000 + 0.5);
+	return true;
+}
+
 static void
 push(char ***array, int *n, const char *value)
 {
@@ -241,7 +271,7 @@ push(char ***array, int *n, const char *value)
 
 static const char *const config_keys[] = {
 	"rules", "fail-on", "exclude", "format", "in-transaction", "replay",
-	"color", "dbname", NULL
+	"color", "dbname", "interval", NULL
 };
 
 static char *
@@ -297,6 +327,8 @@ config_setting(Options *o, const char *key, const char *value,
 		ok = set_color(o, value);
 	else if (strcmp(key, "dbname") == 0)
 		o->dbname = pg_strdup_or_die(value);
+	else if (strcmp(key, "interval") == 0)
+		ok = set_interval(o, value);
 	else
 	{
 		const char *s = suggest(key, config_keys);
@@ -305,7 +337,7 @@ config_setting(Options *o, const char *key, const char *value,
 		if (s)
 			cli_hint("Did you mean \"%s\"?", s);
 		else
-			cli_hint("The keys are rules, fail-on, exclude, format, in-transaction, replay, color and dbname.");
+			cli_hint("The keys are rules, fail-on, exclude, format, in-transaction, replay, color, dbname and interval.");
 		return false;
 	}
 	if (!ok)
@@ -382,6 +414,7 @@ typedef struct OptionsSeen
 {
 	bool		lint;			/* an option only lint takes */
 	bool		apply;			/* an option only apply takes */
+	bool		progress;		/* an option only progress takes */
 } OptionsSeen;
 
 static void
@@ -394,7 +427,7 @@ print_version(void)
 static int
 parse_command(int argc, char **argv, Options *o)
 {
-	static const char *const commands[] = {"lint", "apply", "rules", NULL};
+	static const char *const commands[] = {"lint", "apply", "rules", "progress", NULL};
 	const char *cmd;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
@@ -420,6 +453,8 @@ parse_command(int argc, char **argv, Options *o)
 		o->command = CMD_APPLY;
 	else if (strcmp(cmd, "rules") == 0)
 		o->command = CMD_RULES;
+	else if (strcmp(cmd, "progress") == 0)
+		o->command = CMD_PROGRESS;
 	else
 	{
 		const char *s = suggest(cmd, commands);
@@ -519,6 +554,13 @@ command_option(Options *o, int c, char *arg, OptionsSeen *seen)
 			o->expand_type_changes = true;
 			seen->apply = true;
 			return -1;
+		case OPT_WAIT:
+			o->wait = true;
+			seen->progress = true;
+			return -1;
+		case OPT_INTERVAL:
+			seen->progress = true;
+			return set_interval(o, arg) ? -1 : EXIT_USAGE;
 		default:
 			try_help();
 			return EXIT_USAGE;
@@ -587,9 +629,21 @@ check_command_options(Options *o, int argc, const OptionsSeen *seen)
 		try_help();
 		return EXIT_USAGE;
 	}
+	if (seen->progress && o->command != CMD_PROGRESS)
+	{
+		cli_error("--wait and --interval belong to progress");
+		try_help();
+		return EXIT_USAGE;
+	}
 	if (o->command == CMD_RULES && (seen->lint || optind < argc - 1))
 	{
 		cli_error("rules takes no files and no lint options");
+		try_help();
+		return EXIT_USAGE;
+	}
+	if (o->command == CMD_PROGRESS && (seen->lint || optind < argc - 1))
+	{
+		cli_error("progress takes no files and no lint options");
 		try_help();
 		return EXIT_USAGE;
 	}
@@ -599,7 +653,7 @@ check_command_options(Options *o, int argc, const OptionsSeen *seen)
 int
 options_parse(int argc, char **argv, Options *o, int *first_arg)
 {
-	OptionsSeen seen = {false, false};
+	OptionsSeen seen = {false, false, false};
 	int			status;
 	int			c;
 	int			optindex;
@@ -607,6 +661,7 @@ options_parse(int argc, char **argv, Options *o, int *first_arg)
 	memset(o, 0, sizeof(*o));
 	o->fail_on = LEVEL_ERROR;
 	o->color = -1;
+	o->interval_ms = 1000;
 	o->pg_bindir = getenv("SCHEMASHIFT_PG_BINDIR") ? getenv("SCHEMASHIFT_PG_BINDIR") : SCHEMASHIFT_PG_BINDIR;
 
 	if ((status = parse_command(argc, argv, o)) >= 0 ||
