@@ -162,7 +162,11 @@ sub wait_gone
 }
 
 # 2. a second runner of the same backfill is refused while the first runs
+# (held before its last batch by a lock on the last row, so that it is
+# still running whatever the machine's load)
 {
+	my $holder = $node->background_psql('postgres');
+	$holder->query_safe("BEGIN; SELECT id FROM t4 WHERE id = $ROWS FOR UPDATE");
 	my ($s, $pid) = start_backfill('t4');
 	my $j = job('t4');
 	my ($rc, $out, $err) = $node->psql('postgres',
@@ -178,6 +182,8 @@ sub wait_gone
 		'running', 't4: the progress view shows it running');
 	cmp_ok($after->{rows_updated}, '<', $ROWS - 100, 't4: the first runner was still mid-run');
 
+	$holder->query_safe('COMMIT');
+	$holder->quit;
 	$s->quit;
 	unlike($s->{stderr}, qr/ERROR/, 't4: the first CALL completes without error');
 	my $expect = $ROWS - 100;
