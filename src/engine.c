@@ -47,6 +47,7 @@ schemashift_context_init(SSContext *cxt, bool assume_in_transaction, bool guard)
 	cxt->in_transaction = assume_in_transaction;
 	cxt->guard = guard;
 	cxt->begin_location = -1;
+	cxt->cur_cmd = -1;
 	cxt->stmt_lock = NoLock;
 	cxt->state_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										   "schemashift script state",
@@ -112,6 +113,10 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 	if (!ss_rule_enabled(cxt, rule))
 		return;
 
+	/* a finding on one sub-command of an ALTER TABLE is at that one */
+	if (location < 0 && cxt->cmd_starts && cxt->cur_cmd >= 0 &&
+		cxt->cur_cmd < cxt->ncmd_starts)
+		location = cxt->cmd_starts[cxt->cur_cmd];
 	f.rule = rule;
 	f.level = cxt->levels.level[rule];
 	f.location = cxt->stmt_offset + (location >= 0 ? location : 0);

@@ -937,6 +937,29 @@ inner_line_of(void *arg, int offset)
 	return line_of(((AnalyzeRun *) arg)->st, offset);
 }
 
+/*
+ * Where the sub-commands of an ALTER TABLE start, for the findings about
+ * one of them; text is the script from the statement on.
+ */
+static void
+note_alter_cmds(SSContext *cxt, Node *stmt, const char *text)
+{
+	AlterTableStmt *s = (AlterTableStmt *) stmt;
+	int			n;
+
+	cxt->cmd_starts = NULL;
+	cxt->ncmd_starts = 0;
+	cxt->cur_cmd = -1;
+	if (!IsA(stmt, AlterTableStmt) || s->relation == NULL ||
+		(n = list_length(s->cmds)) < 2)
+		return;
+	cxt->cmd_starts = palloc(sizeof(int) * n);
+	if (ss_alter_cmd_starts(text, s->relation->location, n, cxt->cmd_starts))
+		cxt->ncmd_starts = n;
+	else
+		cxt->cmd_starts = NULL;
+}
+
 static void
 note_lock(AnalyzeRun *run)
 {
@@ -955,6 +978,7 @@ lint_inner_statement(void *arg, Node *stmt, int offset, const char *where)
 	run->st->block_where = where;
 	/* a block runs in one transaction */
 	run->cxt->in_transaction = true;
+	note_alter_cmds(run->cxt, stmt, run->st->script + offset);
 	schemashift_analyze_statement(run->cxt, stmt, run->n + 1, offset);
 	run->cxt->in_transaction = saved_tx;
 	run->st->block_where = saved_where;
@@ -973,6 +997,8 @@ analyze_parsetree(void *arg)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 
+		note_alter_cmds(run->cxt, raw->stmt,
+						run->st->script + span->start + raw->stmt_location);
 		schemashift_analyze_statement(run->cxt, raw->stmt, run->n + 1,
 									  span->start + raw->stmt_location);
 		note_lock(run);

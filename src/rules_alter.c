@@ -834,6 +834,7 @@ check_alter_table(SSContext *cxt, Node *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
+		cxt->cur_cmd = foreach_current_index(lc);
 		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
 			check_add_column(cxt, cmd, is_new);
 		else if (SCHEMASHIFT_IS_ADD_CONSTRAINT(cmd->subtype))
@@ -869,6 +870,7 @@ check_alter_table(SSContext *cxt, Node *stmt)
 				 cmd->subtype == AT_SetUnLogged || cmd->subtype == AT_SetAccessMethod)
 			ss_report(cxt, SS_BAN_TABLE_REWRITE, -1, cxt->stmt_lock_object, NULL);
 	}
+	cxt->cur_cmd = -1;
 }
 
 /*

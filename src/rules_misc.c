@@ -17,6 +17,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_target.h"
 #include "utils/syscache.h"
 
 /* ---------- domains and enums ---------- */
@@ -209,36 +210,26 @@ check_targets(SSContext *cxt, List *targets)
 	check_names_ext(cxt, names, locations, whole);
 }
 
-/* The column name the server would give a SELECT output column. */
+/*
+ * The column name the server gives a SELECT output column: its alias, or
+ * FigureColname()'s, the function transformTargetList() itself calls, so
+ * (i.h).id is "id" and a cast of a column keeps the column's name.
+ */
 static const char *
 output_name(ResTarget *rt)
 {
-	Node	   *n = rt->val;
-
 	if (rt->name)
 		return rt->name;
-	while (n && IsA(n, TypeCast))
-	{
-		TypeCast   *tc = (TypeCast *) n;
-
-		if (IsA(tc->arg, ColumnRef) || IsA(tc->arg, FuncCall))
-			n = tc->arg;
-		else
-			return strVal(llast(tc->typeName->names));
-	}
-	if (n && IsA(n, ColumnRef))
-	{
-		Node	   *last = llast(((ColumnRef *) n)->fields);
-
-		return IsA(last, String) ? strVal(last) : "?column?";
-	}
-	if (n && IsA(n, FuncCall))
-		return strVal(llast(((FuncCall *) n)->funcname));
-	return "?column?";
+	return FigureColname(rt->val);
 }
 
+/*
+ * The output columns of a SELECT that makes a relation (CREATE TABLE AS,
+ * SELECT INTO, CREATE VIEW): the names given first (colnames), then the
+ * server's names for the rest.
+ */
 static void
-check_select_names(SSContext *cxt, SelectStmt *s)
+check_select_names(SSContext *cxt, SelectStmt *s, List *colnames)
 {
 	List	   *names = NIL;
 	List	   *locs = NIL;
@@ -246,16 +237,28 @@ check_select_names(SSContext *cxt, SelectStmt *s)
 
 	while (s->op != SETOP_NONE && s->larg)
 		s = s->larg;
+	/* VALUES: only the names given can clash */
+	if (s->targetList == NIL)
+		foreach(lc, colnames)
+			names = lappend(names, strVal(lfirst(lc)));
 	foreach(lc, s->targetList)
 	{
 		ResTarget  *rt = lfirst_node(ResTarget, lc);
+		int			i = foreach_current_index(lc);
 
-		if (IsA(rt->val, ColumnRef) && IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
-			return;				/* SELECT *: the names are the table's */
-		names = lappend(names, (void *) output_name(rt));
+		/* SELECT *, t.*, (x).*: the names are the table's or the type's */
+		if ((IsA(rt->val, ColumnRef) &&
+			 IsA(llast(((ColumnRef *) rt->val)->fields), A_Star)) ||
+			(IsA(rt->val, A_Indirection) &&
+			 IsA(llast(((A_Indirection *) rt->val)->indirection), A_Star)))
+			return;
+		names = lappend(names, i < list_length(colnames) ?
+						strVal(list_nth(colnames, i)) : (void *) output_name(rt));
 		locs = lappend_int(locs, rt->location);
 	}
-	check_names(cxt, names, locs);
+	/* more names than columns: the server refuses that anyway */
+	if (list_length(colnames) <= list_length(names))
+		check_names(cxt, names, s->targetList ? locs : NIL);
 }
 
 static void
@@ -306,30 +309,22 @@ check_duplicates(SSContext *cxt, Node *stmt)
 		case T_ViewStmt:
 			{
 				ViewStmt   *s = (ViewStmt *) stmt;
-				List	   *names = NIL;
-				ListCell   *lc;
 
-				if (s->aliases != NIL)
-				{
-					foreach(lc, s->aliases)
-						names = lappend(names, strVal(lfirst(lc)));
-					check_names(cxt, names, NIL);
-				}
-				else if (IsA(s->query, SelectStmt))
-					check_select_names(cxt, (SelectStmt *) s->query);
+				if (IsA(s->query, SelectStmt))
+					check_select_names(cxt, (SelectStmt *) s->query, s->aliases);
 				break;
 			}
 		case T_SelectStmt:
-			if (((SelectStmt *) stmt)->intoClause &&
-				((SelectStmt *) stmt)->intoClause->colNames == NIL)
-				check_select_names(cxt, (SelectStmt *) stmt);
+			if (((SelectStmt *) stmt)->intoClause)
+				check_select_names(cxt, (SelectStmt *) stmt,
+								   ((SelectStmt *) stmt)->intoClause->colNames);
 			break;
 		case T_CreateTableAsStmt:
 			{
 				CreateTableAsStmt *s = (CreateTableAsStmt *) stmt;
 
-				if (s->into->colNames == NIL && IsA(s->query, SelectStmt))
-					check_select_names(cxt, (SelectStmt *) s->query);
+				if (IsA(s->query, SelectStmt))
+					check_select_names(cxt, (SelectStmt *) s->query, s->into->colNames);
 				break;
 			}
 		default:

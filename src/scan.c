@@ -166,3 +166,80 @@ ss_find_keyword(const SSToken *t, int n, int from, const char *kw)
 			return i;
 	return -1;
 }
+
+/*
+ * Where each sub-command of an ALTER TABLE (INDEX, VIEW, SEQUENCE...)
+ * starts in sql, whose relation name starts at rel_location: the token
+ * after the name (and its "*"), then the token after each comma outside
+ * parentheses, up to the statement's end.  PostgreSQL 15's AlterTableCmd
+ * has no location of its own.  False, with starts untouched, when the text
+ * there does not hold exactly ncmds sub-commands or does not scan (a
+ * statement that came from an EXECUTE string is not verbatim in the
+ * script): the statement's position is then the best there is.
+ */
+bool
+ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds, int *starts)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = false;
+	int		   *found = palloc(sizeof(int) * ncmds);
+
+	PG_TRY();
+	{
+		SSScanner  *sc = ss_scan_begin(sql);
+		SSToken		t;
+		int			n = 0;
+		bool		more;
+		bool		want_part = true;
+
+		/* up to the relation's name */
+		while ((more = ss_scan_next(sc, &t)) && t.start < rel_location)
+			;
+		/* the name (a.b.c) and an optional "*" */
+		while (more)
+		{
+			if (want_part)
+				want_part = false;
+			else if (t.kind == SS_TOK_CHAR && t.tok == '.')
+				want_part = true;
+			else if (!(t.kind == SS_TOK_CHAR && t.tok == '*'))
+				break;
+			more = ss_scan_next(sc, &t);
+		}
+		/* t is the first sub-command's first token */
+		ok = more;
+		if (ok)
+			found[n++] = t.start;
+		while (ok && ss_scan_next(sc, &t))
+		{
+			if (t.depth < 0 || (t.depth == 0 && t.kind == SS_TOK_CHAR && t.tok == ';'))
+				break;
+			if (t.depth == 0 && t.kind == SS_TOK_CHAR && t.tok == ',')
+			{
+				if (n >= ncmds || !ss_scan_next(sc, &t))
+					ok = false;
+				else
+					found[n++] = t.start;
+			}
+		}
+		ok = ok && n == ncmds;
+		ss_scan_end(sc);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	if (ok)
+		memcpy(starts, found, sizeof(int) * ncmds);
+	pfree(found);
+	return ok;
+}

@@ -288,6 +288,10 @@ typedef struct SSContext
 	struct SSScriptRelation *memo_script;	/* the script's relation, if it
 											 * decided the name */
 	int			memo_is_new;	/* -1 not known yet, else 0 or 1 */
+	/* an ALTER TABLE's sub-commands: where each starts (lint only) */
+	int		   *cmd_starts;		/* relative to stmt_offset, or NULL */
+	int			ncmd_starts;
+	int			cur_cmd;		/* the one the rules are at, or -1 */
 
 	/* state carried from statement to statement */
 	bool		in_transaction; /* inside BEGIN, or the assumed transaction */
