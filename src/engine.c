@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "hints.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -124,7 +125,7 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 	f.lock = lock;
 	f.rewrites = rewrites;
 	f.message = message ? message : schemashift_rules[rule].message;
-	f.hint = hint ? hint : schemashift_rules[rule].hint;
+	f.hint = hint ? hint : ss_finding_hint(cxt, rule);
 	ss_judge_table_size(cxt, &f);
 	cxt->emit(cxt, &f);
 }

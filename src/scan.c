@@ -168,61 +168,23 @@ ss_find_keyword(const SSToken *t, int n, int from, const char *kw)
 }
 
 /*
- * Where each sub-command of an ALTER TABLE (INDEX, VIEW, SEQUENCE...)
- * starts in sql, whose relation name starts at rel_location: the token
- * after the name (and its "*"), then the token after each comma outside
- * parentheses, up to the statement's end.  PostgreSQL 15's AlterTableCmd
- * has no location of its own.  False, with starts untouched, when the text
- * there does not hold exactly ncmds sub-commands or does not scan (a
- * statement that came from an EXECUTE string is not verbatim in the
- * script): the statement's position is then the best there is.
+ * Run fn over a scanner of sql.  A lexical error (the text ends inside a
+ * quote or a comment: a statement that is not verbatim in its script) makes
+ * it false instead of an error; fn's own answer otherwise.
  */
-bool
-ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds, int *starts)
+typedef bool (*SSScanFn) (SSScanner *sc, void *arg);
+
+static bool
+scan_quietly(const char *sql, SSScanFn fn, void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile bool ok = false;
-	int		   *found = palloc(sizeof(int) * ncmds);
 
 	PG_TRY();
 	{
 		SSScanner  *sc = ss_scan_begin(sql);
-		SSToken		t;
-		int			n = 0;
-		bool		more;
-		bool		want_part = true;
 
-		/* up to the relation's name */
-		while ((more = ss_scan_next(sc, &t)) && t.start < rel_location)
-			;
-		/* the name (a.b.c) and an optional "*" */
-		while (more)
-		{
-			if (want_part)
-				want_part = false;
-			else if (t.kind == SS_TOK_CHAR && t.tok == '.')
-				want_part = true;
-			else if (!(t.kind == SS_TOK_CHAR && t.tok == '*'))
-				break;
-			more = ss_scan_next(sc, &t);
-		}
-		/* t is the first sub-command's first token */
-		ok = more;
-		if (ok)
-			found[n++] = t.start;
-		while (ok && ss_scan_next(sc, &t))
-		{
-			if (t.depth < 0 || (t.depth == 0 && t.kind == SS_TOK_CHAR && t.tok == ';'))
-				break;
-			if (t.depth == 0 && t.kind == SS_TOK_CHAR && t.tok == ',')
-			{
-				if (n >= ncmds || !ss_scan_next(sc, &t))
-					ok = false;
-				else
-					found[n++] = t.start;
-			}
-		}
-		ok = ok && n == ncmds;
+		ok = fn(sc, arg);
 		ss_scan_end(sc);
 	}
 	PG_CATCH();
@@ -238,8 +200,103 @@ ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds, int *starts)
 		ok = false;
 	}
 	PG_END_TRY();
-	if (ok)
-		memcpy(starts, found, sizeof(int) * ncmds);
-	pfree(found);
 	return ok;
+}
+
+/* does t end the statement: a ; outside parentheses, or a ) closing one outside it? */
+static inline bool
+ends_statement(const SSToken *t)
+{
+	return t->depth < 0 || (t->depth == 0 && t->kind == SS_TOK_CHAR && t->tok == ';');
+}
+
+typedef struct CmdStarts
+{
+	int			rel_location;
+	int			ncmds;
+	int		   *starts;
+} CmdStarts;
+
+static bool
+scan_cmd_starts(SSScanner *sc, void *arg)
+{
+	CmdStarts  *c = (CmdStarts *) arg;
+	SSToken		t;
+	int			n = 0;
+	bool		more;
+	bool		want_part = true;
+
+	/* up to the relation's name */
+	while ((more = ss_scan_next(sc, &t)) && t.start < c->rel_location)
+		;
+	/* the name (a.b.c) and an optional "*" */
+	while (more)
+	{
+		if (want_part)
+			want_part = false;
+		else if (t.kind == SS_TOK_CHAR && t.tok == '.')
+			want_part = true;
+		else if (!(t.kind == SS_TOK_CHAR && t.tok == '*'))
+			break;
+		more = ss_scan_next(sc, &t);
+	}
+	/* t is the first sub-command's first token; a comma starts the next */
+	if (!more || ends_statement(&t))
+		return false;
+	c->starts[n++] = t.start;
+	while (ss_scan_next(sc, &t) && !ends_statement(&t))
+	{
+		if (t.depth == 0 && t.kind == SS_TOK_CHAR && t.tok == ',')
+		{
+			if (n >= c->ncmds || !ss_scan_next(sc, &t))
+				return false;
+			c->starts[n++] = t.start;
+		}
+	}
+	return n == c->ncmds;
+}
+
+/*
+ * Where each sub-command of an ALTER TABLE (INDEX, VIEW, SEQUENCE...)
+ * starts in sql, whose relation name starts at rel_location: the token
+ * after the name (and its "*"), then the token after each comma outside
+ * parentheses, up to the statement's end.  PostgreSQL 15's AlterTableCmd
+ * has no location of its own.  False, with starts untouched, when the text
+ * there does not hold exactly ncmds sub-commands or does not scan (a
+ * statement that came from an EXECUTE string is not verbatim in the
+ * script): the statement's position is then the best there is.
+ */
+bool
+ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds, int *starts)
+{
+	CmdStarts	c = {rel_location, ncmds, palloc(sizeof(int) * ncmds)};
+	bool		ok = scan_quietly(sql, scan_cmd_starts, &c);
+
+	if (ok)
+		memcpy(starts, c.starts, sizeof(int) * ncmds);
+	pfree(c.starts);
+	return ok;
+}
+
+static bool
+scan_statement_end(SSScanner *sc, void *arg)
+{
+	SSToken		t;
+
+	*(int *) arg = 0;
+	while (ss_scan_next(sc, &t) && !ends_statement(&t))
+		*(int *) arg = t.end;
+	return true;
+}
+
+/*
+ * Bytes of the statement sql starts with, up to its last token before the
+ * ; that ends it (or the end of sql); -1 when it does not scan.
+ */
+int
+ss_statement_length(const char *sql)
+{
+	int			len;
+
+	return scan_quietly(sql, scan_statement_end, &len) ? len : -1;
 }

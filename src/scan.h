@@ -65,5 +65,7 @@ extern int	ss_find_keyword(const SSToken *t, int n, int from, const char *kw);
 /* where each of an ALTER TABLE's ncmds sub-commands starts in sql */
 extern bool ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds,
 								int *starts);
+/* bytes of the statement sql starts with, without its ;, or -1 */
+extern int	ss_statement_length(const char *sql);
 
 #endif							/* SCHEMASHIFT_SCAN_H */
