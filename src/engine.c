@@ -25,6 +25,7 @@
 #include "nodes/nodeFuncs.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 /* The rule families, in the order their findings are reported. */
@@ -104,6 +105,35 @@ ss_rule_enabled(SSContext *cxt, SSRuleId rule)
 	return cxt->levels.level[rule] != SS_LEVEL_OFF;
 }
 
+/*
+ * Is the statement about a temporary relation?  Style rules are not: a
+ * temporary table lives for a session, and nobody migrates it later.
+ */
+static bool
+on_temp_relation(SSContext *cxt)
+{
+	RangeVar   *rv = NULL;
+	Oid			relid;
+
+	if (IsA(cxt->stmt, CreateStmt))
+		rv = ((CreateStmt *) cxt->stmt)->relation;
+	else if (IsA(cxt->stmt, CreateTableAsStmt))
+		rv = ((CreateTableAsStmt *) cxt->stmt)->into->rel;
+	else if (IsA(cxt->stmt, AlterTableStmt))
+		rv = ((AlterTableStmt *) cxt->stmt)->relation;
+	if (rv == NULL)
+		return false;
+	if (rv->relpersistence == RELPERSISTENCE_TEMP)
+		return true;
+	if (!IsA(cxt->stmt, AlterTableStmt))
+		return false;
+	relid = ss_lookup_relation(cxt, rv);
+	/* one the script created itself is known by its schema */
+	if (cxt->memo_rv == rv && cxt->memo_script)
+		return strcmp(cxt->memo_script->nspname, "pg_temp") == 0;
+	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+}
+
 void
 ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 			   LOCKMODE lock, bool rewrites, const char *message,
@@ -112,6 +142,9 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 	SSFinding	f;
 
 	if (!ss_rule_enabled(cxt, rule))
+		return;
+	if (schemashift_rules[rule].family == SS_FAMILY_STYLE && cxt->stmt &&
+		on_temp_relation(cxt))
 		return;
 
 	/* a finding on one sub-command of an ALTER TABLE is at that one */
