@@ -27,6 +27,7 @@
 #include "recipes.h"
 #include "scan.h"
 #include "sql_build.h"
+#include "txn.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -108,27 +109,82 @@ single_cmd_statement(SSContext *cxt, const char *text, char **subtext)
 	return parsed;
 }
 
-/* The CALL of the recipe apply() would run for this finding, or NULL. */
+/*
+ * Does expand_add_column have anything to expand for an ADD COLUMN: a
+ * default for new rows or NOT NULL?  A column of a domain with constraints
+ * rewrites the table however it is added (each row is checked), so there
+ * is no call for it.  Other statements: true.
+ */
+static bool
+add_column_expands(Node *stmt)
+{
+	AlterTableCmd *cmd = linitial_node(AlterTableCmd, ((AlterTableStmt *) stmt)->cmds);
+	ColumnDef  *cd = (ColumnDef *) cmd->def;
+	ListCell   *lc;
+
+	if (cmd->subtype != AT_AddColumn)
+		return true;
+	if (cd->raw_default || cd->is_not_null)
+		return true;
+	foreach(lc, cd->constraints)
+	{
+		ConstrType	t = lfirst_node(Constraint, lc)->contype;
+
+		if (t == CONSTR_DEFAULT || t == CONSTR_NOTNULL)
+			return true;
+	}
+	return false;
+}
+
+/* A recipe planning a statement, in a subtransaction (plan_recipe). */
+typedef struct RecipeRun
+{
+	SSRecipeInput in;
+	Step		step;
+	const SSRecipe *recipe;
+} RecipeRun;
+
+static void
+plan_recipe(void *arg)
+{
+	RecipeRun  *r = (RecipeRun *) arg;
+
+	r->recipe = ss_recipe_for(&r->in, &r->step);
+}
+
+/*
+ * The CALL of the recipe apply() would run for this finding, or NULL.  The
+ * recipe plans it in a subtransaction: planning resolves names and types,
+ * and a statement lint judges may name ones that do not exist (yet).
+ */
 static char *
 recipe_call(Node *stmt, const char *text, SSRuleId rule, const SSRecipe **recipe)
 {
 	SSScriptFinding f;
-	SSRecipeInput in;
-	Step		s;
+	RecipeRun	r;
+	ErrorData  *edata;
 
+	*recipe = NULL;
 	/* create_index finds an interrupted build by the index's name */
 	if (IsA(stmt, IndexStmt) && ((IndexStmt *) stmt)->idxname == NULL)
 		return NULL;
+	if (IsA(stmt, AlterTableStmt) && !add_column_expands(stmt))
+		return NULL;
 	memset(&f, 0, sizeof(f));
 	f.rule = rule;
-	memset(&in, 0, sizeof(in));
-	in.stmt = stmt;
-	in.text = text;
-	in.findings = list_make1(&f);
-	in.expand_types = true;
-	memset(&s, 0, sizeof(s));
-	*recipe = ss_recipe_for(&in, &s);
-	return *recipe ? s.run : NULL;
+	memset(&r, 0, sizeof(r));
+	r.in.stmt = stmt;
+	r.in.text = text;
+	r.in.findings = list_make1(&f);
+	r.in.expand_types = true;
+	edata = ss_try(plan_recipe, &r, true);
+	if (edata)
+	{
+		FreeErrorData(edata);
+		return NULL;
+	}
+	*recipe = r.recipe;
+	return r.recipe ? r.step.run : NULL;
 }
 
 /* Statements with_lock_retries refuses: they cannot run in a transaction. */
@@ -186,8 +242,7 @@ tree_call(SSContext *cxt, SSRuleId rule, const char *text)
 						quote_literal_cstr(s->newname));
 	}
 	if (rule == SS_REQUIRE_LOCK_TIMEOUT && text && runs_in_transaction(stmt))
-		return psprintf("CALL schemashift.with_lock_retries(%s), which retries it under a short lock_timeout",
-						quote_literal_cstr(text));
+		return psprintf("CALL schemashift.with_lock_retries(%s)", quote_literal_cstr(text));
 	return NULL;
 }
 

@@ -369,6 +369,51 @@ ignored_rules(LintState *st, const char *name, int location, bool eugene,
 }
 
 /*
+ * The rule names of a directive, separated by commas, in body[p, end):
+ * their rules go to *mask.  Does it name any?
+ */
+static bool
+parse_rule_list(LintState *st, const char *body, int p, int end,
+				int body_offset, bool eugene, RuleMask *mask)
+{
+	bool		any_name = false;
+
+	while (p < end)
+	{
+		int			s = p;
+		int			e;
+		char		name[128];
+		SSRuleId	ids[Max(2, SS_EUGENE_MAX_RULES)];
+		int			n;
+		int			k;
+
+		while (p < end && body[p] != ',')
+			p++;
+		e = p;
+		p++;					/* skip the comma */
+		while (s < e && isspace((unsigned char) body[s]))
+			s++;
+		while (e > s && isspace((unsigned char) body[e - 1]))
+			e--;
+		if (e <= s)
+			continue;
+		any_name = true;
+		n = 0;
+		if (e - s < (int) sizeof(name))
+		{
+			memcpy(name, body + s, e - s);
+			name[e - s] = '\0';
+			n = ignored_rules(st, name, body_offset + s, eugene, ids);
+		}
+		else
+			add_unknown_ignore(st, body_offset + s, body + s, e - s, eugene, NULL);
+		for (k = 0; k < n; k++)
+			mask_add(mask, ids[k]);
+	}
+	return any_name;
+}
+
+/*
  * Read one comment's body (without its delimiters) for a directive.
  * body_offset is where the body starts in the script.
  */
@@ -382,7 +427,7 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 	bool		eugene = false;
 	bool		matched = false;
 	RuleMask	mask = {{0}};
-	bool		any_name = false;
+	bool		any_name;
 
 	while (i < len && isspace((unsigned char) body[i]))
 		i++;
@@ -424,40 +469,7 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 		}
 	}
 
-	/* rule names separated by commas */
-	p = i;
-	while (p < end)
-	{
-		int			s = p;
-		int			e;
-		char		name[128];
-		SSRuleId	ids[Max(2, SS_EUGENE_MAX_RULES)];
-		int			n;
-		int			k;
-
-		while (p < end && body[p] != ',')
-			p++;
-		e = p;
-		p++;					/* skip the comma */
-		while (s < e && isspace((unsigned char) body[s]))
-			s++;
-		while (e > s && isspace((unsigned char) body[e - 1]))
-			e--;
-		if (e <= s)
-			continue;
-		any_name = true;
-		n = 0;
-		if (e - s < (int) sizeof(name))
-		{
-			memcpy(name, body + s, e - s);
-			name[e - s] = '\0';
-			n = ignored_rules(st, name, body_offset + s, eugene, ids);
-		}
-		else
-			add_unknown_ignore(st, body_offset + s, body + s, e - s, eugene, NULL);
-		for (k = 0; k < n; k++)
-			mask_add(&mask, ids[k]);
-	}
+	any_name = parse_rule_list(st, body, i, end, body_offset, eugene, &mask);
 
 	if (file)
 	{

@@ -41,41 +41,64 @@ check_create_domain(SSContext *cxt, Node *stmt)
 	}
 }
 
+/*
+ * A domain whose new constraint (or NOT NULL) is checked against existing
+ * data: an existing table's column of it, in *column ("table.column"), or
+ * InvalidOid when nothing is there to check.  A domain the catalog does not
+ * know (lint of a script that creates it) has no column in an existing
+ * table: the guard, which runs after the script's earlier statements, sees
+ * the columns it got.
+ */
+static Oid
+domain_checked_column(List *typname, bool not_null, char **column)
+{
+	Oid			typid = ss_lookup_type(makeTypeNameFromNameList(typname));
+	HeapTuple	tup;
+	bool		skip = true;
+
+	*column = NULL;
+	if (!OidIsValid(typid))
+		return InvalidOid;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
+
+		/* SET NOT NULL on a NOT NULL domain checks nothing */
+		skip = typ->typtype != TYPTYPE_DOMAIN || (not_null && typ->typnotnull);
+		ReleaseSysCache(tup);
+	}
+	return skip ? InvalidOid : ss_domain_column(typid, column);
+}
+
 static void
 check_alter_domain(SSContext *cxt, Node *stmt)
 {
 	AlterDomainStmt *s = (AlterDomainStmt *) stmt;
+	char	   *column;
 
+	/*
+	 * ADD CONSTRAINT and SET NOT NULL check every column of the domain (and
+	 * of domains over it) under a SHARE lock on each table: nothing to check
+	 * when no existing table uses it, or with NOT VALID.
+	 */
 	if (s->subtype == 'C')
+	{
+		Constraint *c = (Constraint *) s->def;
+
+		if ((c && IsA(c, Constraint) && c->skip_validation) ||
+			!OidIsValid(domain_checked_column(s->typeName, false, &column)))
+			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
-					   NameListToString(s->typeName), ShareLock, false, NULL, NULL);
+					   NameListToString(s->typeName), ShareLock, false,
+					   column ?
+					   psprintf("adding a constraint to a domain checks every column of that domain in every table (%s first) while blocking writes to them",
+								column) : NULL,
+					   NULL);
+	}
 	else if (s->subtype == 'O')
 	{
-		Oid			typid = ss_lookup_type(makeTypeNameFromNameList(s->typeName));
-		char	   *column = NULL;
-
-		/*
-		 * SET NOT NULL scans every column of the domain (and of domains over
-		 * it) for nulls under a SHARE lock on each table: nothing to scan
-		 * when no existing table uses it, or when it is NOT NULL already.
-		 * A domain the catalog does not know (lint of a script that creates
-		 * it) has no column in an existing table: the guard, which runs
-		 * after the script's earlier statements, sees the columns it got.
-		 */
-		HeapTuple	tup;
-		bool		skip = true;
-
-		if (!OidIsValid(typid))
-			return;
-		tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-		if (HeapTupleIsValid(tup))
-		{
-			Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
-
-			skip = typ->typtype != TYPTYPE_DOMAIN || typ->typnotnull;
-			ReleaseSysCache(tup);
-		}
-		if (skip || !OidIsValid(ss_domain_column(typid, &column)))
+		if (!OidIsValid(domain_checked_column(s->typeName, true, &column)))
 			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
 					   NameListToString(s->typeName), ShareLock, false,

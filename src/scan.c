@@ -167,25 +167,15 @@ ss_find_keyword(const SSToken *t, int n, int from, const char *kw)
 	return -1;
 }
 
-/*
- * Run fn over a scanner of sql.  A lexical error (the text ends inside a
- * quote or a comment: a statement that is not verbatim in its script) makes
- * it false instead of an error; fn's own answer otherwise.
- */
-typedef bool (*SSScanFn) (SSScanner *sc, void *arg);
-
-static bool
-scan_quietly(const char *sql, SSScanFn fn, void *arg)
+bool
+ss_quietly(SSQuietFn fn, void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	volatile bool ok = false;
+	volatile bool ok = true;
 
 	PG_TRY();
 	{
-		SSScanner  *sc = ss_scan_begin(sql);
-
-		ok = fn(sc, arg);
-		ss_scan_end(sc);
+		fn(arg);
 	}
 	PG_CATCH();
 	{
@@ -201,6 +191,40 @@ scan_quietly(const char *sql, SSScanFn fn, void *arg)
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+/* A scan of sql by fn, for ss_quietly. */
+typedef bool (*SSScanFn) (SSScanner *sc, void *arg);
+
+typedef struct QuietScan
+{
+	const char *sql;
+	SSScanFn	fn;
+	void	   *arg;
+	bool		answer;
+} QuietScan;
+
+static void
+run_scan(void *arg)
+{
+	QuietScan  *q = (QuietScan *) arg;
+	SSScanner  *sc = ss_scan_begin(q->sql);
+
+	q->answer = q->fn(sc, q->arg);
+	ss_scan_end(sc);
+}
+
+/*
+ * Run fn over a scanner of sql.  A lexical error (the text ends inside a
+ * quote or a comment: a statement that is not verbatim in its script) makes
+ * it false instead of an error; fn's own answer otherwise.
+ */
+static bool
+scan_quietly(const char *sql, SSScanFn fn, void *arg)
+{
+	QuietScan	q = {sql, fn, arg, false};
+
+	return ss_quietly(run_scan, &q) && q.answer;
 }
 
 /* does t end the statement: a ; outside parentheses, or a ) closing one outside it? */
