@@ -140,9 +140,6 @@ SELECT count(*) FROM g_archive.orders_2020;
 SELECT inhparent::regclass FROM pg_inherits WHERE inhrelid = 'g_events_1'::regclass;
 
 -- The rules whose statements refuse to run inside a function, at top level.
--- DROP DATABASE names this test's own database: one that does not exist
--- has nothing to lose (no finding), and the server refuses to drop the one
--- a session is connected to, whatever the guard does.
 SET schemashift.mode = off;
 BEGIN;
 CREATE INDEX CONCURRENTLY g_orders_total_idx ON g_orders (total);
@@ -150,7 +147,7 @@ CREATE INDEX CONCURRENTLY g_orders_total_idx ON g_orders (total);
 ROLLBACK;
 CREATE INDEX CONCURRENTLY g_events_what_idx ON g_events (what);
 \echo :LAST_ERROR_SQLSTATE
-DROP DATABASE :"DBNAME";
+DROP DATABASE g_no_such_database;
 \echo :LAST_ERROR_SQLSTATE
 SET schemashift.mode = warn;
 BEGIN;
@@ -159,7 +156,7 @@ CREATE INDEX CONCURRENTLY g_orders_total_idx ON g_orders (total);
 ROLLBACK;
 CREATE INDEX CONCURRENTLY g_events_what_idx ON g_events (what);
 \echo :LAST_ERROR_SQLSTATE
-DROP DATABASE :"DBNAME";
+DROP DATABASE g_no_such_database;
 \echo :LAST_ERROR_SQLSTATE
 SET schemashift.mode = enforce;
 BEGIN;
@@ -168,7 +165,7 @@ CREATE INDEX CONCURRENTLY g_orders_total_idx ON g_orders (total);
 ROLLBACK;
 CREATE INDEX CONCURRENTLY g_events_what_idx ON g_events (what);
 \echo :LAST_ERROR_SQLSTATE
-DROP DATABASE :"DBNAME";
+DROP DATABASE g_no_such_database;
 \echo :LAST_ERROR_SQLSTATE
 
 -- The error a client sees: message, the rule and object, the safe recipe

@@ -1,6 +1,8 @@
 -- Issue 17 item 12: each message says what is true of the statement it is
--- about.  A schema or database that does not exist has no data to lose; one
--- that exists is described by what it holds.
+-- about.  A schema that does not exist has no data to lose; one that exists
+-- is described by what it holds.  A database this server lacks is reported
+-- all the same (lint often runs where the production databases are not),
+-- saying so.
 CREATE SCHEMA lw_full;
 CREATE TABLE lw_full.a (id bigint);
 CREATE TABLE lw_full.b (id bigint);

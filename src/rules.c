@@ -180,7 +180,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"ALTER DOMAIN ... ADD CONSTRAINT or SET NOT NULL",
 		"adding a constraint to a domain checks every column of that domain in every table while blocking writes to them",
 		"Add the constraint with NOT VALID and VALIDATE it separately, or put a CHECK on the tables instead of the domain.",
-		"ALTER DOMAIN ... ADD CONSTRAINT scans every table that has a column of the domain, holding a SHARE lock on each; so does SET NOT NULL, looking for nulls.",
+		"ALTER DOMAIN ... ADD CONSTRAINT scans every table that has a column of the domain, holding a SHARE lock on each; so does SET NOT NULL, looking for nulls. A domain no existing column uses, and a constraint added NOT VALID, check nothing: not reported (a constraint added to a domain the catalog does not have is).",
 		"ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);",
 		NULL, .family = SS_FAMILY_LOCK},
 	[SS_BAN_CREATE_DOMAIN_WITH_CONSTRAINT] = {
@@ -212,15 +212,15 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"DROP DATABASE",
 		"dropping a database loses all of its data",
 		"Never drop a database from a migration.",
-		"A migration should never remove a whole database.",
+		"A migration should never remove a whole database. A database this server does not have is reported too, saying so: lint often runs on a server that lacks the production databases.",
 		"DROP DATABASE shop;",
 		NULL, .family = SS_FAMILY_DATA_LOSS},
 	[SS_BAN_DROP_SCHEMA] = {
 		"ban-drop-schema", SS_LEVEL_ERROR, AEL, false,
-		"DROP SCHEMA",
-		"dropping a schema loses the data of everything in it",
+		"DROP SCHEMA of an existing schema",
+		"dropping the schema drops every object in it, with the data of its tables",
 		"Drop the objects one by one after the application stopped using them.",
-		"DROP SCHEMA ... CASCADE removes every table, view and function in the schema at once.",
+		"DROP SCHEMA ... CASCADE removes every table, view and function in the schema at once; the finding counts the existing tables it would drop. Without CASCADE the statement fails while the schema holds tables. A schema the catalog does not have holds no data: not reported.",
 		"DROP SCHEMA reporting CASCADE;",
 		NULL, .family = SS_FAMILY_DATA_LOSS},
 	[SS_BAN_DROP_EXTENSION] = {

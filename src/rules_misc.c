@@ -44,19 +44,20 @@ check_create_domain(SSContext *cxt, Node *stmt)
 /*
  * A domain whose new constraint (or NOT NULL) is checked against existing
  * data: an existing table's column of it, in *column ("table.column"), or
- * InvalidOid when nothing is there to check.  A domain the catalog does not
- * know (lint of a script that creates it) has no column in an existing
- * table: the guard, which runs after the script's earlier statements, sees
- * the columns it got.
+ * InvalidOid when nothing is there to check.  *known: the catalog has the
+ * domain.  One it does not have (lint of a script that creates it) has no
+ * column in an existing table: the guard, which runs after the script's
+ * earlier statements, sees the columns it got.
  */
 static Oid
-domain_checked_column(List *typname, bool not_null, char **column)
+domain_checked_column(List *typname, bool not_null, char **column, bool *known)
 {
 	Oid			typid = ss_lookup_type(makeTypeNameFromNameList(typname));
 	HeapTuple	tup;
 	bool		skip = true;
 
 	*column = NULL;
+	*known = OidIsValid(typid);
 	if (!OidIsValid(typid))
 		return InvalidOid;
 	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
@@ -76,18 +77,22 @@ check_alter_domain(SSContext *cxt, Node *stmt)
 {
 	AlterDomainStmt *s = (AlterDomainStmt *) stmt;
 	char	   *column;
+	bool		known;
 
 	/*
 	 * ADD CONSTRAINT and SET NOT NULL check every column of the domain (and
 	 * of domains over it) under a SHARE lock on each table: nothing to check
-	 * when no existing table uses it, or with NOT VALID.
+	 * when no existing table uses it, or with NOT VALID.  A constraint added
+	 * to a domain lint cannot see is reported (squawk's rule, where the
+	 * script may hide the domain's columns); SET NOT NULL on one is not.
 	 */
 	if (s->subtype == 'C')
 	{
 		Constraint *c = (Constraint *) s->def;
 
 		if ((c && IsA(c, Constraint) && c->skip_validation) ||
-			!OidIsValid(domain_checked_column(s->typeName, false, &column)))
+			(!OidIsValid(domain_checked_column(s->typeName, false, &column, &known)) &&
+			 known))
 			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
 					   NameListToString(s->typeName), ShareLock, false,
@@ -98,7 +103,7 @@ check_alter_domain(SSContext *cxt, Node *stmt)
 	}
 	else if (s->subtype == 'O')
 	{
-		if (!OidIsValid(domain_checked_column(s->typeName, true, &column)))
+		if (!OidIsValid(domain_checked_column(s->typeName, true, &column, &known)))
 			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
 					   NameListToString(s->typeName), ShareLock, false,
