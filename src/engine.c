@@ -491,6 +491,7 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 	/* phase 1: before the rules */
 	cxt->stmt = stmt;
 	cxt->memo_rv = NULL;
+	cxt->hint_text_known = false;
 	cxt->stmt_number = stmt_number;
 	cxt->stmt_offset = stmt_offset;
 	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);

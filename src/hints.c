@@ -54,7 +54,10 @@ parses_to(const char *text, Node *stmt)
 	return stmt == NULL || equal(parsed, stmt) ? parsed : NULL;
 }
 
-/* The current statement's text, checked to be its; NULL when unknown. */
+/*
+ * The current statement's text, checked to be its; NULL when unknown.
+ * Found once per statement (cxt->hint_text), however many findings it has.
+ */
 static char *
 statement_text(SSContext *cxt)
 {
@@ -63,10 +66,16 @@ statement_text(SSContext *cxt)
 	int			len;
 	char	   *text;
 
-	if (src == NULL || (len = ss_statement_length(src)) <= 0)
+	if (cxt->hint_text_known)
+		return cxt->hint_text;
+	cxt->hint_text_known = true;
+	cxt->hint_text = NULL;
+	if (src == NULL || (len = ss_statement_length(src, SS_HINT_MAX_STATEMENT)) <= 0)
 		return NULL;
 	text = pnstrdup(src, len);
-	return parses_to(text, cxt->stmt) ? text : NULL;
+	if (parses_to(text, cxt->stmt))
+		cxt->hint_text = text;
+	return cxt->hint_text;
 }
 
 /*

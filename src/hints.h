@@ -17,6 +17,14 @@
  */
 #define SS_HINT_MAX_CALL 400
 
+/*
+ * A statement longer than this gets no CALL built from its text (only a
+ * sub-command of it could be short enough to print): reading it again for
+ * its hint would make lint's time grow with the statement's size times its
+ * findings.
+ */
+#define SS_HINT_MAX_STATEMENT 65536
+
 extern const char *ss_finding_hint(SSContext *cxt, SSRuleId rule);
 
 #endif							/* SCHEMASHIFT_HINTS_H */

@@ -302,25 +302,37 @@ ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds, int *starts)
 	return ok;
 }
 
+typedef struct StatementEnd
+{
+	int			max;
+	int			len;
+} StatementEnd;
+
 static bool
 scan_statement_end(SSScanner *sc, void *arg)
 {
+	StatementEnd *e = (StatementEnd *) arg;
 	SSToken		t;
 
-	*(int *) arg = 0;
+	e->len = 0;
 	while (ss_scan_next(sc, &t) && !ends_statement(&t))
-		*(int *) arg = t.end;
+	{
+		if (t.end > e->max)
+			return false;
+		e->len = t.end;
+	}
 	return true;
 }
 
 /*
  * Bytes of the statement sql starts with, up to its last token before the
- * ; that ends it (or the end of sql); -1 when it does not scan.
+ * ; that ends it (or the end of sql); -1 when it does not scan or is longer
+ * than max bytes (the scan stops there).
  */
 int
-ss_statement_length(const char *sql)
+ss_statement_length(const char *sql, int max)
 {
-	int			len;
+	StatementEnd e = {max, 0};
 
-	return scan_quietly(sql, scan_statement_end, &len) ? len : -1;
+	return scan_quietly(sql, scan_statement_end, &e) ? e.len : -1;
 }

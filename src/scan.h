@@ -72,7 +72,7 @@ extern bool ss_quietly(SSQuietFn fn, void *arg);
 /* where each of an ALTER TABLE's ncmds sub-commands starts in sql */
 extern bool ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds,
 								int *starts);
-/* bytes of the statement sql starts with, without its ;, or -1 */
-extern int	ss_statement_length(const char *sql);
+/* bytes of the statement sql starts with, without its ;, or -1 (over max) */
+extern int	ss_statement_length(const char *sql, int max);
 
 #endif							/* SCHEMASHIFT_SCAN_H */

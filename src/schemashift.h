@@ -318,6 +318,9 @@ typedef struct SSContext
 	int		   *cmd_starts;		/* relative to stmt_offset, or NULL */
 	int			ncmd_starts;
 	int			cur_cmd;		/* the one the rules are at, or -1 */
+	/* the statement's own text for its hints (hints.c), once looked up */
+	bool		hint_text_known;
+	char	   *hint_text;
 
 	/* state carried from statement to statement */
 	bool		in_transaction; /* inside BEGIN, or the assumed transaction */
