@@ -280,13 +280,21 @@ check_select_names(SSContext *cxt, SelectStmt *s, List *colnames)
 			(IsA(rt->val, A_Indirection) &&
 			 IsA(llast(((A_Indirection *) rt->val)->indirection), A_Star)))
 			return;
-		names = lappend(names, i < list_length(colnames) ?
-						strVal(list_nth(colnames, i)) : (void *) output_name(rt));
-		locs = lappend_int(locs, rt->location);
+		/* a name of the list given is at no position of its own */
+		if (i < list_length(colnames))
+		{
+			names = lappend(names, strVal(list_nth(colnames, i)));
+			locs = lappend_int(locs, -1);
+		}
+		else
+		{
+			names = lappend(names, (void *) output_name(rt));
+			locs = lappend_int(locs, rt->location);
+		}
 	}
 	/* more names than columns: the server refuses that anyway */
 	if (list_length(colnames) <= list_length(names))
-		check_names(cxt, names, s->targetList ? locs : NIL);
+		check_names(cxt, names, locs);
 }
 
 static void
