@@ -31,6 +31,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -70,9 +71,13 @@ statement_text(SSContext *cxt)
 		return cxt->hint_text;
 	cxt->hint_text_known = true;
 	cxt->hint_text = NULL;
-	if (src == NULL || (len = ss_statement_length(src, SS_HINT_MAX_STATEMENT)) <= 0)
+	if (src == NULL)
 		return NULL;
-	text = pnstrdup(src, len);
+	/* the scanner copies what it scans: never the rest of a long script */
+	text = pnstrdup(src, strnlen(src, SS_HINT_MAX_STATEMENT + 1));
+	if ((len = ss_statement_length(text, SS_HINT_MAX_STATEMENT)) <= 0)
+		return NULL;
+	text[len] = '\0';
 	if (parses_to(text, cxt->stmt))
 		cxt->hint_text = text;
 	return cxt->hint_text;
@@ -242,7 +247,7 @@ tree_call(SSContext *cxt, SSRuleId rule, const char *text)
 
 		if (s->renameType != OBJECT_COLUMN || s->relation == NULL)
 			return NULL;
-		relid = RangeVarGetRelid(s->relation, NoLock, true);
+		relid = ss_lookup_relation(cxt, s->relation);
 		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
 			return NULL;
 		return psprintf("CALL schemashift.expand_rename_column(%s, %s, %s), then CALL schemashift.contract(change) with the change it returns, once no code uses the old name",
@@ -264,6 +269,28 @@ recipe_tail(const SSRecipe *recipe, SSRuleId rule)
 	if (rule == SS_CHANGING_COLUMN_TYPE || rule == SS_BAN_TABLE_REWRITE)
 		return ", then CALL schemashift.contract(change) with the change it returns (schemashift.apply(..., expand_type_changes => true) runs both)";
 	return ", then CALL schemashift.contract(change) with the change it returns";
+}
+
+/*
+ * Does the relation the statement acts on exist, as the rules resolved it?
+ * A recipe plans only for an existing one; asking the catalog again here,
+ * by a name it lacks, would cost a negative cache entry per name.
+ */
+static bool
+relation_known(SSContext *cxt)
+{
+	Node	   *stmt = cxt->stmt;
+	RangeVar   *rv = NULL;
+
+	if (IsA(stmt, IndexStmt))
+		rv = ((IndexStmt *) stmt)->relation;
+	else if (IsA(stmt, AlterTableStmt))
+		rv = ((AlterTableStmt *) stmt)->relation;
+	else if (IsA(stmt, UpdateStmt))
+		rv = ((UpdateStmt *) stmt)->relation;
+	else if (IsA(stmt, DropStmt) && list_length(((DropStmt *) stmt)->objects) == 1)
+		rv = makeRangeVarFromNameList(linitial(((DropStmt *) stmt)->objects));
+	return rv != NULL && OidIsValid(ss_lookup_relation(cxt, rv));
 }
 
 /* Is there a CALL for this rule at all?  Most rules have none. */
@@ -309,7 +336,7 @@ ss_finding_hint(SSContext *cxt, SSRuleId rule)
 		return plain;
 	text = statement_text(cxt);
 	call = tree_call(cxt, rule, text);
-	if (call == NULL && text)
+	if (call == NULL && text && relation_known(cxt))
 	{
 		Node	   *stmt = cxt->stmt;
 		char	   *sub;

@@ -1018,10 +1018,15 @@ inner_line_of(void *arg, int offset)
 
 /*
  * Where the sub-commands of an ALTER TABLE start, for the findings about
- * one of them; text is the script from the statement on.
+ * one of them.  text is the script from the statement on, len the
+ * statement's length, or -1 when not known (a statement inside a block):
+ * then at most SS_BLOCK_STATEMENT_SCAN bytes are read, since the scanner
+ * copies what it is given.
  */
+#define SS_BLOCK_STATEMENT_SCAN 65536
+
 static void
-note_alter_cmds(SSContext *cxt, Node *stmt, const char *text)
+note_alter_cmds(SSContext *cxt, Node *stmt, const char *text, int len)
 {
 	AlterTableStmt *s = (AlterTableStmt *) stmt;
 	int			n;
@@ -1033,7 +1038,8 @@ note_alter_cmds(SSContext *cxt, Node *stmt, const char *text)
 		(n = list_length(s->cmds)) < 2)
 		return;
 	cxt->cmd_starts = palloc(sizeof(int) * n);
-	if (ss_alter_cmd_starts(text, s->relation->location, n, cxt->cmd_starts))
+	if (ss_alter_cmd_starts(pnstrdup(text, len >= 0 ? len : SS_BLOCK_STATEMENT_SCAN),
+							s->relation->location, n, cxt->cmd_starts))
 		cxt->ncmd_starts = n;
 	else
 		cxt->cmd_starts = NULL;
@@ -1057,7 +1063,7 @@ lint_inner_statement(void *arg, Node *stmt, int offset, const char *where)
 	run->st->block_where = where;
 	/* a block runs in one transaction */
 	run->cxt->in_transaction = true;
-	note_alter_cmds(run->cxt, stmt, run->st->script + offset);
+	note_alter_cmds(run->cxt, stmt, run->st->script + offset, -1);
 	schemashift_analyze_statement(run->cxt, stmt, run->n + 1, offset);
 	run->cxt->in_transaction = saved_tx;
 	run->st->block_where = saved_where;
@@ -1077,7 +1083,8 @@ analyze_parsetree(void *arg)
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 
 		note_alter_cmds(run->cxt, raw->stmt,
-						run->st->script + span->start + raw->stmt_location);
+						run->st->script + span->start + raw->stmt_location,
+						raw->stmt_len ? raw->stmt_len : len - raw->stmt_location);
 		schemashift_analyze_statement(run->cxt, raw->stmt, run->n + 1,
 									  span->start + raw->stmt_location);
 		note_lock(run);
