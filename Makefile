@@ -15,6 +15,7 @@ OBJS = \
 	src/guc.o \
 	src/rules.o \
 	src/engine.o \
+	src/hints.o \
 	src/engine_phases.o \
 	src/table_size.o \
 	src/catalog.o \

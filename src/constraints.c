@@ -1323,7 +1323,8 @@ recipe_add_constraint_match(const SSRecipeInput *in)
 			(ss_has_rule(in->findings, SS_CONSTRAINT_MISSING_NOT_VALID) ||
 			 ss_has_rule(in->findings, SS_ADDING_FOREIGN_KEY_CONSTRAINT) ||
 			 ss_has_rule(in->findings, SS_DISALLOWED_UNIQUE_CONSTRAINT) ||
-			 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD))) ||
+			 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD) ||
+			 ss_has_rule(in->findings, SS_ADDING_SERIAL_PRIMARY_KEY_FIELD))) ||
 		(cmd->subtype == AT_SetNotNull &&
 		 ss_has_rule(in->findings, SS_ADDING_NOT_NULLABLE_FIELD));
 }

@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "hints.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -24,6 +25,7 @@
 #include "nodes/nodeFuncs.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 /* The rule families, in the order their findings are reported. */
@@ -47,6 +49,7 @@ schemashift_context_init(SSContext *cxt, bool assume_in_transaction, bool guard)
 	cxt->in_transaction = assume_in_transaction;
 	cxt->guard = guard;
 	cxt->begin_location = -1;
+	cxt->cur_cmd = -1;
 	cxt->stmt_lock = NoLock;
 	cxt->state_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										   "schemashift script state",
@@ -102,6 +105,35 @@ ss_rule_enabled(SSContext *cxt, SSRuleId rule)
 	return cxt->levels.level[rule] != SS_LEVEL_OFF;
 }
 
+/*
+ * Is the statement about a temporary relation?  Style rules are not: a
+ * temporary table lives for a session, and nobody migrates it later.
+ */
+static bool
+on_temp_relation(SSContext *cxt)
+{
+	RangeVar   *rv = NULL;
+	Oid			relid;
+
+	if (IsA(cxt->stmt, CreateStmt))
+		rv = ((CreateStmt *) cxt->stmt)->relation;
+	else if (IsA(cxt->stmt, CreateTableAsStmt))
+		rv = ((CreateTableAsStmt *) cxt->stmt)->into->rel;
+	else if (IsA(cxt->stmt, AlterTableStmt))
+		rv = ((AlterTableStmt *) cxt->stmt)->relation;
+	if (rv == NULL)
+		return false;
+	if (rv->relpersistence == RELPERSISTENCE_TEMP)
+		return true;
+	if (!IsA(cxt->stmt, AlterTableStmt))
+		return false;
+	relid = ss_lookup_relation(cxt, rv);
+	/* one the script created itself is known by its schema */
+	if (cxt->memo_rv == rv && cxt->memo_script)
+		return strcmp(cxt->memo_script->nspname, "pg_temp") == 0;
+	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+}
+
 void
 ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 			   LOCKMODE lock, bool rewrites, const char *message,
@@ -111,7 +143,14 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 
 	if (!ss_rule_enabled(cxt, rule))
 		return;
+	if (schemashift_rules[rule].family == SS_FAMILY_STYLE && cxt->stmt &&
+		on_temp_relation(cxt))
+		return;
 
+	/* a finding on one sub-command of an ALTER TABLE is at that one */
+	if (location < 0 && cxt->cmd_starts && cxt->cur_cmd >= 0 &&
+		cxt->cur_cmd < cxt->ncmd_starts)
+		location = cxt->cmd_starts[cxt->cur_cmd];
 	f.rule = rule;
 	f.level = cxt->levels.level[rule];
 	f.location = cxt->stmt_offset + (location >= 0 ? location : 0);
@@ -119,7 +158,7 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 	f.lock = lock;
 	f.rewrites = rewrites;
 	f.message = message ? message : schemashift_rules[rule].message;
-	f.hint = hint ? hint : schemashift_rules[rule].hint;
+	f.hint = hint ? hint : ss_finding_hint(cxt, rule);
 	ss_judge_table_size(cxt, &f);
 	cxt->emit(cxt, &f);
 }
@@ -462,6 +501,7 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 	/* phase 1: before the rules */
 	cxt->stmt = stmt;
 	cxt->memo_rv = NULL;
+	cxt->hint_text_known = false;
 	cxt->stmt_number = stmt_number;
 	cxt->stmt_offset = stmt_offset;
 	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);

@@ -209,6 +209,8 @@ guard_run_start(SSContext *cxt, GuardRun *run, GuardFrame *frame)
 	run->dropped_attnum = InvalidAttrNumber;
 	run->reached = false;
 	schemashift_context_init(cxt, false, true);
+	/* the families that matter while DDL runs (docs/guard.md) */
+	schemashift_guard_levels(&cxt->levels);
 	cxt->emit = guard_emit;
 	cxt->emit_arg = run;
 }

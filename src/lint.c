@@ -86,6 +86,8 @@ typedef struct UnknownIgnore
 {
 	int			location;
 	char	   *name;
+	bool		eugene;			/* named as an eugene id */
+	const char *none;			/* a known eugene id we have no rule for: why */
 } UnknownIgnore;
 
 typedef struct LongIdent
@@ -308,21 +310,107 @@ static const struct
 {
 	const char *prefix;
 	bool		file;
+	bool		eugene;			/* eugene's ids, after "ignore" */
 }			ignore_prefixes[] = {
 	/* longest first, so "-file" wins over the line form */
 	{"schemashift:ignore-file", true},
 	{"schemashift:ignore", false},
 	{"squawk-ignore-file", true},
 	{"squawk-ignore", false},
+	/* eugene's "-- eugene: ignore E4, E5" is for the statement it precedes */
+	{"eugene:", false, true},
 };
 
 static void
-add_unknown_ignore(LintState *st, int location, const char *name, int len)
+add_unknown_ignore(LintState *st, int location, const char *name, int len,
+				   bool eugene, const char *none)
 {
+	UnknownIgnore *u;
+
 	st->unknown = grow_array(st, st->unknown, st->nunknown, 16, sizeof(UnknownIgnore));
-	st->unknown[st->nunknown].location = location;
-	st->unknown[st->nunknown].name = MemoryContextStrdup(st->cxt, pnstrdup(name, len));
-	st->nunknown++;
+	u = &st->unknown[st->nunknown++];
+	u->location = location;
+	u->name = MemoryContextStrdup(st->cxt, pnstrdup(name, len));
+	u->eugene = eugene;
+	u->none = none;
+}
+
+/* After "eugene:": its one instruction, "ignore" and the ids, if any. */
+static bool
+eugene_ignore(const char *body, int len, int *i)
+{
+	while (*i < len && isspace((unsigned char) body[*i]))
+		(*i)++;
+	if (len - *i < 6 || strncmp(body + *i, "ignore", 6) != 0 ||
+		(len - *i > 6 && !isspace((unsigned char) body[*i + 6])))
+		return false;
+	*i += 6;
+	return true;
+}
+
+/* The rules a name in an ignore comment stands for, in ids[SS_EUGENE_MAX_RULES]. */
+static int
+ignored_rules(LintState *st, const char *name, int location, bool eugene,
+			  SSRuleId *ids)
+{
+	const char *none;
+	int			n;
+
+	if (!eugene)
+		n = schemashift_rule_expand(name, ids);
+	else if ((n = schemashift_eugene_expand(name, ids, &none)) <= 0)
+	{
+		add_unknown_ignore(st, location, name, strlen(name), true, none);
+		return 0;
+	}
+	if (n == 0)
+		add_unknown_ignore(st, location, name, strlen(name), false, NULL);
+	return n;
+}
+
+/*
+ * The rule names of a directive, separated by commas, in body[p, end):
+ * their rules go to *mask.  Does it name any?
+ */
+static bool
+parse_rule_list(LintState *st, const char *body, int p, int end,
+				int body_offset, bool eugene, RuleMask *mask)
+{
+	bool		any_name = false;
+
+	while (p < end)
+	{
+		int			s = p;
+		int			e;
+		char		name[128];
+		SSRuleId	ids[Max(2, SS_EUGENE_MAX_RULES)];
+		int			n;
+		int			k;
+
+		while (p < end && body[p] != ',')
+			p++;
+		e = p;
+		p++;					/* skip the comma */
+		while (s < e && isspace((unsigned char) body[s]))
+			s++;
+		while (e > s && isspace((unsigned char) body[e - 1]))
+			e--;
+		if (e <= s)
+			continue;
+		any_name = true;
+		n = 0;
+		if (e - s < (int) sizeof(name))
+		{
+			memcpy(name, body + s, e - s);
+			name[e - s] = '\0';
+			n = ignored_rules(st, name, body_offset + s, eugene, ids);
+		}
+		else
+			add_unknown_ignore(st, body_offset + s, body + s, e - s, eugene, NULL);
+		for (k = 0; k < n; k++)
+			mask_add(mask, ids[k]);
+	}
+	return any_name;
 }
 
 /*
@@ -336,9 +424,10 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 	int			p;
 	int			end;
 	bool		file = false;
+	bool		eugene = false;
 	bool		matched = false;
 	RuleMask	mask = {{0}};
-	bool		any_name = false;
+	bool		any_name;
 
 	while (i < len && isspace((unsigned char) body[i]))
 		i++;
@@ -360,12 +449,13 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 			 body[i + plen] == ','))
 		{
 			file = ignore_prefixes[p].file;
+			eugene = ignore_prefixes[p].eugene;
 			i += plen;
 			matched = true;
 			break;
 		}
 	}
-	if (!matched)
+	if (!matched || (eugene && !eugene_ignore(body, len, &i)))
 		return;
 
 	/* a trailing "-- remark" is not part of the rule list */
@@ -379,40 +469,7 @@ parse_comment(LintState *st, const char *body, int len, int body_offset)
 		}
 	}
 
-	/* rule names separated by commas */
-	p = i;
-	while (p < end)
-	{
-		int			s = p;
-		int			e;
-		char		name[128];
-		SSRuleId	ids[2];
-		int			n;
-		int			k;
-
-		while (p < end && body[p] != ',')
-			p++;
-		e = p;
-		p++;					/* skip the comma */
-		while (s < e && isspace((unsigned char) body[s]))
-			s++;
-		while (e > s && isspace((unsigned char) body[e - 1]))
-			e--;
-		if (e <= s)
-			continue;
-		any_name = true;
-		n = 0;
-		if (e - s < (int) sizeof(name))
-		{
-			memcpy(name, body + s, e - s);
-			name[e - s] = '\0';
-			n = schemashift_rule_expand(name, ids);
-		}
-		if (n == 0)
-			add_unknown_ignore(st, body_offset + s, body + s, e - s);
-		for (k = 0; k < n; k++)
-			mask_add(&mask, ids[k]);
-	}
+	any_name = parse_rule_list(st, body, i, end, body_offset, eugene, &mask);
 
 	if (file)
 	{
@@ -862,6 +919,31 @@ put_finding(LintState *st, int stmt_number, const SSFinding *f)
 	tuplestore_putvalues(st->tupstore, st->tupdesc, values, nulls);
 }
 
+/* What an unknown id in an ignore comment is told. */
+static void
+unknown_ignore_text(UnknownIgnore *u, SSFinding *f)
+{
+	const char *s = u->eugene ? NULL : schemashift_rule_suggest(u->name);
+
+	if (u->none)
+	{
+		f->message = psprintf("eugene rule \"%s\" in ignore comment has no schemashift rule: %s",
+							  u->name, u->none);
+		f->hint = "Remove the id from the comment: nothing it could silence is reported.";
+	}
+	else if (u->eugene)
+	{
+		f->message = psprintf("unknown eugene rule \"%s\" in ignore comment", u->name);
+		f->hint = "eugene's ids are E1 to E11, W12 to W14 and E15; schemashift:ignore takes the ids listed by schemashift.rules().";
+	}
+	else
+	{
+		f->message = psprintf("unknown rule \"%s\" in ignore comment", u->name);
+		f->hint = s ? psprintf("Did you mean \"%s\"?", s) :
+			schemashift_rules[SS_UNUSED_IGNORE].hint;
+	}
+}
+
 /* Unknown ids in ignore comments located before the given offset. */
 static void
 flush_unknown_ignores(LintState *st, SSContext *cxt, int before, int stmt_number)
@@ -882,10 +964,7 @@ flush_unknown_ignores(LintState *st, SSContext *cxt, int before, int stmt_number
 		f.object = u->name;
 		f.lock = NoLock;
 		f.rewrites = false;
-		f.message = psprintf("unknown rule \"%s\" in ignore comment", u->name);
-		f.hint = schemashift_rule_suggest(u->name) ?
-			psprintf("Did you mean \"%s\"?", schemashift_rule_suggest(u->name)) :
-			schemashift_rules[SS_UNUSED_IGNORE].hint;
+		unknown_ignore_text(u, &f);
 		put_finding(st, stmt_number, &f);
 	}
 }
@@ -937,6 +1016,35 @@ inner_line_of(void *arg, int offset)
 	return line_of(((AnalyzeRun *) arg)->st, offset);
 }
 
+/*
+ * Where the sub-commands of an ALTER TABLE start, for the findings about
+ * one of them.  text is the script from the statement on, len the
+ * statement's length, or -1 when not known (a statement inside a block):
+ * then at most SS_BLOCK_STATEMENT_SCAN bytes are read, since the scanner
+ * copies what it is given.
+ */
+#define SS_BLOCK_STATEMENT_SCAN 65536
+
+static void
+note_alter_cmds(SSContext *cxt, Node *stmt, const char *text, int len)
+{
+	AlterTableStmt *s = (AlterTableStmt *) stmt;
+	int			n;
+
+	cxt->cmd_starts = NULL;
+	cxt->ncmd_starts = 0;
+	cxt->cur_cmd = -1;
+	if (!IsA(stmt, AlterTableStmt) || s->relation == NULL ||
+		(n = list_length(s->cmds)) < 2)
+		return;
+	cxt->cmd_starts = palloc(sizeof(int) * n);
+	if (ss_alter_cmd_starts(pnstrdup(text, len >= 0 ? len : SS_BLOCK_STATEMENT_SCAN),
+							s->relation->location, n, cxt->cmd_starts))
+		cxt->ncmd_starts = n;
+	else
+		cxt->cmd_starts = NULL;
+}
+
 static void
 note_lock(AnalyzeRun *run)
 {
@@ -955,6 +1063,7 @@ lint_inner_statement(void *arg, Node *stmt, int offset, const char *where)
 	run->st->block_where = where;
 	/* a block runs in one transaction */
 	run->cxt->in_transaction = true;
+	note_alter_cmds(run->cxt, stmt, run->st->script + offset, -1);
 	schemashift_analyze_statement(run->cxt, stmt, run->n + 1, offset);
 	run->cxt->in_transaction = saved_tx;
 	run->st->block_where = saved_where;
@@ -973,6 +1082,9 @@ analyze_parsetree(void *arg)
 	{
 		RawStmt    *raw = lfirst_node(RawStmt, lc);
 
+		note_alter_cmds(run->cxt, raw->stmt,
+						run->st->script + span->start + raw->stmt_location,
+						raw->stmt_len ? raw->stmt_len : len - raw->stmt_location);
 		schemashift_analyze_statement(run->cxt, raw->stmt, run->n + 1,
 									  span->start + raw->stmt_location);
 		note_lock(run);

@@ -33,6 +33,7 @@
 
 #include "compat.h"
 #include "lint_blocks.h"
+#include "scan.h"
 #include "txn.h"
 
 /* calls inside calls expanded at most this deep */
@@ -196,30 +197,28 @@ locate(Walk *w, int lineno, const char *text)
 	return w->body_offset + (at >= 0 ? at : start);
 }
 
+typedef struct QuietParse
+{
+	const char *text;
+	RawParseMode mode;
+	List	   *result;
+} QuietParse;
+
+static void
+parse_it(void *arg)
+{
+	QuietParse *q = (QuietParse *) arg;
+
+	q->result = raw_parser(q->text, q->mode);
+}
+
 /* the raw statements of text; NIL when it does not parse */
 static List *
 parse_quietly(const char *text, RawParseMode mode)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	List	   *volatile result = NIL;
+	QuietParse	q = {text, mode, NIL};
 
-	PG_TRY();
-	{
-		result = raw_parser(text, mode);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR)
-			PG_RE_THROW();
-		FlushErrorState();
-		result = NIL;
-	}
-	PG_END_TRY();
-	return result;
+	return ss_quietly(parse_it, &q) ? q.result : NIL;
 }
 
 /* a call of a function the script made: its body runs here */

@@ -1045,6 +1045,7 @@ check_alter_table(SSContext *cxt, Node *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
+		cxt->cur_cmd = foreach_current_index(lc);
 		if (!is_new)
 			note_column_change(cxt, cmd, rel);
 		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
@@ -1092,6 +1093,7 @@ check_alter_table(SSContext *cxt, Node *stmt)
 				 !ss_relation_is_partitioned(relid))
 			ss_report(cxt, SS_BAN_TABLE_REWRITE, -1, cxt->stmt_lock_object, NULL);
 	}
+	cxt->cur_cmd = -1;
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "access/tableam.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "commands/dbcommands.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_trigger.h"
@@ -208,6 +209,38 @@ check_drop_extension(SSContext *cxt, DropStmt *s)
 	}
 }
 
+/*
+ * DROP SCHEMA, by what the schema holds: a schema the catalog does not
+ * know has no data to lose (the statement fails, is a no-op with IF
+ * EXISTS, or drops what the script made in it); without CASCADE a schema
+ * that holds tables is not dropped at all (the statement fails).
+ */
+static void
+check_drop_schema(SSContext *cxt, const char *nspname, bool cascade)
+{
+	char	   *first;
+	int			n;
+	char	   *object = pstrdup(quote_identifier(nspname));
+
+	if (!OidIsValid(get_namespace_oid(nspname, true)))
+		return;
+	n = ss_schema_tables(nspname, &first);
+	if (!cascade && n == 0)
+		return;
+	if (!cascade)
+		ss_report(cxt, SS_BAN_DROP_SCHEMA, -1, object,
+				  psprintf("schema %s holds %d existing table%s (%s first): DROP SCHEMA without CASCADE will fail",
+						   object, n, n == 1 ? "" : "s", first));
+	else if (n == 0)
+		ss_report(cxt, SS_BAN_DROP_SCHEMA, -1, object,
+				  psprintf("dropping schema %s drops every object in it; it holds no existing table",
+						   object));
+	else
+		ss_report(cxt, SS_BAN_DROP_SCHEMA, -1, object,
+				  psprintf("dropping schema %s drops every object in it, %d existing table%s (%s first) with %s data",
+						   object, n, n == 1 ? "" : "s", first, n == 1 ? "its" : "their"));
+}
+
 static void
 check_drop(SSContext *cxt, Node *stmt)
 {
@@ -223,8 +256,7 @@ check_drop(SSContext *cxt, Node *stmt)
 	if (s->removeType == OBJECT_SCHEMA)
 	{
 		foreach(lc, s->objects)
-			ss_report(cxt, SS_BAN_DROP_SCHEMA, -1,
-					  pstrdup(quote_identifier(strVal(lfirst(lc)))), NULL);
+			check_drop_schema(cxt, strVal(lfirst(lc)), s->behavior == DROP_CASCADE);
 		return;
 	}
 	if ((s->removeType == OBJECT_TYPE || s->removeType == OBJECT_DOMAIN) &&
@@ -245,11 +277,21 @@ check_drop(SSContext *cxt, Node *stmt)
 	}
 }
 
+/*
+ * Databases are the cluster's, and the server lint runs on (a CI server)
+ * rarely has the production ones: a database it lacks is reported all the
+ * same, saying so.
+ */
 static void
 check_dropdb(SSContext *cxt, Node *stmt)
 {
-	ss_report(cxt, SS_BAN_DROP_DATABASE, -1,
-			  pstrdup(quote_identifier(((DropdbStmt *) stmt)->dbname)), NULL);
+	const char *name = ((DropdbStmt *) stmt)->dbname;
+	char	   *object = pstrdup(quote_identifier(name));
+
+	ss_report(cxt, SS_BAN_DROP_DATABASE, -1, object,
+			  OidIsValid(get_database_oid(name, true)) ? NULL :
+			  psprintf("dropping database %s loses all of its data where it exists; this server has no database of that name, and here the statement fails",
+					   object));
 }
 
 static void

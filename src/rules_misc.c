@@ -17,6 +17,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_target.h"
 #include "utils/syscache.h"
 
 /* ---------- domains and enums ---------- */
@@ -40,41 +41,69 @@ check_create_domain(SSContext *cxt, Node *stmt)
 	}
 }
 
+/*
+ * A domain whose new constraint (or NOT NULL) is checked against existing
+ * data: an existing table's column of it, in *column ("table.column"), or
+ * InvalidOid when nothing is there to check.  *known: the catalog has the
+ * domain.  One it does not have (lint of a script that creates it) has no
+ * column in an existing table: the guard, which runs after the script's
+ * earlier statements, sees the columns it got.
+ */
+static Oid
+domain_checked_column(List *typname, bool not_null, char **column, bool *known)
+{
+	Oid			typid = ss_lookup_type(makeTypeNameFromNameList(typname));
+	HeapTuple	tup;
+	bool		skip = true;
+
+	*column = NULL;
+	*known = OidIsValid(typid);
+	if (!OidIsValid(typid))
+		return InvalidOid;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
+
+		/* SET NOT NULL on a NOT NULL domain checks nothing */
+		skip = typ->typtype != TYPTYPE_DOMAIN || (not_null && typ->typnotnull);
+		ReleaseSysCache(tup);
+	}
+	return skip ? InvalidOid : ss_domain_column(typid, column);
+}
+
 static void
 check_alter_domain(SSContext *cxt, Node *stmt)
 {
 	AlterDomainStmt *s = (AlterDomainStmt *) stmt;
+	char	   *column;
+	bool		known;
 
+	/*
+	 * ADD CONSTRAINT and SET NOT NULL check every column of the domain (and
+	 * of domains over it) under a SHARE lock on each table: nothing to check
+	 * when no existing table uses it, or with NOT VALID.  A constraint added
+	 * to a domain lint cannot see is reported (squawk's rule, where the
+	 * script may hide the domain's columns); SET NOT NULL on one is not.
+	 */
 	if (s->subtype == 'C')
+	{
+		Constraint *c = (Constraint *) s->def;
+
+		if ((c && IsA(c, Constraint) && c->skip_validation) ||
+			(!OidIsValid(domain_checked_column(s->typeName, false, &column, &known)) &&
+			 known))
+			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
-					   NameListToString(s->typeName), ShareLock, false, NULL, NULL);
+					   NameListToString(s->typeName), ShareLock, false,
+					   column ?
+					   psprintf("adding a constraint to a domain checks every column of that domain in every table (%s first) while blocking writes to them",
+								column) : NULL,
+					   NULL);
+	}
 	else if (s->subtype == 'O')
 	{
-		Oid			typid = ss_lookup_type(makeTypeNameFromNameList(s->typeName));
-		char	   *column = NULL;
-
-		/*
-		 * SET NOT NULL scans every column of the domain (and of domains over
-		 * it) for nulls under a SHARE lock on each table: nothing to scan
-		 * when no existing table uses it, or when it is NOT NULL already.
-		 * A domain the catalog does not know (lint of a script that creates
-		 * it) has no column in an existing table: the guard, which runs
-		 * after the script's earlier statements, sees the columns it got.
-		 */
-		HeapTuple	tup;
-		bool		skip = true;
-
-		if (!OidIsValid(typid))
-			return;
-		tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-		if (HeapTupleIsValid(tup))
-		{
-			Form_pg_type typ = (Form_pg_type) GETSTRUCT(tup);
-
-			skip = typ->typtype != TYPTYPE_DOMAIN || typ->typnotnull;
-			ReleaseSysCache(tup);
-		}
-		if (skip || !OidIsValid(ss_domain_column(typid, &column)))
+		if (!OidIsValid(domain_checked_column(s->typeName, true, &column, &known)))
 			return;
 		ss_report_full(cxt, SS_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, -1,
 					   NameListToString(s->typeName), ShareLock, false,
@@ -209,36 +238,26 @@ check_targets(SSContext *cxt, List *targets)
 	check_names_ext(cxt, names, locations, whole);
 }
 
-/* The column name the server would give a SELECT output column. */
+/*
+ * The column name the server gives a SELECT output column: its alias, or
+ * FigureColname()'s, the function transformTargetList() itself calls, so
+ * (i.h).id is "id" and a cast of a column keeps the column's name.
+ */
 static const char *
 output_name(ResTarget *rt)
 {
-	Node	   *n = rt->val;
-
 	if (rt->name)
 		return rt->name;
-	while (n && IsA(n, TypeCast))
-	{
-		TypeCast   *tc = (TypeCast *) n;
-
-		if (IsA(tc->arg, ColumnRef) || IsA(tc->arg, FuncCall))
-			n = tc->arg;
-		else
-			return strVal(llast(tc->typeName->names));
-	}
-	if (n && IsA(n, ColumnRef))
-	{
-		Node	   *last = llast(((ColumnRef *) n)->fields);
-
-		return IsA(last, String) ? strVal(last) : "?column?";
-	}
-	if (n && IsA(n, FuncCall))
-		return strVal(llast(((FuncCall *) n)->funcname));
-	return "?column?";
+	return FigureColname(rt->val);
 }
 
+/*
+ * The output columns of a SELECT that makes a relation (CREATE TABLE AS,
+ * SELECT INTO, CREATE VIEW): the names given first (colnames), then the
+ * server's names for the rest.
+ */
 static void
-check_select_names(SSContext *cxt, SelectStmt *s)
+check_select_names(SSContext *cxt, SelectStmt *s, List *colnames)
 {
 	List	   *names = NIL;
 	List	   *locs = NIL;
@@ -246,16 +265,36 @@ check_select_names(SSContext *cxt, SelectStmt *s)
 
 	while (s->op != SETOP_NONE && s->larg)
 		s = s->larg;
+	/* VALUES: only the names given can clash */
+	if (s->targetList == NIL)
+		foreach(lc, colnames)
+			names = lappend(names, strVal(lfirst(lc)));
 	foreach(lc, s->targetList)
 	{
 		ResTarget  *rt = lfirst_node(ResTarget, lc);
+		int			i = foreach_current_index(lc);
 
-		if (IsA(rt->val, ColumnRef) && IsA(llast(((ColumnRef *) rt->val)->fields), A_Star))
-			return;				/* SELECT *: the names are the table's */
-		names = lappend(names, (void *) output_name(rt));
-		locs = lappend_int(locs, rt->location);
+		/* SELECT *, t.*, (x).*: the names are the table's or the type's */
+		if ((IsA(rt->val, ColumnRef) &&
+			 IsA(llast(((ColumnRef *) rt->val)->fields), A_Star)) ||
+			(IsA(rt->val, A_Indirection) &&
+			 IsA(llast(((A_Indirection *) rt->val)->indirection), A_Star)))
+			return;
+		/* a name of the list given is at no position of its own */
+		if (i < list_length(colnames))
+		{
+			names = lappend(names, strVal(list_nth(colnames, i)));
+			locs = lappend_int(locs, -1);
+		}
+		else
+		{
+			names = lappend(names, (void *) output_name(rt));
+			locs = lappend_int(locs, rt->location);
+		}
 	}
-	check_names(cxt, names, locs);
+	/* more names than columns: the server refuses that anyway */
+	if (list_length(colnames) <= list_length(names))
+		check_names(cxt, names, locs);
 }
 
 static void
@@ -306,30 +345,22 @@ check_duplicates(SSContext *cxt, Node *stmt)
 		case T_ViewStmt:
 			{
 				ViewStmt   *s = (ViewStmt *) stmt;
-				List	   *names = NIL;
-				ListCell   *lc;
 
-				if (s->aliases != NIL)
-				{
-					foreach(lc, s->aliases)
-						names = lappend(names, strVal(lfirst(lc)));
-					check_names(cxt, names, NIL);
-				}
-				else if (IsA(s->query, SelectStmt))
-					check_select_names(cxt, (SelectStmt *) s->query);
+				if (IsA(s->query, SelectStmt))
+					check_select_names(cxt, (SelectStmt *) s->query, s->aliases);
 				break;
 			}
 		case T_SelectStmt:
-			if (((SelectStmt *) stmt)->intoClause &&
-				((SelectStmt *) stmt)->intoClause->colNames == NIL)
-				check_select_names(cxt, (SelectStmt *) stmt);
+			if (((SelectStmt *) stmt)->intoClause)
+				check_select_names(cxt, (SelectStmt *) stmt,
+								   ((SelectStmt *) stmt)->intoClause->colNames);
 			break;
 		case T_CreateTableAsStmt:
 			{
 				CreateTableAsStmt *s = (CreateTableAsStmt *) stmt;
 
-				if (s->into->colNames == NIL && IsA(s->query, SelectStmt))
-					check_select_names(cxt, (SelectStmt *) s->query);
+				if (IsA(s->query, SelectStmt))
+					check_select_names(cxt, (SelectStmt *) s->query, s->into->colNames);
 				break;
 			}
 		default:

@@ -271,7 +271,11 @@ check_robust(SSContext *cxt, Node *stmt)
 				ListCell   *lc;
 
 				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				{
+					cxt->cur_cmd = foreach_current_index(lc);
 					robust_alter_cmd(cxt, lfirst_node(AlterTableCmd, lc));
+				}
+				cxt->cur_cmd = -1;
 				break;
 			}
 		case T_IndexStmt:

@@ -62,4 +62,17 @@ ss_is_keyword(const SSToken *t, const char *kw)
 /* index of the first keyword kw at depth 0 from token i on, or -1 */
 extern int	ss_find_keyword(const SSToken *t, int n, int from, const char *kw);
 
+/*
+ * Run fn(arg); false when it raised a syntax error (the scanner's or the
+ * parser's), which is then swallowed.  Any other error propagates.
+ */
+typedef void (*SSQuietFn) (void *arg);
+extern bool ss_quietly(SSQuietFn fn, void *arg);
+
+/* where each of an ALTER TABLE's ncmds sub-commands starts in sql */
+extern bool ss_alter_cmd_starts(const char *sql, int rel_location, int ncmds,
+								int *starts);
+/* bytes of the statement sql starts with, without its ;, or -1 (over max) */
+extern int	ss_statement_length(const char *sql, int max);
+
 #endif							/* SCHEMASHIFT_SCAN_H */

@@ -111,6 +111,26 @@ typedef enum SSSizeRule
 								 * table holds no data at all */
 } SSSizeRule;
 
+/*
+ * What kind of harm a rule is about.  The guard reports the families that
+ * matter while DDL runs (ss_family_guarded); the others are for lint in CI.
+ */
+typedef enum SSFamily
+{
+	SS_FAMILY_LOCK = 0,			/* blocks reads or writes while it runs */
+	SS_FAMILY_REWRITE,			/* copies the whole table under its lock */
+	SS_FAMILY_DATA_LOSS,		/* destroys data */
+	SS_FAMILY_COMPATIBILITY,	/* breaks the application that is running */
+	SS_FAMILY_CORRECTNESS,		/* the statement fails, or does not do what
+								 * it says */
+	SS_FAMILY_SCRIPT,			/* the migration script as a whole: its
+								 * transactions, timeouts, re-runs */
+	SS_FAMILY_STYLE				/* a design preference (types, names) */
+} SSFamily;
+
+extern const char *schemashift_family_name(SSFamily family);
+extern bool ss_family_guarded(SSFamily family);
+
 typedef struct SSRule
 {
 	const char *id;				/* stable kebab-case id */
@@ -124,6 +144,7 @@ typedef struct SSRule
 	const char *bad;			/* docs: an example that is flagged */
 	const char *good;			/* docs: the safe way, or NULL */
 	SSSizeRule	size_rule;		/* under schemashift.min_table_size */
+	SSFamily	family;
 } SSRule;
 
 extern const SSRule schemashift_rules[SS_NUM_RULES];
@@ -131,6 +152,10 @@ extern const SSRule schemashift_rules[SS_NUM_RULES];
 extern int	schemashift_rule_lookup(const char *id);
 extern int	schemashift_rule_expand(const char *id, SSRuleId *out);
 extern const char *schemashift_rule_suggest(const char *id);
+/* eugene's ids in its ignore comments: up to 4 rules of ours each */
+#define SS_EUGENE_MAX_RULES 4
+extern int	schemashift_eugene_expand(const char *id, SSRuleId *out,
+									  const char **none);
 
 /*
  * Per-rule levels: the defaults, overridden by the schemashift.rules
@@ -144,6 +169,7 @@ typedef struct SSLevels
 extern bool schemashift_parse_levels(const char *spec, SSLevels *levels,
 									 char **errmsg_out, char **errhint_out);
 extern void schemashift_current_levels(SSLevels *levels);
+extern void schemashift_guard_levels(SSLevels *levels);
 
 /* ---------- settings (guc.c) ---------- */
 
@@ -294,6 +320,13 @@ typedef struct SSContext
 	struct SSScriptRelation *memo_script;	/* the script's relation, if it
 											 * decided the name */
 	int			memo_is_new;	/* -1 not known yet, else 0 or 1 */
+	/* an ALTER TABLE's sub-commands: where each starts (lint only) */
+	int		   *cmd_starts;		/* relative to stmt_offset, or NULL */
+	int			ncmd_starts;
+	int			cur_cmd;		/* the one the rules are at, or -1 */
+	/* the statement's own text for its hints (hints.c), once looked up */
+	bool		hint_text_known;
+	char	   *hint_text;
 
 	/* state carried from statement to statement */
 	bool		in_transaction; /* inside BEGIN, or the assumed transaction */

@@ -208,3 +208,26 @@ AS 'MODULE_PATHNAME', 'schemashift_plan'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 COMMENT ON FUNCTION schemashift.plan(text, text[], boolean) IS
 'how schemashift.apply() would run a migration script: each step, its recipe, its locks and an estimate; refused steps with their rules and the ways through';
+
+-- schemashift.rules() gains its last column, family (the guard reports by
+-- family, docs/guard.md).
+DROP FUNCTION schemashift.rules();
+CREATE FUNCTION schemashift.rules()
+RETURNS TABLE (
+    id text,
+    level text,
+    default_level text,
+    lock text,
+    rewrites boolean,
+    summary text,
+    message text,
+    hint text,
+    why text,
+    bad_example text,
+    good_example text,
+    family text)
+AS 'MODULE_PATHNAME', 'schemashift_rules_list'
+LANGUAGE C STRICT STABLE;
+
+COMMENT ON FUNCTION schemashift.rules() IS
+'every schemashift rule with its current and default level and its family';

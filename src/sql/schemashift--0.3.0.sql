@@ -54,12 +54,13 @@ RETURNS TABLE (
     hint text,
     why text,
     bad_example text,
-    good_example text)
+    good_example text,
+    family text)
 AS 'MODULE_PATHNAME', 'schemashift_rules_list'
 LANGUAGE C STRICT STABLE;
 
 COMMENT ON FUNCTION schemashift.rules() IS
-'every schemashift rule with its current and default level';
+'every schemashift rule with its current and default level and its family';
 
 GRANT USAGE ON SCHEMA schemashift TO PUBLIC;
 

@@ -112,7 +112,7 @@ $$, rules => 'require-timeout-settings=off')
 -- 9. Ignore comments, looked up per line and per statement now: a
 -- directive covers its own line and the next, or the whole statement that
 -- follows it; many directives on one line merge.  Must hold: only the
--- DROP COLUMN (reported at its statement, line 6), the DROP TABLE on line 7
+-- DROP COLUMN (reported at its sub-command, line 7), the DROP TABLE on line 7
 -- and the one on line 9 are reported.
 SELECT line, rule
   FROM schemashift.lint($$-- schemashift:ignore ban-drop-table
