@@ -84,7 +84,7 @@ SELECT format('CALL schemashift.contract(%s)', id) FROM schemashift.changes
 \set ECHO all
 SELECT kind, column_name, new_column, state FROM schemashift.changes WHERE relid = 'lh'::regclass;
 RESET client_min_messages;
-SELECT indexrelid::regclass AS index, indisvalid FROM pg_index WHERE indrelid = 'lh'::regclass ORDER BY 1::text;
+SELECT indexrelid::regclass AS index, indisvalid FROM pg_index WHERE indrelid = 'lh'::regclass ORDER BY indexrelid::regclass::text;
 SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'lh'::regclass ORDER BY 1;
 SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = 'lh'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
 SELECT count(*) AS backfilled FROM lh WHERE note LIKE 'it''s %';

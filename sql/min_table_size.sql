@@ -132,7 +132,7 @@ SET schemashift.min_table_size = 0;
 CREATE INDEX mts_one_note ON mts_one (note);
 SET schemashift.mode = off;
 SELECT count(*) AS big_rows FROM mts_big;
-SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN ('mts_one'::regclass, 'mts_big'::regclass) ORDER BY 1::text;
+SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN ('mts_one'::regclass, 'mts_big'::regclass) ORDER BY indexrelid::regclass::text;
 
 RESET schemashift.min_table_size;
 DROP TABLE mts_one, mts_big, mts_parted, mts_ref CASCADE;

@@ -192,7 +192,10 @@ data_bytes(Oid relid)
  * size as the planner's estimate_rel_size() makes one (without the floor
  * of ten pages it puts under a small table): its pages times the tuples
  * of its columns' width a page holds.  -1 when not known without waiting
- * (or for a partitioned table, whose rows are its partitions').
+ * (or for a partitioned table, whose rows are its partitions'), and for an
+ * empty table never analysed: that is what a schema built by replaying the
+ * migrations looks like (lint in CI), where the table's production size is
+ * unknown, not small.
  */
 double
 ss_table_rows(Oid relid)
@@ -217,7 +220,9 @@ ss_table_rows(Oid relid)
 	{
 		tuple_width = get_rel_data_width(rel, NULL) +
 			MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
-		rows = (double) RelationGetNumberOfBlocks(rel) *
+		BlockNumber pages = RelationGetNumberOfBlocks(rel);
+
+		rows = pages == 0 ? -1 : (double) pages *
 			floor((double) (BLCKSZ - SizeOfPageHeaderData) / tuple_width);
 	}
 	relation_close(rel, NoLock);
