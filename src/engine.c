@@ -91,7 +91,6 @@ ss_table_state(SSContext *cxt, const char *relname, bool create)
 	if (ts && !found)
 	{
 		ts->index_keys = NULL;
-		ts->proved_columns = NULL;
 		ts->catalog_proofs = NIL;
 		ts->index_columns = NIL;
 		ts->has_foreign_key = false;

@@ -130,48 +130,57 @@ typedef enum ColumnOrigin
 
 typedef struct ColumnState
 {
-	char		column[NAMEDATALEN];	/* the key */
+	char		key[NAMEDATALEN * 2];	/* table and column, as written */
 	int			count;			/* validated "col IS NOT NULL" checks */
 	ColumnOrigin origin;
 	AttrNumber	attnum;			/* COL_MOVED: the catalog's column */
 	int			not_null;		/* 1 set by the script, -1 dropped by it, 0
 								 * as the catalog says */
+	int			not_null_stmt;	/* the statement that set it */
 } ColumnState;
 
+/*
+ * The script's record of one column (one hash for the whole script: a
+ * script touching many tables must not cost a hash table each).
+ */
 static ColumnState *
-column_state(SSContext *cxt, SSTableState *ts, const char *column, bool create)
+column_state(SSContext *cxt, const char *rel, const char *column, bool create)
 {
+	char		key[NAMEDATALEN * 2];
 	ColumnState *p;
 	bool		found;
 
-	if (ts->proved_columns == NULL)
+	if (cxt->columns == NULL)
 	{
 		HASHCTL		ctl;
 
 		if (!create)
 			return NULL;
-		ctl.keysize = NAMEDATALEN;
+		ctl.keysize = NAMEDATALEN * 2;
 		ctl.entrysize = sizeof(ColumnState);
 		ctl.hcxt = cxt->state_cxt;
-		ts->proved_columns = hash_create("schemashift script columns", 16, &ctl,
-										 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		cxt->columns = hash_create("schemashift script columns", 64, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
-	p = hash_search(ts->proved_columns, column, create ? HASH_ENTER : HASH_FIND,
-					&found);
+	memset(key, 0, sizeof(key));
+	strlcpy(key, rel, NAMEDATALEN);
+	strlcpy(key + NAMEDATALEN, column, NAMEDATALEN);
+	p = hash_search(cxt->columns, key, create ? HASH_ENTER : HASH_FIND, &found);
 	if (p && !found)
 	{
 		p->count = 0;
 		p->origin = COL_AS_NAMED;
 		p->attnum = InvalidAttrNumber;
 		p->not_null = 0;
+		p->not_null_stmt = 0;
 	}
 	return p;
 }
 
 static void
-proof_count(SSContext *cxt, SSTableState *ts, const char *column, int delta)
+proof_count(SSContext *cxt, const char *rel, const char *column, int delta)
 {
-	column_state(cxt, ts, column, true)->count += delta;
+	column_state(cxt, rel, column, true)->count += delta;
 }
 
 /* ADD COLUMN (not_null: declared so), DROP COLUMN */
@@ -179,12 +188,12 @@ static void
 note_column(SSContext *cxt, RangeVar *rel, const char *column, ColumnOrigin origin,
 			bool not_null)
 {
-	ColumnState *st = column_state(cxt, ss_table_state(cxt, rel->relname, true),
-								   column, true);
+	ColumnState *st = column_state(cxt, rel->relname, column, true);
 
 	st->origin = origin;
 	st->count = 0;
 	st->not_null = not_null ? 1 : 0;
+	st->not_null_stmt = cxt->stmt_number;
 }
 
 /* DROP COLUMN, DROP NOT NULL (ADD COLUMN: check_add_column) */
@@ -194,8 +203,7 @@ note_column_change(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
 	if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
 		note_column(cxt, rel, cmd->name, COL_GONE, false);
 	else if (cmd->subtype == AT_DropNotNull)
-		column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name,
-					 true)->not_null = -1;
+		column_state(cxt, rel->relname, cmd->name, true)->not_null = -1;
 }
 
 /* RENAME COLUMN from TO to: the name to follows the column */
@@ -203,10 +211,13 @@ static void
 note_column_rename(SSContext *cxt, RangeVar *rel, Oid relid, const char *from,
 				   const char *to)
 {
-	SSTableState *ts = ss_table_state(cxt, rel->relname, true);
-	ColumnState *old = column_state(cxt, ts, from, false);
+	ColumnState *old;
 	ColumnState moved = {.origin = COL_MOVED};
 	ColumnState *st;
+
+	if (!OidIsValid(relid))
+		return;					/* an unknown table: nothing to remember */
+	old = column_state(cxt, rel->relname, from, false);
 
 	if (old)
 		moved = *old;
@@ -218,8 +229,8 @@ note_column_rename(SSContext *cxt, RangeVar *rel, Oid relid, const char *from,
 	if (moved.origin == COL_GONE)
 		return;					/* the rename fails */
 	note_column(cxt, rel, from, COL_GONE, false);
-	st = column_state(cxt, ts, to, true);
-	strlcpy(moved.column, st->column, NAMEDATALEN);
+	st = column_state(cxt, rel->relname, to, true);
+	memcpy(moved.key, st->key, sizeof(moved.key));
 	*st = moved;
 }
 
@@ -227,7 +238,7 @@ static void
 proof_forget(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
 {
 	if (tc->validated && tc->column[0] != '\0')
-		proof_count(cxt, ss_table_state(cxt, rel, true), tc->column, -1);
+		proof_count(cxt, rel, tc->column, -1);
 }
 
 static void
@@ -237,9 +248,8 @@ proof_note(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
 
 	if (!tc->validated)
 		return;
-	ts = ss_table_state(cxt, rel, true);
 	if (tc->column[0] != '\0')
-		proof_count(cxt, ts, tc->column, 1);
+		proof_count(cxt, rel, tc->column, 1);
 	else if (!tc->is_foreign_key && !tc->in_catalog_proofs)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
@@ -248,6 +258,7 @@ proof_note(SSContext *cxt, const char *rel, SSTrackedConstraint *tc)
 		 * Listed once; whether it still proves anything is looked at on use.
 		 * dynahash never moves an entry: the pointer stays good.
 		 */
+		ts = ss_table_state(cxt, rel, true);
 		ts->catalog_proofs = lappend(ts->catalog_proofs, tc);
 		tc->in_catalog_proofs = true;
 		MemoryContextSwitchTo(old);
@@ -299,8 +310,7 @@ script_checks(SSContext *cxt, SSTableState *ts, Oid relid)
 static bool
 column_exists(SSContext *cxt, RangeVar *rel, Oid relid, const char *col)
 {
-	SSTableState *ts = ss_table_state(cxt, rel->relname, false);
-	ColumnState *st = ts ? column_state(cxt, ts, col, false) : NULL;
+	ColumnState *st = column_state(cxt, rel->relname, col, false);
 
 	if (st && st->origin != COL_AS_NAMED)
 		return st->origin != COL_GONE;
@@ -319,10 +329,12 @@ static bool
 set_not_null_scans(SSContext *cxt, RangeVar *rel, Oid relid, const char *col)
 {
 	SSTableState *ts = ss_table_state(cxt, rel->relname, false);
-	ColumnState *st = ts ? column_state(cxt, ts, col, false) : NULL;
+	ColumnState *st = column_state(cxt, rel->relname, col, false);
 	AttrNumber	attnum;
 
-	if (st && (st->origin == COL_GONE || st->not_null > 0 || st->count > 0))
+	/* NOT NULL set by an earlier statement (one scan serves a statement) */
+	if (st && (st->origin == COL_GONE || st->count > 0 ||
+			   (st->not_null > 0 && st->not_null_stmt < cxt->stmt_number)))
 		return false;
 	if (st && st->origin == COL_ADDED)
 		return true;
@@ -685,7 +697,8 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 	if (is_new)
 		return;
 	/* IF NOT EXISTS on a column that is there adds nothing */
-	if (!cmd->missing_ok || !column_exists(cxt, rel, relid, def->colname))
+	if (OidIsValid(relid) &&
+		(!cmd->missing_ok || !column_exists(cxt, rel, relid, def->colname)))
 		note_column(cxt, rel, def->colname, COL_ADDED, not_null);
 
 	if (generated_stored)
@@ -903,10 +916,17 @@ check_validate_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel)
 static void
 check_set_not_null(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 {
+	ColumnState *st;
+
 	if (set_not_null_scans(cxt, rel, relid, cmd->name))
 		ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, cmd->name),
 					   cxt->stmt_lock, false, NULL, ss_not_null_hint());
-	column_state(cxt, ss_table_state(cxt, rel->relname, true), cmd->name, true)->not_null = 1;
+	if (!OidIsValid(relid))
+		return;					/* an unknown table: nothing to remember */
+	st = column_state(cxt, rel->relname, cmd->name, true);
+	if (st->not_null <= 0)
+		st->not_null_stmt = cxt->stmt_number;
+	st->not_null = 1;
 }
 
 /*
@@ -1046,7 +1066,7 @@ check_alter_table(SSContext *cxt, Node *stmt)
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
 		cxt->cur_cmd = foreach_current_index(lc);
-		if (!is_new)
+		if (OidIsValid(relid))
 			note_column_change(cxt, cmd, rel);
 		if (SCHEMASHIFT_IS_ADD_COLUMN(cmd->subtype))
 			check_add_column(cxt, cmd, rel, relid, is_new);

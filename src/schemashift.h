@@ -288,10 +288,6 @@ typedef struct SSTableState
 	char		relname[NAMEDATALEN];	/* hash key, as written */
 	HTAB	   *index_keys;		/* ss_column_set_key() of every leading-column
 								 * prefix of the indexes the script made */
-	HTAB	   *proved_columns; /* column -> what the script did to it (added,
-								 * renamed, dropped, NOT NULL) and the
-								 * validated constraints proving it NOT NULL,
-								 * by its name now (rules_alter.c) */
 	List	   *catalog_proofs; /* validated CHECKs that are not plain
 								 * "col IS NOT NULL": cooked on use */
 	List	   *index_columns;	/* each index the script made: a List of its
@@ -346,6 +342,9 @@ typedef struct SSContext
 									 * (engine_phases.c) */
 	bool		script_path_unknown;	/* set in a way lint cannot follow */
 	HTAB	   *constraints;	/* SSTrackedConstraint by table+name */
+	HTAB	   *columns;		/* what the script did to columns of existing
+								 * tables, by table and column name now
+								 * (rules_alter.c): one table for the script */
 	HTAB	   *per_table;		/* SSTableState by table name */
 	List	   *tx_not_valid;	/* SSTrackedConstraint added NOT VALID in the
 								 * current transaction */
