@@ -34,6 +34,8 @@ static const SSChecker *const rule_families[] = {
 	schemashift_types_checkers,
 	schemashift_drop_checkers,
 	schemashift_misc_checkers,
+	/* the script as a sequence of locks: after the findings of the others */
+	schemashift_tx_after_checkers,
 };
 
 void
@@ -109,6 +111,7 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 {
 	SSFinding	f;
 
+	ss_note_finding(cxt, rule);
 	if (!ss_rule_enabled(cxt, rule))
 		return;
 
@@ -456,10 +459,14 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 	cxt->stmt_offset = stmt_offset;
 	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);
 	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
+	cxt->stmt_slow = NULL;
 	ss_track_settings(cxt, stmt);
 
-	/* phase 2: the rules */
-	run_rules(cxt, stmt);
+	/* phase 2: the rules, but a statement IF EXISTS makes a no-op has none */
+	if (ss_statement_is_noop(cxt, stmt))
+		cxt->stmt_lock = NoLock;
+	else
+		run_rules(cxt, stmt);
 
 	/* phase 3: after the rules */
 	ss_track_transaction(cxt, stmt);
