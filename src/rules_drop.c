@@ -242,7 +242,8 @@ check_drop(SSContext *cxt, Node *stmt)
 	{
 		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
 
-		if (ss_relation_is_new(cxt, rv))
+		if (ss_relation_is_new(cxt, rv) ||
+			(s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc))))
 			continue;
 		ss_report(cxt, SS_BAN_DROP_TABLE, -1, ss_relation_name(rv), NULL);
 	}
@@ -502,8 +503,8 @@ catalog_table(SSContext *cxt, RangeVar *rv)
 }
 
 /* Is one object of a DROP missing, so that IF EXISTS skips it? */
-static bool
-drop_object_missing(SSContext *cxt, DropStmt *s, Node *object)
+bool
+ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object)
 {
 	List	   *names = (List *) object;
 
@@ -596,7 +597,7 @@ ss_statement_is_noop(SSContext *cxt, Node *stmt)
 
 		foreach(lc, s->objects)
 		{
-			if (!drop_object_missing(cxt, s, lfirst(lc)))
+			if (!ss_drop_object_missing(cxt, s, lfirst(lc)))
 				return false;
 		}
 		return s->objects != NIL;

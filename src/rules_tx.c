@@ -86,12 +86,43 @@ add_lock(SSContext *cxt, List *locks, Oid relid, LOCKMODE mode)
 	return lappend(locks, lt);
 }
 
+/*
+ * A lock on the relation rv names.  One the catalog does not know is
+ * judged as every rule judges it, as an existing table (lint may run
+ * without the application's schema), unless the script dropped it or it
+ * may be an index, whose table is then unknown.
+ */
 static List *
-add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode)
+add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode,
+			bool may_be_index)
 {
+	Oid			relid;
+	LockedTable *lt;
+
 	if (rv == NULL || !BLOCKS_WRITES(mode))
 		return locks;
-	return add_lock(cxt, locks, ss_lookup_relation(cxt, rv), mode);
+	relid = ss_lookup_relation(cxt, rv);
+	if (OidIsValid(relid))
+		return add_lock(cxt, locks, relid, mode);
+	if (may_be_index || ss_relation_is_new(cxt, rv) ||
+		(cxt->memo_rv == rv && cxt->memo_script &&
+		 cxt->memo_script->state != SS_SCRIPT_CATALOG))
+		return locks;
+	lt = palloc(sizeof(LockedTable));
+	lt->relid = InvalidOid;
+	lt->mode = mode;
+	lt->name = ss_relation_name(rv);
+	lt->stmt = cxt->stmt_number;
+	return lappend(locks, lt);
+}
+
+/* Do two locks lock the same table? */
+static bool
+same_table(LockedTable *a, LockedTable *b)
+{
+	if (OidIsValid(a->relid) || OidIsValid(b->relid))
+		return a->relid == b->relid;
+	return strcmp(a->name, b->name) == 0;
 }
 
 /* A foreign key locks its referenced table in SHARE ROW EXCLUSIVE. */
@@ -109,7 +140,8 @@ add_fk_locks(SSContext *cxt, List *locks, Node *node)
 		Constraint *c = (Constraint *) node;
 
 		if (c->contype == CONSTR_FOREIGN)
-			locks = add_lock_rv(cxt, locks, c->pktable, ShareRowExclusiveLock);
+			locks = add_lock_rv(cxt, locks, c->pktable, ShareRowExclusiveLock,
+								false);
 		return locks;
 	}
 	if (IsA(node, List))
@@ -171,9 +203,12 @@ drop_locks(SSContext *cxt, DropStmt *s)
 			{
 				List	   *names = lfirst(lc);
 
+				if (s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc)))
+					continue;
 				if (list_length(names) <= 3)
 					locks = add_lock_rv(cxt, locks, makeRangeVarFromNameList(names),
-										AccessExclusiveLock);
+										AccessExclusiveLock,
+										s->removeType == OBJECT_INDEX);
 			}
 			break;
 		case OBJECT_TRIGGER:
@@ -187,7 +222,7 @@ drop_locks(SSContext *cxt, DropStmt *s)
 					locks = add_lock_rv(cxt, locks,
 										makeRangeVarFromNameList(list_truncate(list_copy(names),
 																			   list_length(names) - 1)),
-										AccessExclusiveLock);
+										AccessExclusiveLock, false);
 			}
 			break;
 		case OBJECT_FUNCTION:
@@ -200,6 +235,23 @@ drop_locks(SSContext *cxt, DropStmt *s)
 			break;
 	}
 	return locks;
+}
+
+/* Does the relation the engine judges the statement by name an index? */
+static bool
+may_name_index(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			return ((AlterTableStmt *) stmt)->objtype == OBJECT_INDEX;
+		case T_RenameStmt:
+			return ((RenameStmt *) stmt)->renameType == OBJECT_INDEX;
+		case T_ReindexStmt:
+			return ((ReindexStmt *) stmt)->kind == REINDEX_OBJECT_INDEX;
+		default:
+			return false;
+	}
 }
 
 /*
@@ -224,12 +276,12 @@ statement_locks(SSContext *cxt, Node *stmt)
 		case T_TruncateStmt:
 			foreach(lc, ((TruncateStmt *) stmt)->relations)
 				locks = add_lock_rv(cxt, locks, lfirst_node(RangeVar, lc),
-									AccessExclusiveLock);
+									AccessExclusiveLock, false);
 			return locks;
 		case T_LockStmt:
 			foreach(lc, ((LockStmt *) stmt)->relations)
 				locks = add_lock_rv(cxt, locks, lfirst_node(RangeVar, lc),
-									((LockStmt *) stmt)->mode);
+									((LockStmt *) stmt)->mode, false);
 			return locks;
 		case T_CreateStmt:
 			return add_fk_locks(cxt, NIL, (Node *) ((CreateStmt *) stmt)->tableElts);
@@ -237,7 +289,7 @@ statement_locks(SSContext *cxt, Node *stmt)
 			break;
 	}
 	mode = ss_statement_lock(cxt, stmt, &rv);
-	locks = add_lock_rv(cxt, NIL, rv, mode);
+	locks = add_lock_rv(cxt, NIL, rv, mode, may_name_index(stmt));
 	if (IsA(stmt, AlterTableStmt))
 	{
 		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
@@ -402,11 +454,9 @@ sleeps(SelectStmt *s)
 static const char *
 dml_slowness(SSContext *cxt, RangeVar *rv, Node *where, List *from)
 {
-	Oid			relid = ss_lookup_relation(cxt, rv);
-
-	if (!OidIsValid(relid) || ss_relid_is_new(relid))
+	if (ss_relation_is_new(cxt, rv))
 		return NULL;
-	if (from == NIL && where_uses_index(relid, where))
+	if (from == NIL && where_uses_index(ss_lookup_relation(cxt, rv), where))
 		return NULL;
 	return "changes a batch of rows";
 }
@@ -471,14 +521,19 @@ own_slowness(SSContext *cxt, Node *stmt, List *held)
 				ListCell   *lc;
 				ListCell   *lc2;
 
-				/* a lock on another busy table waits for its holders */
+				/*
+				 * a lock on another busy table, taken while holding one,
+				 * waits for its holders (the first one's own wait is what
+				 * lock_timeout bounds)
+				 */
+				if (held == NIL)
+					return NULL;
 				foreach(lc, statement_locks(cxt, stmt))
 				{
 					bool		held_already = false;
 
 					foreach(lc2, held)
-						held_already |= ((LockedTable *) lfirst(lc2))->relid ==
-							((LockedTable *) lfirst(lc))->relid;
+						held_already |= same_table(lfirst(lc2), lfirst(lc));
 					if (!held_already)
 						return "waits for a lock on another table";
 				}
@@ -512,21 +567,24 @@ check_lock_timeout(SSContext *cxt, List *locks)
 
 /*
  * statement_timeout matters where a statement is slow while writes wait:
- * slow under its own lock that blocks them, or while the transaction holds
- * one.  Never for a CONCURRENTLY build, which blocks no writes and which a
+ * while the transaction holds a lock that blocks them (the finding names
+ * that table), or under its own.  Never for a CONCURRENTLY build, which blocks no writes and which a
  * timeout would cancel, leaving an INVALID index behind.
  */
 static void
 check_statement_timeout(SSContext *cxt, const char *slow, List *locks)
 {
-	if (slow == NULL || cxt->statement_timeout_set ||
+	LockedTable *lt = strongest(cxt->held_locks);
+
+	if (lt == NULL)
+		lt = strongest(locks);
+	if (slow == NULL || lt == NULL || cxt->statement_timeout_set ||
 		cxt->statement_timeout_reported)
 		return;
-	if (locks == NIL && cxt->held_locks == NIL)
-		return;
-	ss_report(cxt, SS_REQUIRE_STATEMENT_TIMEOUT, -1, cxt->stmt_lock_object,
-			  psprintf("no statement_timeout is set before this statement, which %s while writes to the table wait: it can hold its locks for as long as it runs",
-					   slow));
+	ss_report_full(cxt, SS_REQUIRE_STATEMENT_TIMEOUT, -1, lt->name, lt->mode, false,
+				   psprintf("no statement_timeout is set before this statement, which %s while writes to %s wait: it can hold its locks for as long as it runs",
+							slow, lt->name),
+				   NULL);
 	cxt->statement_timeout_reported = true;
 }
 
@@ -591,7 +649,7 @@ remember_held_locks(SSContext *cxt, List *locks)
 
 		foreach(lc2, cxt->held_locks)
 		{
-			if (((LockedTable *) lfirst(lc2))->relid == lt->relid)
+			if (same_table(lfirst(lc2), lt))
 				copy = lfirst(lc2);
 		}
 		if (copy == NULL)

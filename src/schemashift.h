@@ -452,6 +452,7 @@ extern void ss_remember_created(SSContext *cxt, Node *stmt);
 
 /* IF EXISTS of what is not there: a no-op (rules_drop.c) */
 extern bool ss_statement_is_noop(SSContext *cxt, Node *stmt);
+extern bool ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object);
 extern bool ss_drop_column_is_noop(SSContext *cxt, RangeVar *rel,
 								   AlterTableCmd *cmd);
 
