@@ -568,8 +568,9 @@ check_lock_timeout(SSContext *cxt, List *locks)
 /*
  * statement_timeout matters where a statement is slow while writes wait:
  * while the transaction holds a lock that blocks them (the finding names
- * that table), or under its own.  Never for a CONCURRENTLY build, which blocks no writes and which a
- * timeout would cancel, leaving an INVALID index behind.
+ * that table), or under its own.  Never for a CONCURRENTLY build, which
+ * blocks no writes and which a timeout would cancel, leaving an INVALID
+ * index behind.
  */
 static void
 check_statement_timeout(SSContext *cxt, const char *slow, List *locks)
