@@ -41,14 +41,32 @@
  */
 #define BLOCKS_WRITES(mode) ((mode) >= ShareLock)
 
-/* An existing table a statement locks so that writes to it wait. */
-typedef struct LockedTable
+/*
+ * An existing table a statement locks so that writes to it wait; the
+ * locks a transaction holds are a hash table of them by name, so that a
+ * transaction over thousands of tables costs no more per statement.
+ */
+#define LOCKED_NAME_LEN (NAMEDATALEN * 4)
+
+typedef struct SSLockedTable
 {
-	Oid			relid;
+	char		name[LOCKED_NAME_LEN];	/* hash key: as findings name it */
 	LOCKMODE	mode;
-	char	   *name;			/* as findings name it */
 	int			stmt;			/* the statement that took the lock */
-} LockedTable;
+} SSLockedTable;
+
+typedef SSLockedTable LockedTable;
+
+static LockedTable *
+new_locked(const char *name, LOCKMODE mode, int stmt)
+{
+	LockedTable *lt = palloc(sizeof(LockedTable));
+
+	strlcpy(lt->name, name, LOCKED_NAME_LEN);
+	lt->mode = mode;
+	lt->stmt = stmt;
+	return lt;
+}
 
 /*
  * The table a lock on relid blocks: an index's own lock blocks every query
@@ -67,23 +85,18 @@ locked_table(Oid relid)
 static List *
 add_lock(SSContext *cxt, List *locks, Oid relid, LOCKMODE mode)
 {
-	LockedTable *lt;
-
 	if (!OidIsValid(relid) || !BLOCKS_WRITES(mode))
 		return locks;
 	relid = locked_table(relid);
 	/* what does not exist or this transaction made, nobody else can see */
 	if (!OidIsValid(relid) || ss_relid_is_new(relid))
 		return locks;
-	lt = palloc(sizeof(LockedTable));
-	lt->relid = relid;
-	lt->mode = mode;
-	lt->name = RelationIsVisible(relid) ?
-		pstrdup(quote_identifier(get_rel_name(relid))) :
-		quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-								   get_rel_name(relid));
-	lt->stmt = cxt->stmt_number;
-	return lappend(locks, lt);
+	return lappend(locks,
+				   new_locked(RelationIsVisible(relid) ?
+							  quote_identifier(get_rel_name(relid)) :
+							  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+														 get_rel_name(relid)),
+							  mode, cxt->stmt_number));
 }
 
 /*
@@ -97,7 +110,6 @@ add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode,
 			bool may_be_index)
 {
 	Oid			relid;
-	LockedTable *lt;
 
 	if (rv == NULL || !BLOCKS_WRITES(mode))
 		return locks;
@@ -108,21 +120,15 @@ add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode,
 		(cxt->memo_rv == rv && cxt->memo_script &&
 		 cxt->memo_script->state != SS_SCRIPT_CATALOG))
 		return locks;
-	lt = palloc(sizeof(LockedTable));
-	lt->relid = InvalidOid;
-	lt->mode = mode;
-	lt->name = ss_relation_name(rv);
-	lt->stmt = cxt->stmt_number;
-	return lappend(locks, lt);
+	return lappend(locks, new_locked(ss_relation_name(rv), mode, cxt->stmt_number));
 }
 
-/* Do two locks lock the same table? */
+/* Does the transaction hold a lock that blocks writes on the table? */
 static bool
-same_table(LockedTable *a, LockedTable *b)
+holds(SSContext *cxt, const char *name)
 {
-	if (OidIsValid(a->relid) || OidIsValid(b->relid))
-		return a->relid == b->relid;
-	return strcmp(a->name, b->name) == 0;
+	return cxt->held_locks &&
+		hash_search(cxt->held_locks, name, HASH_FIND, NULL) != NULL;
 }
 
 /* A foreign key locks its referenced table in SHARE ROW EXCLUSIVE. */
@@ -468,7 +474,7 @@ dml_slowness(SSContext *cxt, RangeVar *rv, Node *where, List *from)
  * never slow for anyone else.
  */
 static const char *
-own_slowness(SSContext *cxt, Node *stmt, List *held)
+own_slowness(SSContext *cxt, Node *stmt)
 {
 	switch (nodeTag(stmt))
 	{
@@ -519,22 +525,17 @@ own_slowness(SSContext *cxt, Node *stmt, List *held)
 		case T_LockStmt:
 			{
 				ListCell   *lc;
-				ListCell   *lc2;
 
 				/*
 				 * a lock on another busy table, taken while holding one,
 				 * waits for its holders (the first one's own wait is what
 				 * lock_timeout bounds)
 				 */
-				if (held == NIL)
+				if (cxt->held_strongest == NULL)
 					return NULL;
 				foreach(lc, statement_locks(cxt, stmt))
 				{
-					bool		held_already = false;
-
-					foreach(lc2, held)
-						held_already |= same_table(lfirst(lc2), lfirst(lc));
-					if (!held_already)
+					if (!holds(cxt, ((LockedTable *) lfirst(lc))->name))
 						return "waits for a lock on another table";
 				}
 				return NULL;
@@ -575,7 +576,7 @@ check_lock_timeout(SSContext *cxt, List *locks)
 static void
 check_statement_timeout(SSContext *cxt, const char *slow, List *locks)
 {
-	LockedTable *lt = strongest(cxt->held_locks);
+	LockedTable *lt = cxt->held_strongest;
 
 	if (lt == NULL)
 		lt = strongest(locks);
@@ -630,8 +631,10 @@ check_transaction(SSContext *cxt, Node *stmt)
 static void
 forget_held_locks(SSContext *cxt)
 {
-	list_free_deep(cxt->held_locks);
-	cxt->held_locks = NIL;
+	if (cxt->held_locks)
+		hash_destroy(cxt->held_locks);
+	cxt->held_locks = NULL;
+	cxt->held_strongest = NULL;
 	cxt->held_lock_reported = false;
 }
 
@@ -639,34 +642,34 @@ forget_held_locks(SSContext *cxt)
 static void
 remember_held_locks(SSContext *cxt, List *locks)
 {
-	MemoryContext old = MemoryContextSwitchTo(cxt->state_cxt);
 	ListCell   *lc;
 
+	if (locks == NIL)
+		return;
+	if (cxt->held_locks == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = LOCKED_NAME_LEN;
+		ctl.entrysize = sizeof(LockedTable);
+		ctl.hcxt = cxt->state_cxt;
+		cxt->held_locks = hash_create("schemashift held locks", 16, &ctl,
+									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
 	foreach(lc, locks)
 	{
 		LockedTable *lt = lfirst(lc);
-		LockedTable *copy = NULL;
-		ListCell   *lc2;
+		bool		found;
+		LockedTable *held = hash_search(cxt->held_locks, lt->name, HASH_ENTER, &found);
 
-		foreach(lc2, cxt->held_locks)
+		if (!found || lt->mode > held->mode)
 		{
-			if (same_table(lfirst(lc2), lt))
-				copy = lfirst(lc2);
+			held->mode = lt->mode;
+			held->stmt = lt->stmt;
 		}
-		if (copy == NULL)
-		{
-			copy = palloc(sizeof(LockedTable));
-			*copy = *lt;
-			copy->name = pstrdup(lt->name);
-			cxt->held_locks = lappend(cxt->held_locks, copy);
-		}
-		else if (lt->mode > copy->mode)
-		{
-			copy->mode = lt->mode;
-			copy->stmt = lt->stmt;
-		}
+		if (cxt->held_strongest == NULL || held->mode > cxt->held_strongest->mode)
+			cxt->held_strongest = held;
 	}
-	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -678,7 +681,7 @@ remember_held_locks(SSContext *cxt, List *locks)
 static void
 check_held_lock(SSContext *cxt, const char *slow)
 {
-	LockedTable *lt = strongest(cxt->held_locks);
+	LockedTable *lt = cxt->held_strongest;
 
 	if (slow == NULL || lt == NULL || cxt->held_lock_reported)
 		return;
@@ -726,7 +729,7 @@ check_sequence(SSContext *cxt, Node *stmt)
 		return;
 	}
 	locks = statement_locks(cxt, stmt);
-	slow = cxt->stmt_slow ? cxt->stmt_slow : own_slowness(cxt, stmt, cxt->held_locks);
+	slow = cxt->stmt_slow ? cxt->stmt_slow : own_slowness(cxt, stmt);
 	check_held_lock(cxt, slow);
 	check_lock_timeout(cxt, locks);
 	check_statement_timeout(cxt, slow, locks);

@@ -299,8 +299,9 @@ typedef struct SSContext
 	bool		statement_timeout_set;
 	bool		lock_timeout_reported;
 	bool		statement_timeout_reported;
-	List	   *held_locks;		/* tables this transaction holds a lock on
-								 * that blocks writes (rules_tx.c) */
+	HTAB	   *held_locks;		/* tables this transaction holds a lock on
+								 * that blocks writes, by name (rules_tx.c) */
+	struct SSLockedTable *held_strongest;	/* the strongest of them */
 	bool		held_lock_reported;
 	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
 	List	   *script_path;	/* schema names of the script's own SET
