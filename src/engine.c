@@ -215,13 +215,11 @@ lock_index(SSContext *cxt, Node *stmt, RangeVar **rv)
 	return ((IndexStmt *) stmt)->concurrent ? ShareUpdateExclusiveLock : ShareLock;
 }
 
-static LOCKMODE
-lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
+/* Does a DROP of this kind drop relations? */
+bool
+ss_drops_relation(ObjectType kind)
 {
-	DropStmt   *s = (DropStmt *) stmt;
-	ListCell   *lc;
-
-	switch (s->removeType)
+	switch (kind)
 	{
 		case OBJECT_TABLE:
 		case OBJECT_VIEW:
@@ -229,10 +227,32 @@ lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
 		case OBJECT_FOREIGN_TABLE:
 		case OBJECT_SEQUENCE:
 		case OBJECT_INDEX:
-			break;
+			return true;
 		default:
-			return NoLock;
+			return false;
 	}
+}
+
+/* A hash table of entries keyed by a string, in the script's state. */
+HTAB *
+ss_string_hash(SSContext *cxt, const char *name, Size keysize, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt->state_cxt;
+	return hash_create(name, 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+static LOCKMODE
+lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	DropStmt   *s = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	if (!ss_drops_relation(s->removeType))
+		return NoLock;
 	/* judged by the first one that is not new */
 	foreach(lc, s->objects)
 	{

@@ -380,15 +380,8 @@ remember_script_name(SSContext *cxt, char kind, const char *a, const char *b)
 	if (a == NULL)
 		return;
 	if (cxt->script_names == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = SCRIPT_NAME_LEN;
-		ctl.entrysize = SCRIPT_NAME_LEN;
-		ctl.hcxt = cxt->state_cxt;
-		cxt->script_names = hash_create("schemashift script names", 16, &ctl,
-										HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	}
+		cxt->script_names = ss_string_hash(cxt, "schemashift script names",
+										   SCRIPT_NAME_LEN, SCRIPT_NAME_LEN);
 	script_name_key(key, kind, a, b);
 	(void) hash_search(cxt->script_names, key, HASH_ENTER, NULL);
 }
@@ -508,16 +501,11 @@ ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object)
 {
 	List	   *names = (List *) object;
 
+	if (ss_drops_relation(s->removeType))
+		return list_length(names) <= 3 &&
+			relation_missing(cxt, makeRangeVarFromNameList(names));
 	switch (s->removeType)
 	{
-		case OBJECT_TABLE:
-		case OBJECT_VIEW:
-		case OBJECT_MATVIEW:
-		case OBJECT_FOREIGN_TABLE:
-		case OBJECT_SEQUENCE:
-		case OBJECT_INDEX:
-			return list_length(names) <= 3 &&
-				relation_missing(cxt, makeRangeVarFromNameList(names));
 		case OBJECT_SCHEMA:
 			return !OidIsValid(get_namespace_oid(strVal(object), true)) &&
 				!script_made(cxt, 's', strVal(object), NULL) &&

@@ -195,28 +195,22 @@ drop_locks(SSContext *cxt, DropStmt *s)
 	List	   *locks = NIL;
 	ListCell   *lc;
 
+	if (ss_drops_relation(s->removeType))
+	{
+		foreach(lc, s->objects)
+		{
+			List	   *names = lfirst(lc);
+
+			if (s->concurrent || list_length(names) > 3 ||
+				(s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc))))
+				continue;
+			locks = add_lock_rv(cxt, locks, makeRangeVarFromNameList(names),
+								AccessExclusiveLock, s->removeType == OBJECT_INDEX);
+		}
+		return locks;
+	}
 	switch (s->removeType)
 	{
-		case OBJECT_TABLE:
-		case OBJECT_VIEW:
-		case OBJECT_MATVIEW:
-		case OBJECT_FOREIGN_TABLE:
-		case OBJECT_SEQUENCE:
-		case OBJECT_INDEX:
-			if (s->concurrent)
-				break;
-			foreach(lc, s->objects)
-			{
-				List	   *names = lfirst(lc);
-
-				if (s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc)))
-					continue;
-				if (list_length(names) <= 3)
-					locks = add_lock_rv(cxt, locks, makeRangeVarFromNameList(names),
-										AccessExclusiveLock,
-										s->removeType == OBJECT_INDEX);
-			}
-			break;
 		case OBJECT_TRIGGER:
 		case OBJECT_RULE:
 		case OBJECT_POLICY:
@@ -291,6 +285,14 @@ statement_locks(SSContext *cxt, Node *stmt)
 			return locks;
 		case T_CreateStmt:
 			return add_fk_locks(cxt, NIL, (Node *) ((CreateStmt *) stmt)->tableElts);
+		case T_ViewStmt:
+			/* OR REPLACE of a view the catalog has; else it creates one */
+			return ((ViewStmt *) stmt)->replace ?
+				add_lock(cxt, NIL, ss_lookup_relation(cxt, ((ViewStmt *) stmt)->view),
+						 AccessExclusiveLock) : NIL;
+		case T_RuleStmt:
+			return add_lock_rv(cxt, NIL, ((RuleStmt *) stmt)->relation,
+							   AccessExclusiveLock, false);
 		default:
 			break;
 	}
@@ -647,15 +649,8 @@ remember_held_locks(SSContext *cxt, List *locks)
 	if (locks == NIL)
 		return;
 	if (cxt->held_locks == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = LOCKED_NAME_LEN;
-		ctl.entrysize = sizeof(LockedTable);
-		ctl.hcxt = cxt->state_cxt;
-		cxt->held_locks = hash_create("schemashift held locks", 16, &ctl,
-									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	}
+		cxt->held_locks = ss_string_hash(cxt, "schemashift held locks",
+										 LOCKED_NAME_LEN, sizeof(LockedTable));
 	foreach(lc, locks)
 	{
 		LockedTable *lt = lfirst(lc);
@@ -672,18 +667,59 @@ remember_held_locks(SSContext *cxt, List *locks)
 	}
 }
 
+/* Does the statement itself lock the table at least as strongly? */
+static bool
+locks_itself(List *locks, LockedTable *held)
+{
+	ListCell   *lc;
+
+	foreach(lc, locks)
+	{
+		LockedTable *own = lfirst(lc);
+
+		if (own->mode >= held->mode && strcmp(own->name, held->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The strongest lock held from before that blocks more than the statement
+ * itself does, or NULL.  The strongest of all is kept: the hash table is
+ * scanned only when the statement locks that table itself.
+ */
+static LockedTable *
+held_beyond(SSContext *cxt, List *locks)
+{
+	HASH_SEQ_STATUS seq;
+	LockedTable *held;
+	LockedTable *best = NULL;
+
+	if (cxt->held_strongest == NULL || !locks_itself(locks, cxt->held_strongest))
+		return cxt->held_strongest;
+	hash_seq_init(&seq, cxt->held_locks);
+	while ((held = hash_seq_search(&seq)) != NULL)
+	{
+		if (!locks_itself(locks, held) && (best == NULL || held->mode > best->mode))
+			best = held;
+	}
+	return best;
+}
+
 /*
  * A slow statement while the transaction holds a lock that blocks writes
  * (or reads) on an existing table, taken by an earlier statement: the
- * table stays blocked for the whole of it.  Reported once per transaction,
- * at the first such statement, naming the table.
+ * table stays blocked for the whole of it.  Not when the statement locks
+ * that table as strongly itself (its own findings say so).  Reported once
+ * per transaction, at the first such statement, naming the table.
  */
 static void
-check_held_lock(SSContext *cxt, const char *slow)
+check_held_lock(SSContext *cxt, const char *slow, List *locks)
 {
-	LockedTable *lt = cxt->held_strongest;
+	LockedTable *lt;
 
-	if (slow == NULL || lt == NULL || cxt->held_lock_reported)
+	if (slow == NULL || cxt->held_lock_reported ||
+		(lt = held_beyond(cxt, locks)) == NULL)
 		return;
 	ss_report_full(cxt, SS_EXCLUSIVE_LOCK_HELD_ACROSS_STATEMENTS, -1, lt->name,
 				   lt->mode, false,
@@ -730,7 +766,7 @@ check_sequence(SSContext *cxt, Node *stmt)
 	}
 	locks = statement_locks(cxt, stmt);
 	slow = cxt->stmt_slow ? cxt->stmt_slow : own_slowness(cxt, stmt);
-	check_held_lock(cxt, slow);
+	check_held_lock(cxt, slow, locks);
 	check_lock_timeout(cxt, locks);
 	check_statement_timeout(cxt, slow, locks);
 	if (cxt->in_transaction)
