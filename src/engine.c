@@ -233,16 +233,18 @@ ss_drops_relation(ObjectType kind)
 	}
 }
 
-/* A hash table of entries keyed by a string, in the script's state. */
+/* A hash table in the script's state, keyed by a string or by bytes. */
 HTAB *
-ss_string_hash(SSContext *cxt, const char *name, Size keysize, Size entrysize)
+ss_state_hash(SSContext *cxt, const char *name, Size keysize, Size entrysize,
+			  bool string_keys)
 {
 	HASHCTL		ctl;
 
 	ctl.keysize = keysize;
 	ctl.entrysize = entrysize;
 	ctl.hcxt = cxt->state_cxt;
-	return hash_create(name, 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	return hash_create(name, 16, &ctl, HASH_ELEM | HASH_CONTEXT |
+					   (string_keys ? HASH_STRINGS : HASH_BLOBS));
 }
 
 static LOCKMODE

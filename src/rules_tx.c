@@ -102,12 +102,11 @@ add_lock(SSContext *cxt, List *locks, Oid relid, LOCKMODE mode)
 /*
  * A lock on the relation rv names.  One the catalog does not know is
  * judged as every rule judges it, as an existing table (lint may run
- * without the application's schema), unless the script dropped it or it
- * may be an index, whose table is then unknown.
+ * without the application's schema), named as written (an index's table
+ * is then unknown), unless the script dropped it.
  */
 static List *
-add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode,
-			bool may_be_index)
+add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode)
 {
 	Oid			relid;
 
@@ -116,7 +115,7 @@ add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode,
 	relid = ss_lookup_relation(cxt, rv);
 	if (OidIsValid(relid))
 		return add_lock(cxt, locks, relid, mode);
-	if (may_be_index || ss_relation_is_new(cxt, rv) ||
+	if (ss_relation_is_new(cxt, rv) ||
 		(cxt->memo_rv == rv && cxt->memo_script &&
 		 cxt->memo_script->state != SS_SCRIPT_CATALOG))
 		return locks;
@@ -146,8 +145,7 @@ add_fk_locks(SSContext *cxt, List *locks, Node *node)
 		Constraint *c = (Constraint *) node;
 
 		if (c->contype == CONSTR_FOREIGN)
-			locks = add_lock_rv(cxt, locks, c->pktable, ShareRowExclusiveLock,
-								false);
+			locks = add_lock_rv(cxt, locks, c->pktable, ShareRowExclusiveLock);
 		return locks;
 	}
 	if (IsA(node, List))
@@ -205,7 +203,7 @@ drop_locks(SSContext *cxt, DropStmt *s)
 				(s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc))))
 				continue;
 			locks = add_lock_rv(cxt, locks, makeRangeVarFromNameList(names),
-								AccessExclusiveLock, s->removeType == OBJECT_INDEX);
+								AccessExclusiveLock);
 		}
 		return locks;
 	}
@@ -222,7 +220,7 @@ drop_locks(SSContext *cxt, DropStmt *s)
 					locks = add_lock_rv(cxt, locks,
 										makeRangeVarFromNameList(list_truncate(list_copy(names),
 																			   list_length(names) - 1)),
-										AccessExclusiveLock, false);
+										AccessExclusiveLock);
 			}
 			break;
 		case OBJECT_FUNCTION:
@@ -235,23 +233,6 @@ drop_locks(SSContext *cxt, DropStmt *s)
 			break;
 	}
 	return locks;
-}
-
-/* Does the relation the engine judges the statement by name an index? */
-static bool
-may_name_index(Node *stmt)
-{
-	switch (nodeTag(stmt))
-	{
-		case T_AlterTableStmt:
-			return ((AlterTableStmt *) stmt)->objtype == OBJECT_INDEX;
-		case T_RenameStmt:
-			return ((RenameStmt *) stmt)->renameType == OBJECT_INDEX;
-		case T_ReindexStmt:
-			return ((ReindexStmt *) stmt)->kind == REINDEX_OBJECT_INDEX;
-		default:
-			return false;
-	}
 }
 
 /*
@@ -276,12 +257,12 @@ statement_locks(SSContext *cxt, Node *stmt)
 		case T_TruncateStmt:
 			foreach(lc, ((TruncateStmt *) stmt)->relations)
 				locks = add_lock_rv(cxt, locks, lfirst_node(RangeVar, lc),
-									AccessExclusiveLock, false);
+									AccessExclusiveLock);
 			return locks;
 		case T_LockStmt:
 			foreach(lc, ((LockStmt *) stmt)->relations)
 				locks = add_lock_rv(cxt, locks, lfirst_node(RangeVar, lc),
-									((LockStmt *) stmt)->mode, false);
+									((LockStmt *) stmt)->mode);
 			return locks;
 		case T_CreateStmt:
 			return add_fk_locks(cxt, NIL, (Node *) ((CreateStmt *) stmt)->tableElts);
@@ -292,12 +273,12 @@ statement_locks(SSContext *cxt, Node *stmt)
 						 AccessExclusiveLock) : NIL;
 		case T_RuleStmt:
 			return add_lock_rv(cxt, NIL, ((RuleStmt *) stmt)->relation,
-							   AccessExclusiveLock, false);
+							   AccessExclusiveLock);
 		default:
 			break;
 	}
 	mode = ss_statement_lock(cxt, stmt, &rv);
-	locks = add_lock_rv(cxt, NIL, rv, mode, may_name_index(stmt));
+	locks = add_lock_rv(cxt, NIL, rv, mode);
 	if (IsA(stmt, AlterTableStmt))
 	{
 		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
@@ -649,8 +630,8 @@ remember_held_locks(SSContext *cxt, List *locks)
 	if (locks == NIL)
 		return;
 	if (cxt->held_locks == NULL)
-		cxt->held_locks = ss_string_hash(cxt, "schemashift held locks",
-										 LOCKED_NAME_LEN, sizeof(LockedTable));
+		cxt->held_locks = ss_state_hash(cxt, "schemashift held locks",
+										LOCKED_NAME_LEN, sizeof(LockedTable), true);
 	foreach(lc, locks)
 	{
 		LockedTable *lt = lfirst(lc);

@@ -460,8 +460,8 @@ extern bool ss_drop_column_is_noop(SSContext *cxt, RangeVar *rel,
 /* lock helpers (engine.c) */
 extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);
 extern bool ss_drops_relation(ObjectType kind);
-extern HTAB *ss_string_hash(SSContext *cxt, const char *name, Size keysize,
-							Size entrysize);
+extern HTAB *ss_state_hash(SSContext *cxt, const char *name, Size keysize,
+						   Size entrysize, bool string_keys);
 extern const char *ss_lock_name(LOCKMODE mode);
 
 #endif							/* SCHEMASHIFT_H */
