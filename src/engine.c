@@ -36,6 +36,8 @@ static const SSChecker *const rule_families[] = {
 	schemashift_types_checkers,
 	schemashift_drop_checkers,
 	schemashift_misc_checkers,
+	/* the script as a sequence of locks: after the findings of the others */
+	schemashift_tx_after_checkers,
 };
 
 void
@@ -140,6 +142,7 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 {
 	SSFinding	f;
 
+	ss_note_finding(cxt, rule);
 	if (!ss_rule_enabled(cxt, rule))
 		return;
 	if (schemashift_rules[rule].family == SS_FAMILY_STYLE && cxt->stmt &&
@@ -250,13 +253,11 @@ lock_index(SSContext *cxt, Node *stmt, RangeVar **rv)
 	return ((IndexStmt *) stmt)->concurrent ? ShareUpdateExclusiveLock : ShareLock;
 }
 
-static LOCKMODE
-lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
+/* Does a DROP of this kind drop relations? */
+bool
+ss_drops_relation(ObjectType kind)
 {
-	DropStmt   *s = (DropStmt *) stmt;
-	ListCell   *lc;
-
-	switch (s->removeType)
+	switch (kind)
 	{
 		case OBJECT_TABLE:
 		case OBJECT_VIEW:
@@ -264,10 +265,34 @@ lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
 		case OBJECT_FOREIGN_TABLE:
 		case OBJECT_SEQUENCE:
 		case OBJECT_INDEX:
-			break;
+			return true;
 		default:
-			return NoLock;
+			return false;
 	}
+}
+
+/* A hash table in the script's state, keyed by a string or by bytes. */
+HTAB *
+ss_state_hash(SSContext *cxt, const char *name, Size keysize, Size entrysize,
+			  bool string_keys)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt->state_cxt;
+	return hash_create(name, 16, &ctl, HASH_ELEM | HASH_CONTEXT |
+					   (string_keys ? HASH_STRINGS : HASH_BLOBS));
+}
+
+static LOCKMODE
+lock_drop(SSContext *cxt, Node *stmt, RangeVar **rv)
+{
+	DropStmt   *s = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	if (!ss_drops_relation(s->removeType))
+		return NoLock;
 	/* judged by the first one that is not new */
 	foreach(lc, s->objects)
 	{
@@ -505,14 +530,18 @@ schemashift_analyze_statement(SSContext *cxt, Node *stmt, int stmt_number,
 	cxt->stmt_offset = stmt_offset;
 	cxt->stmt_lock = ss_statement_lock(cxt, stmt, &target);
 	cxt->stmt_lock_object = target ? ss_relation_name(target) : NULL;
+	cxt->stmt_slow = NULL;
 	ss_track_settings(cxt, stmt);
 
 	/* the server's own code reads the script's settings from here on */
 	guc_level = ss_apply_script_settings(cxt);
 	PG_TRY();
 	{
-		/* phase 2: the rules */
-		run_rules(cxt, stmt);
+		/* phase 2: the rules, but a statement IF EXISTS makes a no-op has none */
+		if (ss_statement_is_noop(cxt, stmt))
+			cxt->stmt_lock = NoLock;
+		else
+			run_rules(cxt, stmt);
 
 		/* phase 3: after the rules */
 		ss_track_transaction(cxt, stmt);

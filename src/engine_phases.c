@@ -13,9 +13,8 @@
  *	   session (ss_apply_script_settings());
  *	2. the rules of every family (rules_*.c), which judge the statement
  *	   against the script's state as it was before it;
- *	3. after the rules: ss_track_transaction() (BEGIN, COMMIT, ROLLBACK,
- *	   and an ACCESS EXCLUSIVE lock now held until commit), then
- *	   ss_remember_created() (what the statement created, dropped or put
+ *	3. after the rules: ss_track_transaction() (BEGIN, COMMIT, ROLLBACK),
+ *	   then ss_remember_created() (what the statement created, dropped or put
  *	   below another relation), so that the next statements resolve names
  *	   as the server would.
  *
@@ -475,8 +474,6 @@ end_transaction(SSContext *cxt, bool commit)
 
 	cxt->in_transaction = false;
 	cxt->explicit_transaction = false;
-	cxt->exclusive_lock_held = false;
-	cxt->exclusive_lock_reported = false;
 	foreach(lc, cxt->tx_not_valid)
 		((SSTrackedConstraint *) lfirst(lc))->not_valid_in_tx = false;
 	list_free(cxt->tx_not_valid);
@@ -526,20 +523,7 @@ void
 ss_track_transaction(SSContext *cxt, Node *stmt)
 {
 	if (IsA(stmt, TransactionStmt))
-	{
 		track_transaction_stmt(cxt, (TransactionStmt *) stmt);
-		return;
-	}
-
-	/* Remember an ACCESS EXCLUSIVE lock held until the end of the tx. */
-	if (cxt->in_transaction && cxt->stmt_lock == AccessExclusiveLock &&
-		!cxt->exclusive_lock_held)
-	{
-		cxt->exclusive_lock_held = true;
-		cxt->exclusive_lock_reported = false;
-		cxt->exclusive_lock_object = cxt->stmt_lock_object ?
-			MemoryContextStrdup(cxt->state_cxt, cxt->stmt_lock_object) : NULL;
-	}
 }
 
 /* ---------- after the rules: what the statement created ---------- */

@@ -652,6 +652,9 @@ check_set_expression(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 
 /* ---------- ADD COLUMN ---------- */
 
+static void check_fk_index(SSContext *cxt, RangeVar *rel, Oid relid, List *cols,
+						   int loc);
+
 static void
 check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 				 bool is_new)
@@ -750,10 +753,15 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 							   "Add the column without the CHECK, then add the constraint with ALTER TABLE ... ADD CONSTRAINT ... NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
 				break;
 			case CONSTR_FOREIGN:
-				if (!c->skip_validation)
+				/* a new column without a default is all NULL: nothing to check */
+				if (!c->skip_validation &&
+					((default_expr && !(IsA(default_expr, A_Const) &&
+										((A_Const *) default_expr)->isnull)) ||
+					 generated_stored))
 					ss_report_full(cxt, SS_ADDING_FOREIGN_KEY_CONSTRAINT, cloc, obj,
 								   ShareRowExclusiveLock, false, NULL, NULL);
-				ss_report(cxt, SS_FOREIGN_KEY_WITHOUT_INDEX, cloc, obj, NULL);
+				check_fk_index(cxt, ((AlterTableStmt *) cxt->stmt)->relation,
+							   InvalidOid, list_make1(makeString(def->colname)), cloc);
 				break;
 			default:
 				break;
@@ -785,6 +793,176 @@ script_indexed(SSContext *cxt, const char *rel, List *cols)
 
 static void check_primary_key_using_index(SSContext *cxt, RangeVar *rel, Oid relid,
 										  const char *indexname);
+
+/*
+ * An index a later statement of the script creates (CREATE INDEX in any
+ * form, or a UNIQUE or PRIMARY KEY constraint), by the key of each prefix
+ * of its leading columns, as ss_column_set_key() makes them.
+ */
+typedef struct LaterIndex
+{
+	char		relname[NAMEDATALEN];
+	uint64		key;
+	int			location;		/* of its statement, in the script */
+} LaterIndex;
+
+static List *
+later_index_add(List *later, const char *relname, List *cols, int location)
+{
+	const char *names[INDEX_MAX_KEYS];
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, cols)
+	{
+		if (lfirst(lc) == NULL || n >= INDEX_MAX_KEYS)
+			break;
+		names[n++] = lfirst(lc);
+	}
+	for (int k = 1; k <= n; k++)
+	{
+		LaterIndex *li = palloc(sizeof(LaterIndex));
+
+		strlcpy(li->relname, relname, NAMEDATALEN);
+		li->key = ss_column_set_key(names, k);
+		li->location = location;
+		later = lappend(later, li);
+	}
+	return later;
+}
+
+/* The key columns (char *) of a UNIQUE or PRIMARY KEY constraint, else NIL. */
+static List *
+unique_keys(Constraint *c, const char *colname)
+{
+	List	   *cols = NIL;
+	ListCell   *lc;
+
+	if (c->contype != CONSTR_UNIQUE && c->contype != CONSTR_PRIMARY)
+		return NIL;
+	if (c->keys == NIL && colname)
+		return list_make1((char *) colname);
+	foreach(lc, c->keys)
+		cols = lappend(cols, strVal(lfirst(lc)));
+	return cols;
+}
+
+/* The indexes one ALTER TABLE statement creates with its constraints. */
+static List *
+later_alter_indexes(List *later, AlterTableStmt *s, int location)
+{
+	ListCell   *lc;
+
+	foreach(lc, s->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		List	   *cons = NIL;
+		const char *colname = NULL;
+		ListCell   *lc2;
+
+		if (cmd->def && IsA(cmd->def, Constraint))
+			cons = list_make1(cmd->def);
+		else if (cmd->def && IsA(cmd->def, ColumnDef))
+		{
+			cons = ((ColumnDef *) cmd->def)->constraints;
+			colname = ((ColumnDef *) cmd->def)->colname;
+		}
+		foreach(lc2, cons)
+			later = later_index_add(later, s->relation->relname,
+									unique_keys(lfirst_node(Constraint, lc2), colname),
+									location);
+	}
+	return later;
+}
+
+/*
+ * Every index the script creates, read once from the whole script the
+ * first time a foreign key without an index asks: the server's parser,
+ * in the same context as the script's state.  A script the parser refuses
+ * as a whole (it may hold a statement with a syntax error) has none.
+ */
+static List *
+script_indexes(SSContext *cxt)
+{
+	MemoryContext old;
+	ErrorData  *edata;
+	List	   *parsed;
+	ListCell   *lc;
+
+	if (cxt->later_indexes_read || cxt->script == NULL)
+		return cxt->later_indexes;
+	cxt->later_indexes_read = true;
+	old = MemoryContextSwitchTo(cxt->state_cxt);
+	parsed = ss_try_parse(cxt->script, &edata);
+	foreach(lc, edata ? NIL : parsed)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		List	   *cols = NIL;
+		ListCell   *lc2;
+
+		CHECK_FOR_INTERRUPTS();
+		if (IsA(raw->stmt, AlterTableStmt) &&
+			((AlterTableStmt *) raw->stmt)->objtype == OBJECT_TABLE)
+			cxt->later_indexes = later_alter_indexes(cxt->later_indexes,
+													 (AlterTableStmt *) raw->stmt,
+													 raw->stmt_location);
+		if (!IsA(raw->stmt, IndexStmt))
+			continue;
+		foreach(lc2, ((IndexStmt *) raw->stmt)->indexParams)
+			cols = lappend(cols, lfirst_node(IndexElem, lc2)->name);
+		cxt->later_indexes = later_index_add(cxt->later_indexes,
+											 ((IndexStmt *) raw->stmt)->relation->relname,
+											 cols, raw->stmt_location);
+	}
+	MemoryContextSwitchTo(old);
+	return cxt->later_indexes;
+}
+
+/* Does a later statement of the script index exactly these columns first? */
+static bool
+index_follows(SSContext *cxt, const char *rel, List *cols)
+{
+	const char *names[INDEX_MAX_KEYS];
+	int			n = 0;
+	uint64		key;
+	ListCell   *lc;
+
+	if (cxt->guard || cols == NIL || list_length(cols) > INDEX_MAX_KEYS)
+		return false;
+	foreach(lc, cols)
+		names[n++] = strVal(lfirst(lc));
+	key = ss_column_set_key(names, n);
+	foreach(lc, script_indexes(cxt))
+	{
+		LaterIndex *li = lfirst(lc);
+
+		if (li->location > cxt->stmt_offset && li->key == key &&
+			strcmp(li->relname, rel) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * foreign-key-without-index: no index leads with the referencing columns,
+ * in the catalog, earlier in the script, or later in it (the usual order:
+ * the foreign key NOT VALID, then CREATE INDEX CONCURRENTLY).  The guard
+ * sees one statement at a time and warns at the foreign key.  The finding
+ * is about the columns, under the lock the statement takes.
+ */
+static void
+check_fk_index(SSContext *cxt, RangeVar *rel, Oid relid, List *cols, int loc)
+{
+	if (ss_columns_have_index(relid, cols) ||
+		script_indexed(cxt, rel->relname, cols) ||
+		index_follows(cxt, rel->relname, cols))
+		return;
+	ss_report_full(cxt, SS_FOREIGN_KEY_WITHOUT_INDEX, loc,
+				   list_length(cols) == 1 ?
+				   column_object(cxt, strVal(linitial(cols))) : cxt->stmt_lock_object,
+				   cxt->stmt_lock, false, NULL, NULL);
+}
+
 
 static void
 check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
@@ -868,10 +1046,7 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 				ss_report_full(cxt, SS_ADDING_FOREIGN_KEY_CONSTRAINT, loc, obj,
 							   ShareRowExclusiveLock, false, NULL, NULL);
 			}
-			if (!ss_columns_have_index(relid, c->fk_attrs) &&
-				!script_indexed(cxt, rel->relname, c->fk_attrs))
-				ss_report_full(cxt, SS_FOREIGN_KEY_WITHOUT_INDEX, loc, obj,
-							   NoLock, false, NULL, NULL);
+			check_fk_index(cxt, rel, relid, c->fk_attrs, loc);
 			break;
 		case CONSTR_UNIQUE:
 			if (c->indexname == NULL)
@@ -1083,7 +1258,10 @@ check_alter_table(SSContext *cxt, Node *stmt)
 		else if (cmd->subtype == AT_DropNotNull)
 			ss_report(cxt, SS_BAN_DROP_NOT_NULL, -1, column_object(cxt, cmd->name), NULL);
 		else if (SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
-			ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
+		{
+			if (!ss_drop_column_is_noop(cxt, rel, cmd))
+				ss_report(cxt, SS_BAN_DROP_COLUMN, -1, column_object(cxt, cmd->name), NULL);
+		}
 		else if (cmd->subtype == AT_AlterColumnType)
 			check_type_change(cxt, cmd, relid);
 		else if (SCHEMASHIFT_IS_SET_EXPRESSION(cmd->subtype))

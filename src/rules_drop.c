@@ -5,7 +5,8 @@
  *		EXTENSION of an extension whose tables hold data, DROP OWNED and
  *		TRUNCATE; and REASSIGN OWNED, which hands over everything a role
  *		owns.  Objects the script created itself may be dropped
- *		freely.
+ *		freely; DROP ... IF EXISTS of what is not there does nothing at
+ *		all (ss_statement_is_noop).
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +18,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/indexing.h"
+#include "common/hashfn.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_class.h"
@@ -24,6 +26,7 @@
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -32,6 +35,7 @@
 
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "utils/lsyscache.h"
 #include "utils/acl.h"
@@ -271,7 +275,8 @@ check_drop(SSContext *cxt, Node *stmt)
 	{
 		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
 
-		if (ss_relation_is_new(cxt, rv))
+		if (ss_relation_is_new(cxt, rv) ||
+			(s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc))))
 			continue;
 		ss_report(cxt, SS_BAN_DROP_TABLE, -1, ss_relation_name(rv), NULL);
 	}
@@ -395,11 +400,301 @@ check_reassign_owned(SSContext *cxt, Node *stmt)
 	}
 }
 
+/* ---------- IF EXISTS of what is not there ---------- */
+
+/*
+ * The names of objects other than relations the script made, by kind
+ * (lint only: the guard asks the catalog, which holds them by then).
+ * Relations are in the engine's record of the script (catalog.c).  Each
+ * is kept as a 64-bit hash of its kind and names: a script adding a
+ * column to each of 100,000 tables costs a few MB, and a collision only
+ * makes a missing object count as there (a finding, as before).
+ */
+static uint64
+script_name_key(char kind, const char *a, const char *b)
+{
+	uint64		h = hash_bytes_uint32_extended((uint32) kind, 0);
+
+	h = hash_combine64(h, hash_bytes_extended((const unsigned char *) a, strlen(a), 0));
+	if (b)
+		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) b, strlen(b), 1));
+	return h;
+}
+
+static void
+remember_script_name(SSContext *cxt, char kind, const char *a, const char *b)
+{
+	uint64		key;
+
+	if (a == NULL)
+		return;
+	if (cxt->script_names == NULL)
+		cxt->script_names = ss_state_hash(cxt, "schemashift script names",
+										  sizeof(uint64), sizeof(uint64), false);
+	key = script_name_key(kind, a, b);
+	(void) hash_search(cxt->script_names, &key, HASH_ENTER, NULL);
+}
+
+static bool
+script_made(SSContext *cxt, char kind, const char *a, const char *b)
+{
+	uint64		key;
+
+	if (cxt->script_names == NULL || a == NULL)
+		return false;
+	key = script_name_key(kind, a, b);
+	return hash_search(cxt->script_names, &key, HASH_FIND, NULL) != NULL;
+}
+
+static const char *
+last_name(List *names)
+{
+	return names ? strVal(llast(names)) : NULL;
+}
+
+/* The columns, schemas, types... a statement makes or renames. */
+static void
+remember_names(SSContext *cxt, Node *stmt)
+{
+	ListCell   *lc;
+
+	if (cxt->guard)
+		return;
+	switch (nodeTag(stmt))
+	{
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+				const char *rel = ((AlterTableStmt *) stmt)->relation->relname;
+
+				if (cmd->def && IsA(cmd->def, ColumnDef))
+					remember_script_name(cxt, 'c', rel, ((ColumnDef *) cmd->def)->colname);
+			}
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *s = (RenameStmt *) stmt;
+
+				if (s->renameType == OBJECT_COLUMN)
+					remember_script_name(cxt, 'c', s->relation->relname, s->newname);
+				else if (s->relation)
+					remember_script_name(cxt, 'r', s->newname, NULL);
+				else
+					remember_script_name(cxt, 'o', s->newname, NULL);
+				break;
+			}
+		case T_CreateSchemaStmt:
+			remember_script_name(cxt, 's', ((CreateSchemaStmt *) stmt)->schemaname, NULL);
+			break;
+		case T_CompositeTypeStmt:
+			remember_script_name(cxt, 't', ((CompositeTypeStmt *) stmt)->typevar->relname, NULL);
+			break;
+		case T_CreateEnumStmt:
+			remember_script_name(cxt, 't', last_name(((CreateEnumStmt *) stmt)->typeName), NULL);
+			break;
+		case T_CreateRangeStmt:
+			remember_script_name(cxt, 't', last_name(((CreateRangeStmt *) stmt)->typeName), NULL);
+			break;
+		case T_CreateDomainStmt:
+			remember_script_name(cxt, 't', last_name(((CreateDomainStmt *) stmt)->domainname), NULL);
+			break;
+		case T_DefineStmt:
+			if (((DefineStmt *) stmt)->kind == OBJECT_TYPE)
+				remember_script_name(cxt, 't', last_name(((DefineStmt *) stmt)->defnames), NULL);
+			break;
+		case T_CreateExtensionStmt:
+			remember_script_name(cxt, 'e', ((CreateExtensionStmt *) stmt)->extname, NULL);
+			break;
+		case T_CreateFunctionStmt:
+			remember_script_name(cxt, 'f', last_name(((CreateFunctionStmt *) stmt)->funcname), NULL);
+			break;
+		case T_CreateTrigStmt:
+			remember_script_name(cxt, 'g', ((CreateTrigStmt *) stmt)->relation->relname,
+								 ((CreateTrigStmt *) stmt)->trigname);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Does the catalog hold the application the script is written for: does
+ * the schema a name resolves to (NULL: the first of the search path) hold
+ * tables?  Only then does a missing object make a statement a no-op: lint
+ * run on an empty database (in CI, without the schema) judges a name it
+ * does not know as an existing object, as every rule does.  The answer is
+ * kept per schema for the rest of the script.
+ */
+static bool
+schema_is_loaded(SSContext *cxt, const char *nspname)
+{
+	char	   *first;
+	bool		loaded;
+
+	if (nspname == NULL)
+	{
+		List	   *path = fetch_search_path(false);
+
+		nspname = path ? get_namespace_name(linitial_oid(path)) : NULL;
+	}
+	if (nspname == NULL)
+		return false;
+	if (script_made(cxt, 'K', nspname, NULL))
+		return true;
+	if (script_made(cxt, 'U', nspname, NULL))
+		return false;
+	loaded = ss_schema_tables(nspname, &first) > 0;
+	remember_script_name(cxt, loaded ? 'K' : 'U', nspname, NULL);
+	return loaded;
+}
+
+/* The schema a qualified name list names, or NULL. */
+static const char *
+schema_of(List *names)
+{
+	return list_length(names) >= 2 ?
+		strVal(list_nth(names, list_length(names) - 2)) : NULL;
+}
+
+/*
+ * Is the relation neither in the catalog nor made by the script?  A search
+ * path lint cannot follow makes every answer "it may be there".
+ */
+static bool
+relation_missing(SSContext *cxt, RangeVar *rv)
+{
+	if (cxt->script_path_unknown || script_made(cxt, 'r', rv->relname, NULL) ||
+		!schema_is_loaded(cxt, rv->schemaname))
+		return false;
+	if (OidIsValid(ss_lookup_relation(cxt, rv)))
+		return false;
+	return !(cxt->memo_rv == rv && cxt->memo_script &&
+			 cxt->memo_script->state == SS_SCRIPT_CREATED);
+}
+
+/* The existing table of a relation (trigger, rule, policy) names, or InvalidOid. */
+static Oid
+catalog_table(SSContext *cxt, RangeVar *rv)
+{
+	Oid			relid = ss_lookup_relation(cxt, rv);
+
+	if (cxt->memo_script && cxt->memo_script->state == SS_SCRIPT_CREATED)
+		return InvalidOid;
+	return relid;
+}
+
+/* Is one object of a DROP missing, so that IF EXISTS skips it? */
+bool
+ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object)
+{
+	List	   *names = (List *) object;
+
+	if (ss_drops_relation(s->removeType))
+		return list_length(names) <= 3 &&
+			relation_missing(cxt, makeRangeVarFromNameList(names));
+	switch (s->removeType)
+	{
+		case OBJECT_SCHEMA:
+			return schema_is_loaded(cxt, NULL) &&
+				!OidIsValid(get_namespace_oid(strVal(object), true)) &&
+				!script_made(cxt, 's', strVal(object), NULL) &&
+				!script_made(cxt, 'o', strVal(object), NULL);
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			return schema_is_loaded(cxt, schema_of(((TypeName *) object)->names)) &&
+				!OidIsValid(ss_lookup_type((TypeName *) object)) &&
+				!script_made(cxt, 't', last_name(((TypeName *) object)->names), NULL) &&
+				!script_made(cxt, 'o', last_name(((TypeName *) object)->names), NULL);
+		case OBJECT_EXTENSION:
+			return schema_is_loaded(cxt, NULL) &&
+				!OidIsValid(get_extension_oid(strVal(object), true)) &&
+				!script_made(cxt, 'e', strVal(object), NULL);
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			{
+				ObjectWithArgs *owa = (ObjectWithArgs *) object;
+
+				return schema_is_loaded(cxt, schema_of(owa->objname)) &&
+					!OidIsValid(LookupFuncWithArgs(s->removeType, owa, true)) &&
+					!script_made(cxt, 'f', last_name(owa->objname), NULL) &&
+					!script_made(cxt, 'o', last_name(owa->objname), NULL);
+			}
+		case OBJECT_TRIGGER:
+			{
+				RangeVar   *rv;
+				Oid			relid;
+
+				if (list_length(names) < 2 || list_length(names) > 4)
+					return false;
+				rv = makeRangeVarFromNameList(list_truncate(list_copy(names),
+															list_length(names) - 1));
+				if (relation_missing(cxt, rv))
+					return true;
+				relid = catalog_table(cxt, rv);
+				return OidIsValid(relid) &&
+					!OidIsValid(get_trigger_oid(relid, last_name(names), true)) &&
+					!script_made(cxt, 'g', rv->relname, last_name(names));
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * ALTER TABLE ... DROP COLUMN IF EXISTS of a column neither the table in
+ * the catalog nor the script has drops nothing (the statement still takes
+ * its lock on the table: only the data-loss finding goes).
+ */
+bool
+ss_drop_column_is_noop(SSContext *cxt, RangeVar *rel, AlterTableCmd *cmd)
+{
+	Oid			relid;
+
+	if (!cmd->missing_ok || cxt->script_path_unknown ||
+		!SCHEMASHIFT_IS_DROP_COLUMN(cmd->subtype))
+		return false;
+	relid = catalog_table(cxt, rel);
+	return OidIsValid(relid) &&
+		get_attnum(relid, cmd->name) == InvalidAttrNumber &&
+		!script_made(cxt, 'c', rel->relname, cmd->name);
+}
+
+/*
+ * Does IF EXISTS make the whole statement a no-op that locks nothing: a
+ * DROP ... IF EXISTS of objects none of which exists, or ALTER TABLE IF
+ * EXISTS of a missing table?  The server only says NOTICE; the engine runs
+ * no rule on it (engine.c), in lint and in the guard alike.
+ */
+bool
+ss_statement_is_noop(SSContext *cxt, Node *stmt)
+{
+	ListCell   *lc;
+
+	if (IsA(stmt, DropStmt) && ((DropStmt *) stmt)->missing_ok)
+	{
+		DropStmt   *s = (DropStmt *) stmt;
+
+		foreach(lc, s->objects)
+		{
+			if (!ss_drop_object_missing(cxt, s, lfirst(lc)))
+				return false;
+		}
+		return s->objects != NIL;
+	}
+	if (IsA(stmt, AlterTableStmt))
+		return ((AlterTableStmt *) stmt)->missing_ok &&
+			relation_missing(cxt, ((AlterTableStmt *) stmt)->relation);
+	return false;
+}
+
 const SSChecker schemashift_drop_checkers[] = {
 	{T_DropStmt, check_drop},
 	{T_DropdbStmt, check_dropdb},
 	{T_TruncateStmt, check_truncate},
 	{T_DropOwnedStmt, check_drop_owned},
 	{T_ReassignOwnedStmt, check_reassign_owned},
+	{T_Invalid, remember_names},
 	{T_Invalid, NULL}
 };

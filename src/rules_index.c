@@ -149,7 +149,8 @@ check_drop_index(SSContext *cxt, Node *stmt)
 		RangeVar   *rv = makeRangeVarFromNameList(names);
 
 		/* an index the script created is not in anyone's way */
-		if (ss_relation_is_new(cxt, rv))
+		if (ss_relation_is_new(cxt, rv) ||
+			(s->missing_ok && ss_drop_object_missing(cxt, s, lfirst(lc))))
 			continue;
 		/* one finding per index: each needs its own approval */
 		ss_report(cxt, SS_REQUIRE_CONCURRENT_INDEX_DELETION, -1,

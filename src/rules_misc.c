@@ -434,9 +434,10 @@ where_has_equality(Node *where)
 		if (e->kind == AEXPR_IN || e->kind == AEXPR_BETWEEN ||
 			e->kind == AEXPR_BETWEEN_SYM)
 			return true;
+		/* col = other_col joins (UPDATE ... FROM): it picks no rows */
 		if (e->kind == AEXPR_OP && list_length(e->name) == 1 &&
 			strcmp(strVal(linitial(e->name)), "=") == 0)
-			return true;
+			return !(IsA(e->lexpr, ColumnRef) && IsA(e->rexpr, ColumnRef));
 		return false;
 	}
 	if (IsA(where, BoolExpr) && ((BoolExpr *) where)->boolop == AND_EXPR)

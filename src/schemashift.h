@@ -310,6 +310,8 @@ typedef struct SSContext
 	Node	   *stmt;			/* raw parse tree of the current statement */
 	LOCKMODE	stmt_lock;		/* strongest lock on an existing relation */
 	char	   *stmt_lock_object;
+	const char *stmt_slow;		/* what a finding of the statement says makes
+								 * it slow, or NULL (ss_note_finding) */
 	/* the last lookup of this statement: rules ask several times */
 	RangeVar   *memo_rv;
 	Oid			memo_relid;
@@ -332,9 +334,10 @@ typedef struct SSContext
 	bool		statement_timeout_set;
 	bool		lock_timeout_reported;
 	bool		statement_timeout_reported;
-	bool		exclusive_lock_held;	/* ACCESS EXCLUSIVE held in this tx */
-	bool		exclusive_lock_reported;
-	char	   *exclusive_lock_object;
+	HTAB	   *held_locks;		/* tables this transaction holds a lock on
+								 * that blocks writes, by name (rules_tx.c) */
+	struct SSLockedTable *held_strongest;	/* the strongest of them */
+	bool		held_lock_reported;
 	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
 	List	   *script_path;	/* schema names of the script's own SET
 								 * search_path, or NIL: the session's */
@@ -349,6 +352,11 @@ typedef struct SSContext
 	List	   *tx_not_valid;	/* SSTrackedConstraint added NOT VALID in the
 								 * current transaction */
 	HTAB	   *dropped_constraints;	/* names dropped IF EXISTS earlier */
+	List	   *later_indexes;	/* the script's indexes, for a foreign key
+								 * whose index follows it (rules_alter.c) */
+	bool		later_indexes_read;
+	HTAB	   *script_names;	/* other objects the script made, for IF
+								 * EXISTS (rules_drop.c) */
 	MemoryContext state_cxt;	/* lives as long as the script */
 
 	/* output */
@@ -476,6 +484,9 @@ extern const SSChecker schemashift_types_checkers[];
 extern const SSChecker schemashift_drop_checkers[];
 extern const SSChecker schemashift_tx_checkers[];
 extern const SSChecker schemashift_misc_checkers[];
+extern const SSChecker schemashift_tx_after_checkers[];
+/* every finding made, reported or not: is the statement slow? (rules_tx.c) */
+extern void ss_note_finding(SSContext *cxt, SSRuleId rule);
 
 /*
  * The engine's phases around the rules (engine_phases.c): before the rules,
@@ -488,8 +499,17 @@ extern void ss_restore_script_settings(int level);
 extern void ss_track_transaction(SSContext *cxt, Node *stmt);
 extern void ss_remember_created(SSContext *cxt, Node *stmt);
 
+/* IF EXISTS of what is not there: a no-op (rules_drop.c) */
+extern bool ss_statement_is_noop(SSContext *cxt, Node *stmt);
+extern bool ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object);
+extern bool ss_drop_column_is_noop(SSContext *cxt, RangeVar *rel,
+								   AlterTableCmd *cmd);
+
 /* lock helpers (engine.c) */
 extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);
+extern bool ss_drops_relation(ObjectType kind);
+extern HTAB *ss_state_hash(SSContext *cxt, const char *name, Size keysize,
+						   Size entrysize, bool string_keys);
 extern const char *ss_lock_name(LOCKMODE mode);
 
 #endif							/* SCHEMASHIFT_H */

@@ -218,10 +218,10 @@ ss_table_rows(Oid relid)
 		return -1;
 	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 	{
-		tuple_width = get_rel_data_width(rel, NULL) +
-			MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
 		BlockNumber pages = RelationGetNumberOfBlocks(rel);
 
+		tuple_width = get_rel_data_width(rel, NULL) +
+			MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
 		rows = pages == 0 ? -1 : (double) pages *
 			floor((double) (BLCKSZ - SizeOfPageHeaderData) / tuple_width);
 	}

@@ -83,20 +83,24 @@ class Truth:
 
 def judge_timeout(cat, rest):
     """the timeout rules are reported once per script, at the first statement
-    that needs the setting: they hold for the rest of the file"""
-    seen = [u for u in rest if u is not None and not u.failed and u.max_lock is not None]
+    that needs the setting: they hold for the rest of the file.  rest: the
+    statements from here on, each with the strongest lock earlier statements
+    of the file took on an existing table (held until commit in the file's
+    transaction, which the replay's own commits lose)"""
+    seen = [(u, h) for u, h in rest if u is not None and not u.failed and u.max_lock is not None]
     if cat == "lock-timeout":
-        if any(u.max_lock >= SHARE for u in seen):
+        if any(u.max_lock >= SHARE for u, h in seen):
             return "confirmed"
         why = "no lock that queues readers or writers on an existing table from here on"
     else:
-        if any(u.rewritten or u.rebuilt or u.blocking_scan for u in seen):
+        if any(u.rewritten or u.rebuilt or u.blocking_scan or (u.slow and h >= SHARE)
+               for u, h in seen):
             return "confirmed"
         why = "nothing slow under a lock that blocks writes from here on"
     return "contradicted: " + why if seen else "unverifiable: locks not observable"
 
 
-def judge(f, t, ael_before, rule_lock, rest):
+def judge(f, t, held_before, rule_lock, rest):
     """'confirmed', 'contradicted: why' or 'unverifiable: why'"""
     cat = RULE_CATEGORY[f["rule"]]
     if cat in ("lock-timeout", "statement-timeout"):
@@ -114,10 +118,12 @@ def judge(f, t, ael_before, rule_lock, rest):
     if cat == "data-loss":
         return "confirmed" if t.loss else "contradicted: nothing existing dropped"
     if cat == "held":
+        # the finding names the lock held from before: at least as strong,
+        # and blocking writes, on an existing table
         if not t.slow:
             return "contradicted: nothing slow (scan, rewrite, index build) in this statement"
-        return "confirmed" if ael_before else \
-            "contradicted: no ACCESS EXCLUSIVE lock on an existing table held from before"
+        return "confirmed" if held_before >= max(claim, SHARE) else \
+            "contradicted: no lock as strong as claimed on an existing table held from before"
     if t.max_lock is None:
         return "unverifiable: locks not observable (statement ran outside a transaction block)"
     if cat == "scan":
@@ -169,10 +175,11 @@ def score_project(data, rule_locks):
     stmts = {(s["file_no"], s["statement"]): s for s in data["stmts"]}
     gts = {(g["file_no"], g["statement"]): g for g in data["gt"]}
     paths = {f["file_no"]: f["path"] for f in data["files"]}
-    truth, held = {}, {}
+    truth, held, held_max = {}, {}, {}
     lock_timeout_at = {}        # file -> first statement that sets it or is told to
     for f in data["files"]:
         ael = set()
+        strongest = 0           # the strongest lock taken so far on an old table
         for s in range(1, (f["statements"] or 0) + 1):
             if sets_lock_timeout(stmts[(f["file_no"], s)]["sql"]):
                 lock_timeout_at.setdefault(f["file_no"], s)
@@ -180,8 +187,10 @@ def score_project(data, rule_locks):
             t = Truth(g, stmts[(f["file_no"], s)]["sql"]) if g else None
             truth[(f["file_no"], s)] = t
             held[(f["file_no"], s)] = set(ael)
+            held_max[(f["file_no"], s)] = strongest
             if t and not t.failed:
                 ael |= set(t.ael)
+                strongest = max(strongest, t.max_lock or 0)
     by_stmt = defaultdict(list)
     verdicts = []
     for x in data["findings"]:
@@ -191,8 +200,8 @@ def score_project(data, rule_locks):
             continue
         if x["rule"] == "require-lock-timeout":
             lock_timeout_at[key[0]] = min(key[1], lock_timeout_at.get(key[0], key[1]))
-        rest = [t for k, t in truth.items() if k[0] == key[0] and k[1] >= key[1]]
-        v = judge(x, truth.get(key), held.get(key), rule_locks.get(x["rule"]), rest)
+        rest = [(t, held_max[k]) for k, t in truth.items() if k[0] == key[0] and k[1] >= key[1]]
+        v = judge(x, truth.get(key), held_max.get(key, 0), rule_locks.get(x["rule"]), rest)
         verdicts.append((x, v, key))
     ev_rows = []
     for key, t in truth.items():

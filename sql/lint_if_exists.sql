@@ -1,0 +1,67 @@
+-- Issue 17 item 5: IF EXISTS of what neither the catalog nor the script so
+-- far has is a no-op: no finding, and enforce mode lets it through.
+SET schemashift.mode = off;
+CREATE TABLE ife_t (id bigint, note text);
+CREATE INDEX ife_t_note_idx ON ife_t (note);
+
+-- every rule: nothing at all for what is not there
+SELECT statement, rule, object FROM schemashift.lint($$
+DROP TABLE IF EXISTS ife_ghost;
+DROP INDEX IF EXISTS ife_idx_never;
+DROP VIEW IF EXISTS ife_ghost_v;
+DROP MATERIALIZED VIEW IF EXISTS ife_ghost_mv;
+DROP SEQUENCE IF EXISTS ife_ghost_seq;
+DROP SCHEMA IF EXISTS ife_ghost_schema CASCADE;
+DROP TYPE IF EXISTS ife_ghost_type CASCADE;
+DROP DOMAIN IF EXISTS ife_ghost_domain;
+DROP FUNCTION IF EXISTS ife_ghost_fn(int) CASCADE;
+DROP TRIGGER IF EXISTS ife_ghost_trg ON ife_t;
+DROP TRIGGER IF EXISTS ife_ghost_trg ON ife_ghost;
+DROP EXTENSION IF EXISTS ife_ghost_ext;
+ALTER TABLE IF EXISTS ife_ghost DROP COLUMN note;
+ALTER TABLE IF EXISTS ife_ghost ADD COLUMN n bigint NOT NULL;
+$$, true) ORDER BY 1, 2;
+-- DROP COLUMN IF EXISTS of a column the table lacks drops nothing; the
+-- statement still takes ACCESS EXCLUSIVE on the table (measured below), so
+-- the lock rules stay
+SELECT statement, rule, object, lock FROM schemashift.lint($$
+ALTER TABLE ife_t DROP COLUMN IF EXISTS never_existed;
+$$, true) ORDER BY 1, 2;
+BEGIN;
+ALTER TABLE ife_t DROP COLUMN IF EXISTS never_existed;
+SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'ife_t'::regclass;
+ROLLBACK;
+-- what exists is reported as before, IF EXISTS or not, also next to a ghost
+SELECT stmt, rule, object FROM lr($$
+ALTER TABLE ife_t DROP COLUMN IF EXISTS never_existed, DROP COLUMN IF EXISTS note;
+DROP INDEX IF EXISTS ife_idx_never, ife_t_note_idx;
+DROP TABLE IF EXISTS ife_ghost, ife_t;
+$$, true) ORDER BY 1, 2;
+-- what the script made so far is there: a column it added is dropped with
+-- what the script put in it
+SELECT stmt, rule, object FROM lr($$
+ALTER TABLE ife_t ADD COLUMN added bigint;
+ALTER TABLE ife_t DROP COLUMN IF EXISTS added;
+ALTER TABLE ife_t RENAME COLUMN note TO body;
+ALTER TABLE ife_t DROP COLUMN IF EXISTS body;
+$$, true) ORDER BY 1, 2;
+-- and what the script dropped is gone
+SELECT stmt, rule, object FROM lr($$
+DROP TABLE ife_t;
+DROP TABLE IF EXISTS ife_t;
+$$, true) ORDER BY 1, 2;
+
+-- enforce mode lets the no-ops through (the server says NOTICE) and still
+-- blocks the drop of what is there
+-- (the audit rows the guard writes here are removed at the end)
+SELECT coalesce(max(id), 0) AS log_mark FROM schemashift.ddl_log \gset
+SET schemashift.mode = enforce;
+DROP TABLE IF EXISTS ife_ghost;
+DROP INDEX IF EXISTS ife_idx_never;
+ALTER TABLE ife_t DROP COLUMN IF EXISTS never_existed;
+ALTER TABLE IF EXISTS ife_ghost DROP COLUMN note;
+DROP TABLE IF EXISTS ife_t;
+SET schemashift.mode = off;
+
+DROP TABLE ife_t;
+DELETE FROM schemashift.ddl_log WHERE id > :log_mark;
