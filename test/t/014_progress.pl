@@ -18,6 +18,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use IPC::Run;
 use Cwd qw(realpath);
 use File::Basename qw(dirname);
@@ -195,12 +196,20 @@ sub start_backfill
 	wait_for_output($h, \$out,
 		qr/^index build of t2 \(t2_a_idx, pid \d+\): waiting for writers before build/m,
 		'index build: its phase');
+	# the build's own session logs the phase when it next looks at it:
+	# wait for that while the writer still holds the phase in place
+	my $logged = 0;
+	for (1 .. 600)
+	{
+		last if ($logged = $node->log_contains(
+			qr/LOG:  index public\.t2_a_idx: waiting for writers before build/));
+		usleep(100_000);
+	}
+	ok($logged, 'index build: the phase line in the server log');
 	$writer->query_safe('COMMIT');
 	$h->finish;
 	is($? >> 8, 0, 'index build: exit 0');
 	like($out, qr/^index build of t2 \(t2_a_idx, pid \d+\): ended$/m, 'index build: its end');
-	ok($node->log_contains(qr/LOG:  index public\.t2_a_idx: waiting for writers before build/),
-		'index build: the phase line in the server log');
 	$ix->quit;
 	$writer->quit;
 	is($node->safe_psql('postgres', q{SELECT indisvalid FROM pg_index WHERE indexrelid = 't2_a_idx'::regclass}),
