@@ -51,7 +51,7 @@ check_contract_execute(void)
 
 	proc->objname = list_make2(makeString("schemashift"), makeString("contract"));
 	proc->objargs = list_make2(makeTypeNameFromOid(INT8OID, -1), makeTypeNameFromOid(INT4OID, -1));
-	aclresult = pg_proc_aclcheck(LookupFuncWithArgs(OBJECT_PROCEDURE, proc, false),
+	aclresult = schemashift_proc_aclcheck(LookupFuncWithArgs(OBJECT_PROCEDURE, proc, false),
 								 GetUserId(), ACL_EXECUTE);
 
 	if (aclresult != ACLCHECK_OK)
