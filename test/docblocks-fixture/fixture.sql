@@ -10,7 +10,8 @@ CREATE TABLE orders (
     customer_id bigint,
     total numeric(12, 2),
     total_cents bigint,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    qty integer DEFAULT 1
 );
 INSERT INTO orders SELECT g, 1 + g % 20, g * 1.5, NULL, NULL FROM generate_series(1, 500) g;
 -- two orphans: check_constraint_data() has something to report
@@ -46,6 +47,9 @@ CREATE TABLE measurements_2020 PARTITION OF measurements FOR VALUES FROM ('2020-
 CREATE MATERIALIZED VIEW sales_summary AS SELECT customer_id, sum(total) AS total FROM orders GROUP BY customer_id;
 CREATE UNIQUE INDEX sales_summary_customer_id ON sales_summary (customer_id);
 CREATE DOMAIN positive_int AS integer;
+-- a column of the domain: a constraint added to it checks existing rows
+CREATE TABLE payments (id bigint PRIMARY KEY, amount positive_int);
+INSERT INTO payments VALUES (1, 5);
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 -- roles are the instance's: made once, with the first copy of this database
 CREATE ROLE app_old;
