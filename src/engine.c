@@ -15,6 +15,7 @@
  */
 #include "schemashift.h"
 #include "hints.h"
+#include "versions.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -160,7 +161,14 @@ ss_report_full(SSContext *cxt, SSRuleId rule, int location, const char *object,
 	f.lock = lock;
 	f.rewrites = rewrites;
 	f.message = message ? message : schemashift_rules[rule].message;
-	f.hint = hint ? hint : ss_finding_hint(cxt, rule);
+	/*
+	 * A rule's own hint is final, but for 18's NOT NULL recipe: that one is
+	 * the plain-SQL sentence after the CALL, as the registry's hint is
+	 */
+	if (hint == NULL || hint == ss_not_null_hint())
+		f.hint = ss_finding_hint(cxt, rule, hint);
+	else
+		f.hint = hint;
 	ss_judge_table_size(cxt, &f);
 	cxt->emit(cxt, &f);
 }

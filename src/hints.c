@@ -321,17 +321,19 @@ rule_has_call(SSRuleId rule)
 
 /*
  * The hint of a finding of rule on the current statement: the CALL, then
- * the registry's hint; the registry's hint alone when there is no CALL.
+ * the plain hint (the rule's own for this statement, else the registry's);
+ * the plain hint alone when there is no CALL.
  */
 const char *
-ss_finding_hint(SSContext *cxt, SSRuleId rule)
+ss_finding_hint(SSContext *cxt, SSRuleId rule, const char *plain)
 {
-	const char *plain = schemashift_rules[rule].hint;
 	char	   *text;
 	char	   *call;
 	const SSRecipe *recipe = NULL;
 	const char *tail = "";
 
+	if (plain == NULL)
+		plain = schemashift_rules[rule].hint;
 	if (!rule_has_call(rule) || cxt->stmt == NULL)
 		return plain;
 	text = statement_text(cxt);

@@ -25,6 +25,6 @@
  */
 #define SS_HINT_MAX_STATEMENT 65536
 
-extern const char *ss_finding_hint(SSContext *cxt, SSRuleId rule);
+extern const char *ss_finding_hint(SSContext *cxt, SSRuleId rule, const char *plain);
 
 #endif							/* SCHEMASHIFT_HINTS_H */
