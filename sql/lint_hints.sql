@@ -63,7 +63,9 @@ SELECT rule, call FROM lh_hint('CREATE INDEX lh_long ON lh ((' || repeat('qty + 
 -- The hinted calls work: run them as the hint gives them.
 CREATE FUNCTION lh_first_call(stmt text, want text) RETURNS text
 LANGUAGE sql AS $$
-  SELECT split_part(call, ', then ', 1) FROM lh_hint(stmt) WHERE rule = want
+  SELECT substring(l.hint from $re$^CALL schemashift\.\w+\((?:'(?:[^']|'')*'|[^')])*\)$re$)
+    FROM schemashift.lint(stmt, false, 'require-statement-timeout=off, prefer-robust-stmts=off') l
+   WHERE l.rule = want
 $$;
 SET client_min_messages = warning;
 SELECT lh_first_call('CREATE INDEX lh_note ON lh (note)', 'require-concurrent-index-creation') \gexec
