@@ -74,6 +74,14 @@ ISOLATION = $(shell PG_CONFIG=$(PG_CONFIG) bash -c '. scripts/pgenv.sh && versio
 ISOLATION_OPTS = --inputdir=test
 
 PG_CONFIG ?= pg_config
+
+# The command-line program: a libpq client, built with the client headers
+# only, installed next to psql in PostgreSQL's bindir.
+CLI = src/cli/schemashift
+CLI_OBJS = src/cli/main.o src/cli/options.o src/cli/files.o src/cli/output.o \
+	src/cli/tmpserver.o src/cli/util.o src/cli/progress.o
+EXTRA_CLEAN = $(CLI) $(CLI_OBJS)
+
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(PGXS),)
 # no server headers yet: only the set-up targets below can work
@@ -86,12 +94,10 @@ endif
 # every object depends on the shared headers (PGXS tracks no header deps)
 $(OBJS): $(wildcard src/*.h)
 
-# The command-line program: a libpq client, built with the client headers
-# only, installed next to psql in PostgreSQL's bindir.
-CLI = src/cli/schemashift
-CLI_OBJS = src/cli/main.o src/cli/options.o src/cli/files.o src/cli/output.o \
-	src/cli/tmpserver.o src/cli/util.o src/cli/progress.o
-EXTRA_CLEAN = $(CLI) $(CLI_OBJS)
+# The command-line program's build (CLI, CLI_OBJS and EXTRA_CLEAN are set
+# above PGXS's include: its clean rule tests EXTRA_CLEAN with ifdef when the
+# file is read, so a later setting never cleaned the CLI, and a tree built
+# for one major kept its CLI for the next).
 
 ifneq ($(PGXS),)
 CLI_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter \
