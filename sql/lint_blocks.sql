@@ -74,4 +74,24 @@ CREATE FUNCTION blk_unused() RETURNS void LANGUAGE plpgsql AS $f$
 BEGIN DROP TABLE blk_child; END $f$;
 $s$) WHERE rule = 'ban-drop-table';
 
+-- lint compiles a block and runs none of it: not a DECLARE default, not
+-- its statements (a sequence, which no rollback resets, counts each call)
+CREATE SEQUENCE blk_ran;
+SELECT statement, rule, message ~ 'inside the DO block' AS inside
+FROM schemashift.lint($s$
+DO $x$
+DECLARE
+  n bigint := nextval('blk_ran');
+BEGIN
+  PERFORM nextval('blk_ran');
+  ALTER TABLE blk_child DROP COLUMN note;
+END $x$;
+$s$) WHERE rule = 'ban-drop-column';
+SELECT last_value, is_called FROM blk_ran;
+-- a block that does not compile is passed over, its error not raised
+SELECT count(*) AS findings FROM schemashift.lint($s$
+DO $x$ BEGIN ALTER TABLE blk_child DROP COLUMN note; IF THEN END $x$;
+$s$) WHERE rule = 'ban-drop-column';
+DROP SEQUENCE blk_ran;
+
 DROP TABLE blk_child;

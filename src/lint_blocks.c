@@ -14,6 +14,14 @@
  * with its position inside the block.  What a block builds at run time
  * (EXECUTE format(...)) cannot be seen; the guard sees it when it runs.
  *
+ * The compiler is reached through PL/pgSQL's inline handler with an
+ * instrumentation plugin (the "PLpgSQL_plugin" rendezvous variable, as
+ * debuggers and profilers use it) whose first callback, called after the
+ * block is compiled and before any of it runs, copies the statements out
+ * and raises an error that ends the call.  plpgsql.so exports no compiler
+ * of inline blocks from PostgreSQL 16 on, and the handler and the plugin
+ * interface are the same in every supported version.
+ *
  * A function body is compiled the way a DO body is; one that only compiles
  * as a function returning a value (RETURN x, RETURN QUERY) is passed over.
  * It is linted at its first call only (CREATE OR REPLACE makes it new).
@@ -22,7 +30,10 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -30,6 +41,7 @@
 #include "plpgsql.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "compat.h"
 #include "lint_blocks.h"
@@ -70,12 +82,29 @@ typedef struct Walk
 	void	   *arg;
 } Walk;
 
-typedef PLpgSQL_function *(*CompileInlineFn) (char *proc_source);
+/* what a block's compiled statement tells lint, copied out of the compiler */
+typedef enum BlockItemKind
+{
+	BLOCK_SQL,					/* a static SQL statement */
+	BLOCK_DYNAMIC,				/* EXECUTE expr */
+	BLOCK_CALL					/* PERFORM or CALL: only its calls matter */
+} BlockItemKind;
 
-static CompileInlineFn compile_inline = NULL;
-static bool compile_inline_looked_up = false;
+typedef struct BlockItem
+{
+	BlockItemKind kind;
+	int			lineno;
+	char	   *query;
+	RawParseMode mode;
+} BlockItem;
 
-static void walk_statements(Walk *w, List *stmts);
+/* the collector of one compile: set while the inline handler runs */
+static List *collected_items = NIL;
+static MemoryContext collect_cxt = NULL;
+static bool collected = false;
+
+static void collect_statement(PLpgSQL_stmt *stmt);
+static void collect_statements(List *stmts);
 static void expand_call(Walk *outer, List *funcname, int offset);
 static void follow_calls(Walk *w, Node *stmt, int offset);
 
@@ -127,49 +156,134 @@ is_plpgsql(List *options, bool default_plpgsql)
 	return IsA(lang, String) && strcmp(strVal(lang), "plpgsql") == 0;
 }
 
+static void
+collect(BlockItemKind kind, int lineno, const char *query, RawParseMode mode)
+{
+	BlockItem  *item = MemoryContextAlloc(collect_cxt, sizeof(BlockItem));
+
+	item->kind = kind;
+	item->lineno = lineno;
+	item->query = MemoryContextStrdup(collect_cxt, query);
+	item->mode = mode;
+	collected_items = lappend(collected_items, item);
+}
+
+/*
+ * The plugin's callback: the block is compiled, nothing of it has run yet
+ * (func_setup comes before the local variables are initialised; func_beg
+ * before the first statement).  Copy the statements out and stop here.
+ */
+static void
+collect_and_stop(PLpgSQL_execstate *estate, PLpgSQL_function *func)
+{
+	MemoryContext old = MemoryContextSwitchTo(collect_cxt);
+
+	if (func->action)
+		collect_statement((PLpgSQL_stmt *) func->action);
+	MemoryContextSwitchTo(old);
+	collected = true;
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("schemashift: block compiled, not run")));
+}
+
+/* both callbacks stop it, whichever this PL/pgSQL calls first */
+static PLpgSQL_plugin collector = {
+	.func_setup = collect_and_stop,
+	.func_beg = collect_and_stop,
+};
+
+/*
+ * The inline handler of the language named plpgsql, when it is PL/pgSQL's
+ * own: any other handler would run the block.
+ */
+static bool
+plpgsql_inline_handler_of(Oid *handler, Oid *language, bool *trusted)
+{
+	HeapTuple	tup;
+	bool		ours = false;
+
+	tup = SearchSysCache1(LANGNAME, CStringGetDatum("plpgsql"));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	*handler = ((Form_pg_language) GETSTRUCT(tup))->laninline;
+	*language = ((Form_pg_language) GETSTRUCT(tup))->oid;
+	*trusted = ((Form_pg_language) GETSTRUCT(tup))->lanpltrusted;
+	ReleaseSysCache(tup);
+
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(*handler));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+		Datum		bin;
+		bool		binnull;
+
+		bin = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &binnull);
+		ours = proc->prolang == ClanguageId && !isnull && !binnull &&
+			strcmp(TextDatumGetCString(src), "plpgsql_inline_handler") == 0 &&
+			strcmp(TextDatumGetCString(bin), "$libdir/plpgsql") == 0;
+		ReleaseSysCache(tup);
+	}
+	return ours;
+}
+
 typedef struct Compile
 {
-	const char *body;
-	PLpgSQL_function *func;
+	Oid			handler;
+	InlineCodeBlock *block;
 } Compile;
 
 static void
 compile_step(void *arg)
 {
 	Compile    *c = (Compile *) arg;
+	PLpgSQL_plugin **plugin = (PLpgSQL_plugin **) find_rendezvous_variable("PLpgSQL_plugin");
+	PLpgSQL_plugin *saved = *plugin;
 
-	c->func = compile_inline(pstrdup(c->body));
+	/* a debugger's or profiler's plugin must not see a block that never runs */
+	*plugin = &collector;
+	PG_TRY();
+	{
+		OidFunctionCall1(c->handler, PointerGetDatum(c->block));
+	}
+	PG_FINALLY();
+	{
+		*plugin = saved;
+	}
+	PG_END_TRY();
 }
 
 /*
- * PL/pgSQL's compiler, without running anything: NULL when the body does
- * not compile as an inline block.  Errors are contained in a
- * subtransaction (the compiler reads the catalog); a cancel is not.
- * Since 16 plpgsql.so no longer exports its inline compiler (a module's
- * symbols are hidden unless marked): there, no block is compiled.
+ * The statements of body as PL/pgSQL compiles it, without running any of
+ * it; NIL when it does not compile as an inline block.  Errors are
+ * contained in a subtransaction (the compiler reads the catalog); a cancel
+ * is not.
  */
-static PLpgSQL_function *
+static List *
 compile_block(const char *body)
 {
-	Compile		c = {body, NULL};
+	InlineCodeBlock *block = makeNode(InlineCodeBlock);
+	Compile		c = {InvalidOid, block};
 	ErrorData  *edata;
+	List	   *items;
 
-	if (!compile_inline_looked_up)
-	{
-		compile_inline = (CompileInlineFn)
-			load_external_function("$libdir/plpgsql", "plpgsql_compile_inline", false, NULL);
-		compile_inline_looked_up = true;
-	}
-	if (compile_inline == NULL)
-		return NULL;
+	if (!plpgsql_inline_handler_of(&c.handler, &block->langOid, &block->langIsTrusted))
+		return NIL;
+	block->source_text = pstrdup(body);
+	block->atomic = true;
 
+	collected_items = NIL;
+	collected = false;
+	collect_cxt = CurrentMemoryContext;
 	edata = ss_try(compile_step, &c, true);
-	if (edata == NULL)
-		return c.func;
+	items = collected_items;
+	collected_items = NIL;
 	/* ss_try re-throws a cancel and out-of-memory; a shutdown goes on too */
-	if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+	if (edata && edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
 		ReThrowError(edata);
-	return NULL;
+	return collected ? items : NIL;
 }
 
 /* byte offset of line (1-based) in the body */
@@ -256,9 +370,9 @@ emit_sql(Walk *w, const char *text, int offset)
 
 /* EXECUTE 'constant': the string is a statement like any other */
 static void
-emit_dynamic(Walk *w, PLpgSQL_stmt_dynexecute *ex)
+emit_dynamic(Walk *w, const char *expr, int lineno)
 {
-	List	   *parsed = parse_quietly(ex->query->query, RAW_PARSE_PLPGSQL_EXPR);
+	List	   *parsed = parse_quietly(expr, RAW_PARSE_PLPGSQL_EXPR);
 	SelectStmt *sel;
 	ResTarget  *rt;
 	char	   *sql;
@@ -273,11 +387,12 @@ emit_dynamic(Walk *w, PLpgSQL_stmt_dynexecute *ex)
 		!IsA(&((A_Const *) rt->val)->val, String))
 		return;
 	sql = strVal(&((A_Const *) rt->val)->val);
-	emit_sql(w, sql, locate(w, ex->lineno, sql));
+	emit_sql(w, sql, locate(w, lineno, sql));
 }
 
+/* the statements nested in a compiled one, in the order they appear */
 static void
-walk_statement(Walk *w, PLpgSQL_stmt *stmt)
+collect_statement(PLpgSQL_stmt *stmt)
 {
 	ListCell   *lc;
 
@@ -287,20 +402,20 @@ walk_statement(Walk *w, PLpgSQL_stmt *stmt)
 			{
 				PLpgSQL_stmt_block *b = (PLpgSQL_stmt_block *) stmt;
 
-				walk_statements(w, b->body);
+				collect_statements(b->body);
 				if (b->exceptions)
 					foreach(lc, b->exceptions->exc_list)
-						walk_statements(w, ((PLpgSQL_exception *) lfirst(lc))->action);
+						collect_statements(((PLpgSQL_exception *) lfirst(lc))->action);
 				break;
 			}
 		case PLPGSQL_STMT_IF:
 			{
 				PLpgSQL_stmt_if *s = (PLpgSQL_stmt_if *) stmt;
 
-				walk_statements(w, s->then_body);
+				collect_statements(s->then_body);
 				foreach(lc, s->elsif_list)
-					walk_statements(w, ((PLpgSQL_if_elsif *) lfirst(lc))->stmts);
-				walk_statements(w, s->else_body);
+					collect_statements(((PLpgSQL_if_elsif *) lfirst(lc))->stmts);
+				collect_statements(s->else_body);
 				break;
 			}
 		case PLPGSQL_STMT_CASE:
@@ -308,54 +423,48 @@ walk_statement(Walk *w, PLpgSQL_stmt *stmt)
 				PLpgSQL_stmt_case *s = (PLpgSQL_stmt_case *) stmt;
 
 				foreach(lc, s->case_when_list)
-					walk_statements(w, ((PLpgSQL_case_when *) lfirst(lc))->stmts);
+					collect_statements(((PLpgSQL_case_when *) lfirst(lc))->stmts);
 				if (s->have_else)
-					walk_statements(w, s->else_stmts);
+					collect_statements(s->else_stmts);
 				break;
 			}
 		case PLPGSQL_STMT_LOOP:
-			walk_statements(w, ((PLpgSQL_stmt_loop *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_loop *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_WHILE:
-			walk_statements(w, ((PLpgSQL_stmt_while *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_while *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_FORI:
-			walk_statements(w, ((PLpgSQL_stmt_fori *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_fori *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_FORS:
-			walk_statements(w, ((PLpgSQL_stmt_fors *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_fors *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_FORC:
-			walk_statements(w, ((PLpgSQL_stmt_forc *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_forc *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_DYNFORS:
-			walk_statements(w, ((PLpgSQL_stmt_dynfors *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_dynfors *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_FOREACH_A:
-			walk_statements(w, ((PLpgSQL_stmt_foreach_a *) stmt)->body);
+			collect_statements(((PLpgSQL_stmt_foreach_a *) stmt)->body);
 			break;
 		case PLPGSQL_STMT_EXECSQL:
-			{
-				const char *q = ((PLpgSQL_stmt_execsql *) stmt)->sqlstmt->query;
-
-				emit_sql(w, q, locate(w, stmt->lineno, q));
-				break;
-			}
+			collect(BLOCK_SQL, stmt->lineno,
+					((PLpgSQL_stmt_execsql *) stmt)->sqlstmt->query, RAW_PARSE_DEFAULT);
+			break;
 		case PLPGSQL_STMT_DYNEXECUTE:
-			emit_dynamic(w, (PLpgSQL_stmt_dynexecute *) stmt);
+			collect(BLOCK_DYNAMIC, stmt->lineno,
+					((PLpgSQL_stmt_dynexecute *) stmt)->query->query, RAW_PARSE_PLPGSQL_EXPR);
 			break;
 		case PLPGSQL_STMT_PERFORM:
 		case PLPGSQL_STMT_CALL:
 			{
-				/* only to follow calls into the script's own functions */
 				PLpgSQL_expr *e = stmt->cmd_type == PLPGSQL_STMT_CALL ?
 				((PLpgSQL_stmt_call *) stmt)->expr :
 				((PLpgSQL_stmt_perform *) stmt)->expr;
-				ListCell   *r;
 
-				foreach(r, parse_quietly(e->query, e->parseMode))
-					follow_calls(w, lfirst_node(RawStmt, r)->stmt,
-								 locate(w, stmt->lineno, e->query));
+				collect(BLOCK_CALL, stmt->lineno, e->query, e->parseMode);
 				break;
 			}
 		default:
@@ -364,25 +473,42 @@ walk_statement(Walk *w, PLpgSQL_stmt *stmt)
 }
 
 static void
-walk_statements(Walk *w, List *stmts)
+collect_statements(List *stmts)
 {
 	ListCell   *lc;
 
 	check_stack_depth();
 	foreach(lc, stmts)
-	{
-		CHECK_FOR_INTERRUPTS();
-		walk_statement(w, (PLpgSQL_stmt *) lfirst(lc));
-	}
+		collect_statement((PLpgSQL_stmt *) lfirst(lc));
 }
 
 static void
 walk_body(Walk *w)
 {
-	PLpgSQL_function *func = compile_block(w->body);
+	ListCell   *lc;
 
-	if (func && func->action)
-		walk_statement(w, (PLpgSQL_stmt *) func->action);
+	foreach(lc, compile_block(w->body))
+	{
+		BlockItem  *item = lfirst(lc);
+		ListCell   *r;
+
+		CHECK_FOR_INTERRUPTS();
+		switch (item->kind)
+		{
+			case BLOCK_SQL:
+				emit_sql(w, item->query, locate(w, item->lineno, item->query));
+				break;
+			case BLOCK_DYNAMIC:
+				emit_dynamic(w, item->query, item->lineno);
+				break;
+			case BLOCK_CALL:
+				/* only to follow calls into the script's own functions */
+				foreach(r, parse_quietly(item->query, item->mode))
+					follow_calls(w, lfirst_node(RawStmt, r)->stmt,
+								 locate(w, item->lineno, item->query));
+				break;
+		}
+	}
 }
 
 static bool
