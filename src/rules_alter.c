@@ -720,6 +720,11 @@ column_fk_not_enforced(List *constraints, ListCell *fk)
 	return false;
 }
 
+/*
+ * ADD COLUMN: the column's kind, default and constraints decide together
+ * what the statement does to the rows, so they are judged in one place
+ * (hence the length).
+ */
 static void
 check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 				 bool is_new)
