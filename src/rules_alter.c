@@ -698,10 +698,10 @@ check_set_expression(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 
 /* ---------- ADD COLUMN ---------- */
 
-
 /*
  * Is a column's REFERENCES followed by NOT ENFORCED (18)?  The raw parse
- * tree gives a column's constraint attributes as the constraints after it.
+ * tree gives a column's constraint attributes as the constraints after it
+ * (the CONSTR_ATTR_* kinds, last in ConstrType).
  */
 static bool
 column_fk_not_enforced(List *constraints, ListCell *fk)

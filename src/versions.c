@@ -93,6 +93,16 @@ ss_column_generated(Oid relid, const char *column, bool *not_null)
 	return generated;
 }
 
+/* The table's constraint of this name (ReleaseSysCache it), or NULL */
+static HeapTuple
+constraint_tuple(Oid relid, const char *conname)
+{
+	Oid			conoid = OidIsValid(relid) ?
+		get_relation_constraint_oid(relid, conname, true) : InvalidOid;
+
+	return OidIsValid(conoid) ? SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+}
+
 /*
  * Is the table's constraint of this name enforced?  NOT ENFORCED came in 18;
  * a name the catalog does not know is taken for a NOT ENFORCED one.
@@ -103,10 +113,7 @@ ss_constraint_is_enforced(Oid relid, const char *conname)
 	bool		enforced = !SCHEMASHIFT_HAS_NOT_ENFORCED;
 
 #if SCHEMASHIFT_HAS_NOT_ENFORCED
-	Oid			conoid = OidIsValid(relid) ?
-		get_relation_constraint_oid(relid, conname, true) : InvalidOid;
-	HeapTuple	tup = OidIsValid(conoid) ?
-		SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+	HeapTuple	tup = constraint_tuple(relid, conname);
 
 	if (HeapTupleIsValid(tup))
 	{
@@ -124,10 +131,7 @@ ss_constraint_is_enforced(Oid relid, const char *conname)
 List *
 ss_foreign_key_columns(Oid relid, const char *conname)
 {
-	Oid			conoid = OidIsValid(relid) ?
-		get_relation_constraint_oid(relid, conname, true) : InvalidOid;
-	HeapTuple	tup = OidIsValid(conoid) ?
-		SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+	HeapTuple	tup = constraint_tuple(relid, conname);
 	List	   *cols = NIL;
 
 	if (!HeapTupleIsValid(tup))
@@ -162,10 +166,7 @@ ss_not_null_inherit_scans(Oid relid, const char *conname, char **column)
 	*column = NULL;
 #if SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID
 	{
-		Oid			conoid = OidIsValid(relid) ?
-			get_relation_constraint_oid(relid, conname, true) : InvalidOid;
-		HeapTuple	tup = OidIsValid(conoid) ?
-			SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+		HeapTuple	tup = constraint_tuple(relid, conname);
 		Form_pg_constraint con;
 		ListCell   *lc;
 
