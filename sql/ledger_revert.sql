@@ -136,6 +136,29 @@ SELECT status, ended_by, end_reason FROM schemashift.migrations WHERE id = 'lr_0
 SELECT command_tag, role_name, statement, objects FROM schemashift.ddl_log
  WHERE command_tag IN ('schemashift.mark_reverted', 'schemashift.reset') ORDER BY id;
 
+-- 7. a retried down migration: mark_reverted() on a run it already marked
+-- reverted (and reset() on a run it already reset) is a no-op with a
+-- NOTICE, also in another transaction; the first call's record stays, no
+-- audit row is added, and the next run archives the run once
+SELECT coalesce(max(id), 0) AS log_mark FROM schemashift.ddl_log \gset
+BEGIN;
+ALTER TABLE lr_items DROP CONSTRAINT lr_qty_nonneg;
+SELECT schemashift.mark_reverted('lr_0001', 'down');
+SELECT schemashift.mark_reverted('lr_0001', 'down, retried in the same transaction');
+COMMIT;
+SELECT schemashift.mark_reverted('lr_0001', 'down, retried');
+SELECT schemashift.reset('lr_0003', 'reset again');
+SELECT id, status, end_reason FROM schemashift.migrations WHERE id IN ('lr_0001', 'lr_0003') ORDER BY id;
+SELECT command_tag, statement FROM schemashift.ddl_log WHERE id > :log_mark ORDER BY id;
+-- its rights are checked all the same
+SET ROLE lr_other;
+SELECT schemashift.mark_reverted('lr_0004');
+RESET ROLE;
+SELECT count(*) AS runs_archived FROM schemashift.migration_history WHERE id = 'lr_0001';
+CALL schemashift.apply('ALTER TABLE lr_items ADD CONSTRAINT lr_qty_nonneg CHECK (qty >= 0)', 'lr_0001');
+SELECT run, status, end_reason FROM schemashift.migration_history WHERE id = 'lr_0001' ORDER BY run;
+SELECT run, status FROM schemashift.migrations WHERE id = 'lr_0001';
+
 -- the ledger's states and moves still match its CHECK constraint
 SELECT state_column, states, moves FROM schemashift.ledger_check()
  WHERE state_column = 'schemashift.migrations.status';

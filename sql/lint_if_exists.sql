@@ -51,6 +51,47 @@ DROP TABLE ife_t;
 DROP TABLE IF EXISTS ife_t;
 $$, true) ORDER BY 1, 2;
 
+-- a schema the script created is empty: IF EXISTS of anything in it that
+-- the script did not put there is a no-op (no ban-drop-table, no
+-- require-lock-timeout: every rule is on here); what the script put there
+-- is there
+SELECT statement, rule, object FROM schemashift.lint($$
+CREATE SCHEMA ife_new;
+DROP TABLE IF EXISTS ife_new.t;
+DROP INDEX IF EXISTS ife_new.t_idx;
+ALTER TABLE IF EXISTS ife_new.t DROP COLUMN c;
+DROP TRIGGER IF EXISTS trg ON ife_new.t;
+CREATE TABLE ife_new.made (id bigint);
+DROP TABLE IF EXISTS ife_new.made;
+$$) ORDER BY 1, 2;
+-- the same in a transaction block
+SELECT statement, rule, object FROM schemashift.lint($$
+BEGIN;
+CREATE SCHEMA ife_new;
+DROP TABLE IF EXISTS ife_new.t;
+COMMIT;
+$$) ORDER BY 1, 2;
+-- a schema the script dropped took its tables with it: IF EXISTS of one
+-- of them afterwards is a no-op, also once the schema is made again
+CREATE SCHEMA ife_old;
+CREATE TABLE ife_old.t (id bigint);
+SELECT stmt, rule, object FROM lr($$
+DROP SCHEMA ife_old CASCADE;
+DROP TABLE IF EXISTS ife_old.t;
+CREATE SCHEMA ife_old;
+DROP TABLE IF EXISTS ife_old.t;
+CREATE TABLE ife_old.t (id bigint);
+DROP TABLE IF EXISTS ife_old.t;
+$$) ORDER BY 1, 2;
+-- not empty: a schema that already exists (IF NOT EXISTS), and one created
+-- with elements
+SELECT stmt, rule, object FROM lr($$
+CREATE SCHEMA IF NOT EXISTS ife_old;
+DROP TABLE IF EXISTS ife_old.t;
+CREATE SCHEMA ife_elts CREATE TABLE t (id bigint);
+DROP TABLE IF EXISTS ife_elts.t;
+$$) ORDER BY 1, 2;
+
 -- enforce mode lets the no-ops through (the server says NOTICE) and still
 -- blocks the drop of what is there
 -- (the audit rows the guard writes here are removed at the end)
@@ -61,7 +102,15 @@ DROP INDEX IF EXISTS ife_idx_never;
 ALTER TABLE ife_t DROP COLUMN IF EXISTS never_existed;
 ALTER TABLE IF EXISTS ife_ghost DROP COLUMN note;
 DROP TABLE IF EXISTS ife_t;
+-- and in a schema just made, which holds no table yet
+BEGIN;
+CREATE SCHEMA ife_fresh;
+DROP TABLE IF EXISTS ife_fresh.t;
+ROLLBACK;
 SET schemashift.mode = off;
 
 DROP TABLE ife_t;
+SET client_min_messages = warning;
+DROP SCHEMA ife_old CASCADE;
+RESET client_min_messages;
 DELETE FROM schemashift.ddl_log WHERE id > :log_mark;

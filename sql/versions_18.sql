@@ -134,32 +134,146 @@ SELECT conname, contype, convalidated FROM pg_constraint
 
 -- 5. NOT ENFORCED constraints check no row (the parser marks them NOT
 --    VALID); ALTER CONSTRAINT ... ENFORCED checks every row of a foreign key
---    under ACCESS EXCLUSIVE; add_constraint refuses what it cannot rebuild
+--    under ACCESS EXCLUSIVE; add_constraint refuses what it cannot rebuild.
+--    A foreign key NOT ENFORCED has no triggers: a delete of a parent row
+--    does not look at the child, so foreign-key-without-index is not
+--    reported for it (table or column form); it is at ENFORCED, which
+--    creates the triggers (and not when the script indexes the column)
 CREATE TABLE v18p (id int PRIMARY KEY);
-INSERT INTO v18p VALUES (1);
+INSERT INTO v18p VALUES (1), (3);
 CREATE TABLE v18f (id int PRIMARY KEY, p int);
 INSERT INTO v18f VALUES (1, 1), (2, 2);
 SELECT stmt, rule, lock FROM lr($$
 ALTER TABLE v18f ADD CONSTRAINT v18f_pos CHECK (id > 0) NOT ENFORCED;
 ALTER TABLE v18f ADD CONSTRAINT v18f_p_fkey FOREIGN KEY (p) REFERENCES v18p NOT ENFORCED;
-$$);
+ALTER TABLE v18f ADD COLUMN q int REFERENCES v18p NOT ENFORCED;
+ALTER TABLE v18f ADD COLUMN r int REFERENCES v18p DEFERRABLE NOT ENFORCED;
+ALTER TABLE v18f ADD COLUMN s int REFERENCES v18p ENFORCED;
+ALTER TABLE v18f ADD CONSTRAINT v18f_p_fkey2 FOREIGN KEY (p) REFERENCES v18p NOT VALID;
+$$, false, 'prefer-bigint-over-int=off');
 ALTER TABLE v18f ADD CONSTRAINT v18f_p_fkey FOREIGN KEY (p) REFERENCES v18p NOT ENFORCED;
-SELECT statement, rule, lock, message
+-- the foreign key's triggers, and the scans of v18f a parent row deleted
+-- makes (rolled back by the caller)
+CREATE FUNCTION v18f_parent_delete(OUT triggers bigint, OUT child_scans bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  before bigint := pg_stat_get_xact_numscans('v18f'::regclass);
+BEGIN
+  DELETE FROM v18p WHERE id = 3;
+  child_scans := pg_stat_get_xact_numscans('v18f'::regclass) - before;
+  SELECT count(*) INTO triggers FROM pg_trigger
+   WHERE tgconstraint = (SELECT oid FROM pg_constraint WHERE conname = 'v18f_p_fkey');
+END $$;
+-- NOT ENFORCED: no trigger, the child is not read
+BEGIN;
+SELECT * FROM v18f_parent_delete();
+ROLLBACK;
+SELECT statement, rule, object, lock, message
   FROM schemashift.lint('ALTER TABLE v18f ALTER CONSTRAINT v18f_p_fkey ENFORCED;', false,
-                        'require-timeout-settings=off, prefer-robust-stmts=off');
+                        'require-timeout-settings=off, prefer-robust-stmts=off')
+ ORDER BY rule;
+SELECT stmt, rule, object FROM lr($$
+ALTER TABLE v18f ALTER CONSTRAINT v18f_p_fkey ENFORCED;
+CREATE INDEX CONCURRENTLY v18f_p ON v18f (p);
+$$);
 BEGIN;
 ALTER TABLE v18f ALTER CONSTRAINT v18f_p_fkey ENFORCED;
 ROLLBACK;
 DELETE FROM v18f WHERE p = 2;
+-- ENFORCED: the locks on both tables, and a scan of each (the check)
 BEGIN;
+SELECT pg_stat_get_xact_numscans('v18f'::regclass) AS f_scans,
+       pg_stat_get_xact_numscans('v18p'::regclass) AS p_scans \gset
 ALTER TABLE v18f ALTER CONSTRAINT v18f_p_fkey ENFORCED;
-SELECT string_agg(mode, ', ' ORDER BY mode) AS enforce_locks FROM pg_locks
- WHERE locktype = 'relation' AND relation = 'v18f'::regclass AND pid = pg_backend_pid();
+SELECT pg_stat_get_xact_numscans('v18f'::regclass) - :f_scans AS child_scans,
+       pg_stat_get_xact_numscans('v18p'::regclass) - :p_scans AS parent_scans;
+SELECT relation::regclass AS rel, string_agg(mode, ', ' ORDER BY mode) AS enforce_locks FROM pg_locks
+ WHERE locktype = 'relation' AND relation IN ('v18f'::regclass, 'v18p'::regclass)
+   AND pid = pg_backend_pid()
+ GROUP BY relation ORDER BY relation::regclass::text;
 COMMIT;
+-- ENFORCED, without an index on p: its triggers read the child
+BEGIN;
+SELECT * FROM v18f_parent_delete();
+ROLLBACK;
 -- enforced now: nothing left to check
 SELECT count(*) AS findings FROM lr('ALTER TABLE v18f ALTER CONSTRAINT v18f_p_fkey ENFORCED;');
 CALL schemashift.add_constraint('ALTER TABLE v18f ADD CONSTRAINT v18f_pos CHECK (id > 0) NOT ENFORCED');
 SELECT count(*) AS added FROM pg_constraint WHERE conname = 'v18f_pos';
 
-DROP TABLE v18, v18c, v18f, v18p;
-DROP FUNCTION v18_file(), v18_measure(text);
+-- 6. ALTER CONSTRAINT ... [NO] INHERIT of a NOT NULL constraint: INHERIT
+--    sets NOT NULL on every inheritor (at every level), scanning each one
+--    nothing proves, under ACCESS EXCLUSIVE on the parent and all of them;
+--    nothing is rewritten.  NO INHERIT takes the same locks and reads no
+--    row.  The guard blocks what lint reports.
+CREATE TABLE v18i (id int, a int CONSTRAINT v18i_a_nn NOT NULL NO INHERIT);
+CREATE TABLE v18i_c1 () INHERITS (v18i);
+CREATE TABLE v18i_c2 () INHERITS (v18i);
+CREATE TABLE v18i_g () INHERITS (v18i_c1);
+-- its column is proved by its own validated NOT NULL
+CREATE TABLE v18i_p () INHERITS (v18i);
+ALTER TABLE v18i_p ALTER COLUMN a SET NOT NULL;
+INSERT INTO v18i SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO v18i_c1 SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO v18i_c2 SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO v18i_g SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO v18i_p SELECT g, g FROM generate_series(1, 10) g;
+-- what a statement did to each table of the family, in its transaction:
+-- the locks held at its end, the sequential scans, a new relfilenode
+CREATE FUNCTION v18i_measure(stmt text)
+RETURNS TABLE (rel text, locks text, scans bigint, rewritten boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  fam oid[] := ARRAY['v18i', 'v18i_c1', 'v18i_c2', 'v18i_g', 'v18i_p']::regclass[]::oid[];
+  before_scans bigint[];
+  before_files oid[];
+BEGIN
+  SELECT array_agg(pg_stat_get_xact_numscans(r) ORDER BY i), array_agg(c.relfilenode ORDER BY i)
+    INTO before_scans, before_files
+    FROM unnest(fam) WITH ORDINALITY AS u(r, i) JOIN pg_class c ON c.oid = u.r;
+  EXECUTE stmt;
+  RETURN QUERY
+    SELECT u.r::regclass::text,
+           (SELECT string_agg(l.mode, ', ' ORDER BY l.mode) FROM pg_locks l
+             WHERE l.locktype = 'relation' AND l.relation = u.r AND l.pid = pg_backend_pid()),
+           pg_stat_get_xact_numscans(u.r) - before_scans[u.i],
+           c.relfilenode <> before_files[u.i]
+      FROM unnest(fam) WITH ORDINALITY AS u(r, i) JOIN pg_class c ON c.oid = u.r
+     ORDER BY u.i;
+END $$;
+SELECT statement, rule, object, lock, message FROM schemashift.lint($$
+ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT;
+ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn NO INHERIT;
+$$, false, 'require-timeout-settings=off, prefer-robust-stmts=off') ORDER BY 1, 2;
+BEGIN;
+SELECT * FROM v18i_measure('ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT');
+SELECT conrelid::regclass AS rel, conname, connoinherit, conislocal, coninhcount, convalidated
+  FROM pg_constraint WHERE contype = 'n' AND conrelid::regclass::text LIKE 'v18i%' ORDER BY 1, 2;
+ROLLBACK;
+-- the guard blocks it (enforce), and lets NO INHERIT through (the audit
+-- rows it writes here are removed at the end)
+SELECT coalesce(max(id), 0) AS log_mark FROM schemashift.ddl_log \gset
+SET schemashift.mode = enforce;
+ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT;
+SET schemashift.mode = off;
+-- inherited now: INHERIT again does nothing, NO INHERIT reads no row
+ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT;
+SELECT count(*) AS findings FROM lr('ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT;');
+BEGIN;
+SELECT * FROM v18i_measure('ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn NO INHERIT');
+COMMIT;
+SET schemashift.mode = enforce;
+ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT;
+ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn NO INHERIT;
+SET schemashift.mode = off;
+-- the children keep their NOT NULL (now their own): INHERIT scans nothing
+SELECT count(*) AS findings FROM lr('ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT;');
+BEGIN;
+SELECT * FROM v18i_measure('ALTER TABLE v18i ALTER CONSTRAINT v18i_a_nn INHERIT');
+ROLLBACK;
+
+SET client_min_messages = warning;
+DROP TABLE v18, v18c, v18f, v18p, v18i CASCADE;
+RESET client_min_messages;
+DROP FUNCTION v18_file(), v18_measure(text), v18i_measure(text), v18f_parent_delete();
+DELETE FROM schemashift.ddl_log WHERE id > :log_mark;

@@ -442,10 +442,12 @@ schemashift_apply(PG_FUNCTION_ARGS)
 	ss_lock_session(SS_ADVISORY_MIGRATION, 0, key, psprintf("migration %s", p.migration_id));
 	PG_TRY();
 	{
+		ss_migration_running_here(p.migration_id);
 		apply_migration(&p, checksum, start);
 	}
 	PG_FINALLY();
 	{
+		ss_migration_running_here(NULL);
 		ss_migration_relations_clear();
 		ss_unlock_session(SS_ADVISORY_MIGRATION, 0, key);
 	}

@@ -211,6 +211,18 @@
 	 ((ATAlterConstraint *) (cmd)->def)->alterEnforceability && \
 	 ((ATAlterConstraint *) (cmd)->def)->is_enforced ? \
 	 ((ATAlterConstraint *) (cmd)->def)->conname : NULL)
+/* ALTER CONSTRAINT name INHERIT: the constraint's name, else NULL */
+#define schemashift_constraint_to_inherit(cmd) \
+	(IsA((cmd)->def, ATAlterConstraint) && \
+	 ((ATAlterConstraint *) (cmd)->def)->alterInheritability && \
+	 !((ATAlterConstraint *) (cmd)->def)->noinherit ? \
+	 ((ATAlterConstraint *) (cmd)->def)->conname : NULL)
+/* a constraint NOT ENFORCED (table constraint), or that clause after a column's */
+#define schemashift_constraint_not_enforced(con) \
+	(((con)->contype == CONSTR_CHECK || (con)->contype == CONSTR_FOREIGN) && \
+	 !(con)->is_enforced)
+#define schemashift_constraint_attr_not_enforced(con) \
+	((con)->contype == CONSTR_ATTR_NOT_ENFORCED)
 #define schemashift_generated_is_virtual(con) \
 	((con)->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL)
 #define schemashift_attgenerated_is_virtual(g) ((g) == ATTRIBUTE_GENERATED_VIRTUAL)
@@ -219,6 +231,9 @@
 #define SCHEMASHIFT_HAS_NOT_ENFORCED 0
 #define schemashift_constraint_has_18_clauses(con) ((void) (con), false)
 #define schemashift_constraint_to_enforce(cmd) ((void) (cmd), (char *) NULL)
+#define schemashift_constraint_to_inherit(cmd) ((void) (cmd), (char *) NULL)
+#define schemashift_constraint_not_enforced(con) ((void) (con), false)
+#define schemashift_constraint_attr_not_enforced(con) ((void) (con), false)
 #define schemashift_generated_is_virtual(con) ((void) (con), false)
 #define schemashift_attgenerated_is_virtual(g) ((void) (g), false)
 #endif

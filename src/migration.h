@@ -106,6 +106,12 @@ extern int	ss_change_state(int64 change);
 extern uint32 ss_migration_lock_key(const char *id);
 
 /*
+ * The migration this backend's apply() is running (NULL: none); its steps
+ * may not end the run they belong to (mark_reverted(), reset()).
+ */
+extern void ss_migration_running_here(const char *id);
+
+/*
  * A new run of a migration whose last run was reverted or reset: that run
  * and its steps move to schemashift.migration_history; returns the number
  * of the new run.

@@ -31,6 +31,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -377,6 +378,17 @@ ss_archive_run(const char *id, SSMigrationStatus status)
 	}
 }
 
+/* the id of the run this backend's apply() holds, in TopMemoryContext */
+static char *running_here = NULL;
+
+void
+ss_migration_running_here(const char *id)
+{
+	if (running_here)
+		pfree(running_here);
+	running_here = id ? MemoryContextStrdup(TopMemoryContext, id) : NULL;
+}
+
 /*
  * The run's own role (or a member of it), an approver or a superuser may
  * end a run: the rights model of approve(), plus the role that ran it.
@@ -407,6 +419,17 @@ require_no_run_alive(const char *id, const char *fname)
 {
 	LOCKTAG		tag;
 
+	/*
+	 * This backend holds the lock of the run its apply() is running: a step
+	 * (or a function it calls) must not end that run, or the steps after it
+	 * would run in a run the ledger says is over.
+	 */
+	if (running_here && strcmp(running_here, id) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("migration \"%s\" is running in this session", id),
+				 errdetail("A step of a migration cannot end the run it belongs to."),
+				 errhint("Call schemashift.%s() after apply() has returned.", fname)));
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, ss_migration_lock_key(id), SS_ADVISORY_MIGRATION);
 	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 		ereport(ERROR,
@@ -484,6 +507,16 @@ end_run(FunctionCallInfo fcinfo, const RunEnd *e, bool need_reason)
 	run_by = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	require_run_owner(id, run_by, e->fname);
 	require_no_run_alive(id, e->fname);
+	if (status == e->to)
+	{
+		/* a retried down migration: the run is already ended, keep the first record */
+		ereport(NOTICE,
+				(errmsg("migration %s is already %s, nothing to do", id,
+						e->to == SS_MIGRATION_RESET ? "reset" : "marked reverted"),
+				 errdetail("The first call's role, time and reason stay recorded.")));
+		SPI_finish();
+		return;
+	}
 	if ((e->from & SS_STATE(status)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

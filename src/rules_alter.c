@@ -607,21 +607,67 @@ check_type_change(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 				   NULL);
 }
 
+static void check_fk_index(SSContext *cxt, RangeVar *rel, Oid relid, List *cols,
+						   int loc);
+
 /*
  * ALTER CONSTRAINT ... ENFORCED (18) checks every row against a foreign key
  * that was NOT ENFORCED, under the ACCESS EXCLUSIVE lock of ALTER CONSTRAINT.
  */
 static void
-check_enforce_constraint(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+check_enforce_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid)
 {
 	const char *conname = schemashift_constraint_to_enforce(cmd);
+	List	   *fk_cols;
 
-	if (conname && !ss_constraint_is_enforced(relid, conname))
-		ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1, cxt->stmt_lock_object,
-					   cxt->stmt_lock, false,
-					   psprintf("making constraint \"%s\" ENFORCED checks every row while blocking reads and writes",
-								conname),
-					   "Drop the NOT ENFORCED constraint and add it again NOT VALID, then VALIDATE CONSTRAINT it in a separate transaction.");
+	if (conname == NULL || ss_constraint_is_enforced(relid, conname))
+		return;
+	fk_cols = ss_foreign_key_columns(relid, conname);
+	ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, -1, cxt->stmt_lock_object,
+				   cxt->stmt_lock, false,
+				   fk_cols != NIL ?
+				   psprintf("making foreign key \"%s\" ENFORCED checks every row while blocking reads and writes, and writes to the referenced table",
+							conname) :
+				   psprintf("making constraint \"%s\" ENFORCED checks every row while blocking reads and writes",
+							conname),
+				   "Drop the NOT ENFORCED constraint and add it again NOT VALID, then VALIDATE CONSTRAINT it in a separate transaction.");
+	/* from now on its triggers look the child's rows up on every delete */
+	if (fk_cols != NIL)
+		check_fk_index(cxt, rel, relid, fk_cols, -1);
+}
+
+/*
+ * ALTER CONSTRAINT n INHERIT (18) of a NOT NULL constraint that was NO
+ * INHERIT sets NOT NULL on every inheritor, scanning each one nothing
+ * proves, under ACCESS EXCLUSIVE on the parent and all its inheritors
+ * (measured: versions_18).  NO INHERIT takes the same locks and
+ * scans nothing: only the lock rules judge it.
+ */
+static void
+check_inherit_constraint(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
+{
+	const char *conname = schemashift_constraint_to_inherit(cmd);
+	char	   *column;
+	List	   *scanned;
+	StringInfoData names;
+	ListCell   *lc;
+
+	if (conname == NULL)
+		return;
+	scanned = ss_not_null_inherit_scans(relid, conname, &column);
+	if (scanned == NIL)
+		return;
+	initStringInfo(&names);
+	foreach(lc, scanned)
+		appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+						 get_rel_name(lfirst_oid(lc)));
+	ss_report_full(cxt, SS_ADDING_NOT_NULLABLE_FIELD, -1, column_object(cxt, column),
+				   cxt->stmt_lock, false,
+				   psprintf("making NOT NULL constraint \"%s\" inheritable sets NOT NULL on %d inheriting table%s (%s), scanning each while blocking reads and writes",
+							conname, list_length(scanned), list_length(scanned) == 1 ? "" : "s",
+							names.data),
+				   psprintf("Prove the column in each of them first: ALTER TABLE ... ADD CONSTRAINT ... NOT NULL %s NOT VALID, then VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE: reads and writes continue); INHERIT then scans nothing.",
+							quote_identifier(column)));
 }
 
 /* ---------- SET EXPRESSION (17) ---------- */
@@ -652,9 +698,33 @@ check_set_expression(SSContext *cxt, AlterTableCmd *cmd, Oid relid)
 
 /* ---------- ADD COLUMN ---------- */
 
-static void check_fk_index(SSContext *cxt, RangeVar *rel, Oid relid, List *cols,
-						   int loc);
+/*
+ * Is a column's REFERENCES followed by NOT ENFORCED (18)?  The raw parse
+ * tree gives a column's constraint attributes as the constraints after it
+ * (the CONSTR_ATTR_* kinds, last in ConstrType).
+ */
+static bool
+column_fk_not_enforced(List *constraints, ListCell *fk)
+{
+	ListCell   *lc;
 
+	for (lc = lnext(constraints, fk); lc; lc = lnext(constraints, lc))
+	{
+		Constraint *attr = lfirst_node(Constraint, lc);
+
+		if (schemashift_constraint_attr_not_enforced(attr))
+			return true;
+		if (attr->contype < CONSTR_ATTR_DEFERRABLE)
+			return false;
+	}
+	return false;
+}
+
+/*
+ * ADD COLUMN: the column's kind, default and constraints decide together
+ * what the statement does to the rows, so they are judged in one place
+ * (hence the length).
+ */
 static void
 check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 				 bool is_new)
@@ -753,6 +823,9 @@ check_add_column(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid relid,
 							   "Add the column without the CHECK, then add the constraint with ALTER TABLE ... ADD CONSTRAINT ... NOT VALID and VALIDATE CONSTRAINT it in a separate transaction.");
 				break;
 			case CONSTR_FOREIGN:
+				/* 18: a key NOT ENFORCED checks nothing, now or on deletes */
+				if (column_fk_not_enforced(def->constraints, lc))
+					break;
 				/* a new column without a default is all NULL: nothing to check */
 				if (!c->skip_validation &&
 					((default_expr && !(IsA(default_expr, A_Const) &&
@@ -1037,6 +1110,9 @@ check_add_constraint(SSContext *cxt, AlterTableCmd *cmd, RangeVar *rel, Oid reli
 							   ss_not_null_hint());
 			break;
 		case CONSTR_FOREIGN:
+			/* 18: NOT ENFORCED has no triggers, so deletes never look at it */
+			if (schemashift_constraint_not_enforced(c))
+				break;
 			if (!c->skip_validation)
 			{
 				ss_report_full(cxt, SS_CONSTRAINT_MISSING_NOT_VALID, loc, obj,
@@ -1267,7 +1343,10 @@ check_alter_table(SSContext *cxt, Node *stmt)
 		else if (SCHEMASHIFT_IS_SET_EXPRESSION(cmd->subtype))
 			check_set_expression(cxt, cmd, relid);
 		else if (cmd->subtype == AT_AlterConstraint)
-			check_enforce_constraint(cxt, cmd, relid);
+		{
+			check_enforce_constraint(cxt, cmd, rel, relid);
+			check_inherit_constraint(cxt, cmd, relid);
+		}
 		else if (cmd->subtype == AT_DetachPartition)
 		{
 			PartitionCmd *pc = (PartitionCmd *) cmd->def;

@@ -485,7 +485,24 @@ remember_names(SSContext *cxt, Node *stmt)
 				break;
 			}
 		case T_CreateSchemaStmt:
-			remember_script_name(cxt, 's', ((CreateSchemaStmt *) stmt)->schemaname, NULL);
+			{
+				CreateSchemaStmt *s = (CreateSchemaStmt *) stmt;
+
+				remember_script_name(cxt, 's', s->schemaname, NULL);
+				/* made empty: the script knows all it will hold */
+				if (s->schemaname && s->schemaElts == NIL &&
+					(!s->if_not_exists || !OidIsValid(get_namespace_oid(s->schemaname, true))))
+					remember_script_name(cxt, 'S', s->schemaname, NULL);
+				break;
+			}
+		case T_DropStmt:
+			/* a dropped schema took what the catalog had in it */
+			if (((DropStmt *) stmt)->removeType == OBJECT_SCHEMA)
+				foreach(lc, ((DropStmt *) stmt)->objects)
+				{
+					remember_script_name(cxt, 'S', strVal(lfirst(lc)), NULL);
+					remember_script_name(cxt, 'X', strVal(lfirst(lc)), NULL);
+				}
 			break;
 		case T_CompositeTypeStmt:
 			remember_script_name(cxt, 't', ((CompositeTypeStmt *) stmt)->typevar->relname, NULL);
@@ -524,7 +541,9 @@ remember_names(SSContext *cxt, Node *stmt)
  * tables?  Only then does a missing object make a statement a no-op: lint
  * run on an empty database (in CI, without the schema) judges a name it
  * does not know as an existing object, as every rule does.  The answer is
- * kept per schema for the rest of the script.
+ * kept per schema for the rest of the script.  A schema the script made
+ * empty, or dropped, holds only what the script put there since; the
+ * guard's catalog is the database itself.
  */
 static bool
 schema_is_loaded(SSContext *cxt, const char *nspname)
@@ -532,6 +551,10 @@ schema_is_loaded(SSContext *cxt, const char *nspname)
 	char	   *first;
 	bool		loaded;
 
+	if (cxt->guard)
+		return true;
+	if (nspname && script_made(cxt, 'S', nspname, NULL))
+		return true;
 	if (nspname == NULL)
 	{
 		List	   *path = fetch_search_path(false);
@@ -567,7 +590,9 @@ relation_missing(SSContext *cxt, RangeVar *rv)
 	if (cxt->script_path_unknown || script_made(cxt, 'r', rv->relname, NULL) ||
 		!schema_is_loaded(cxt, rv->schemaname))
 		return false;
-	if (OidIsValid(ss_lookup_relation(cxt, rv)))
+	/* the catalog's relation went with the schema the script dropped */
+	if (OidIsValid(ss_lookup_relation(cxt, rv)) &&
+		!(rv->schemaname && script_made(cxt, 'X', rv->schemaname, NULL)))
 		return false;
 	return !(cxt->memo_rv == rv && cxt->memo_script &&
 			 cxt->memo_script->state == SS_SCRIPT_CREATED);

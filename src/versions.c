@@ -23,6 +23,10 @@
 #include "access/htup_details.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_inherits.h"
+#include "nodes/value.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 /*
@@ -89,6 +93,16 @@ ss_column_generated(Oid relid, const char *column, bool *not_null)
 	return generated;
 }
 
+/* The table's constraint of this name (ReleaseSysCache it), or NULL */
+static HeapTuple
+constraint_tuple(Oid relid, const char *conname)
+{
+	Oid			conoid = OidIsValid(relid) ?
+		get_relation_constraint_oid(relid, conname, true) : InvalidOid;
+
+	return OidIsValid(conoid) ? SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+}
+
 /*
  * Is the table's constraint of this name enforced?  NOT ENFORCED came in 18;
  * a name the catalog does not know is taken for a NOT ENFORCED one.
@@ -99,10 +113,7 @@ ss_constraint_is_enforced(Oid relid, const char *conname)
 	bool		enforced = !SCHEMASHIFT_HAS_NOT_ENFORCED;
 
 #if SCHEMASHIFT_HAS_NOT_ENFORCED
-	Oid			conoid = OidIsValid(relid) ?
-		get_relation_constraint_oid(relid, conname, true) : InvalidOid;
-	HeapTuple	tup = OidIsValid(conoid) ?
-		SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
+	HeapTuple	tup = constraint_tuple(relid, conname);
 
 	if (HeapTupleIsValid(tup))
 	{
@@ -111,6 +122,75 @@ ss_constraint_is_enforced(Oid relid, const char *conname)
 	}
 #endif
 	return enforced;
+}
+
+/*
+ * The referencing columns of the table's foreign key of this name, as a
+ * list of String; NIL when the catalog has no such foreign key.
+ */
+List *
+ss_foreign_key_columns(Oid relid, const char *conname)
+{
+	HeapTuple	tup = constraint_tuple(relid, conname);
+	List	   *cols = NIL;
+
+	if (!HeapTupleIsValid(tup))
+		return NIL;
+	if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_FOREIGN)
+	{
+		bool		isnull;
+		Datum		d = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
+		ArrayType  *arr = isnull ? NULL : DatumGetArrayTypeP(d);
+		int16	   *keys = arr ? (int16 *) ARR_DATA_PTR(arr) : NULL;
+		int			i;
+
+		for (i = 0; arr && i < ARR_DIMS(arr)[0]; i++)
+			cols = lappend(cols, makeString(get_attname(relid, keys[i], false)));
+	}
+	ReleaseSysCache(tup);
+	return cols;
+}
+
+/*
+ * ALTER CONSTRAINT name INHERIT (18) of the table's NOT NULL constraint
+ * that is NO INHERIT: the column's name, and the inheritors (at every
+ * level) that then get NOT NULL set, each scanned, because nothing proves
+ * their column yet (a validated NOT NULL or CHECK of their own).  NIL when
+ * the catalog has no such constraint, or it is inherited already.
+ */
+List *
+ss_not_null_inherit_scans(Oid relid, const char *conname, char **column)
+{
+	List	   *scanned = NIL;
+
+	*column = NULL;
+#if SCHEMASHIFT_HAS_NOT_NULL_NOT_VALID
+	{
+		HeapTuple	tup = constraint_tuple(relid, conname);
+		Form_pg_constraint con;
+		ListCell   *lc;
+
+		if (!HeapTupleIsValid(tup))
+			return NIL;
+		con = (Form_pg_constraint) GETSTRUCT(tup);
+		if (con->contype == CONSTRAINT_NOTNULL && con->connoinherit)
+			*column = get_attname(relid, extractNotNullColumn(tup), false);
+		ReleaseSysCache(tup);
+		if (*column == NULL)
+			return NIL;
+		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+		{
+			Oid			child = lfirst_oid(lc);
+			AttrNumber	attnum = get_attnum(child, *column);
+
+			if (child != relid && attnum != InvalidAttrNumber &&
+				!ss_column_is_not_null(child, attnum) &&
+				!ss_not_null_implied(child, attnum, NIL))
+				scanned = lappend_oid(scanned, child);
+		}
+	}
+#endif
+	return scanned;
 }
 
 /* The hint of a NOT NULL that would scan: NULL for the registry's (15-17) */

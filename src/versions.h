@@ -14,11 +14,14 @@
 
 #include "access/attnum.h"
 #include "access/htup.h"
+#include "nodes/pg_list.h"
 
 extern bool ss_not_null_is_validated(Oid relid, AttrNumber attnum);
 extern char *ss_not_null_constraint_name(Oid relid, AttrNumber attnum, bool *validated);
 extern char ss_column_generated(Oid relid, const char *column, bool *not_null);
 extern bool ss_constraint_is_enforced(Oid relid, const char *conname);
+extern List *ss_foreign_key_columns(Oid relid, const char *conname);
+extern List *ss_not_null_inherit_scans(Oid relid, const char *conname, char **column);
 extern const char *ss_not_null_hint(void);
 extern const char *ss_not_null_recipe_locks(void);
 

@@ -26,6 +26,7 @@
 #define EXIT_FINDINGS	1
 #define EXIT_USAGE		2		/* bad option, bad input, no file matched */
 #define EXIT_SERVER		3		/* cannot connect, server error */
+#define EXIT_REFUSED	4		/* apply --dry-run: apply() would refuse a statement */
 
 /* lint levels, ordered so that a higher one is more severe */
 typedef enum

@@ -913,10 +913,12 @@ error_position(PGresult *res, int *line, int *col)
 	return false;
 }
 
-static void
+/* Print a file's plan; how many of its steps apply() would refuse. */
+static int
 print_plan(PGresult *res, const char *path)
 {
 	int			i;
+	int			refused = 0;
 
 	printf("%s: plan, %d step%s\n", path, PQntuples(res), PQntuples(res) == 1 ? "" : "s");
 	for (i = 0; i < PQntuples(res); i++)
@@ -930,7 +932,15 @@ print_plan(PGresult *res, const char *path)
 			printf("    estimate: %s\n", PQgetvalue(res, i, 7));
 		if (!PQgetisnull(res, i, 8) && PQgetvalue(res, i, 8)[0])
 			printf("    notes: %s\n", PQgetvalue(res, i, 8));
+		if (!PQgetisnull(res, i, 9))
+		{
+			refused++;
+			printf("    refused: %s\n", PQgetvalue(res, i, 9));
+			if (!PQgetisnull(res, i, 10))
+				printf("    way through: %s\n", PQgetvalue(res, i, 10));
+		}
 	}
+	return refused;
 }
 
 /* Lint the files first, one compact line a finding; how many syntax errors. */
@@ -1002,7 +1012,8 @@ apply_one(PGconn *conn, const Options *o, const Input *input, const char *id,
 		const char *plan_params[3] = {params[0], params[2], params[3]};
 
 		return PQexecParams(conn,
-							"SELECT step, line, col, statement, recipe, run, locks, estimate, notes "
+							"SELECT step, line, col, statement, recipe, run, locks, estimate, notes, "
+							"refused, way_through "
 							"FROM schemashift.plan($1, $2::text[], $3::boolean)",
 							3, NULL, plan_params, NULL, NULL, 0);
 	}
@@ -1020,6 +1031,7 @@ cmd_apply(Options *o, int nargs, char **args)
 	PGconn	   *conn;
 	int			i;
 	int			syntax_errors;
+	int			refused = 0;
 	char	   *approve;
 
 	if (nargs == 0)
@@ -1061,7 +1073,7 @@ cmd_apply(Options *o, int nargs, char **args)
 			die(EXIT_SERVER);
 		}
 		if (o->dry_run)
-			print_plan(res, inputs[i].path);
+			refused += print_plan(res, inputs[i].path);
 		else if (!o->quiet)
 			fprintf(stderr, "%s: %s: applied\n", progname, inputs[i].path);
 		PQclear(res);
@@ -1069,6 +1081,13 @@ cmd_apply(Options *o, int nargs, char **args)
 	}
 	PQfinish(conn);
 	cleanup();
+	if (refused > 0)
+	{
+		/* a plan apply() would stop at must fail the CI job that dry-runs it */
+		cli_error("dry run: apply() would refuse %d statement%s", refused, refused == 1 ? "" : "s");
+		cli_hint("Each refused step says its way through: a recipe option, a rewrite, or --approve.");
+		return EXIT_REFUSED;
+	}
 	return EXIT_CLEAN;
 }
 

@@ -114,7 +114,8 @@ usage(void)
 		   "  -q, --quiet              no summary on standard error\n"
 		   "  -v, --verbose            say how long the throw-away server took to start\n\n");
 	printf("Apply options:\n"
-		   "      --dry-run            print the plan of each file, run nothing\n"
+		   "      --dry-run            print the plan of each file, run nothing; exit 4\n"
+		   "                           when apply() would refuse one of its statements\n"
 		   "      --approve=RULE[:OBJECT]  let a reviewed dangerous statement through; repeatable\n"
 		   "      --expand-type-changes  run column type changes as expand/contract\n\n");
 	printf("Progress options (a database is needed):\n"
@@ -136,7 +137,8 @@ usage(void)
 		   "  -V, --version            output version information, then exit\n"
 		   "  -?, --help               show this help, then exit\n\n");
 	printf("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or\n"
-		   "input error, 3 database or server error; progress: 1 when a job it watched\n"
+		   "input error, 3 database or server error; apply --dry-run: 4 when apply()\n"
+		   "would refuse a statement of the plan; progress: 1 when a job it watched\n"
 		   "failed, was canceled or was interrupted.\n");
 }
 

@@ -301,7 +301,7 @@ my $nrules = $node->safe_psql('postgres', 'SELECT count(*) FROM schemashift.rule
 	{
 		like($help->{out}, qr/^\s+(?:-\S, )?\Q$opt\E\b/m, "--help lists $opt");
 	}
-	like($help->{out}, qr/Exit status: 0 .* 1 findings, 2 usage or\ninput error, 3 database or server error/s,
+	like($help->{out}, qr/Exit status: 0 .* 1 findings, 2 usage or\ninput error, 3 database or server error; apply --dry-run: 4 when apply\(\)\nwould refuse a statement/s,
 		'--help gives the exit statuses');
 	is(run(['-?'])->{out}, $help->{out}, '-? is --help');
 	is(run([ 'lint', '--help' ])->{out}, $help->{out}, 'lint --help is --help');
@@ -1129,6 +1129,22 @@ SKIP:
 	like($r->{err}, qr/approve => array\['ban-drop-column'\]/, 'apply a refused statement: says how to approve it');
 	like($r->{err}, qr/^\Q$a\E\/approve\/V6__drop_note\.sql:2:1: error: /m,
 		'apply a refused statement: reported as file:line:col');
+	# --dry-run of a plan with a step apply() would refuse: printed with its
+	# rules and ways through, every file planned, exit status 4 (not 0)
+	my $before = $ledger->();
+	$r = run_rc('apply --dry-run, a refused statement', 4, [ 'apply', '-d', $conn, '--dry-run',
+		"$a/approve/V6__drop_note.sql", "$a/V4__later.sql" ]);
+	like($r->{out}, qr/^\Q$a\E\/approve\/V6__drop_note\.sql:2:1: step 2: ALTER TABLE accounts DROP COLUMN note\n    recipe: refused \(.*\n(?:    .*\n)*    refused: ban-drop-column\n    way through: .*ban-drop-column/m,
+		'apply --dry-run, a refused statement: the step says it is refused, by which rule, and the way through');
+	like($r->{out}, qr/^\Q$a\E\/V4__later\.sql: plan, 1 step$/m,
+		'apply --dry-run, a refused statement: the files after it are planned too');
+	like($r->{err}, qr/^schemashift: error: dry run: apply\(\) would refuse 1 statement$/m,
+		'apply --dry-run, a refused statement: says so');
+	is($ledger->(), $before, 'apply --dry-run, a refused statement: runs nothing');
+	$r = run_rc('apply --dry-run --approve', 0, [ 'apply', '-d', $conn, '--dry-run',
+		'--approve=ban-drop-column:accounts.note', "$a/approve/V6__drop_note.sql" ]);
+	unlike($r->{out}, qr/^    refused:/m, 'apply --dry-run --approve: nothing refused, status 0');
+
 	$r = run_rc('apply --approve', 0, [ 'apply', '-d', $conn, '--approve=ban-drop-column:accounts.note',
 		"$a/approve/V6__drop_note.sql" ]);
 	is($node->safe_psql('applydb', "SELECT count(*) FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'note'"),
