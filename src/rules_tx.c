@@ -4,8 +4,9 @@
  *		Rules about the script as a sequence: transactions (nesting, an
  *		uncommitted BEGIN, a lock that blocks writes held while a slow
  *		statement runs), timeouts set earlier in the script where a lock
- *		wait or a slow statement would block others, and statements that
- *		cannot be re-run after a partial failure.
+ *		wait or a slow statement would block others (or before any DDL,
+ *		under squawk's lint profile), and statements that cannot be re-run
+ *		after a partial failure.
  *
  * The rules read the transaction state and the timeouts set so far; the
  * engine's phases keep them (engine_phases.c).  The locks a transaction
@@ -563,9 +564,13 @@ squawk_ddl(Node *stmt)
 	}
 }
 
-/* CONCURRENTLY, which a timeout cancels half way */
-static bool
-runs_concurrently(Node *stmt)
+/*
+ * A CONCURRENTLY form: it cannot run in a transaction block, and a timeout
+ * that cancels it half way leaves an INVALID index (or a partition
+ * detached half way) behind.
+ */
+bool
+ss_runs_concurrently(Node *stmt)
 {
 	ListCell   *lc;
 
@@ -613,7 +618,7 @@ check_timeout_squawk(SSContext *cxt, SSRuleId rule, bool chosen, bool *reported)
 		return;
 	ss_report_full(cxt, rule, -1, cxt->stmt_lock_object, cxt->stmt_lock, false,
 				   psprintf("no %s is set before this DDL statement: the squawk profile asks for one before any DDL", name),
-				   runs_concurrently(cxt->stmt) ?
+				   ss_runs_concurrently(cxt->stmt) ?
 				   psprintf("SET %s = 0 (or longer than the statement can take) at the top of the migration: a CONCURRENTLY statement that a timeout cancels leaves an INVALID index (or a partition detached half way) behind.", name) :
 				   NULL);
 	*reported = true;
