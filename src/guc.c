@@ -381,7 +381,7 @@ schemashift_define_gucs(void)
 	 */
 	DefineCustomEnumVariable("schemashift.lint_profile",
 							 "Whose policy lint() follows where a finding's placement is a choice: schemashift or squawk.",
-							 "squawk asks for lock_timeout and statement_timeout before any DDL, as squawk does; schemashift only where a lock wait or a slow statement blocks other sessions.",
+							 "squawk asks for lock_timeout and statement_timeout before any DDL and lets a file of one CONCURRENTLY statement run outside in_transaction's transaction, as squawk does; schemashift asks for the timeouts only where a lock wait or a slow statement blocks other sessions.",
 							 &schemashift_lint_profile,
 							 SS_PROFILE_SCHEMASHIFT,
 							 lint_profile_options,
