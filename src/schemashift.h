@@ -520,9 +520,11 @@ extern bool ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object);
 extern bool ss_drop_column_is_noop(SSContext *cxt, RangeVar *rel,
 								   AlterTableCmd *cmd);
 
+/* the CONCURRENTLY forms (rules_tx.c) */
+extern bool ss_runs_concurrently(Node *stmt);
+
 /* lock helpers (engine.c) */
 extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);
-extern bool ss_runs_concurrently(Node *stmt);
 extern bool ss_drops_relation(ObjectType kind);
 extern HTAB *ss_state_hash(SSContext *cxt, const char *name, Size keysize,
 						   Size entrysize, bool string_keys);
