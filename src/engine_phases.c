@@ -178,10 +178,14 @@ settings_changed(SSContext *cxt)
 {
 	SSSettings *st = script_settings(cxt);
 	SettingSlot *path = effective_slot(st, SETTING_SEARCH_PATH);
+	SettingSlot *lock = effective_slot(st, SETTING_LOCK_TIMEOUT);
+	SettingSlot *statement = effective_slot(st, SETTING_STATEMENT_TIMEOUT);
 
-	cxt->lock_timeout_set = timeout_armed(effective_slot(st, SETTING_LOCK_TIMEOUT));
-	cxt->statement_timeout_set =
-		timeout_armed(effective_slot(st, SETTING_STATEMENT_TIMEOUT));
+	cxt->lock_timeout_set = timeout_armed(lock);
+	cxt->statement_timeout_set = timeout_armed(statement);
+	/* squawk's profile takes an explicit 0 as the script's choice */
+	cxt->lock_timeout_chosen = lock && lock->value;
+	cxt->statement_timeout_chosen = statement && statement->value;
 	ss_set_script_search_path(cxt, path ? path->value : NULL, path != NULL);
 }
 

@@ -34,6 +34,7 @@
 #include "utils/rel.h"
 
 char	   *schemashift_rules_setting = NULL;
+int			schemashift_lint_profile = SS_PROFILE_SCHEMASHIFT;
 int			schemashift_mode = SS_MODE_WARN;
 int			schemashift_lock_timeout = 5000;
 bool		schemashift_progress_notices = true;
@@ -46,6 +47,12 @@ static const struct config_enum_entry mode_options[] = {
 	{"warn", SS_MODE_WARN, false},
 	{"enforce", SS_MODE_ENFORCE, false},
 	{"restore", SS_MODE_RESTORE, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry lint_profile_options[] = {
+	{"schemashift", SS_PROFILE_SCHEMASHIFT, false},
+	{"squawk", SS_PROFILE_SQUAWK, false},
 	{NULL, 0, false}
 };
 
@@ -366,6 +373,21 @@ schemashift_define_gucs(void)
 							 NULL, NULL, NULL);
 
 	define_progress_settings();
+
+	/*
+	 * Not policy either: it moves lint()'s timeout findings, which any role
+	 * can already turn off with lint()'s rules argument; the guard, apply()
+	 * and plan() never read it.
+	 */
+	DefineCustomEnumVariable("schemashift.lint_profile",
+							 "Whose policy lint() follows where a finding's placement is a choice: schemashift or squawk.",
+							 "squawk asks for lock_timeout and statement_timeout before any DDL and lets a file of one CONCURRENTLY statement run outside in_transaction's transaction, as squawk does; schemashift asks for the timeouts only where a lock wait or a slow statement blocks other sessions.",
+							 &schemashift_lint_profile,
+							 SS_PROFILE_SCHEMASHIFT,
+							 lint_profile_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	schemashift_reserve_guc_prefix("schemashift");
 

@@ -205,22 +205,8 @@ recipe_call(Node *stmt, const char *text, SSRuleId rule, const SSRecipe **recipe
 static bool
 runs_in_transaction(Node *stmt)
 {
-	ListCell   *lc;
-
-	if (IsA(stmt, IndexStmt) || IsA(stmt, ReindexStmt) || IsA(stmt, VacuumStmt) ||
-		IsA(stmt, TransactionStmt) ||
-		(IsA(stmt, DropStmt) && ((DropStmt *) stmt)->concurrent))
-		return false;
-	if (IsA(stmt, AlterTableStmt))
-		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
-		{
-			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-			if (cmd->subtype == AT_DetachPartition &&
-				((PartitionCmd *) cmd->def)->concurrent)
-				return false;
-		}
-	return true;
+	return !(IsA(stmt, IndexStmt) || IsA(stmt, ReindexStmt) || IsA(stmt, VacuumStmt) ||
+			 IsA(stmt, TransactionStmt) || ss_runs_concurrently(stmt));
 }
 
 /* The CALLs built from the parse tree and the text, not by a recipe. */

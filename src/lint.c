@@ -1170,10 +1170,12 @@ lint_statement(LintState *st, SSContext *cxt, int n)
 
 /*
  * Lint the whole script: findings go to st->tupstore, or to st->collect.
- * The rules spec (NULL: the session's levels) is validated here.
+ * The rules spec (NULL: the session's levels) is validated here; profile
+ * is whose placement the timeout rules follow (SSLintProfile).
  */
 static void
-lint_script(LintState *st, bool in_transaction, const char *rules_spec)
+lint_script(LintState *st, bool in_transaction, const char *rules_spec,
+			SSLintProfile profile)
 {
 	SSContext	cxt;
 	MemoryContext stmt_cxt;
@@ -1187,6 +1189,7 @@ lint_script(LintState *st, bool in_transaction, const char *rules_spec)
 	st->blocks = ss_blocks_create(st->cxt);
 
 	schemashift_context_init(&cxt, in_transaction, false);
+	cxt.profile = profile;
 	if (rules_spec)
 	{
 		char	   *msg;
@@ -1289,7 +1292,8 @@ schemashift_lint(PG_FUNCTION_ARGS)
 	st.tupstore = rsinfo->setResult;
 	st.tupdesc = rsinfo->setDesc;
 	lint_script(&st, PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1),
-				PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+				PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+				(SSLintProfile) schemashift_lint_profile);
 	return (Datum) 0;
 }
 
@@ -1350,7 +1354,8 @@ schemashift_lint_statements(const char *script, const char *rules_spec,
 
 	memset(&st, 0, sizeof(st));
 	st.script = script;
-	lint_script(&st, false, rules_spec);
+	/* plan() and apply() judge by the default profile, whatever the session's */
+	lint_script(&st, false, rules_spec, SS_PROFILE_SCHEMASHIFT);
 	*nstmts = st.nstmts;
 	return st.collect;
 }

@@ -14,9 +14,17 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
+/*
+ * Under squawk's profile, in_transaction follows squawk's
+ * --assume-in-transaction: a file of one statement is taken to run alone,
+ * outside the migration tool's transaction, as squawk takes it.
+ */
 static void
 report_concurrent_in_transaction(SSContext *cxt, const char *what)
 {
+	if (cxt->profile == SS_PROFILE_SQUAWK && !cxt->explicit_transaction &&
+		cxt->stmt_count == 1)
+		return;
 	ss_report_full(cxt, SS_BAN_CONCURRENT_INDEX_CREATION_IN_TRANSACTION, -1,
 				   cxt->stmt_lock_object, cxt->stmt_lock, false,
 				   psprintf("%s cannot run inside a transaction block: this statement will fail", what),

@@ -4,8 +4,9 @@
  *		Rules about the script as a sequence: transactions (nesting, an
  *		uncommitted BEGIN, a lock that blocks writes held while a slow
  *		statement runs), timeouts set earlier in the script where a lock
- *		wait or a slow statement would block others, and statements that
- *		cannot be re-run after a partial failure.
+ *		wait or a slow statement would block others (or before any DDL,
+ *		under squawk's lint profile), and statements that cannot be re-run
+ *		after a partial failure.
  *
  * The rules read the transaction state and the timeouts set so far; the
  * engine's phases keep them (engine_phases.c).  The locks a transaction
@@ -22,10 +23,13 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_trigger.h"
+#include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_func.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -531,15 +535,111 @@ own_slowness(SSContext *cxt, Node *stmt)
 /* ---------- require-lock-timeout, require-statement-timeout ---------- */
 
 /*
+ * DDL as squawk draws the line (schemashift.lint_profile = squawk): what
+ * log_statement = 'ddl' logs, plus the maintenance commands that lock a
+ * table, minus privileges, security labels and SELECT INTO.
+ */
+static bool
+squawk_ddl(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_LockStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+		case T_TruncateStmt:
+		case T_LoadStmt:
+			return true;
+		case T_VacuumStmt:
+			return ((VacuumStmt *) stmt)->is_vacuumcmd;
+		case T_GrantStmt:
+		case T_GrantRoleStmt:
+		case T_SecLabelStmt:
+		case T_ReassignOwnedStmt:
+		case T_SelectStmt:
+		case T_ExplainStmt:
+			return false;
+		default:
+			return GetCommandLogLevel(stmt) == LOGSTMT_DDL;
+	}
+}
+
+/*
+ * A CONCURRENTLY form: it cannot run in a transaction block, and a timeout
+ * that cancels it half way leaves an INVALID index (or a partition
+ * detached half way) behind.
+ */
+bool
+ss_runs_concurrently(Node *stmt)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			foreach(lc, ((ReindexStmt *) stmt)->params)
+			{
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+					return defGetBoolean(lfirst(lc));
+			}
+			return false;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return true;
+			}
+			return false;
+		default:
+			return false;
+	}
+}
+
+/*
+ * squawk's placement: the first DDL without the timeout set, whatever it
+ * locks.  A value the script set counts even when it is 0, the way to pass
+ * a CONCURRENTLY statement, which a timeout would cancel, leaving an
+ * INVALID index (or a partition detached half way) behind: the hint says
+ * so there instead of asking for a short timeout.
+ */
+static void
+check_timeout_squawk(SSContext *cxt, SSRuleId rule, bool chosen, bool *reported)
+{
+	const char *name = rule == SS_REQUIRE_LOCK_TIMEOUT ? "lock_timeout" : "statement_timeout";
+
+	if (chosen || *reported || !squawk_ddl(cxt->stmt))
+		return;
+	ss_report_full(cxt, rule, -1, cxt->stmt_lock_object, cxt->stmt_lock, false,
+				   psprintf("no %s is set before this DDL statement: the squawk profile asks for one before any DDL", name),
+				   ss_runs_concurrently(cxt->stmt) ?
+				   psprintf("SET %s = 0 (or longer than the statement can take) at the top of the migration: a CONCURRENTLY statement that a timeout cancels leaves an INVALID index (or a partition detached half way) behind.", name) :
+				   NULL);
+	*reported = true;
+}
+
+/*
  * lock_timeout matters where a waiting lock request queues other sessions:
  * a lock that blocks writes on an existing table.  Reported once per
- * script, at the first such statement.
+ * script, at the first such statement (squawk's profile: at the first DDL).
  */
 static void
 check_lock_timeout(SSContext *cxt, List *locks)
 {
 	LockedTable *lt = strongest(locks);
 
+	if (cxt->profile == SS_PROFILE_SQUAWK)
+	{
+		check_timeout_squawk(cxt, SS_REQUIRE_LOCK_TIMEOUT, cxt->lock_timeout_chosen,
+							 &cxt->lock_timeout_reported);
+		return;
+	}
 	if (lt == NULL || cxt->lock_timeout_set || cxt->lock_timeout_reported)
 		return;
 	ss_report_full(cxt, SS_REQUIRE_LOCK_TIMEOUT, -1, lt->name, lt->mode, false,
@@ -561,6 +661,13 @@ check_statement_timeout(SSContext *cxt, const char *slow, List *locks)
 {
 	LockedTable *lt = cxt->held_strongest;
 
+	if (cxt->profile == SS_PROFILE_SQUAWK)
+	{
+		check_timeout_squawk(cxt, SS_REQUIRE_STATEMENT_TIMEOUT,
+							 cxt->statement_timeout_chosen,
+							 &cxt->statement_timeout_reported);
+		return;
+	}
 	if (lt == NULL)
 		lt = strongest(locks);
 	if (slow == NULL || lt == NULL || cxt->statement_timeout_set ||

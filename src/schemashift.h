@@ -182,7 +182,19 @@ typedef enum SSMode
 								 * nothing, audit everything */
 } SSMode;
 
+/*
+ * Whose policy lint() follows where a rule's placement is a policy choice
+ * (schemashift.lint_profile).  Only lint() reads it: the guard, apply() and
+ * plan() always judge by the default.
+ */
+typedef enum SSLintProfile
+{
+	SS_PROFILE_SCHEMASHIFT,		/* where the server makes a finding matter */
+	SS_PROFILE_SQUAWK			/* squawk's placement, for teams replacing it */
+} SSLintProfile;
+
 extern char *schemashift_rules_setting;
+extern int	schemashift_lint_profile;
 extern int	schemashift_mode;
 extern int	schemashift_lock_timeout;
 extern bool schemashift_progress_notices;
@@ -301,6 +313,7 @@ typedef struct SSContext
 	SSLevels	levels;
 	bool		assume_in_transaction;
 	bool		guard;			/* live guard: one statement at a time */
+	SSLintProfile profile;		/* lint() only; the default elsewhere */
 
 	/* where the current statement sits in the script */
 	const char *script;
@@ -332,6 +345,8 @@ typedef struct SSContext
 	int			begin_location; /* location of the open BEGIN */
 	bool		lock_timeout_set;
 	bool		statement_timeout_set;
+	bool		lock_timeout_chosen;	/* set to a value in effect, even 0 */
+	bool		statement_timeout_chosen;
 	bool		lock_timeout_reported;
 	bool		statement_timeout_reported;
 	HTAB	   *held_locks;		/* tables this transaction holds a lock on
@@ -504,6 +519,9 @@ extern bool ss_statement_is_noop(SSContext *cxt, Node *stmt);
 extern bool ss_drop_object_missing(SSContext *cxt, DropStmt *s, Node *object);
 extern bool ss_drop_column_is_noop(SSContext *cxt, RangeVar *rel,
 								   AlterTableCmd *cmd);
+
+/* the CONCURRENTLY forms (rules_tx.c) */
+extern bool ss_runs_concurrently(Node *stmt);
 
 /* lock helpers (engine.c) */
 extern LOCKMODE ss_statement_lock(SSContext *cxt, Node *stmt, RangeVar **target);

@@ -132,6 +132,7 @@ typedef struct Options
 	bool		formats_from_cli;
 	Level		fail_on;
 	char	   *rules;
+	char	   *profile;		/* schemashift.lint_profile, or NULL */
 	char	  **excludes;
 	int			nexcludes;
 	char	   *changed_since;

@@ -463,6 +463,25 @@ check_rules_spec(PGconn *conn, const char *spec)
 	PQclear(res);
 }
 
+/*
+ * --profile: for the session, before any transaction (a SET inside one
+ * that is rolled back would not last); lint() reads it, apply() never.
+ */
+static void
+set_lint_profile(PGconn *conn, const char *profile)
+{
+	const char *params[1] = {profile};
+	PGresult   *res;
+
+	if (profile == NULL)
+		return;
+	res = PQexecParams(conn, "SELECT pg_catalog.set_config('schemashift.lint_profile', $1, false)",
+					   1, NULL, params, NULL, NULL, 0);
+	if (!result_ok(res))
+		server_error(conn, res, "--profile");
+	PQclear(res);
+}
+
 static void
 store_finding(Finding *f, PGresult *res, int row, int col0)
 {
@@ -773,6 +792,7 @@ build_report(PGconn *conn, Options *o, Input *inputs, int n)
 		}
 	}
 	check_rules_spec(conn, o->rules);
+	set_lint_profile(conn, o->profile);
 	report->tool_version = SCHEMASHIFT_VERSION;
 	report->server_version = server_version(conn);
 	report->fail_on = o->fail_on;

@@ -37,7 +37,8 @@ enum
 	OPT_APPROVE,
 	OPT_EXPAND_TYPE_CHANGES,
 	OPT_WAIT,
-	OPT_INTERVAL
+	OPT_INTERVAL,
+	OPT_PROFILE
 };
 
 #define SHORT_OPTIONS "f:r:x:qvd:h:p:U:V"
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
 	{"format", required_argument, NULL, 'f'},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"rules", required_argument, NULL, 'r'},
+	{"profile", required_argument, NULL, OPT_PROFILE},
 	{"exclude", required_argument, NULL, 'x'},
 	{"changed-since", required_argument, NULL, OPT_CHANGED_SINCE},
 	{"in-transaction", no_argument, NULL, OPT_IN_TRANSACTION},
@@ -104,6 +106,8 @@ usage(void)
 		   "      --fail-on=LEVEL      exit 1 on findings at or above LEVEL: error (default),\n"
 		   "                           warning or info\n"
 		   "  -r, --rules=SPEC         rule levels, e.g. \"prefer-text-field=off,ban-drop-column=warning\"\n"
+		   "      --profile=PROFILE    whose policy places the timeout findings: schemashift\n"
+		   "                           (default) or squawk (before any DDL, as squawk does)\n"
 		   "  -x, --exclude=GLOB       skip files whose path or name matches GLOB; repeatable\n"
 		   "      --changed-since=REF  only files added or changed since the git commit REF\n"
 		   "      --in-transaction     the files run inside a transaction block\n"
@@ -191,6 +195,20 @@ set_fail_on(Options *o, const char *v)
 	return true;
 }
 
+/* the values of schemashift.lint_profile */
+static bool
+set_profile(Options *o, const char *v)
+{
+	if (strcmp(v, "schemashift") != 0 && strcmp(v, "squawk") != 0)
+	{
+		cli_error("invalid --profile \"%s\"", v);
+		cli_hint("Valid profiles are schemashift and squawk.");
+		return false;
+	}
+	o->profile = pg_strdup_or_die(v);
+	return true;
+}
+
 static bool
 add_format(Options *o, const char *spec)
 {
@@ -272,8 +290,8 @@ push(char ***array, int *n, const char *value)
 /* ---------- .schemashift.conf ---------- */
 
 static const char *const config_keys[] = {
-	"rules", "fail-on", "exclude", "format", "in-transaction", "replay",
-	"color", "dbname", "interval", NULL
+	"rules", "profile", "fail-on", "exclude", "format", "in-transaction",
+	"replay", "color", "dbname", "interval", NULL
 };
 
 static char *
@@ -308,6 +326,8 @@ config_setting(Options *o, const char *key, const char *value,
 
 	if (strcmp(key, "rules") == 0)
 		o->rules = pg_strdup_or_die(value);
+	else if (strcmp(key, "profile") == 0)
+		ok = set_profile(o, value);
 	else if (strcmp(key, "fail-on") == 0)
 		ok = set_fail_on(o, value);
 	else if (strcmp(key, "exclude") == 0)
@@ -339,7 +359,7 @@ config_setting(Options *o, const char *key, const char *value,
 		if (s)
 			cli_hint("Did you mean \"%s\"?", s);
 		else
-			cli_hint("The keys are rules, fail-on, exclude, format, in-transaction, replay, color, dbname and interval.");
+			cli_hint("The keys are rules, profile, fail-on, exclude, format, in-transaction, replay, color, dbname and interval.");
 		return false;
 	}
 	if (!ok)
@@ -529,6 +549,9 @@ command_option(Options *o, int c, char *arg, OptionsSeen *seen)
 		case 'r':
 			o->rules = arg;
 			break;
+		case OPT_PROFILE:
+			seen->lint = true;
+			return set_profile(o, arg) ? -1 : EXIT_USAGE;
 		case 'x':
 			push(&o->excludes, &o->nexcludes, arg);
 			break;

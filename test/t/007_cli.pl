@@ -294,7 +294,7 @@ my $nrules = $node->safe_psql('postgres', 'SELECT count(*) FROM schemashift.rule
 	{
 		like($help->{out}, qr/^\Q$group\E$/m, "--help has the group \"$group\"");
 	}
-	for my $opt (qw(--format --fail-on --rules --exclude --changed-since --in-transaction
+	for my $opt (qw(--format --fail-on --rules --profile --exclude --changed-since --in-transaction
 		--replay --stdin-filename --color --quiet --verbose --dry-run --approve
 		--expand-type-changes --dbname --host --port --username --tmp --pg-bindir --pg-config
 		--config --no-config --version --help))
@@ -777,6 +777,21 @@ PY
 	is_deeply(json_rules($r->{out}), ['tx/V1__concurrently.sql:3:ban-concurrent-index-creation-in-transaction',
 		'tx/V1__concurrently.sql:3:prefer-robust-stmts'],
 		'--in-transaction: CONCURRENTLY in a transaction block will fail');
+
+	# --profile squawk: the timeouts before any DDL, as squawk places them,
+	# and a lone CONCURRENTLY statement allowed under --in-transaction
+	spew("$work/profile/V1__comment.sql", "COMMENT ON TABLE accounts IS 'accounts';\n");
+	spew("$work/profile/V2__lone.sql", "CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_email ON accounts (email);\n");
+	$r = run_rc('without --profile', 1, [ 'lint', @node, '-f', 'json', '--in-transaction', 'profile' ]);
+	is_deeply(json_rules($r->{out}), ['profile/V2__lone.sql:1:ban-concurrent-index-creation-in-transaction'],
+		'without --profile: no timeout before COMMENT ON, the lone CONCURRENTLY fails in the transaction');
+	$r = run_rc('--profile=squawk', 0, [ 'lint', @node, '-f', 'json', '--in-transaction', '--profile=squawk', 'profile' ]);
+	is_deeply(json_rules($r->{out}), [ 'profile/V1__comment.sql:1:require-lock-timeout',
+		'profile/V1__comment.sql:1:require-statement-timeout', 'profile/V2__lone.sql:1:require-lock-timeout',
+		'profile/V2__lone.sql:1:require-statement-timeout' ],
+		'--profile=squawk: both timeouts at the first DDL of each file, the lone CONCURRENTLY runs alone');
+	$r = run_rc('bad --profile', 2, [ 'lint', @node, '--profile=flyway', 'profile' ]);
+	like($r->{err}, qr/invalid --profile "flyway".*\n.*schemashift and squawk/, 'bad --profile: names the valid ones');
 }
 
 # --changed-since: a git repository made here; one file changed, one added
@@ -872,6 +887,12 @@ EOF
 	$r = run_rc('--config=FILE', 1, [ 'lint', @node, '--config=other.conf', '--rules=prefer-timestamp-tz=info', 'm/V1__warn.sql' ], cwd => $c);
 	is_deeply(json_rules($r->{out}), ['m/V1__warn.sql:1:prefer-timestamp-tz'],
 		'--config=FILE instead of .schemashift.conf (in-transaction = yes: no prefer-robust-stmts)');
+
+	spew("$c/sq/.schemashift.conf", "profile = squawk\nformat = json\n");
+	spew("$c/sq/V1__comment.sql", "COMMENT ON TABLE w IS 'w';\n");
+	$r = run_rc('profile = squawk', 0, [ 'lint', @node, 'V1__comment.sql' ], cwd => "$c/sq");
+	is_deeply(json_rules($r->{out}), [ 'V1__comment.sql:1:require-lock-timeout', 'V1__comment.sql:1:require-statement-timeout' ],
+		'profile = squawk in the file: the timeouts before any DDL');
 
 	spew("$c/bad/.schemashift.conf", "# a typo must not pass CI\nfail-on = warning\nfial-on = error\n");
 	$r = run_rc('an unknown key', 2, [ 'lint', @node, '.' ], cwd => "$c/bad");
