@@ -138,6 +138,8 @@ def keyed_target(sql, keys):
                 terms.append([])
             else:
                 terms[-1].append(x)
+    if terms is None:           # the WHERE of a subquery only
+        return None
     fixed = {fixed_column(term) for term in terms} - {None}
     for rel, ks in (keys or {}).items():
         if ident(rel.split(".", 1)[1]) == target and any(set(k) <= fixed for k in ks):
