@@ -60,19 +60,61 @@ DROP FUNCTION txf_trgfn() CASCADE;
 SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'txf_child'::regclass
  ORDER BY mode;
 ROLLBACK;
--- reported once, at the first slow statement, not at the cheap one before
+-- reported at every slow statement (each is a wait of its own to move out
+-- of the transaction), not at the cheap one before, naming the statement
+-- and the line that took the lock
 SELECT * FROM txf($$
 ALTER TABLE txf_child ADD COLUMN a bigint;
 ALTER TABLE txf_child ADD COLUMN b bigint;
 INSERT INTO txf_other SELECT id FROM txf_child;
 UPDATE txf_child SET a = 1;
 $$);
--- rows picked through an index are not a batch (a join, UPDATE ... FROM,
+-- rows picked by the primary key are not a batch (a join, UPDATE ... FROM,
 -- above, is)
 SELECT * FROM txf($$
 ALTER TABLE txf_child ADD COLUMN a bigint;
 UPDATE txf_child SET a = 1 WHERE id = 5;
 DELETE FROM txf_child WHERE id IN (1, 2);
+$$);
+-- Item 3: an UPDATE or DELETE whose WHERE fixes every column of a unique
+-- index (or the primary key) by equality to constants reads a few rows
+-- through it, whatever the table's size: neither a batch nor a scan.  Part
+-- of a unique key, a column of a non-unique index or of none picks any
+-- number of rows, and both rules report it
+CREATE TABLE txf_env (id bigint PRIMARY KEY, org bigint, slug text, status text,
+                      title text, UNIQUE (org, slug));
+CREATE INDEX txf_env_status_idx ON txf_env (status);
+INSERT INTO txf_env SELECT g, g / 3, 's' || g % 3, 'done', 't' FROM generate_series(1, 20000) g;
+ANALYZE txf_env;
+CREATE FUNCTION txk(script text)
+RETURNS TABLE (stmt int, rule text, object text)
+LANGUAGE sql AS $$
+  SELECT statement, rule, object FROM schemashift.lint(script, true)
+   WHERE rule IN ('exclusive-lock-held-across-statements', 'unbatched-backfill')
+   ORDER BY statement, rule
+$$;
+SELECT * FROM txk($$
+ALTER TABLE txf_env ADD COLUMN a bigint;
+UPDATE txf_env SET title = 'x' WHERE id = 5;
+UPDATE txf_env SET title = 'x' WHERE org = 1 AND slug = 'prod';
+DELETE FROM txf_env WHERE slug IN ('dev', 'prod') AND org = 2::bigint AND title = 't';
+UPDATE txf_env e SET title = 'x' WHERE e.id = -1 RETURNING id;
+UPDATE txf_env SET title = 'x' WHERE slug = 'prod';
+UPDATE txf_env SET title = 'x' WHERE status = 'aborted';
+DELETE FROM txf_env WHERE title = 'x';
+UPDATE txf_env SET title = 'x' WHERE id = org;
+$$);
+-- the server agrees: the key is read through its index, part of it is not
+EXPLAIN (COSTS OFF) UPDATE txf_env SET title = 'x' WHERE org = 1 AND slug = 'prod';
+EXPLAIN (COSTS OFF) UPDATE txf_env SET title = 'x' WHERE slug = 'prod';
+-- a batch by key range is the batched backfill itself
+SELECT * FROM txk($$UPDATE txf_env SET title = 'x' WHERE id BETWEEN 1 AND 5000;$$);
+-- a materialized view made WITH NO DATA runs no query; its REFRESH does,
+-- over the existing table, though the script made the view
+SELECT * FROM txf($$
+ALTER TABLE txf_child ADD COLUMN a bigint;
+CREATE MATERIALIZED VIEW txf_mv AS SELECT id FROM txf_child WITH NO DATA;
+REFRESH MATERIALIZED VIEW txf_mv;
 $$);
 -- waits: pg_sleep, and a lock on another table while holding one
 SELECT * FROM txf($$
@@ -138,5 +180,6 @@ $$, false);
 
 DROP TYPE txf_mood;
 DROP FUNCTION txf(text, boolean);
-DROP TABLE txf_child, txf_parent, txf_other;
+DROP FUNCTION txk(text);
+DROP TABLE txf_child, txf_parent, txf_other, txf_env;
 DROP FUNCTION txf_trgfn();

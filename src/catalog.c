@@ -1298,6 +1298,57 @@ ss_columns_have_index(Oid relid, List *colnames)
 	return found;
 }
 
+/*
+ * Do the named columns include every key column of a valid unique index of
+ * relid (the primary key is one) without a predicate or expressions?  Rows
+ * fixed by equality on all of them are at most one per combination of
+ * values, found through that index.
+ */
+bool
+ss_columns_fix_unique_key(Oid relid, List *colnames)
+{
+	Relation	indrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (!OidIsValid(relid) || colnames == NIL)
+		return false;
+	indrel = table_open(IndexRelationId, AccessShareLock);
+	scan = scan_by_oid(indrel, IndexIndrelidIndexId, &key, Anum_pg_index_indrelid, relid);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		int			k;
+
+		if (!idx->indisunique || !idx->indisvalid ||
+			!heap_attisnull(tup, Anum_pg_index_indpred, NULL))
+			continue;
+		found = true;
+		for (k = 0; found && k < idx->indnkeyatts; k++)
+		{
+			AttrNumber	att = idx->indkey.values[k];
+			ListCell   *lc;
+
+			found = false;
+			if (att == InvalidAttrNumber)	/* an expression */
+				break;
+			foreach(lc, colnames)
+			{
+				if (get_attnum(relid, strVal(lfirst(lc))) == att)
+				{
+					found = true;
+					break;
+				}
+			}
+		}
+	}
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+	return found;
+}
+
 /* ---------- what DROP OWNED and ALTER ... ALL IN TABLESPACE reach ---------- */
 
 /* Keep the alphabetically first name seen in *first. */

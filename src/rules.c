@@ -284,7 +284,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"UPDATE or DELETE over an existing table in a single statement",
 		"updating or deleting many rows in one statement locks them all until commit and bloats the table",
 		"Backfill in batches of a few thousand rows by key range, committing after each batch.",
-		"One big UPDATE holds a row lock on every row it touched until it commits (writers of those rows wait), generates WAL and dead tuples all at once, and cannot be resumed if it fails.",
+		"One big UPDATE holds a row lock on every row it touched until it commits (writers of those rows wait), generates WAL and dead tuples all at once, and cannot be resumed if it fails. Rows picked by equality to constants on every column of a unique index (or the primary key) are a few index lookups and are not reported; equality on other columns, indexed or not, can pick any number of rows and read the whole table to find them.",
 		"UPDATE users SET email_normalized = lower(email);",
 		"-- batches by key, each in its own transaction:\nUPDATE users SET email_normalized = lower(email) WHERE id BETWEEN 1 AND 5000;", SS_SIZE_LOCK, .family = SS_FAMILY_LOCK},
 	[SS_EXCLUSIVE_LOCK_HELD_ACROSS_STATEMENTS] = {
@@ -292,7 +292,7 @@ const SSRule schemashift_rules[SS_NUM_RULES] = {
 		"a slow statement runs while the transaction holds a lock that blocks writes (or reads) on an existing table",
 		"this statement is slow while the transaction still holds a lock taken earlier that blocks the table: it stays blocked until commit",
 		"Commit right after the statement that takes the ACCESS EXCLUSIVE lock, or move the slow statements into their own transaction.",
-		"A lock is held until the end of the transaction. A slow statement (a scan, a rewrite, an index build, a batch of rows, a wait) that runs after a statement locked an existing table (ALTER TABLE, DROP INDEX, DROP TRIGGER, LOCK TABLE...) extends the time nobody can write it, or read it under ACCESS EXCLUSIVE. Cheap catalog-only statements in between do not count.",
+		"A lock is held until the end of the transaction. A slow statement (a scan, a rewrite, an index build, a batch of rows, a wait) that runs after a statement locked an existing table (ALTER TABLE, DROP INDEX, DROP TRIGGER, LOCK TABLE...) extends the time nobody can write it, or read it under ACCESS EXCLUSIVE. Cheap statements in between do not count: catalog-only changes, and an UPDATE or DELETE of rows picked by every column of a unique key. Each slow statement is reported, naming the locked table and the line that took the lock: each is a wait of its own to move out of the transaction.",
 		"BEGIN;\nALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = '';\nCOMMIT;",
 		NULL, .family = SS_FAMILY_SCRIPT},
 	[SS_REQUIRE_LOCK_TIMEOUT] = {

@@ -420,45 +420,103 @@ check_table_schema(SSContext *cxt, Node *stmt)
 
 /* ---------- whole-table UPDATE and DELETE ---------- */
 
-/* Does the WHERE clause pick rows by equality (col = value, col IN (...))? */
+/* A constant: a literal, possibly cast ('x'::text::"Role", -1) */
 static bool
-where_has_equality(Node *where)
+is_constant(Node *n)
 {
-	check_stack_depth();
+	if (n == NULL)
+		return false;
+	if (IsA(n, TypeCast))
+		return is_constant(((TypeCast *) n)->arg);
+	if (IsA(n, A_Expr) && ((A_Expr *) n)->kind == AEXPR_OP &&
+		((A_Expr *) n)->lexpr == NULL)
+		return is_constant(((A_Expr *) n)->rexpr);
+	return IsA(n, A_Const);
+}
+
+/* col = constant, constant = col, col IN (constants): the column's name */
+static String *
+fixed_column(A_Expr *e)
+{
+	Node	   *col = NULL;
+
+	if (e->kind == AEXPR_IN && IsA(e->rexpr, List))
+	{
+		ListCell   *lc;
+
+		foreach(lc, (List *) e->rexpr)
+		{
+			if (!is_constant(lfirst(lc)))
+				return NULL;
+		}
+		col = e->lexpr;
+	}
+	else if (e->kind == AEXPR_OP && list_length(e->name) == 1 &&
+			 strcmp(strVal(linitial(e->name)), "=") == 0)
+		col = is_constant(e->rexpr) ? e->lexpr :
+			is_constant(e->lexpr) ? e->rexpr : NULL;
+	if (col == NULL || !IsA(col, ColumnRef) ||
+		!IsA(llast(((ColumnRef *) col)->fields), String))
+		return NULL;
+	return llast(((ColumnRef *) col)->fields);
+}
+
+/*
+ * Does the WHERE clause fix, by equality to constants (alone or ANDed with
+ * more), every column of a unique index or the primary key of relid?  The
+ * rows are then found through that index, a handful whatever the table's
+ * size.  Anything else (a column of no index, of a non-unique one, part of
+ * a unique key) can mean any number of rows, and a scan of them.
+ */
+bool
+ss_where_fixes_key(Oid relid, Node *where)
+{
+	List	   *fixed = NIL;
+	List	   *terms;
+	ListCell   *lc;
+
+	if (where == NULL || !OidIsValid(relid))
+		return false;
+	terms = IsA(where, BoolExpr) && ((BoolExpr *) where)->boolop == AND_EXPR ?
+		((BoolExpr *) where)->args : list_make1(where);
+	foreach(lc, terms)
+	{
+		String	   *col = IsA(lfirst(lc), A_Expr) ? fixed_column(lfirst(lc)) : NULL;
+
+		if (col)
+			fixed = lappend(fixed, col);
+	}
+	return ss_columns_fix_unique_key(relid, fixed);
+}
+
+/*
+ * Does the WHERE clause pick one batch by a key range: BETWEEN, or both
+ * ends (id >= a AND id < b)?  That is the batched backfill itself.
+ */
+static bool
+where_is_range(Node *where)
+{
+	ListCell   *lc;
+	int			bounds = 0;
+
 	if (where == NULL)
 		return false;
 	if (IsA(where, A_Expr))
-	{
-		A_Expr	   *e = (A_Expr *) where;
-
-		if (e->kind == AEXPR_IN || e->kind == AEXPR_BETWEEN ||
-			e->kind == AEXPR_BETWEEN_SYM)
-			return true;
-		/* col = other_col joins (UPDATE ... FROM): it picks no rows */
-		if (e->kind == AEXPR_OP && list_length(e->name) == 1 &&
-			strcmp(strVal(linitial(e->name)), "=") == 0)
-			return !(IsA(e->lexpr, ColumnRef) && IsA(e->rexpr, ColumnRef));
+		return ((A_Expr *) where)->kind == AEXPR_BETWEEN ||
+			((A_Expr *) where)->kind == AEXPR_BETWEEN_SYM;
+	if (!IsA(where, BoolExpr) || ((BoolExpr *) where)->boolop != AND_EXPR)
 		return false;
-	}
-	if (IsA(where, BoolExpr) && ((BoolExpr *) where)->boolop == AND_EXPR)
+	foreach(lc, ((BoolExpr *) where)->args)
 	{
-		ListCell   *lc;
-		int			bounds = 0;
+		A_Expr	   *e = lfirst(lc);
 
-		foreach(lc, ((BoolExpr *) where)->args)
-		{
-			A_Expr	   *e = lfirst(lc);
-
-			if (where_has_equality(lfirst(lc)))
-				return true;
-			/* a key range with both ends: id >= a AND id < b */
-			if (IsA(e, A_Expr) && e->kind == AEXPR_OP && list_length(e->name) == 1 &&
-				strchr("<>", strVal(linitial(e->name))[0]) != NULL)
-				bounds++;
-		}
-		return bounds >= 2;
+		if (where_is_range(lfirst(lc)))
+			return true;
+		if (IsA(e, A_Expr) && e->kind == AEXPR_OP && list_length(e->name) == 1 &&
+			strchr("<>", strVal(linitial(e->name))[0]) != NULL)
+			bounds++;
 	}
-	return false;
+	return bounds >= 2;
 }
 
 /*
@@ -489,7 +547,8 @@ check_backfill(SSContext *cxt, Node *stmt)
 		rv = ((DeleteStmt *) stmt)->relation;
 		where = ((DeleteStmt *) stmt)->whereClause;
 	}
-	if (where_has_equality(where) || ss_relation_is_new(cxt, rv) ||
+	if (ss_relation_is_new(cxt, rv) || where_is_range(where) ||
+		ss_where_fixes_key(ss_lookup_relation(cxt, rv), where) ||
 		table_is_small(ss_lookup_relation(cxt, rv)))
 		return;
 	ss_report(cxt, SS_UNBATCHED_BACKFILL, -1, ss_relation_name(rv),

@@ -57,18 +57,22 @@ typedef struct SSLockedTable
 	char		name[LOCKED_NAME_LEN];	/* hash key: as findings name it */
 	LOCKMODE	mode;
 	int			stmt;			/* the statement that took the lock */
+	int			offset;			/* where it starts in the script */
+	int			line;			/* its line, once counted, else 0 */
 } SSLockedTable;
 
 typedef SSLockedTable LockedTable;
 
 static LockedTable *
-new_locked(const char *name, LOCKMODE mode, int stmt)
+new_locked(SSContext *cxt, const char *name, LOCKMODE mode)
 {
 	LockedTable *lt = palloc(sizeof(LockedTable));
 
 	strlcpy(lt->name, name, LOCKED_NAME_LEN);
 	lt->mode = mode;
-	lt->stmt = stmt;
+	lt->stmt = cxt->stmt_number;
+	lt->offset = cxt->stmt_offset;
+	lt->line = 0;
 	return lt;
 }
 
@@ -96,11 +100,11 @@ add_lock(SSContext *cxt, List *locks, Oid relid, LOCKMODE mode)
 	if (!OidIsValid(relid) || ss_relid_is_new(relid))
 		return locks;
 	return lappend(locks,
-				   new_locked(RelationIsVisible(relid) ?
+				   new_locked(cxt, RelationIsVisible(relid) ?
 							  quote_identifier(get_rel_name(relid)) :
 							  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 														 get_rel_name(relid)),
-							  mode, cxt->stmt_number));
+							  mode));
 }
 
 /*
@@ -123,7 +127,7 @@ add_lock_rv(SSContext *cxt, List *locks, RangeVar *rv, LOCKMODE mode)
 		(cxt->memo_rv == rv && cxt->memo_script &&
 		 cxt->memo_script->state != SS_SCRIPT_CATALOG))
 		return locks;
-	return lappend(locks, new_locked(ss_relation_name(rv), mode, cxt->stmt_number));
+	return lappend(locks, new_locked(cxt, ss_relation_name(rv), mode));
 }
 
 /* Does the transaction hold a lock that blocks writes on the table? */
@@ -351,50 +355,6 @@ ss_note_finding(SSContext *cxt, SSRuleId rule)
 		cxt->stmt_slow = slow_rule_says(rule);
 }
 
-/*
- * Does a WHERE clause pick its rows through an index of relid: col = value
- * or col IN (...) on a column an index leads with, alone or ANDed with
- * more?  A join condition (col = other_col) picks nothing by itself.
- */
-static bool
-where_uses_index(Oid relid, Node *where)
-{
-	check_stack_depth();
-	if (where == NULL)
-		return false;
-	if (IsA(where, A_Expr))
-	{
-		A_Expr	   *e = (A_Expr *) where;
-		ColumnRef  *col;
-
-		if (!(e->kind == AEXPR_IN ||
-			  (e->kind == AEXPR_OP && list_length(e->name) == 1 &&
-			   strcmp(strVal(linitial(e->name)), "=") == 0)))
-			return false;
-		if (IsA(e->lexpr, ColumnRef) && !IsA(e->rexpr, ColumnRef))
-			col = (ColumnRef *) e->lexpr;
-		else if (IsA(e->rexpr, ColumnRef) && !IsA(e->lexpr, ColumnRef) &&
-				 e->kind == AEXPR_OP)
-			col = (ColumnRef *) e->rexpr;
-		else
-			return false;
-		if (!IsA(llast(col->fields), String))
-			return false;
-		return ss_columns_have_index(relid, list_make1(llast(col->fields)));
-	}
-	if (IsA(where, BoolExpr) && ((BoolExpr *) where)->boolop == AND_EXPR)
-	{
-		ListCell   *lc;
-
-		foreach(lc, ((BoolExpr *) where)->args)
-		{
-			if (where_uses_index(relid, lfirst(lc)))
-				return true;
-		}
-	}
-	return false;
-}
-
 /* Does the walked tree read an existing relation?  *name: the first. */
 static bool
 reads_existing_walker(Node *node, void *arg)
@@ -443,13 +403,17 @@ sleeps(SelectStmt *s)
 	return false;
 }
 
-/* An UPDATE or DELETE that does not pick its rows through an index. */
+/*
+ * An UPDATE or DELETE that does not pick its rows by a unique key: by
+ * equality on other columns, indexed or not, it changes any number of rows
+ * and may read the whole table (ss_where_fixes_key).
+ */
 static const char *
 dml_slowness(SSContext *cxt, RangeVar *rv, Node *where, List *from)
 {
 	if (ss_relation_is_new(cxt, rv))
 		return NULL;
-	if (from == NIL && where_uses_index(ss_lookup_relation(cxt, rv), where))
+	if (from == NIL && ss_where_fixes_key(ss_lookup_relation(cxt, rv), where))
 		return NULL;
 	return "changes a batch of rows";
 }
@@ -483,7 +447,9 @@ own_slowness(SSContext *cxt, Node *stmt)
 			return reads_existing(cxt, ((InsertStmt *) stmt)->selectStmt) ?
 				"copies rows of an existing table" : NULL;
 		case T_CreateTableAsStmt:
-			return reads_existing(cxt, ((CreateTableAsStmt *) stmt)->query) ?
+			/* WITH NO DATA runs no query: a later REFRESH does */
+			return !((CreateTableAsStmt *) stmt)->into->skipData &&
+				reads_existing(cxt, ((CreateTableAsStmt *) stmt)->query) ?
 				"reads a whole table" : NULL;
 		case T_SelectStmt:
 			if (sleeps((SelectStmt *) stmt))
@@ -494,8 +460,9 @@ own_slowness(SSContext *cxt, Node *stmt)
 		case T_ReindexStmt:
 			return "rebuilds indexes";
 		case T_RefreshMatViewStmt:
-			return !ss_relation_is_new(cxt, ((RefreshMatViewStmt *) stmt)->relation) ?
-				"refreshes a materialized view" : NULL;
+			/* it runs the view's query: over existing tables even when the
+			 * script made the view */
+			return "refreshes a materialized view";
 		case T_AlterTableStmt:
 			{
 				ListCell   *lc;
@@ -725,7 +692,6 @@ forget_held_locks(SSContext *cxt)
 		hash_destroy(cxt->held_locks);
 	cxt->held_locks = NULL;
 	cxt->held_strongest = NULL;
-	cxt->held_lock_reported = false;
 }
 
 /* The statement's locks are held until the transaction ends. */
@@ -749,6 +715,8 @@ remember_held_locks(SSContext *cxt, List *locks)
 		{
 			held->mode = lt->mode;
 			held->stmt = lt->stmt;
+			held->offset = lt->offset;
+			held->line = 0;
 		}
 		if (cxt->held_strongest == NULL || held->mode > cxt->held_strongest->mode)
 			cxt->held_strongest = held;
@@ -794,30 +762,45 @@ held_beyond(SSContext *cxt, List *locks)
 	return best;
 }
 
+/* The line of the statement that took a held lock, counted once. */
+static int
+held_line(SSContext *cxt, LockedTable *lt)
+{
+	const char *p;
+
+	if (lt->line == 0 && cxt->script != NULL)
+	{
+		lt->line = 1;
+		for (p = cxt->script; (p = memchr(p, '\n', cxt->script + lt->offset - p)) != NULL; p++)
+			lt->line++;
+	}
+	return lt->line;
+}
+
 /*
  * A slow statement while the transaction holds a lock that blocks writes
  * (or reads) on an existing table, taken by an earlier statement: the
  * table stays blocked for the whole of it.  Not when the statement locks
- * that table as strongly itself (its own findings say so).  Reported once
- * per transaction, at the first such statement, naming the table.
+ * that table as strongly itself (its own findings say so).  Reported at
+ * every such statement, each one a wait of its own to move out of the
+ * transaction, naming the table and where its lock was taken.
  */
 static void
 check_held_lock(SSContext *cxt, const char *slow, List *locks)
 {
 	LockedTable *lt;
 
-	if (slow == NULL || cxt->held_lock_reported ||
-		(lt = held_beyond(cxt, locks)) == NULL)
+	if (slow == NULL || (lt = held_beyond(cxt, locks)) == NULL)
 		return;
 	ss_report_full(cxt, SS_EXCLUSIVE_LOCK_HELD_ACROSS_STATEMENTS, -1, lt->name,
 				   lt->mode, false,
-				   psprintf("this statement %s while the transaction still holds %s on table %s, taken by statement %d: %s until commit",
+				   psprintf("this statement %s while the transaction still holds %s on table %s, taken by statement %d at line %d: %s until commit",
 							slow, ss_lock_name(lt->mode), lt->name, lt->stmt,
+							held_line(cxt, lt),
 							lt->mode == AccessExclusiveLock ?
 							"nobody can read or write the table" :
 							"nobody can write to the table"),
 				   NULL);
-	cxt->held_lock_reported = true;
 }
 
 /*

@@ -352,7 +352,6 @@ typedef struct SSContext
 	HTAB	   *held_locks;		/* tables this transaction holds a lock on
 								 * that blocks writes, by name (rules_tx.c) */
 	struct SSLockedTable *held_strongest;	/* the strongest of them */
-	bool		held_lock_reported;
 	HTAB	   *created_relations;	/* SSScriptRelation by schema and name */
 	List	   *script_path;	/* schema names of the script's own SET
 								 * search_path, or NIL: the session's */
@@ -473,6 +472,8 @@ extern Node *ss_check_constraint_expr(Oid relid, const char *conname);
 extern Node *ss_cook_check(Oid relid, Node *raw_expr);
 extern Relation ss_open_nowait(Oid relid);
 extern bool ss_columns_have_index(Oid relid, List *colnames);
+extern bool ss_columns_fix_unique_key(Oid relid, List *colnames);
+extern bool ss_where_fixes_key(Oid relid, Node *where);
 extern List *ss_index_column_lists(Oid relid);
 extern bool ss_relation_has_foreign_key(Oid relid);
 extern char *ss_typename_last(TypeName *tn);

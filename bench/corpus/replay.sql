@@ -63,6 +63,9 @@ CREATE TABLE bench.gt (
     dropped_columns text[], -- columns of old tables gone
     scanned text[],         -- old tables scanned (seq or index scans); NULL when not observable
     indexed text[],         -- old tables that got a new index
+    keys jsonb,             -- {"schema.rel": [["col", ...], ...]}: the unique keys (unique
+                            -- indexes without predicate or expression, the primary key) of
+                            -- each scanned table, for score.py's rows picked by key
     PRIMARY KEY (file_no, statement));
 
 CREATE TYPE bench.rel AS (
@@ -154,6 +157,22 @@ BEGIN
                 ON t.relid OPERATOR(pg_catalog.=) y.indrelid
               WHERE y.relid NOT IN (SELECT relid FROM pg_catalog.unnest(b))
               ORDER BY 1);
+    UPDATE bench.gt g SET keys = (
+        SELECT pg_catalog.jsonb_object_agg(t.name, coalesce((
+            SELECT pg_catalog.jsonb_agg(ARRAY(
+                       SELECT a.attname::text
+                       FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n)
+                       JOIN pg_catalog.pg_attribute a
+                         ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                        AND a.attnum OPERATOR(pg_catalog.=) k.att
+                       WHERE k.n OPERATOR(pg_catalog.<=) i.indnkeyatts ORDER BY k.n))
+            FROM pg_catalog.pg_index i
+            WHERE i.indrelid OPERATOR(pg_catalog.=) t.relid AND i.indisunique AND i.indisvalid
+              AND i.indpred IS NULL AND i.indexprs IS NULL), '[]'))
+        FROM pg_catalog.unnest(b) t
+        WHERE t.name OPERATOR(pg_catalog.=) ANY (g.scanned))
+    WHERE g.file_no OPERATOR(pg_catalog.=) f AND g.statement OPERATOR(pg_catalog.=) s
+      AND g.scanned OPERATOR(pg_catalog.<>) '{}';
 END
 $$;
 
