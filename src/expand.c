@@ -1916,6 +1916,7 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 {
 	static const char *const required[] = {"tbl", "col"};
 	Oid			relid;
+	char	   *relname;
 	const char *column;
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
@@ -1924,6 +1925,8 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 
 	ss_procedure_begin(fcinfo, e->verb, lengthof(required), required);
 	relid = PG_GETARG_OID(0);
+	/* a regclass may name no relation (999::regclass): an error, not a crash */
+	relname = ss_qualified_relname(relid);
 	column = NameStr(*PG_GETARG_NAME(1));
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(column);
@@ -1935,9 +1938,7 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 					  2, types, values, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("no expand/contract change on column \"%s\" of %s", column,
-						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												   get_rel_name(relid))),
+				 errmsg("no expand/contract change on column \"%s\" of %s", column, relname),
 				 errhint("schemashift.changes lists the changes and the call to run next on each open one.")));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
