@@ -1786,8 +1786,16 @@ end_change(int64 id, int retries, const Ending *e)
 			SPI_commit();
 			SS_ANY_STATEMENTS(exempt);
 			exempt.relid = c.relid;
-			ss_run_locked(psprintf("%s change %lld", e->verb, (long long) id), f.sql, retries,
-						  &exempt, record_finish, &f);
+
+			/*
+			 * As the caller, under search_path pg_catalog, pg_temp: the
+			 * script re-sets the old column's default as pg_get_expr()
+			 * printed it there (pg_catalog's functions and operators
+			 * unqualified), which a caller's path that lists pg_catalog
+			 * after another schema would resolve to someone else's.
+			 */
+			ss_run_locked_as(GetUserId(), psprintf("%s change %lld", e->verb, (long long) id),
+							 f.sql, retries, &exempt, record_finish, &f);
 			if (e->state == SS_CHANGE_CONTRACTED)
 				ereport(NOTICE,
 						(errmsg("change %lld contracted on %s", (long long) id, c.relname)));

@@ -107,6 +107,44 @@ SELECT state, next_call FROM schemashift.changes WHERE id = :r3_change;
 SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
  WHERE attrelid = 'appschema."r3 t.""x''"'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
 
+-- A5. int -> bigint of a serial column: contract moves the sequence to
+-- bigint and re-sets the old column's default on the new one, as
+-- pg_get_expr() printed it (nextval unqualified: it is pg_catalog's).  A
+-- third role plants public.nextval(regclass); a superuser whose
+-- search_path lists pg_catalog after public contracts.  The default then
+-- called the planted function, for every insert by anyone.  Must hold: the
+-- default is pg_catalog.nextval, the planted function never runs.
+GRANT CREATE ON SCHEMA public TO regress_r3_other;
+SET ROLE regress_r3_other;
+CREATE FUNCTION public.nextval(regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.r3_log VALUES (current_user, 'planted nextval');
+    RETURN pg_catalog.nextval($1);
+END $$;
+RESET ROLE;
+SET ROLE regress_app;
+CREATE TABLE appschema.r3_serial (id serial PRIMARY KEY, m int);
+INSERT INTO appschema.r3_serial (m) SELECT g FROM generate_series(1, 30) g;
+RESET ROLE;
+SET search_path = public, pg_catalog;
+SET client_min_messages = warning;
+CALL schemashift.expand_alter_column_type('appschema.r3_serial', 'id', 'bigint') \gset r3_serial_
+CALL schemashift.contract('appschema.r3_serial', 'id');
+RESET client_min_messages;
+RESET search_path;
+-- (printed under the same path: a planted function would show unqualified)
+SET search_path = public, pg_catalog;
+SELECT pg_get_expr(adbin, adrelid) AS id_default FROM pg_attrdef
+ WHERE adrelid = 'appschema.r3_serial'::regclass;
+RESET search_path;
+SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'appschema.r3_serial_id_seq'::regclass;
+SET ROLE regress_app;
+INSERT INTO appschema.r3_serial (m) VALUES (31);
+RESET ROLE;
+SELECT who, what FROM public.r3_log ORDER BY 1, 2;
+DROP FUNCTION public.nextval(regclass);
+REVOKE CREATE ON SCHEMA public FROM regress_r3_other;
+
 -- B. lint() parses and reads the catalog; it runs nobody's code
 
 -- B1. A superuser lints SET NOT NULL on the owner's table: the NOT NULL
