@@ -58,6 +58,7 @@
 #include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "txn.h"
+#include "fence.h"
 #include "catalog/dependency.h"
 #include "parser/parse_oper.h"
 #include "utils/array.h"
@@ -1243,7 +1244,7 @@ typedef struct CookCheck
 
 /* cookConstraint()'s steps for a CHECK (heap.c; static there) */
 static void
-cook_check(void *arg)
+cook_check_steps(void *arg)
 {
 	CookCheck  *c = (CookCheck *) arg;
 	ParseState *pstate = make_parsestate(NULL);
@@ -1257,6 +1258,13 @@ cook_check(void *arg)
 	expr = coerce_to_boolean(pstate, expr, "CHECK");
 	assign_expr_collations(pstate, expr);
 	c->cooked = expr;
+}
+
+/* parsing a literal of a type with a domain in it runs the domain's CHECK */
+static void
+cook_check(void *arg)
+{
+	ss_without_user_code(cook_check_steps, arg);
 }
 
 /*

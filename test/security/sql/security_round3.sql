@@ -204,6 +204,28 @@ END $f$;
 SELECT public.r3_called();
 $s$, rules => 'require-timeout-settings=off, prefer-robust-stmts=off');
 SELECT who, what FROM public.r3_log ORDER BY 1, 2;
+-- B5. Parsing runs code too: the script's own CHECK, cooked to see whether
+-- it proves the later SET NOT NULL, casts a literal to the owner's
+-- composite type whose field is of the owner's domain: the literal's input
+-- (record_in, domain_in) evaluated the domain's CHECK as superuser.  Must
+-- hold: r3_log stays empty (the CHECK is not judged: SET NOT NULL is
+-- reported as a scan, the safe answer).
+SET ROLE regress_app;
+CREATE TYPE appschema.r3_comp AS (a appschema.r3_dom);
+RESET ROLE;
+SELECT statement, rule FROM schemashift.lint($s$
+ALTER TABLE appschema.r3_checked ADD CONSTRAINT r3_k
+    CHECK (n IS NOT NULL AND '(5)'::appschema.r3_comp IS NOT NULL) NOT VALID;
+ALTER TABLE appschema.r3_checked VALIDATE CONSTRAINT r3_k;
+ALTER TABLE appschema.r3_checked ALTER COLUMN n SET NOT NULL;
+$s$, rules => 'require-timeout-settings=off, prefer-robust-stmts=off');
+SELECT who, what FROM public.r3_log ORDER BY 1, 2;
+-- the control: the same proof without the literal is made (no finding)
+SELECT statement, rule FROM schemashift.lint($s$
+ALTER TABLE appschema.r3_checked ADD CONSTRAINT r3_k CHECK (n IS NOT NULL) NOT VALID;
+ALTER TABLE appschema.r3_checked VALIDATE CONSTRAINT r3_k;
+ALTER TABLE appschema.r3_checked ALTER COLUMN n SET NOT NULL;
+$s$, rules => 'require-timeout-settings=off, prefer-robust-stmts=off');
 -- plan() lints the same way
 SELECT step, recipe FROM schemashift.plan($s$
 DO $$
