@@ -145,6 +145,41 @@ SELECT who, what FROM public.r3_log ORDER BY 1, 2;
 DROP FUNCTION public.nextval(regclass);
 REVOKE CREATE ON SCHEMA public FROM regress_r3_other;
 
+-- A6. A superuser takes the owner's serial column to bigint: the table has
+-- a trigger and another column whose default calls the owner's function,
+-- and a second table takes its ids from the same sequence.  Must hold: the
+-- owner's code runs as regress_app only; the shared sequence becomes
+-- bigint and both tables keep drawing from it.
+SET ROLE regress_app;
+CREATE TABLE appschema.r3_seq1 (id serial PRIMARY KEY,
+    d int DEFAULT (public.r3_escalate('default'))::int, m int);
+CREATE TABLE appschema.r3_seq2 (id int DEFAULT nextval('appschema.r3_seq1_id_seq'), note text);
+CREATE FUNCTION appschema.r3_trig() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.r3_escalate('trigger ' || TG_OP); RETURN NEW; END $$;
+CREATE TRIGGER r3_t BEFORE INSERT OR UPDATE ON appschema.r3_seq1
+    FOR EACH ROW EXECUTE FUNCTION appschema.r3_trig();
+INSERT INTO appschema.r3_seq1 (m) SELECT g FROM generate_series(1, 20) g;
+INSERT INTO appschema.r3_seq2 (note) VALUES ('first');
+RESET ROLE;
+DELETE FROM public.r3_log;
+SET client_min_messages = warning;
+CALL schemashift.expand_alter_column_type('appschema.r3_seq1', 'id', 'bigint') \gset r3_seq1_
+CALL schemashift.contract('appschema.r3_seq1', 'id');
+RESET client_min_messages;
+SELECT who, what, count(*) FROM public.r3_log GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT format_type(atttypid, atttypmod) AS id_type FROM pg_attribute
+ WHERE attrelid = 'appschema.r3_seq1'::regclass AND attname = 'id';
+SELECT seqtypid::regtype FROM pg_sequence WHERE seqrelid = 'appschema.r3_seq1_id_seq'::regclass;
+SET ROLE regress_app;
+INSERT INTO appschema.r3_seq2 (note) VALUES ('second');
+INSERT INTO appschema.r3_seq1 (m) VALUES (21);
+RESET ROLE;
+SELECT count(DISTINCT id) AS ids, count(*) AS rows
+  FROM (SELECT id FROM appschema.r3_seq1 UNION ALL SELECT id FROM appschema.r3_seq2) s;
+SELECT who, what, count(*) FROM public.r3_log GROUP BY 1, 2 ORDER BY 1, 2;
+DELETE FROM public.r3_log;
+SELECT * FROM security_victims();
+
 -- B. lint() parses and reads the catalog; it runs nobody's code
 
 -- B1. A superuser lints SET NOT NULL on the owner's table: the NOT NULL
