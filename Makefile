@@ -19,6 +19,7 @@ OBJS = \
 	src/engine_phases.o \
 	src/table_size.o \
 	src/catalog.o \
+	src/fence.o \
 	src/lint.o \
 	src/rules_tx.o \
 	src/rules_index.o \

@@ -30,14 +30,16 @@ int
 ss_interval_ms(Datum d, const char *name)
 {
 	Interval   *iv = DatumGetIntervalP(d);
-	int64		us = iv->time + (int64) iv->day * USECS_PER_DAY +
-		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
 
-	if (us < 0)
+	/* in double: a huge interval ('100000000 years') overflows int64 */
+	double		ms = (iv->time + iv->day * (double) USECS_PER_DAY +
+		iv->month * (double) DAYS_PER_MONTH * USECS_PER_DAY) / 1000.0;
+
+	if (ms < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", name)));
-	return (int) Min(us / 1000, (int64) INT_MAX);
+	return (int) Min(ms, (double) INT_MAX);
 }
 
 /* a retries argument: default_retries when null, never negative */

@@ -19,6 +19,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_inherits.h"
@@ -57,6 +58,7 @@
 #include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "txn.h"
+#include "fence.h"
 #include "catalog/dependency.h"
 #include "parser/parse_oper.h"
 #include "utils/array.h"
@@ -1045,6 +1047,36 @@ ss_expr_is_volatile(Node *raw_expr)
 	return volatile_walker(raw_expr, NULL);
 }
 
+/* a function someone created, not one of the server's own */
+static bool
+user_function_checker(Oid funcid, void *context)
+{
+	return funcid >= FirstNormalObjectId;
+}
+
+static bool
+user_function_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, user_function_checker, context))
+		return true;
+	return expression_tree_walker(node, user_function_walker, context);
+}
+
+/*
+ * Does the analysed expression call a function or operator someone
+ * created?  Simplifying it (eval_const_expressions, expression_planner)
+ * would run that code as the caller: a call whose arguments are constants
+ * is folded, an SQL function is inlined and its body folded.  Lint and
+ * the guard run nobody's code, so such an expression is not simplified.
+ */
+bool
+ss_calls_user_functions(Node *expr)
+{
+	return user_function_walker(expr, NULL);
+}
+
 /* ---------- NOT NULL proofs ---------- */
 
 /*
@@ -1117,10 +1149,19 @@ ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra)
 
 	foreach(lc, list_concat(validated_checks(relid), extra))
 	{
-		Node	   *cexpr = eval_const_expressions(NULL, copyObject(lfirst(lc)));
+		ListCell   *c;
 
-		cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
-		exist = list_concat(exist, make_ands_implicit((Expr *) cexpr));
+		/* the conjuncts that call nobody's code: the others prove nothing here */
+		foreach(c, make_ands_implicit((Expr *) lfirst(lc)))
+		{
+			Node	   *cexpr;
+
+			if (ss_calls_user_functions(lfirst(c)))
+				continue;
+			cexpr = eval_const_expressions(NULL, copyObject(lfirst(c)));
+			cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
+			exist = list_concat(exist, make_ands_implicit((Expr *) cexpr));
+		}
 	}
 	return exist != NIL &&
 		predicate_implied_by(list_make1(nnulltest), exist, true);
@@ -1203,7 +1244,7 @@ typedef struct CookCheck
 
 /* cookConstraint()'s steps for a CHECK (heap.c; static there) */
 static void
-cook_check(void *arg)
+cook_check_steps(void *arg)
 {
 	CookCheck  *c = (CookCheck *) arg;
 	ParseState *pstate = make_parsestate(NULL);
@@ -1217,6 +1258,13 @@ cook_check(void *arg)
 	expr = coerce_to_boolean(pstate, expr, "CHECK");
 	assign_expr_collations(pstate, expr);
 	c->cooked = expr;
+}
+
+/* parsing a literal of a type with a domain in it runs the domain's CHECK */
+static void
+cook_check(void *arg)
+{
+	ss_without_user_code(cook_check_steps, arg);
 }
 
 /*

@@ -1786,8 +1786,16 @@ end_change(int64 id, int retries, const Ending *e)
 			SPI_commit();
 			SS_ANY_STATEMENTS(exempt);
 			exempt.relid = c.relid;
-			ss_run_locked(psprintf("%s change %lld", e->verb, (long long) id), f.sql, retries,
-						  &exempt, record_finish, &f);
+
+			/*
+			 * As the caller, under search_path pg_catalog, pg_temp: the
+			 * script re-sets the old column's default as pg_get_expr()
+			 * printed it there (pg_catalog's functions and operators
+			 * unqualified), which a caller's path that lists pg_catalog
+			 * after another schema would resolve to someone else's.
+			 */
+			ss_run_locked_as(GetUserId(), psprintf("%s change %lld", e->verb, (long long) id),
+							 f.sql, retries, &exempt, record_finish, &f);
 			if (e->state == SS_CHANGE_CONTRACTED)
 				ereport(NOTICE,
 						(errmsg("change %lld contracted on %s", (long long) id, c.relname)));
@@ -1916,6 +1924,7 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 {
 	static const char *const required[] = {"tbl", "col"};
 	Oid			relid;
+	char	   *relname;
 	const char *column;
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
@@ -1924,6 +1933,8 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 
 	ss_procedure_begin(fcinfo, e->verb, lengthof(required), required);
 	relid = PG_GETARG_OID(0);
+	/* a regclass may name no relation (999::regclass): an error, not a crash */
+	relname = ss_qualified_relname(relid);
 	column = NameStr(*PG_GETARG_NAME(1));
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(column);
@@ -1935,9 +1946,7 @@ end_named_change_call(FunctionCallInfo fcinfo, const Ending *e)
 					  2, types, values, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("no expand/contract change on column \"%s\" of %s", column,
-						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												   get_rel_name(relid))),
+				 errmsg("no expand/contract change on column \"%s\" of %s", column, relname),
 				 errhint("schemashift.changes lists the changes and the call to run next on each open one.")));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();

@@ -467,6 +467,12 @@ resolve_type_change(void *arg)
 		t->why = "there is no cast from the old type to the new one";
 		t->verdict = TYPE_CHANGE_UNKNOWN;
 	}
+	else if (ss_calls_user_functions(expr))
+	{
+		/* planning would inline or fold it, running its code: not here */
+		t->why = "the cast to the new type calls a user-defined function";
+		t->verdict = TYPE_CHANGE_REWRITES;
+	}
 	else
 	{
 		expr = (Node *) expression_planner((Expr *) expr);

@@ -7,6 +7,7 @@
  *-------------------------------------------------------------------------
  */
 #include "schemashift.h"
+#include "fence.h"
 #include "lock_report.h"
 
 #include "fmgr.h"
@@ -24,6 +25,7 @@ _PG_init(void)
 	schemashift_define_gucs();
 	schemashift_guard_init();
 	ss_lock_report_init();
+	ss_fence_init();
 
 	/* the utility hook only when every backend has it from the start */
 	if (process_shared_preload_libraries_in_progress)

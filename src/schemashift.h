@@ -465,6 +465,7 @@ extern Oid	ss_type_dependent_table(Oid typid, char **attname);
 extern int	ss_tablespace_move_targets(AlterTableMoveAllStmt *s, char **first);
 extern bool ss_relation_is_partitioned(Oid relid);
 extern bool ss_expr_is_volatile(Node *raw_expr);
+extern bool ss_calls_user_functions(Node *expr);
 extern uint64 ss_column_set_key(const char **names, int n);
 extern bool ss_column_is_not_null(Oid relid, AttrNumber attnum);
 extern bool ss_not_null_implied(Oid relid, AttrNumber attnum, List *extra);

@@ -86,6 +86,30 @@ format(const char *fmt,...)
 	return s;
 }
 
+/*
+ * s with every control character shown as '?': table and index names are
+ * any role's text, and one may carry an escape sequence for the watcher's
+ * terminal or a newline that forges a line.  C1 controls too (U+0080 to
+ * U+009F, 0xC2 0x80-0x9F in UTF-8: some terminals act on them).
+ */
+static char *
+printable(char *s)
+{
+	unsigned char *p;
+
+	for (p = (unsigned char *) s; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7F)
+			*p = '?';
+		else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		{
+			p[0] = p[1] = '?';
+			p++;
+		}
+	}
+	return s;
+}
+
 /* "backfill of public.t (job 3)", "index build of public.t (i, pid 1234)" */
 static char *
 item_name(PGresult *res, int row)
@@ -93,11 +117,11 @@ item_name(PGresult *res, int row)
 	const char *job = col(res, row, COL_JOB);
 
 	if (job)
-		return format("%s of %s (job %s)", col(res, row, COL_KIND),
-					  col(res, row, COL_TARGET), job);
-	return format("%s of %s (%s, pid %s)", col(res, row, COL_KIND),
-				  col(res, row, COL_TARGET), col(res, row, COL_INDEX) ? col(res, row, COL_INDEX) : "?",
-				  col(res, row, COL_PID) ? col(res, row, COL_PID) : "?");
+		return printable(format("%s of %s (job %s)", col(res, row, COL_KIND),
+								col(res, row, COL_TARGET), job));
+	return printable(format("%s of %s (%s, pid %s)", col(res, row, COL_KIND),
+							col(res, row, COL_TARGET), col(res, row, COL_INDEX) ? col(res, row, COL_INDEX) : "?",
+							col(res, row, COL_PID) ? col(res, row, COL_PID) : "?"));
 }
 
 static char *
