@@ -92,8 +92,9 @@ else
 include $(PGXS)
 endif
 
-# every object depends on the shared headers (PGXS tracks no header deps)
-$(OBJS): $(wildcard src/*.h)
+# every object depends on the shared headers (PGXS tracks no header deps),
+# and on the control file, whose version is compiled in
+$(OBJS): $(wildcard src/*.h) $(EXTENSION).control
 
 # The command-line program's build (CLI, CLI_OBJS and EXTRA_CLEAN are set
 # above PGXS's include: its clean rule tests EXTRA_CLEAN with ifdef when the
@@ -112,7 +113,7 @@ CLI_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 
 all: $(CLI)
 
-$(CLI_OBJS): src/cli/%.o: src/cli/%.c src/cli/cli.h
+$(CLI_OBJS): src/cli/%.o: src/cli/%.c src/cli/cli.h $(EXTENSION).control
 	$(CC) $(CLI_CFLAGS) -c -o $@ $<
 
 $(CLI): $(CLI_OBJS)

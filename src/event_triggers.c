@@ -9,7 +9,7 @@
  * ddl_command_end writes its audit row; table_rewrite catches rewrites no
  * finding predicted; sql_drop sees what a DROP removed by cascade.  All four
  * are ENABLE ALWAYS, so session_replication_role = replica does not silence
- * them (src/sql/schemashift--0.3.0.sql).
+ * them (src/sql/schemashift--0.4.0.sql).
  *
  *-------------------------------------------------------------------------
  */

@@ -408,9 +408,8 @@ COMMENT ON PROCEDURE schemashift.abort(regclass, name, integer) IS
 'undo the open expand/contract change of a table''s column: the table is as before';
 
 -- What schemashift is doing and did: index builds of its executor (while
--- they run) and batched jobs (running and finished).  A job's statement and
--- last key (row data) are shown to the role that ran it, its members, and
--- pg_read_all_stats.
+-- they run) and batched jobs (running and finished).  A job's statement is
+-- shown to the role that ran it, its members, and pg_read_all_stats.
 CREATE VIEW schemashift.progress AS
 SELECT 'index build'::pg_catalog.text AS kind,
        NULL::bigint AS job,
@@ -451,13 +450,14 @@ SELECT j.kind,
             THEN LEAST(pg_catalog.round(100.0 OPERATOR(pg_catalog.*) j.done OPERATOR(pg_catalog./) j.total, 1), 99.9) END,
        j.rows_updated,
        j.batches,
-       CASE WHEN s.privileged THEN j.last_key END,
+       j.last_key,
        j.rate,
        CASE WHEN s.status OPERATOR(pg_catalog.=) 'running' AND j.rate OPERATOR(pg_catalog.>) 0
             THEN pg_catalog.make_interval(secs => GREATEST(j.total OPERATOR(pg_catalog.-) j.done, 0) OPERATOR(pg_catalog./) j.rate) END,
        j.started_at,
        j.updated_at,
-       CASE WHEN s.privileged
+       CASE WHEN pg_catalog.pg_has_role(j.run_by, 'USAGE')
+              OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
             THEN 'UPDATE ' OPERATOR(pg_catalog.||) j.target OPERATOR(pg_catalog.||) ' SET ' OPERATOR(pg_catalog.||) j.set_clause
                  OPERATOR(pg_catalog.||) COALESCE(CASE WHEN pg_catalog.strpos(j.set_clause, '--') OPERATOR(pg_catalog.>) 0
                                                        THEN E'\nWHERE ' ELSE ' WHERE ' END
@@ -471,12 +471,7 @@ SELECT j.kind,
                      AND l.objsubid OPERATOR(pg_catalog.=) 11
                      AND l.pid OPERATOR(pg_catalog.=) j.pid
                      AND l.classid OPERATOR(pg_catalog.=) j.relid)
-             THEN 'interrupted' ELSE j.status END AS status,
-             -- by OID: a name whose role was dropped must not break the view
-             EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                      WHERE r.rolname OPERATOR(pg_catalog.=) j.run_by
-                        AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
-             OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE') AS privileged) s;
+             THEN 'interrupted' ELSE j.status END AS status) s;
 COMMENT ON VIEW schemashift.progress IS
 'schemashift operations: index builds while they run, and batched jobs (running, interrupted, done, failed, canceled)';
 GRANT SELECT ON schemashift.progress TO PUBLIC;

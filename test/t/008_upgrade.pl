@@ -4,7 +4,8 @@
 # log, ledger, jobs, changes), and between installing the new library and
 # the update (the upgrade window) lint and the guard keep working while the
 # procedures refuse with a hint to update.  The same from 0.2.0, whose
-# ledger rows then take the new ledger moves (mark_reverted, a second run).
+# ledger rows then take the new ledger moves (mark_reverted, a second run),
+# and from 0.3.0, whose progress view changed (a job's last key hidden).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -202,5 +203,19 @@ is($node->safe_psql('from020', q{SELECT string_agg(id || ':' || run || ':' || st
 is($node->safe_psql('from020', q{SELECT string_agg(id || ':' || run || ':' || status || ':' || end_reason, ',' ORDER BY id)
 	FROM schemashift.migration_history}),
 	'm-100:1:reverted:after the update,m-101:1:reset:after the update', "their 0.2.0 runs are history");
+
+# --- from 0.3.0: the progress view shows a job's last key to its role only ---
+$node->safe_psql('postgres', 'CREATE DATABASE from030');
+$node->safe_psql('from030', q{
+	CREATE EXTENSION schemashift VERSION '0.3.0';
+	INSERT INTO schemashift.migrations (id, checksum, status, steps, run_by)
+	VALUES ('m-300', 'abc', 'done', 1, current_user);
+});
+my $ledger030 = $node->safe_psql('from030', $ledger);
+$node->safe_psql('from030', 'ALTER EXTENSION schemashift UPDATE');
+is($node->safe_psql('from030', q{SELECT extversion FROM pg_extension WHERE extname = 'schemashift'}),
+	$current, 'updated from 0.3.0 to the current version');
+is($node->safe_psql('from030', $ledger), $ledger030, "0.3.0's ledger rows are all there");
+same_as_fresh('from030', '0.3.0');
 
 done_testing();
